@@ -1,0 +1,54 @@
+"""One place that makes boto3 clients, with the retry, timeout and pool settings we share.
+
+Credentials, profile, region and endpoint come from the standard chain (AWS_PROFILE, AWS_REGION,
+AWS_ENDPOINT_URL_S3, ~/.aws/config ...) unless the caller names them; nothing here reads secrets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import boto3
+from botocore.config import Config
+
+# Many small GETs run in parallel: the pool must be as large as the thread pool that uses it
+# (boto3's default of 10 connections would serialize the rest).
+MAX_POOL = 64
+
+_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10},
+    connect_timeout=10,
+    read_timeout=60,
+    max_pool_connections=MAX_POOL,
+)
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Where to connect. Empty fields fall back to the standard AWS configuration chain."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None  # S3-compatible stores only
+
+    def describe(self) -> str:
+        session = _session(self.profile, self.region)
+        parts = [f"profile {session.profile_name}", f"region {session.region_name or 'not set'}"]
+        if self.endpoint_url:
+            parts.append(f"endpoint {self.endpoint_url}")
+        return ", ".join(parts)
+
+
+@lru_cache(maxsize=8)
+def _session(profile: str | None, region: str | None) -> boto3.Session:
+    return boto3.Session(profile_name=profile or None, region_name=region or None)
+
+
+@lru_cache(maxsize=32)
+def client(service: str, settings: AwsSettings = AwsSettings()):
+    """A shared, thread-safe client. S3 gets the endpoint override; other services do not."""
+    endpoint = settings.endpoint_url if service == "s3" else None
+    return _session(settings.profile, settings.region).client(
+        service, endpoint_url=endpoint or None, config=_CONFIG
+    )

@@ -1,0 +1,35 @@
+"""Decoding helpers shared by the readers: bytes to JSON with reasons a user can act on."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from .errors import BadFile
+
+
+def decode_text(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise BadFile("binary data, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadFile(f"not UTF-8 text (byte {exc.start})") from exc
+
+
+def load_json(data: bytes):
+    text = decode_text(data)
+    if not text.strip():
+        raise BadFile("empty file")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadFile(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+
+
+def parse_time(value) -> datetime:
+    """Ground Truth times: `2019-04-18T16:10:53Z` (old public answers) or with milliseconds (§2)."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a time string, got {type(value).__name__}")
+    ts = datetime.fromisoformat(value)
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)

@@ -1,0 +1,71 @@
+"""Where Ground Truth puts things under a job's output folder (reference §1).
+
+A job root is the folder that holds `annotations/worker-response/` (or `worker-response/`, as in
+exports that drop the `annotations/` level) and/or `manifests/output/output.manifest` (or a bare
+`output.manifest`). One source may hold many job roots.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+# `(?:.*?/)?` is the shortest root that still ends at a folder boundary, so the optional
+# `annotations/` level is matched by the marker, not swallowed by the root.
+_ROOT = r"^(?P<root>(?:.*?/)?)"
+_PATTERNS = {
+    # annotations/worker-response/iteration-<N>/<datasetObjectId>/<YYYY-MM-DD_HH:MM:SS>.json
+    "response": re.compile(
+        _ROOT + r"(?:annotations/)?worker-response/iteration-(?P<iteration>\d+)/(?P<object>[^/]+)/[^/]+$"
+    ),
+    # manifests/output/output.manifest (the final one; intermediate/<N>/ snapshots are not jobs)
+    "manifest": re.compile(_ROOT + r"(?:manifests/output/)?output\.manifest$"),
+    # annotations/consolidated-annotation/consolidation-response/iteration-<N>/<ts>.json
+    "consolidation": re.compile(
+        _ROOT + r"annotations/consolidated-annotation/consolidation-response/iteration-(?P<iteration>\d+)/[^/]+$"
+    ),
+    # activelearning/.../<iteration>/<x>/auto_annotator_output.txt: the iteration is the third
+    # path component from the end, as AWS's notebooks read it (§1, §4).
+    "auto_labels": re.compile(_ROOT + r"activelearning/(?:.*/)?(?P<iteration>\d+)/[^/]+/auto_annotator_output\.txt$"),
+}
+_INTERMEDIATE = re.compile(r"(^|/)manifests/intermediate/")
+
+
+@dataclass(frozen=True)
+class KeyKind:
+    """What a key is in the layout: its kind, its job root, and the ids its path carries."""
+
+    kind: str  # response | manifest | consolidation | auto_labels
+    root: str  # key prefix of the job root, '' or ending with '/'
+    iteration: int | None = None
+    object_id: str | None = None
+
+
+def is_apple_double(key: str) -> bool:
+    """macOS resource-fork files (`._name`) that synced folders and archives carry along."""
+    return posixpath.basename(key).startswith("._")
+
+
+def classify(key: str) -> KeyKind | None:
+    """The layout role of `key`, or None for files Ground Truth does not write (ignored)."""
+    if _INTERMEDIATE.search(key):
+        return None
+    for kind, pattern in _PATTERNS.items():
+        m = pattern.match(key)
+        if m:
+            groups = m.groupdict()
+            iteration = groups.get("iteration")
+            return KeyKind(
+                kind=kind,
+                root=groups["root"],
+                iteration=int(iteration) if iteration is not None else None,
+                object_id=groups.get("object"),
+            )
+    return None
+
+
+def job_name(root: str, fallback: str) -> str:
+    """A job's name is its root folder's name (`<S3OutputPath>/<job>/`, §1)."""
+    name = root.rstrip("/").rpartition("/")[2]
+    return name or fallback

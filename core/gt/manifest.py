@@ -1,0 +1,103 @@
+"""Output (augmented) manifests: one JSON object per line, the input line plus, per label
+attribute, `<attr>` and `<attr>-metadata` (reference §3).
+
+A failed object keeps `<attr>-metadata` with a `failure-reason` and has no `<attr>` key.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .errors import BadFile
+from .jsonio import decode_text
+
+METADATA = "-metadata"
+# Service limit on a manifest line (reference §6, dataset quotas).
+MAX_LINE_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class LabelEntry:
+    line: int  # 0-based: the datasetObjectId of the object in the job that read this manifest
+    attribute: str
+    status: str  # labeled | failed | unlabeled (metadata without label or failure)
+    type: str | None
+    class_name: str | None  # single-label classification / verification
+    human_annotated: bool | None
+    confidence: float | None
+    job_name: str | None  # without the "labeling-job/" prefix
+    creation_date: str | None
+    failure_reason: str | None
+    value: object = None
+
+
+@dataclass
+class Manifest:
+    sources: list[str | None] = field(default_factory=list)  # source-ref or source, by line
+    labels: list[LabelEntry] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # lines left out, with line numbers (1-based)
+
+    def attributes(self) -> list[str]:
+        return sorted({e.attribute for e in self.labels})
+
+
+def _human(value) -> bool | None:
+    # "yes"/"no" on labeled lines; failed lines carry the string "true" (§3).
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return {"yes": True, "true": True, "no": False, "false": False}.get(value.lower())
+    return None
+
+
+def _entry(index: int, obj: dict, attribute: str, meta: dict) -> LabelEntry:
+    has_label = attribute in obj
+    failure = meta.get("failure-reason")
+    status = "labeled" if has_label else ("failed" if failure else "unlabeled")
+    job = meta.get("job-name")
+    if isinstance(job, str) and job.startswith("labeling-job/"):
+        job = job[len("labeling-job/"):]
+    confidence = meta.get("confidence")
+    return LabelEntry(
+        line=index,
+        attribute=attribute,
+        status=status,
+        type=meta.get("type"),
+        class_name=meta.get("class-name") if isinstance(meta.get("class-name"), str) else None,
+        human_annotated=_human(meta.get("human-annotated")),
+        confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+        job_name=job if isinstance(job, str) else None,
+        creation_date=meta.get("creation-date"),
+        failure_reason=failure if isinstance(failure, str) else None,
+        value=obj.get(attribute),
+    )
+
+
+def read_manifest(data: bytes) -> Manifest:
+    """Every line of a manifest; a bad line is noted with its number and kept as a gap so that
+    line indexes still match datasetObjectIds."""
+    text = decode_text(data)
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise BadFile("empty manifest")
+    out = Manifest()
+    for index, line in enumerate(lines):
+        obj = None
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.notes.append(f"line {index + 1}: invalid JSON ({exc.msg} at column {exc.colno})")
+        if obj is not None and not isinstance(obj, dict):
+            out.notes.append(f"line {index + 1}: not a JSON object")
+            obj = None
+        if obj is None:
+            out.sources.append(None)
+            continue
+        out.sources.append(obj.get("source-ref") or obj.get("source"))
+        for key, meta in obj.items():
+            if key.endswith(METADATA) and isinstance(meta, dict):
+                out.labels.append(_entry(index, obj, key[: -len(METADATA)], meta))
+    return out

@@ -1,0 +1,83 @@
+"""Who a worker is: display names from Cognito or a CSV, or anonymous names for sharing.
+
+Private-workforce answers carry the Cognito `sub` and the pool's issuer URL (reference §2).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pandas as pd
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .aws import AwsSettings, client
+from .gt.jsonio import decode_text
+
+_ISSUER = re.compile(r"^https://cognito-idp\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[\w-]+)$")
+
+
+class IdentityError(ValueError):
+    """Names could not be resolved; the message is safe to show."""
+
+
+def user_pools(answers: pd.DataFrame) -> list[tuple[str, str]]:
+    """(region, user pool id) of every Cognito issuer seen in the answers."""
+    pools = set()
+    for issuer in answers["issuer"].dropna().unique():
+        m = _ISSUER.match(issuer)
+        if m:
+            pools.add((m["region"], m["pool"]))
+    return sorted(pools)
+
+
+def _display(user: dict) -> str:
+    attrs = {a["Name"]: a.get("Value", "") for a in user.get("Attributes", [])}
+    full = " ".join(p for p in (attrs.get("given_name"), attrs.get("family_name")) if p)
+    return attrs.get("name") or full or attrs.get("email") or user.get("Username", "")
+
+
+def cognito_names(pool_id: str, region: str, settings: AwsSettings = AwsSettings()) -> dict[str, str]:
+    """{sub: name} for every user of the pool. ListUsers returns at most 60 users a call, so all
+    pages are read (AWS's reporting sample read one and lost names past 60; Appendix B)."""
+    idp = client("cognito-idp", AwsSettings(settings.profile, region, settings.endpoint_url))
+    names = {}
+    try:
+        for page in idp.get_paginator("list_users").paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 60}):
+            for user in page.get("Users", []):
+                sub = next((a["Value"] for a in user.get("Attributes", []) if a["Name"] == "sub"), None)
+                if sub:
+                    names[sub] = _display(user)
+    except (ClientError, BotoCoreError) as exc:
+        code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
+        raise IdentityError(f"cannot list users of Cognito pool {pool_id} ({region}): {code}") from exc
+    return names
+
+
+def read_names_csv(name: str, data: bytes) -> dict[str, str]:
+    """{sub or workerId: name} from a CSV with a `name` column and a `sub` or `worker_id` column."""
+    try:
+        reader = csv.DictReader(io.StringIO(decode_text(data)))
+        fields = reader.fieldnames or []
+        key = next((k for k in ("sub", "worker_id", "workerId") if k in fields), None)
+        if key is None or "name" not in fields:
+            raise ValueError(f"line 1: needs columns 'sub' (or 'worker_id') and 'name', found {fields}")
+        out = {}
+        for row in reader:
+            if not (row.get(key) or "").strip() or not (row.get("name") or "").strip():
+                raise ValueError(f"line {reader.line_num}: empty {key} or name")
+            out[row[key].strip()] = row["name"].strip()
+    except ValueError as exc:
+        raise IdentityError(f"{name}: {exc}") from exc
+    return out
+
+
+def display_names(table: pd.DataFrame, names: dict[str, str]) -> pd.Series:
+    """Per worker_id (the table's index): a known name by sub or workerId, else the workerId."""
+    subs = table["sub"] if "sub" in table else pd.Series(None, index=table.index)
+    shown = [
+        names[s] if isinstance(s, str) and s in names else names.get(w, w)
+        for w, s in zip(table.index, subs, strict=True)
+    ]
+    return pd.Series(shown, index=table.index)

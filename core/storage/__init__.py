@@ -1,0 +1,48 @@
+"""Object stores: S3 and a local folder behind one interface, addressed by URI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..aws import AwsSettings
+from .base import ObjectExists, ObjectInfo, Store, StoreError
+from .fetch import Fetcher
+from .local import LocalStore
+from .s3 import S3Store
+
+__all__ = [
+    "AwsSettings", "Fetcher", "LocalStore", "Location", "ObjectExists", "ObjectInfo",
+    "S3Store", "Store", "StoreError", "open_location",
+]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A store and a key prefix inside it: what a source URI names."""
+
+    store: Store
+    prefix: str
+
+    @property
+    def uri(self) -> str:
+        return self.store.uri_of(self.prefix) if self.prefix else self.store.uri
+
+
+def open_location(uri: str, settings: AwsSettings = AwsSettings()) -> Location:
+    """`s3://bucket/prefix` or a local path (a folder, or a file inside one)."""
+    uri = uri.strip()
+    if not uri:
+        raise StoreError("no source given: enter an s3://bucket/prefix URI or a folder path")
+    if uri.startswith("s3://"):
+        bucket, _, prefix = uri[5:].partition("/")
+        if not bucket:
+            raise StoreError(f"{uri!r} names no bucket: use s3://bucket/prefix")
+        return Location(S3Store(bucket, settings), prefix)
+    if "://" in uri:
+        raise StoreError(f"{uri!r}: only s3:// URIs and local paths are supported")
+    store = LocalStore(uri)
+    if store.root.is_file():
+        return Location(LocalStore(store.root.parent), store.root.name)
+    if not store.root.is_dir():
+        raise StoreError(f"{store.root} does not exist")
+    return Location(store, "")

@@ -1,0 +1,46 @@
+"""The object-store interface shared by S3 and a local folder that stands for a bucket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class StoreError(Exception):
+    """A store could not be read or written; the message is safe to show to a user."""
+
+
+class ObjectExists(StoreError):
+    """A write was refused because an object already sits at that key."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One listed object. `version` changes whenever the content does (ETag, or size+mtime)."""
+
+    key: str
+    size: int
+    version: str
+
+
+class Store(Protocol):
+    """What the app needs of a bucket. Keys are '/'-separated and relative to the store root."""
+
+    uri: str  # the root, for messages: 's3://bucket' or '/abs/folder'
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Every object whose key starts with `prefix`, all pages."""
+        ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes, *, overwrite: bool = False) -> None:
+        """Write `data`; raise ObjectExists instead of replacing an object unless `overwrite`."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def uri_of(self, key: str) -> str:
+        """The URI a user would type for `key` (s3://bucket/key or a path)."""
+        ...

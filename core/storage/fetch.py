@@ -1,0 +1,80 @@
+"""Parallel fetching of many small objects, cached by key and version.
+
+A refresh lists the prefix again and fetches only keys that are new or whose version (ETag, or
+size+mtime for files) changed; unchanged objects cost no request at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Generic, TypeVar
+
+from ..aws import MAX_POOL
+from .base import ObjectInfo, Store, StoreError
+
+T = TypeVar("T")
+Progress = Callable[[int, int], None]
+
+
+def _raw(key: str, data: bytes) -> bytes:
+    return data
+
+
+class Fetcher(Generic[T]):
+    """Fetch objects of one store and keep `parse(key, data)` of each, keyed by (key, version).
+
+    `parse` runs in the worker threads, so the parsing cost is spread too. A failed GET is returned
+    as a StoreError in place of the value and is not cached, so the next refresh tries it again.
+    """
+
+    def __init__(self, store: Store, parse: Callable[[str, bytes], T] = _raw, threads: int = MAX_POOL):
+        self.store = store
+        self._parse = parse
+        self._threads = threads
+        self._cache: dict[str, tuple[str, T]] = {}
+        self._lock = threading.Lock()
+        self.gets = 0  # GET requests issued, over the fetcher's life
+
+    def _load(self, info: ObjectInfo) -> T:
+        value = self._parse(info.key, self.store.get(info.key))
+        with self._lock:
+            self.gets += 1
+            self._cache[info.key] = (info.version, value)
+        return value
+
+    def fetch(self, infos: Iterable[ObjectInfo], progress: Progress | None = None) -> dict[str, T | StoreError]:
+        infos = list(infos)
+        out: dict[str, T | StoreError] = {}
+        todo = []
+        for info in infos:
+            hit = self._cache.get(info.key)
+            if hit is not None and hit[0] == info.version:
+                out[info.key] = hit[1]
+            else:
+                todo.append(info)
+        done, total = len(out), len(infos)
+        if progress:
+            progress(done, total)
+        if not todo:
+            return out
+        with ThreadPoolExecutor(max_workers=min(self._threads, len(todo))) as pool:
+            futures = {pool.submit(self._load, info): info.key for info in todo}
+            for future in as_completed(futures):
+                key = futures[future]
+                try:
+                    out[key] = future.result()
+                except StoreError as exc:
+                    out[key] = exc
+                done += 1
+                if progress and (done == total or done % 200 == 0):
+                    progress(done, total)
+        return out
+
+    def forget_missing(self, keys: Iterable[str]) -> None:
+        """Drop cached objects that are no longer listed (deleted in the store)."""
+        keep = set(keys)
+        with self._lock:
+            for key in [k for k in self._cache if k not in keep]:
+                del self._cache[key]
