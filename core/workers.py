@@ -36,6 +36,14 @@ class Selection:
         return answers, labels, objects
 
 
+def shown_names(data: SourceData, names: dict[str, str] | None, anonymize: bool) -> dict[str, str]:
+    """worker_id -> the name to show: Worker N, a known name (by sub or id), or the id itself."""
+    if anonymize:
+        return metrics.anonymous_names(data.answers)
+    subs = data.answers.groupby("worker_id")["sub"].first().to_frame()
+    return display_names(subs, names or {}).to_dict()
+
+
 def worker_report(
     data: SourceData,
     selection: Selection = Selection(),
@@ -50,12 +58,7 @@ def worker_report(
     """
     answers, labels, objects = selection.apply(data)
     table = metrics.worker_table(answers, labels, objects, gold)
-    if anonymize:
-        alias = metrics.anonymous_names(data.answers)
-        worker = pd.Series([alias[w] for w in table.index], index=table.index)
-    else:
-        worker = display_names(table, names or {})
-    table.insert(0, "worker", worker)
+    table.insert(0, "worker", table.index.map(shown_names(data, names, anonymize)))
     team = metrics.team_row(table, answers)
     out = table.reset_index()
     if not team.empty:

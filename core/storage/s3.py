@@ -61,6 +61,8 @@ class S3Store:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 return False
             raise _plain(exc, f"cannot check {self.uri_of(key)}") from exc
+        except BotoCoreError as exc:
+            raise _plain(exc, f"cannot check {self.uri_of(key)}") from exc
 
     def uri_of(self, key: str) -> str:
         return f"{self.uri}/{key}"

@@ -1,0 +1,104 @@
+"""What every page shares: connection settings, cached loading, and URL-backed widget state.
+
+Core never imports Streamlit; the caching wrappers live here.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import streamlit as st
+
+from core.aws import AwsSettings
+from core.ingest import SourceData, SourceReader
+from core.storage import open_location
+
+_AWS_KEYS = {"profile": "AWS_PROFILE", "region": "AWS_REGION", "endpoint_url": "AWS_ENDPOINT_URL_S3"}
+
+
+def aws_settings() -> AwsSettings:
+    """The connection chosen in the sidebar; empty fields use the standard AWS chain."""
+    values = {k: (st.session_state.get(f"aws_{k}") or "").strip() or None for k in _AWS_KEYS}
+    return AwsSettings(**values)
+
+
+def connection_sidebar() -> None:
+    with st.sidebar.expander("AWS connection", icon=":material/cloud:"):
+        st.caption("Leave empty to use the standard AWS configuration (environment, ~/.aws).")
+        for field, env in _AWS_KEYS.items():
+            label = {"profile": "Profile", "region": "Region", "endpoint_url": "S3 endpoint URL"}[field]
+            st.text_input(label, key=f"aws_{field}", placeholder=os.environ.get(env, ""))
+
+
+# ---- URL state: a copied link reopens the same view ------------------------------------------
+
+def url_state(key: str, default):
+    """Seed a widget's session value from the URL once, so the widget can own it afterwards."""
+    if key not in st.session_state:
+        raw = st.query_params.get(key)
+        st.session_state[key] = default if raw is None else raw
+    return st.session_state[key]
+
+
+def url_list(key: str) -> list[str]:
+    if key not in st.session_state:
+        st.session_state[key] = [v for v in st.query_params.get_all(key) if v]
+    return st.session_state[key]
+
+
+def sync_url(**values) -> None:
+    """Write the view's state to the URL; empty values are removed to keep links short."""
+    for key, value in values.items():
+        if value in (None, "", [], ()):
+            st.query_params.pop(key, None)
+        elif isinstance(value, (list, tuple)):
+            st.query_params[key] = [str(v) for v in value]
+        else:
+            st.query_params[key] = str(value)
+
+
+# ---- Loading ---------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _reader(uri: str, settings: AwsSettings) -> SourceReader:
+    # One reader per source keeps its per-object cache, so a refresh fetches only what is new.
+    return SourceReader(open_location(uri, settings))
+
+
+@st.cache_resource(show_spinner=False)
+def _loaded() -> dict:
+    """(uri, settings) -> (refresh token, SourceData): the last load, shared by all sessions."""
+    return {}
+
+
+def load_source(uri: str) -> SourceData:
+    """The Ground Truth output under `uri`, loaded once and again only after Refresh.
+
+    Not st.cache_data: the load shows a live progress bar, and the reader underneath already
+    caches every object, so a refresh costs one listing plus the new objects.
+    """
+    settings = aws_settings()
+    token = st.session_state.setdefault("refresh", 0)
+    loaded = _loaded()
+    hit = loaded.get((uri, settings))
+    if hit is not None and hit[0] == token:
+        return hit[1]
+    bar = st.progress(0.0, text=f"Reading {uri} ...")
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "list":
+            bar.progress(0.0, text=f"Listing {uri}: {done:,} objects so far ...")
+        elif total:
+            bar.progress(done / total, text=f"Reading {done:,} of {total:,} files ...")
+
+    data = _reader(uri, settings).load(progress)
+    bar.empty()
+    loaded[(uri, settings)] = (token, data)
+    return data
+
+
+def refresh_button() -> None:
+    if st.button("Refresh", icon=":material/refresh:", help="Fetch only what is new or changed"):
+        # A fresh token per click: tokens of different sessions never collide.
+        st.session_state["refresh"] = time.time()

@@ -1,0 +1,305 @@
+"""Workers: who labeled what, how fast, and how well, for any Ground Truth output."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from st_aggrid import AgGrid, GridOptionsBuilder
+
+from app_pages._shared import aws_settings, load_source, refresh_button, sync_url, url_list, url_state
+from core import metrics
+from core.cli import format_table
+from core.gold import GoldError, read_gold
+from core.identity import IdentityError, cognito_names, read_names_csv, user_pools
+from core.storage import StoreError, open_location
+from core.workers import Selection, shown_names, worker_report
+
+NAME_MODES = {"id": "Worker IDs", "name": "Real names", "anon": "Anonymous (Worker 1..N)"}
+PERCENT = ["agreement", "majority_agreement", "accuracy"]
+DEFAULT_COLUMNS = [
+    "worker", "labels", "objects", "jobs", "active_days", "time_spent_s", "time_per_label_s_median",
+    "labels_per_active_hour", "agreement", "majority_agreement", "accuracy", "last_submission",
+]
+TITLES = {
+    "worker": "Worker", "worker_id": "Worker ID", "sub": "Cognito sub", "labels": "Labels", "objects": "Objects",
+    "jobs": "Jobs", "first_submission": "First (UTC)", "last_submission": "Last (UTC)", "active_days": "Active days",
+    "time_spent_s": "Time spent (s)", "time_per_label_s_min": "Min s/label", "time_per_label_s_mean": "Mean s/label",
+    "time_per_label_s_median": "Median s/label", "time_per_label_s_max": "Max s/label",
+    "labels_per_active_hour": "Labels per active hour", "agreement": "Agreement %",
+    "majority_agreement": "Majority agreement %", "accuracy": "Accuracy %",
+}
+HELP = {
+    "agreement": "Share of the worker's labels equal to the label Ground Truth consolidated (output manifest)",
+    "majority_agreement": "Share of the worker's labels equal to the plain majority vote (ties: no majority)",
+    "accuracy": "Share of the worker's labels equal to the gold label",
+    "labels_per_active_hour": "Labels per clock hour in which the worker submitted anything",
+    "time_per_label_s_median": "From timeSpentInSeconds, else acceptance to submission; empty when unknown",
+}
+
+
+def read_bytes(uri: str) -> bytes:
+    loc = open_location(uri, aws_settings())
+    return loc.store.get(loc.prefix)
+
+
+def sidebar_source() -> str:
+    st.sidebar.text_input(
+        "Source",
+        key="source",
+        value=url_state("source", ""),
+        placeholder="s3://bucket/output-prefix or /path/to/folder",
+        help="An S3 prefix or a folder holding one or more Ground Truth job outputs.",
+    )
+    return st.session_state["source"].strip()
+
+
+def gold_labels() -> dict[str, str] | None:
+    with st.sidebar.expander("Gold labels", icon=":material/verified:"):
+        st.caption("CSV or JSON lines with `source-ref` (or `source`) and `label`.")
+        uri = st.text_input("Gold file URI", key="gold", value=url_state("gold", ""),
+                            placeholder="s3://bucket/gold.csv")
+        upload = st.file_uploader("or upload", type=["csv", "jsonl", "json", "manifest"], key="gold_upload")
+    try:
+        if upload is not None:
+            return read_gold(upload.name, upload.getvalue())
+        if uri.strip():
+            return read_gold(uri.strip(), read_bytes(uri.strip()))
+    except (GoldError, StoreError) as exc:
+        st.sidebar.error(str(exc), icon=":material/error:")
+    return None
+
+
+def names_for(mode: str, answers: pd.DataFrame) -> dict[str, str]:
+    if mode != "name":
+        return {}
+    names: dict[str, str] = {}
+    upload = st.sidebar.file_uploader("Names CSV (sub,name)", type=["csv"], key="names_upload")
+    if upload is not None:
+        try:
+            names.update(read_names_csv(upload.name, upload.getvalue()))
+        except IdentityError as exc:
+            st.sidebar.error(str(exc), icon=":material/error:")
+    pools = user_pools(answers)
+    if pools and st.sidebar.toggle("Look up names in Cognito", key="cognito"):
+        for region, pool in pools:
+            try:
+                names.update(_cognito(pool, region))
+            except IdentityError as exc:
+                st.sidebar.error(str(exc), icon=":material/error:")
+    elif not pools and upload is None:
+        st.sidebar.caption("These answers carry no Cognito identity (public workforce): upload a names CSV.")
+    return names
+
+
+@st.cache_data(ttl=600, show_spinner="Looking up names in Cognito ...")
+def _cognito(pool: str, region: str) -> dict[str, str]:
+    return cognito_names(pool, region, aws_settings())
+
+
+def empty_state() -> None:
+    st.title("Workers")
+    st.markdown(
+        "See who labeled what, how fast, and how well. Enter a **source** in the sidebar: an S3 prefix "
+        "such as `s3://my-bucket/labeling-output/` or a local folder that holds Ground Truth job output "
+        "(`annotations/worker-response/...` and `manifests/output/output.manifest`)."
+    )
+
+
+def summary(report: pd.DataFrame) -> None:
+    team = report[report["worker"] == metrics.TEAM].iloc[0]
+    cols = st.columns(5)
+    cols[0].metric("Labels", f"{int(team['labels']):,}")
+    cols[1].metric("Workers", f"{len(report) - 1:,}")
+    cols[2].metric("Objects", f"{int(team['objects']):,}")
+    cols[3].metric("Median agreement", "unknown" if pd.isna(team["agreement"]) else f"{team['agreement']:.0%}")
+    cols[4].metric("Median accuracy", "no gold" if pd.isna(team["accuracy"]) else f"{team['accuracy']:.0%}")
+
+
+def grid_frame(report: pd.DataFrame) -> pd.DataFrame:
+    """Display values: percentages, rounded floats, readable times; unknown stays empty."""
+    df = report.copy()
+    for col in PERCENT:
+        df[col] = (df[col] * 100).round(1)
+    for col in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[col]):
+            df[col] = df[col].dt.strftime("%Y-%m-%d %H:%M")
+        elif pd.api.types.is_float_dtype(df[col]):
+            df[col] = df[col].round(2)
+    return df
+
+
+def worker_grid(report: pd.DataFrame) -> None:
+    available = [c for c in report.columns]
+    chosen = st.multiselect(
+        "Columns", available, default=[c for c in url_list("cols") or DEFAULT_COLUMNS if c in available],
+        key="cols_widget", format_func=lambda c: TITLES.get(c, c),
+    )
+    sync_url(cols=[] if chosen == DEFAULT_COLUMNS else chosen)
+    df = grid_frame(report[["worker", *[c for c in chosen if c != "worker"]]])
+    workers, team = df[df["worker"] != metrics.TEAM], df[df["worker"] == metrics.TEAM]
+    gb = GridOptionsBuilder.from_dataframe(workers)
+    gb.configure_default_column(filter=True, sortable=True, resizable=True, wrapHeaderText=True,
+                                autoHeaderHeight=True, minWidth=90)
+    gb.configure_column("worker", pinned="left", minWidth=220)
+    for col in workers.columns:
+        gb.configure_column(col, headerName=TITLES.get(col, col), headerTooltip=HELP.get(col))
+    options = gb.build()
+    options["autoSizeStrategy"] = {"type": "fitGridWidth", "defaultMinWidth": 90}
+    options["pinnedBottomRowData"] = team.astype(object).where(team.notna(), None).to_dict("records")
+    AgGrid(workers, gridOptions=options, height=min(600, 60 + 32 * len(workers)), key="workers_grid",
+           show_toolbar=True, show_download_button=True, show_search=True)
+
+
+PERIODS = {"5 min": "5min", "hour": "h", "day": "D"}
+TIME_UNITS = {
+    "5 min": alt.TimeUnitParams(unit="utcyearmonthdatehoursminutes", step=5),
+    "hour": alt.TimeUnitParams(unit="utcyearmonthdatehours"),
+    "day": alt.TimeUnitParams(unit="utcyearmonthdate"),
+}
+TABLEAU10 = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6",
+             "#9d755d", "#79706e"]
+TOP_BARS = 25
+
+
+def default_period(answers: pd.DataFrame) -> str:
+    """The coarsest period that still gives the chart a dozen or more bars."""
+    span = answers["submission_time"].max() - answers["submission_time"].min()
+    return "5 min" if span <= pd.Timedelta(hours=2) else "hour" if span <= pd.Timedelta(days=3) else "day"
+
+
+def labels_per_worker_chart(df: pd.DataFrame, order: list[str]) -> None:
+    st.subheader("Labels per worker")
+    shown = order
+    if len(order) > TOP_BARS and not st.toggle(f"Show all {len(order)} workers", key="all_bars"):
+        shown = order[:TOP_BARS]
+        st.caption(f"The {TOP_BARS} workers with the most labels; the table lists all {len(order)}.")
+    per_job = df[df["worker"].isin(shown)].groupby(["worker", "job"]).size().rename("labels").reset_index()
+    st.altair_chart(
+        alt.Chart(per_job).mark_bar().encode(
+            x=alt.X("labels:Q", title="Labels"),
+            y=alt.Y("worker:N", sort=shown, title=None, axis=alt.Axis(labelLimit=320)),
+            color=alt.Color("job:N", title="Job"),
+            tooltip=["worker", "job", "labels"],
+        ).properties(height=max(120, 20 * len(shown))),
+        width="stretch",
+    )
+
+
+def time_per_label_chart(df: pd.DataFrame, order: list[str]) -> None:
+    st.subheader("Time per label")
+    timed = df.dropna(subset=["time_spent_s"])
+    if timed.empty:
+        st.info("Unknown: these answers carry neither timeSpentInSeconds nor an acceptance time "
+                "(the older public-workforce format).", icon=":material/timer_off:")
+        return
+    shown = [w for w in order if w in set(timed["worker"])][:TOP_BARS]
+    st.altair_chart(
+        alt.Chart(timed[timed["worker"].isin(shown)]).mark_boxplot(extent="min-max").encode(
+            x=alt.X("time_spent_s:Q", title="Seconds per label"),
+            y=alt.Y("worker:N", sort=shown, title=None, axis=alt.Axis(labelLimit=320)),
+        ).properties(height=max(120, 22 * len(shown))),
+        width="stretch",
+    )
+
+
+def labels_over_time_chart(answers: pd.DataFrame, names: dict[str, str], order: list[str]) -> None:
+    st.subheader("Labels over time")
+    auto = default_period(answers)
+    period = st.segmented_control("Period", list(PERIODS), key="period", default=url_state("period", auto))
+    period = period or auto
+    sync_url(period=None if period == auto else period)
+    series = metrics.labels_over_time(answers, PERIODS[period])
+    top = order[:10]
+    series["who"] = series["worker_id"].map(names).where(lambda w: w.isin(top), "Others")
+    stacked = series.groupby(["period", "who"], as_index=False)["labels"].sum()
+    palette = TABLEAU10[: len(top)] + ["#c9ccd3"]  # "Others" in grey, never a worker's colour
+    st.caption("Stacked by worker (the ten with the most labels, then everyone else): the height is the team's total.")
+    st.altair_chart(
+        alt.Chart(stacked).mark_bar().encode(
+            # UTC, like the date filter, so everyone who opens the link sees the same hours.
+            # A time unit makes each bar as wide as its period.
+            x=alt.X("period:T", title="UTC", timeUnit=TIME_UNITS[period], axis=alt.Axis(format="%b %d %H:%M")),
+            y=alt.Y("labels:Q", stack="zero", title=f"Labels per {period}"),
+            color=alt.Color("who:N", title="Worker", sort=[*top, "Others"],
+                            scale=alt.Scale(domain=[*top, "Others"], range=palette)),
+            tooltip=[alt.Tooltip("period:T", format="%Y-%m-%d %H:%M", title="from (UTC)"), "who", "labels"],
+        ).properties(height=320),
+        width="stretch",
+    )
+
+
+def charts(answers: pd.DataFrame, names: dict[str, str]) -> None:
+    df = answers.assign(worker=answers["worker_id"].map(names))
+    order = df["worker"].value_counts().index.tolist()
+    labels_per_worker_chart(df, order)
+    time_per_label_chart(df, order)
+    labels_over_time_chart(answers, names, order)
+
+
+def skipped_files(data) -> None:
+    if not data.skipped:
+        return
+    with st.expander(f"{len(data.skipped):,} skipped file(s) or answers", icon=":material/warning:"):
+        st.caption("Left out of every number on this page. Nothing else was dropped.")
+        st.dataframe(pd.DataFrame([(s.uri, s.reason) for s in data.skipped], columns=["file", "reason"]),
+                     hide_index=True, width="stretch")
+
+
+def main() -> None:
+    source = sidebar_source()
+    if not source:
+        sync_url(source=None)
+        empty_state()
+        return
+    try:
+        data = load_source(source)
+    except StoreError as exc:
+        st.title("Workers")
+        st.error(f"Cannot read the source: {exc}", icon=":material/error:")
+        return
+    sync_url(source=source)
+    if not data.jobs:
+        st.title("Workers")
+        st.warning(f"No Ground Truth job output found under `{data.uri}`: no worker-response files and no "
+                   "output manifest.", icon=":material/search_off:")
+        skipped_files(data)
+        return
+
+    jobs = st.sidebar.multiselect("Jobs", data.jobs, default=[j for j in url_list("job") if j in data.jobs],
+                                  key="jobs_widget", placeholder="All jobs")
+    times = data.answers["submission_time"]
+    lo, hi = (times.min().date(), times.max().date()) if not times.empty else (None, None)
+    start = pd.to_datetime(url_state("from", "") or lo).date() if lo else None
+    end = pd.to_datetime(url_state("to", "") or hi).date() if hi else None
+    dates = st.sidebar.date_input("Dates (UTC)", value=(start, end), min_value=lo, max_value=hi,
+                                  key="dates_widget") if lo else ()
+    start, end = (dates + (None, None))[:2] if isinstance(dates, tuple) else (dates, dates)
+    mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get,
+                            key="names", index=list(NAME_MODES).index(url_state("names", "id")))
+    gold = gold_labels()
+    names = names_for(mode, data.answers)
+    with st.sidebar:
+        refresh_button()
+    sync_url(job=jobs, names=None if mode == "id" else mode, gold=st.session_state.get("gold", "").strip(),
+             **{"from": start if start and start != lo else None, "to": end if end and end != hi else None})
+
+    selection = Selection(tuple(jobs) if jobs else None, start, end)
+    report = worker_report(data, selection, gold=gold, names=names, anonymize=mode == "anon")
+    answers = selection.apply(data)[0]
+
+    st.title("Workers")
+    st.caption(f"{data.uri} · {len(data.jobs)} job(s) · {data.files:,} files read")
+    if answers.empty:
+        st.info("No answers in this selection: widen the dates or choose other jobs.")
+        skipped_files(data)
+        return
+    summary(report)
+    worker_grid(report)
+    st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
+                       icon=":material/download:")
+    charts(answers, shown_names(data, names, anonymize=mode == "anon"))
+    skipped_files(data)
+
+
+main()
