@@ -44,10 +44,10 @@ def read_bytes(uri: str) -> bytes:
 
 
 def sidebar_source() -> str:
+    url_state("source", "")
     st.sidebar.text_input(
         "Source",
         key="source",
-        value=url_state("source", ""),
         placeholder="s3://bucket/output-prefix or /path/to/folder",
         help="An S3 prefix or a folder holding one or more Ground Truth job outputs.",
     )
@@ -57,8 +57,8 @@ def sidebar_source() -> str:
 def gold_labels() -> dict[str, str] | None:
     with st.sidebar.expander("Gold labels", icon=":material/verified:"):
         st.caption("CSV or JSON lines with `source-ref` (or `source`) and `label`.")
-        uri = st.text_input("Gold file URI", key="gold", value=url_state("gold", ""),
-                            placeholder="s3://bucket/gold.csv")
+        url_state("gold", "")
+        uri = st.text_input("Gold file URI", key="gold", placeholder="s3://bucket/gold.csv")
         upload = st.file_uploader("or upload", type=["csv", "jsonl", "json", "manifest"], key="gold_upload")
     try:
         if upload is not None:
@@ -141,7 +141,7 @@ def worker_grid(report: pd.DataFrame) -> None:
     gb = GridOptionsBuilder.from_dataframe(workers)
     gb.configure_default_column(filter=True, sortable=True, resizable=True, wrapHeaderText=True,
                                 autoHeaderHeight=True, minWidth=90)
-    gb.configure_column("worker", pinned="left", minWidth=220)
+    gb.configure_column("worker", pinned="left", minWidth=170)
     for col in workers.columns:
         gb.configure_column(col, headerName=TITLES.get(col, col), headerTooltip=HELP.get(col))
     options = gb.build()
@@ -206,7 +206,9 @@ def time_per_label_chart(df: pd.DataFrame, order: list[str]) -> None:
 def labels_over_time_chart(answers: pd.DataFrame, names: dict[str, str], order: list[str]) -> None:
     st.subheader("Labels over time")
     auto = default_period(answers)
-    period = st.segmented_control("Period", list(PERIODS), key="period", default=url_state("period", auto))
+    if url_state("period", auto) not in PERIODS:
+        st.session_state["period"] = auto
+    period = st.segmented_control("Period", list(PERIODS), key="period")
     period = period or auto
     sync_url(period=None if period == auto else period)
     series = metrics.labels_over_time(answers, PERIODS[period])
@@ -275,8 +277,9 @@ def main() -> None:
     dates = st.sidebar.date_input("Dates (UTC)", value=(start, end), min_value=lo, max_value=hi,
                                   key="dates_widget") if lo else ()
     start, end = (dates + (None, None))[:2] if isinstance(dates, tuple) else (dates, dates)
-    mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get,
-                            key="names", index=list(NAME_MODES).index(url_state("names", "id")))
+    if url_state("names", "id") not in NAME_MODES:
+        st.session_state["names"] = "id"  # a mistyped link falls back, not crashes
+    mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get, key="names")
     gold = gold_labels()
     names = names_for(mode, data.answers)
     with st.sidebar:

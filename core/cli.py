@@ -32,10 +32,11 @@ def read_uri(uri: str, settings: AwsSettings) -> bytes:
 
 def format_table(df: pd.DataFrame, fmt: str) -> str:
     """Unknown values print as empty cells (CSV, table) or null (JSON), never as 0."""
+    floats = {c: 4 for c in df.columns if pd.api.types.is_float_dtype(df[c])}
     if fmt == "json":
-        return df.round(4).to_json(orient="records", date_format="iso", indent=2)
+        return df.round(floats).to_json(orient="records", date_format="iso", indent=2)
     if fmt == "csv":
-        return df.round(4).to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+        return df.round(floats).to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
     shown = df.copy()
     if "worker_id" in shown and (shown["worker_id"].isna() | (shown["worker_id"] == shown["worker"])).all():
         shown = shown.drop(columns="worker_id")  # no names resolved: the id is already shown

@@ -1,0 +1,36 @@
+"""The Workers page in a real browser, on the real 2019 fixture."""
+
+from urllib.parse import quote
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+GRID = 'iframe[title="st_aggrid.AgGrid.agGrid"]'
+
+
+def test_workers_grid_shows_every_worker_and_the_team(page, app_server, birds_dir, wait_for_app, screenshot):
+    page.goto(f"{app_server}/workers?source={quote(str(birds_dir))}&names=anon")
+    wait_for_app(page)
+    grid = page.frame_locator(GRID)
+    grid.locator(".ag-center-cols-container .ag-row").first.wait_for(timeout=30_000)
+
+    first = grid.locator('.ag-pinned-left-cols-container .ag-row[row-index="0"]').inner_text()
+    assert first.startswith("Worker "), first
+    team = grid.locator(".ag-floating-bottom").inner_text()
+    assert "Team" in team and "1510" in team
+    app = page.inner_text('[data-testid="stApp"]')
+    assert "1,510" in app and "97" in app
+    assert "public.us-east-1." not in app  # anonymous names leave no id on the page
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "workers")
+
+
+def test_unreadable_source_says_why(page, app_server, tmp_path, wait_for_app):
+    missing = tmp_path / "no-such-folder"
+    page.goto(f"{app_server}/workers?source={quote(str(missing))}")
+    wait_for_app(page)
+    alert = page.locator('[data-testid="stAlert"]').first
+    alert.wait_for()
+    assert "does not exist" in alert.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0

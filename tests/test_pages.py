@@ -1,0 +1,79 @@
+"""Every page runs without exceptions (streamlit.testing AppTest), on the real fixture."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+def run(page: str | None = None, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_home_links_to_workers():
+    at = run()
+    assert at.title[0].value == "Ground Control"
+
+
+def test_workers_without_source_explains_what_to_enter():
+    at = run("app_pages/workers.py")
+    assert "Enter a **source**" in at.markdown[0].value
+
+
+def test_workers_on_fixture_shows_totals_and_skipped_files(birds_dir):
+    at = run("app_pages/workers.py", source=str(birds_dir))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Labels"] == "1,510"
+    assert metrics["Workers"] == "97"
+    assert metrics["Objects"] == "302"
+    assert metrics["Median accuracy"] == "no gold"
+    assert any("2 skipped" in e.label for e in at.expander)
+    assert at.query_params["source"] == str(birds_dir)
+
+
+def test_workers_with_gold_fills_accuracy(birds_dir, tmp_path):
+    sources = {}
+    for line in (birds_dir / "output.manifest").read_text().splitlines():
+        ref = json.loads(line)["source-ref"]
+        sources[ref.rsplit("/", 1)[1].split(".")[0]] = ref
+    truth = json.loads((birds_dir / "true_labels.json").read_text())
+    gold = tmp_path / "gold.csv"
+    gold.write_text("source-ref,label\n" + "".join(f"{sources[t['ImageId']]},{t['Label']}\n" for t in truth))
+    at = run("app_pages/workers.py", source=str(birds_dir), gold=str(gold))
+    accuracy = {m.label: m.value for m in at.metric}["Median accuracy"]
+    assert accuracy.endswith("%") and 50 <= int(accuracy[:-1]) <= 100
+
+
+def test_workers_bad_gold_names_the_line(birds_dir, tmp_path):
+    gold = tmp_path / "gold.csv"
+    gold.write_text("source-ref,label\ns3://b/1.jpg,\n")
+    at = run("app_pages/workers.py", source=str(birds_dir), gold=str(gold))
+    assert any("gold.csv: line 2" in e.value for e in at.sidebar.error)
+
+
+def test_workers_unreadable_source_is_an_error_not_a_crash(tmp_path):
+    at = run("app_pages/workers.py", source=str(tmp_path / "missing"))
+    assert "does not exist" in at.error[0].value
+
+
+def test_workers_empty_folder_says_no_output(tmp_path):
+    (tmp_path / "notes.txt").write_text("not ground truth")
+    at = run("app_pages/workers.py", source=str(tmp_path))
+    assert "No Ground Truth job output" in at.warning[0].value
+
+
+@pytest.mark.parametrize("mode", ["anon", "id"])
+def test_workers_name_modes_survive_in_the_url(birds_dir, mode):
+    at = run("app_pages/workers.py", source=str(birds_dir), names=mode)
+    assert at.radio[0].value == mode
