@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from .gt.jsonio import decode_text
+from .gt.jsonio import decode_text, json_lines
 
 
 class GoldError(ValueError):
@@ -26,7 +26,7 @@ def _rows_csv(text: str):
 
 
 def _rows_jsonl(text: str):
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(json_lines(text), start=1):
         if not line.strip():
             continue
         try:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from .errors import BadFile
-from .jsonio import decode_text, load_json
+from .jsonio import decode_text, json_lines, load_json
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def read_consolidation_response(data: bytes) -> list[Consolidated]:
 def read_auto_annotator_output(data: bytes) -> tuple[list[tuple[str, dict]], list[str]]:
     """Lines `<token> <json>`: AWS's notebooks drop the first token and parse the rest (§4)."""
     rows, notes = [], []
-    for number, line in enumerate(decode_text(data).splitlines(), start=1):
+    for number, line in enumerate(json_lines(decode_text(data)), start=1):
         if not line.strip():
             continue
         token, _, rest = line.strip().partition(" ")

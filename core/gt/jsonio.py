@@ -17,6 +17,15 @@ def decode_text(data: bytes) -> str:
         raise BadFile(f"not UTF-8 text (byte {exc.start})") from exc
 
 
+def json_lines(text: str) -> list[str]:
+    """Split JSON lines on newlines only: str.splitlines() also breaks at U+2028, U+2029 and U+0085,
+    which are valid inside JSON strings, and would shift every later line's index."""
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
 def load_json(data: bytes):
     text = decode_text(data)
     if not text.strip():

@@ -11,9 +11,9 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-# `(?:.*?/)?` is the shortest root that still ends at a folder boundary, so the optional
-# `annotations/` level is matched by the marker, not swallowed by the root.
-_ROOT = r"^(?P<root>(?:.*?/)?)"
+# `(?:.*?/)??` tries the empty root first, then the shortest one ending at a folder boundary, so
+# the optional `annotations/` level is matched by the marker, not swallowed by the root.
+_ROOT = r"^(?P<root>(?:.*?/)??)"
 _PATTERNS = {
     # annotations/worker-response/iteration-<N>/<datasetObjectId>/<YYYY-MM-DD_HH:MM:SS>.json
     "response": re.compile(

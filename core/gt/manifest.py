@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 from .errors import BadFile
-from .jsonio import decode_text
+from .jsonio import decode_text, json_lines
 
 METADATA = "-metadata"
 # Service limit on a manifest line (reference §6, dataset quotas).
@@ -77,10 +77,7 @@ def _entry(index: int, obj: dict, attribute: str, meta: dict) -> LabelEntry:
 def read_manifest(data: bytes) -> Manifest:
     """Every line of a manifest; a bad line is noted with its number and kept as a gap so that
     line indexes still match datasetObjectIds."""
-    text = decode_text(data)
-    lines = text.splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
+    lines = json_lines(decode_text(data))
     if not lines:
         raise BadFile("empty manifest")
     out = Manifest()

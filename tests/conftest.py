@@ -1,0 +1,177 @@
+"""Shared test data: the real 2019 bird job (extracted once per session) and a writer of
+private-workforce job output in Ground Truth's real S3 layout and answer shape (reference §1-§3).
+
+Fixtures
+    birds_dir -> Path     the extracted `ic_data` folder of ../shared/fixtures/birds-ic-2019
+    gt_output -> GtOutput writes jobs under a fresh tmp folder; see GtOutput's methods
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+BIRDS_ARCHIVE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "birds-ic-2019" / "ic_data.tar.gz"
+
+REGION = "eu-west-1"
+POOL_ID = "eu-west-1_AbCdEf123"
+ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
+LABEL_ATTRIBUTE = "animal"
+
+
+@pytest.fixture(scope="session")
+def birds_dir(tmp_path_factory) -> Path:
+    """The real job output, extracted fresh per session (never copied into the repo)."""
+    if not BIRDS_ARCHIVE.is_file():
+        pytest.skip(f"real fixture ../shared/fixtures/birds-ic-2019 not found: {BIRDS_ARCHIVE} does not exist")
+    dest = tmp_path_factory.mktemp("birds")
+    with tarfile.open(BIRDS_ARCHIVE) as tar:
+        tar.extractall(dest, filter="data")
+    folder = dest / "ic_data"
+    assert folder.is_dir(), f"{BIRDS_ARCHIVE} has no ic_data/ folder"
+    return folder
+
+
+def gt_time(ts: datetime) -> str:
+    """`2024-03-12T10:11:27.475Z`: UTC with milliseconds, as private answers carry them (§2)."""
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+
+
+class GtOutput:
+    """Writes constructed job output into `root` in the real layout:
+
+        <root>/<job>/annotations/worker-response/iteration-N/<objectId>/<YYYY-MM-DD_HH:MM:SS>.json
+        <root>/<job>/manifests/output/output.manifest
+    """
+
+    region = REGION
+    pool_id = POOL_ID
+    issuer = ISSUER
+    attribute = LABEL_ATTRIBUTE
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    @staticmethod
+    def worker_id(n: int, region: str = REGION) -> str:
+        """`private.<region>.<16 hex>`, as private workforces write it (§2)."""
+        return f"private.{region}.{n:016x}"
+
+    @staticmethod
+    def sub(n: int) -> str:
+        return f"5b7d7d09-7257-4087-8c15-{n:012x}"
+
+    def answer(
+        self,
+        worker: int | str,
+        label: str,
+        submitted: datetime,
+        spent: float | None = 2.0,
+        *,
+        accepted: datetime | None | bool = True,
+        sub: str | None = None,
+        issuer: str | None = None,
+        element: str = "crowd-image-classifier",
+    ) -> dict:
+        """One private-workforce answer in the exact shape of reference §2.
+
+        `spent=None` leaves out timeSpentInSeconds; `accepted=True` puts acceptanceTime `spent`
+        seconds before submission, `accepted=None` leaves acceptanceTime out.
+        """
+        worker_id = worker if isinstance(worker, str) else self.worker_id(worker)
+        if accepted is True:
+            accepted = submitted - timedelta(seconds=spent or 0)
+        raw: dict = {}
+        if accepted:
+            raw["acceptanceTime"] = gt_time(accepted)
+        raw["answerContent"] = {element: {"label": label}}
+        raw["submissionTime"] = gt_time(submitted)
+        if spent is not None:
+            raw["timeSpentInSeconds"] = spent
+        raw["workerId"] = worker_id
+        raw["workerMetadata"] = {
+            "identityData": {
+                "identityProviderType": "Cognito",
+                "issuer": issuer or self.issuer,
+                "sub": sub or self.sub(int(worker_id.rsplit(".", 1)[1], 16)),
+            }
+        }
+        return raw
+
+    def job_root(self, job: str, parent: str = "") -> Path:
+        return self.root / parent / job
+
+    def response(
+        self,
+        job: str,
+        iteration: int,
+        object_id: int | str,
+        answers: list[dict],
+        *,
+        parent: str = "",
+        annotations_level: bool = True,
+    ) -> Path:
+        """A worker-response file named by the latest submission, as Ground Truth names them."""
+        base = self.job_root(job, parent) / ("annotations" if annotations_level else "")
+        latest = max(datetime.fromisoformat(a["submissionTime"]) for a in answers) if answers else datetime(2024, 1, 1)
+        path = base / "worker-response" / f"iteration-{iteration}" / str(object_id) / (
+            latest.strftime("%Y-%m-%d_%H:%M:%S") + ".json"
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"answers": answers}, separators=(",", ":")))
+        return path
+
+    def manifest_line(self, index: int, class_name: str, job: str, *, class_index: int = 0) -> dict:
+        """A labeled image-classification line (§3) for the object with datasetObjectId `index`."""
+        return {
+            "source-ref": f"s3://bucket/images/{index}.jpg",
+            self.attribute: class_index,
+            f"{self.attribute}-metadata": {
+                "class-name": class_name,
+                "confidence": 0.95,
+                "type": "groundtruth/image-classification",
+                "job-name": f"labeling-job/{job}",
+                "human-annotated": "yes",
+                "creation-date": "2024-03-12T10:40:59.217995",
+            },
+        }
+
+    def manifest(self, job: str, lines: list[dict | str], *, parent: str = "", path: str | None = None) -> Path:
+        """`manifests/output/output.manifest` (or `path` under the job root); str lines are raw."""
+        target = self.job_root(job, parent) / (path or "manifests/output/output.manifest")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def job(
+        self,
+        job: str,
+        objects: dict[int, list[dict]],
+        classes: dict[int, str] | None = None,
+        *,
+        iteration: int = 1,
+        parent: str = "",
+        annotations_level: bool = True,
+    ) -> Path:
+        """Responses for `objects` ({datasetObjectId: answers}) and a manifest with one line per
+        object (0..max id) whose class is `classes[id]` (default: the first answer's label)."""
+        for object_id, answers in objects.items():
+            self.response(job, iteration, object_id, answers, parent=parent, annotations_level=annotations_level)
+        lines = []
+        for index in range(max(objects) + 1):
+            label = (classes or {}).get(index)
+            if label is None and objects.get(index):
+                label = objects[index][0]["answerContent"]["crowd-image-classifier"]["label"]
+            lines.append(self.manifest_line(index, label or "none", job))
+        self.manifest(job, lines, parent=parent)
+        return self.job_root(job, parent)
+
+
+@pytest.fixture
+def gt_output(tmp_path) -> GtOutput:
+    return GtOutput(tmp_path / "gt-output")
