@@ -35,12 +35,17 @@ class Fetcher(Generic[T]):
         self._threads = threads
         self._cache: dict[str, tuple[str, T]] = {}
         self._lock = threading.Lock()
-        self.gets = 0  # GET requests issued, over the fetcher's life
+        self.gets = 0  # GET requests issued (failed ones too), over the fetcher's life
 
     def _load(self, info: ObjectInfo) -> T:
-        value = self._parse(info.key, self.store.get(info.key))
         with self._lock:
             self.gets += 1
+        data = self.store.get(info.key)
+        try:
+            value = self._parse(info.key, data)
+        except Exception as exc:  # a parser bug must cost one file, never the whole fetch
+            raise StoreError(f"cannot read {self.store.uri_of(info.key)}: {type(exc).__name__}: {exc}") from exc
+        with self._lock:
             self._cache[info.key] = (info.version, value)
         return value
 

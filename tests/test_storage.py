@@ -1,0 +1,324 @@
+"""The object-store contract, against S3 (moto's server over real HTTP) and a local folder."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+from core import aws
+from core.storage import (
+    AwsSettings,
+    Fetcher,
+    LocalStore,
+    ObjectExists,
+    ObjectInfo,
+    S3Store,
+    StoreError,
+    open_location,
+)
+
+_bucket_numbers = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def moto_settings():
+    """A moto S3 server on a free local port, and the settings that point a client at it."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+            mp.delenv(name, raising=False)
+        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        mp.setenv("AWS_SESSION_TOKEN", "testing")
+        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        mp.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+        # Sessions and clients are cached: none made before the env above may be reused here.
+        aws._session.cache_clear()
+        aws.client.cache_clear()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        try:
+            yield AwsSettings(endpoint_url=f"http://{host}:{port}", region="us-east-1")
+        finally:
+            server.stop()
+            aws._session.cache_clear()
+            aws.client.cache_clear()
+
+
+def _new_bucket(settings: AwsSettings) -> str:
+    name = f"gc-test-{next(_bucket_numbers)}"
+    aws.client("s3", settings).create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def s3_store(moto_settings) -> S3Store:
+    return S3Store(_new_bucket(moto_settings), moto_settings)
+
+
+@pytest.fixture(params=["s3", "local"])
+def store(request, tmp_path):
+    """Each contract test runs once against an empty bucket and once against an empty folder."""
+    if request.param == "s3":
+        return request.getfixturevalue("s3_store")
+    return LocalStore(tmp_path / "bucket")
+
+
+def _count_gets(monkeypatch, store) -> list[str]:
+    """Record every key the store is asked to GET, independently of Fetcher.gets."""
+    seen: list[str] = []
+    real_get = store.get
+
+    def get(key: str) -> bytes:
+        seen.append(key)
+        return real_get(key)
+
+    monkeypatch.setattr(store, "get", get)
+    return seen
+
+
+# --- the contract, both stores ---------------------------------------------------------------
+
+
+def test_list_with_prefix(store):
+    keys = ["a/1.json", "a/2.json", "a/sub/3.json", "ab/4.json", "b/5.json"]
+    for i, key in enumerate(keys):
+        store.put(key, b"x" * (i + 1))
+
+    def listed(prefix: str) -> list[str]:
+        return sorted(info.key for info in store.list(prefix))
+
+    assert listed("") == keys
+    assert listed("a/") == ["a/1.json", "a/2.json", "a/sub/3.json"]
+    assert listed("a") == ["a/1.json", "a/2.json", "a/sub/3.json", "ab/4.json"]
+    assert listed("a/sub/") == ["a/sub/3.json"]
+    assert listed("a/1") == ["a/1.json"]
+    assert listed("nothing/") == []
+    sizes = {info.key: info.size for info in store.list("")}
+    assert sizes == {key: i + 1 for i, key in enumerate(keys)}
+
+
+def test_get_returns_exact_bytes(store):
+    data = json.dumps({"answers": [{"workerId": "w1"}]}).encode() + b"\n\x00\xff"
+    store.put("jobs/x/worker-response.json", data)
+    assert store.get("jobs/x/worker-response.json") == data
+
+
+def test_get_missing_key_names_the_uri(store):
+    with pytest.raises(StoreError) as err:
+        store.get("no/such/key.json")
+    assert store.uri_of("no/such/key.json") in str(err.value)
+
+
+def test_put_refuses_existing_key_unless_overwrite(store):
+    store.put("manifest.jsonl", b"original")
+    with pytest.raises(ObjectExists) as err:
+        store.put("manifest.jsonl", b"clobbered")
+    assert store.uri_of("manifest.jsonl") in str(err.value)
+    assert store.get("manifest.jsonl") == b"original"
+
+    store.put("manifest.jsonl", b"replaced on purpose", overwrite=True)
+    assert store.get("manifest.jsonl") == b"replaced on purpose"
+
+
+def test_exists(store):
+    store.put("a/b.json", b"{}")
+    assert store.exists("a/b.json")
+    assert not store.exists("a/c.json")
+    assert not store.exists("a")  # a "folder" is not an object
+
+
+def test_fetcher_fetches_only_new_and_changed(store, monkeypatch):
+    n = 40
+    for i in range(n):
+        store.put(f"resp/{i:03}.json", json.dumps({"i": i}).encode())
+    seen = _count_gets(monkeypatch, store)
+    fetcher = Fetcher(store, parse=lambda key, data: json.loads(data))
+    progress: list[tuple[int, int]] = []
+
+    first = fetcher.fetch(store.list("resp/"), progress=lambda done, total: progress.append((done, total)))
+    assert fetcher.gets == n and len(seen) == n
+    assert first == {f"resp/{i:03}.json": {"i": i} for i in range(n)}
+    assert progress[-1] == (n, n)
+
+    again = fetcher.fetch(store.list("resp/"))
+    assert fetcher.gets == n and len(seen) == n  # nothing changed: no GET at all
+    assert again == first
+
+    for i in range(n, n + 3):
+        store.put(f"resp/{i:03}.json", json.dumps({"i": i}).encode())
+    # Different length as well as content, so a file's size+mtime version changes for sure.
+    store.put("resp/007.json", json.dumps({"i": 7, "changed": True}).encode(), overwrite=True)
+    seen.clear()
+
+    refreshed = fetcher.fetch(store.list("resp/"))
+    assert fetcher.gets == n + 4
+    assert sorted(seen) == ["resp/007.json", "resp/040.json", "resp/041.json", "resp/042.json"]
+    assert len(refreshed) == n + 3
+    assert refreshed["resp/007.json"] == {"i": 7, "changed": True}
+    assert refreshed["resp/041.json"] == {"i": 41}
+    assert refreshed["resp/000.json"] == {"i": 0}
+
+
+def test_fetcher_reports_a_failed_get_and_tries_it_again(store):
+    store.put("ok.json", b"1")
+    ok = list(store.list(""))
+    ghost = ObjectInfo(key="ghost.json", size=4, version="v1")  # listed, then deleted
+    fetcher = Fetcher(store)
+
+    out = fetcher.fetch(ok + [ghost])
+    assert out["ok.json"] == b"1"
+    assert isinstance(out["ghost.json"], StoreError)
+    assert store.uri_of("ghost.json") in str(out["ghost.json"])
+
+    store.put("ghost.json", b"back")
+    out = fetcher.fetch(ok + [ghost])  # same key and version: a failure was not cached
+    assert out == {"ok.json": b"1", "ghost.json": b"back"}
+    assert fetcher.gets == 2
+
+
+# --- S3 only ---------------------------------------------------------------------------------
+
+
+def test_s3_list_returns_every_page(s3_store, moto_settings):
+    keys = [f"worker-response/{i:05}.json" for i in range(1205)]
+    s3 = aws.client("s3", moto_settings)
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda k: s3.put_object(Bucket=s3_store.bucket, Key=k, Body=b"{}"), keys))
+
+    pages = []
+
+    def count_page(**kw):
+        pages.append(1)
+
+    s3.meta.events.register("before-call.s3.ListObjectsV2", count_page)
+    try:
+        listed = list(s3_store.list("worker-response/"))
+    finally:
+        s3.meta.events.unregister("before-call.s3.ListObjectsV2", count_page)
+    assert [info.key for info in listed] == keys
+    assert len(pages) == 2  # 1000 + 205
+    assert all(info.size == 2 and info.version and '"' not in info.version for info in listed)
+
+
+def test_s3_version_is_the_etag_and_follows_content(s3_store, moto_settings):
+    s3_store.put("k.json", b"one")
+    (v1,) = s3_store.list("k")
+    s3_store.put("k.json", b"two", overwrite=True)
+    (v2,) = s3_store.list("k")
+    assert v1.version != v2.version
+    head = aws.client("s3", moto_settings).head_object(Bucket=s3_store.bucket, Key="k.json")
+    assert head["ETag"].strip('"') == v2.version
+
+
+def test_s3_put_sends_if_none_match(s3_store, moto_settings):
+    """The refusal must come from the server's conditional write, not a check-then-write race."""
+    s3 = aws.client("s3", moto_settings)
+    headers: list[dict] = []
+
+    def record(request, **kw):
+        headers.append(dict(request.headers))
+
+    s3.meta.events.register("before-send.s3.PutObject", record)
+    try:
+        s3_store.put("once.json", b"a")
+        s3_store.put("twice.json", b"b", overwrite=True)
+    finally:
+        s3.meta.events.unregister("before-send.s3.PutObject", record)
+    assert headers[0].get("If-None-Match") == b"*"
+    assert "If-None-Match" not in headers[1]
+
+
+def test_get_from_missing_bucket_is_a_store_error(moto_settings):
+    store = S3Store("gc-no-such-bucket", moto_settings)
+    with pytest.raises(StoreError, match="s3://gc-no-such-bucket/x.json"):
+        store.get("x.json")
+    with pytest.raises(StoreError, match="NoSuchBucket"):
+        list(store.list(""))
+
+
+def test_unreachable_endpoint_is_a_store_error(moto_settings, monkeypatch):
+    # A port that was free a moment ago: the connection is refused at once. The product retries
+    # connection errors up to 10 times with backoff (15-30 s here); one attempt keeps this fast
+    # and still goes through the same error translation.
+    monkeypatch.setattr(aws, "_CONFIG", aws._CONFIG.merge(Config(retries={"mode": "adaptive", "max_attempts": 1})))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = AwsSettings(endpoint_url=f"http://127.0.0.1:{port}", region="us-east-1")
+    store = S3Store("bucket", settings)
+    try:
+        calls = {
+            "list": lambda: list(store.list("p/")),
+            "get": lambda: store.get("p/k.json"),
+            "put": lambda: store.put("p/k.json", b"x"),
+            "exists": lambda: store.exists("p/k.json"),
+        }
+        for name, call in calls.items():
+            with pytest.raises(StoreError) as err:
+                call()
+            assert type(err.value) is StoreError, name
+            assert "s3://bucket/p/" in str(err.value), name
+            assert "Could not connect" in str(err.value), name
+    finally:
+        aws.client.cache_clear()  # drop the one-attempt client
+
+
+# --- open_location ---------------------------------------------------------------------------
+
+
+def test_open_location_s3(moto_settings):
+    loc = open_location("  s3://my-bucket/jobs/birds/  ", moto_settings)
+    assert isinstance(loc.store, S3Store)
+    assert loc.store.bucket == "my-bucket"
+    assert loc.prefix == "jobs/birds/"
+    assert loc.uri == "s3://my-bucket/jobs/birds/"
+
+    bare = open_location("s3://my-bucket", moto_settings)
+    assert bare.store.bucket == "my-bucket" and bare.prefix == "" and bare.uri == "s3://my-bucket"
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("s3://", "names no bucket"),
+        ("s3:///prefix", "names no bucket"),
+        ("http://x", "only s3:// URIs and local paths"),
+        ("gs://bucket/x", "only s3:// URIs and local paths"),
+        ("", "no source given"),
+        ("   ", "no source given"),
+    ],
+)
+def test_open_location_rejects_bad_uris(uri, message):
+    with pytest.raises(StoreError, match=message):
+        open_location(uri)
+
+
+def test_open_location_local(tmp_path):
+    (tmp_path / "job").mkdir()
+    (tmp_path / "job" / "output.manifest").write_text("{}\n")
+
+    folder = open_location(str(tmp_path / "job"))
+    assert isinstance(folder.store, LocalStore)
+    assert folder.store.root == (tmp_path / "job").resolve() and folder.prefix == ""
+
+    file = open_location(str(tmp_path / "job" / "output.manifest"))
+    assert file.store.root == (tmp_path / "job").resolve() and file.prefix == "output.manifest"
+    assert [i.key for i in file.store.list(file.prefix)] == ["output.manifest"]
+
+    with pytest.raises(StoreError, match="does not exist"):
+        open_location(str(tmp_path / "missing"))
+
+
+def test_local_store_refuses_keys_outside_its_root(tmp_path):
+    store = LocalStore(tmp_path / "bucket")
+    with pytest.raises(StoreError, match="outside"):
+        store.put("../escape.json", b"x")
+    assert not (tmp_path / "escape.json").exists()
