@@ -181,7 +181,22 @@ def test_fetcher_reports_a_failed_get_and_tries_it_again(store):
     store.put("ghost.json", b"back")
     out = fetcher.fetch(ok + [ghost])  # same key and version: a failure was not cached
     assert out == {"ok.json": b"1", "ghost.json": b"back"}
-    assert fetcher.gets == 2
+    assert fetcher.gets == 3  # ok, the failed ghost, the ghost again; ok came from the cache
+
+
+def test_fetcher_reports_a_parser_failure_for_that_file_only(store):
+    store.put("good.json", b"1")
+    store.put("bad.json", b"2")
+
+    def parse(key, data):
+        if key == "bad.json":
+            raise KeyError("answers")  # a reader bug, not a StoreError
+        return data
+
+    out = Fetcher(store, parse).fetch(store.list(""))
+    assert out["good.json"] == b"1"
+    assert isinstance(out["bad.json"], StoreError)
+    assert "KeyError" in str(out["bad.json"]) and store.uri_of("bad.json") in str(out["bad.json"])
 
 
 # --- S3 only ---------------------------------------------------------------------------------
