@@ -1,0 +1,64 @@
+"""The labeling-service interface: what the app asks of SageMaker Ground Truth.
+
+Requests and responses are plain dicts in botocore's shapes (reference §6), so the boto3
+implementation passes them through and the simulator (core.sim) produces the same shapes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+Job = dict[str, Any]  # describe_labeling_job's response shape
+JobSummary = dict[str, Any]  # one item of list_labeling_jobs' LabelingJobSummaryList
+
+# LabelingJobStatus (reference §6).
+ACTIVE = ("Initializing", "InProgress", "Stopping")
+FINISHED = ("Completed", "Failed", "Stopped")
+# A job that has not finished after 30 days expires (reference Appendix B).
+EXPIRY_DAYS = 30
+
+
+class ServiceError(Exception):
+    """An error the service returned, with its code (ValidationException, ResourceInUse,
+    ResourceNotFound, ResourceLimitExceeded, ...) and a message safe to show."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class LabelingService(Protocol):
+    def create_labeling_job(self, request: dict[str, Any]) -> str:
+        """Start a job from a create_labeling_job request; returns its ARN."""
+        ...
+
+    def describe_labeling_job(self, name: str) -> Job: ...
+
+    def list_labeling_jobs(
+        self,
+        *,
+        name_contains: str | None = None,
+        status: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        sort_by: str = "CreationTime",
+        sort_order: str = "Descending",
+    ) -> list[JobSummary]:
+        """Every job (all pages) matching the filters, sorted."""
+        ...
+
+    def stop_labeling_job(self, name: str) -> None: ...
+
+    def list_workteams(self) -> list[dict[str, Any]]:
+        """Private work teams of the account (list_workteams' `Workteams`, all pages)."""
+        ...
+
+    def describe_workteam(self, name: str) -> dict[str, Any]:
+        """describe_workteam's `Workteam`."""
+        ...
+
+    def list_users(self, user_pool_id: str) -> list[dict[str, Any]]:
+        """Cognito users of a work team's pool (list_users' `Users`, all pages)."""
+        ...
