@@ -1,0 +1,11 @@
+"""A local Ground Truth: the LabelingService interface on a simulated private workforce, writing
+the real output layout into folders that stand for buckets (reference §1-§4, §6).
+
+    clock       simulated time (fixed for tests and building, accelerated for the app)
+    workforce   workers: Cognito identities, working hours, speeds, habits of error
+    annotate    what a worker answers, by task type; consolidate: what the ACS Lambda makes of it
+    datasets    digits (scikit-learn) and synthetic shapes, written into a bucket with their truth
+    engine      a job's whole life, planned deterministically; output: its files, written as due
+    service     SimulatedService (core.gt.service.LabelingService); buckets: s3:// to folders
+    demo        build_demo / open_demo: three weeks of a team's work and a job still running
+"""

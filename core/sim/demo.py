@@ -1,0 +1,279 @@
+"""The demo workspace: three weeks of a labeling team's work, built with the simulator.
+
+    <root>/buckets/ground-control-demo/   the bucket: data sets, manifests, every job's output
+    <root>/state/                         the simulator's state (core.sim.service)
+
+History (times relative to `now`, each job launched when enough of its team is at work):
+digits classification in batches (a pilot, a completed batch, one whose short task lifetime let
+objects expire, one stopped half-way and continued by a chained job), a bounding-box job, one
+that failed on a broken manifest, an audit of all digits with five workers, and a bounding-box
+job still running at `now` that keeps advancing with the clock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ..gt import tasks
+from ..storage import Location
+from .buckets import folder_buckets
+from .clock import AcceleratedClock, Clock, FixedClock, to_ms, utc
+from .datasets import Dataset, manifest_bytes, put, write_digits, write_shapes
+from .engine import Outcome
+from .service import SimulatedService
+from .workforce import Schedule
+
+BUCKET = "ground-control-demo"
+OUTPUT_URI = f"s3://{BUCKET}/labeling-jobs/"
+REFERENCE_NOW = datetime(2026, 3, 16, 15, 0, tzinfo=UTC)  # a Monday afternoon (UTC)
+HISTORY = timedelta(days=21)
+DEMO_SPEEDUP = 10.0  # simulated seconds per real second when the demo is opened
+DEMO_BOOST = timedelta(hours=2)  # of real time at that speed; then the demo's clock runs at real speed
+ROLE = "arn:aws:iam::123456789012:role/GroundControlLabeling"
+IC, BB = "ImageMultiClass", "BoundingBox"
+STOP_AT = 0.45  # share of digits-batch-3 labeled when it is stopped
+EXPIRED_SHARE = 0.2  # share of digits-batch-2 whose tasks expire
+RUNNING_SHARE = (0.2, 0.6)  # share of the running job labeled at `now`
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    root: Path
+    bucket: str
+    buckets_dir: Path  # folder of the demo's buckets: s3://<bucket>/<key> is buckets_dir/<bucket>/<key>
+    state_dir: Path
+    output_uri: str  # S3OutputPath of every job
+    now: datetime  # the simulated instant the history ends at
+    jobs: tuple[str, ...]  # in creation order
+    in_progress: str  # the job still running at `now`
+    in_progress_ends: datetime  # when it would complete (if not stopped)
+    workers: int
+    data_objects: int  # images in the bucket
+    answers: int  # worker answers written by `now`
+    seconds: float  # build time (not part of the workspace)
+
+
+def _request(name: str, attribute: str, task: str, manifest: str, labels: str, team: str, workers: int,
+             title: str, **task_config) -> dict:
+    return {
+        "LabelingJobName": name,
+        "LabelAttributeName": attribute,
+        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": manifest}},
+                        "DataAttributes": {"ContentClassifiers": ["FreeOfPersonallyIdentifiableInformation"]}},
+        "OutputConfig": {"S3OutputPath": OUTPUT_URI},
+        "RoleArn": ROLE,
+        "LabelCategoryConfigS3Uri": labels,
+        "HumanTaskConfig": {
+            "WorkteamArn": team,
+            "UiConfig": {"UiTemplateS3Uri": f"s3://{BUCKET}/templates/{task}.liquid.html"},
+            "PreHumanTaskLambdaArn": tasks.pre_lambda_arn(task, "us-east-1"),
+            "TaskKeywords": ["Images", "Classification" if task != "BoundingBox" else "Bounding boxes"],
+            "TaskTitle": title,
+            "TaskDescription": f"{title}. Read the instructions before you start.",
+            "NumberOfHumanWorkersPerDataObject": workers,
+            "TaskTimeLimitInSeconds": 300 if task != "BoundingBox" else 600,
+            "AnnotationConsolidationConfig": {
+                "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn(task, "us-east-1")},
+            **task_config,
+        },
+        "Tags": [{"Key": "project", "Value": "ground-control-demo"}],
+    }
+
+
+class _Builder:
+    def __init__(self, root: Path, seed: int, now: datetime):
+        self.root = root
+        self.now = now
+        self.open_uri = folder_buckets(root / "buckets")
+        self.clock = FixedClock(now - HISTORY)
+        self.service = SimulatedService(root / "state", self.open_uri, self.clock, seed)
+        self.jobs: list[str] = []
+
+    def manifest(self, name: str, lines: list[str]) -> str:
+        uri = f"s3://{BUCKET}/manifests/{name}.manifest"
+        put(self.open_uri, uri, manifest_bytes(lines))
+        return uri
+
+    def staffed(self, team: str, after: datetime, least: int, latest: datetime | None = None) -> datetime:
+        """The first half hour from `after` when at least `least` members of the team are at work."""
+        schedules = [Schedule(w, self.service.seed) for w in self.service.team_members(team)]
+        t = after
+        while latest is None or t <= latest:
+            ms = to_ms(t)
+            working = sum(1 for s in schedules if (slot := s.next_available(ms, 2)) and slot[0] == ms)
+            if working >= least:
+                return t
+            t += timedelta(minutes=30)
+            if t > after + timedelta(days=3):
+                break
+        return after
+
+    def when(self, not_before: datetime, team: str, least: int) -> datetime:
+        """When the next job goes out: not before `not_before`, after the previous job ended (the
+        simulator gives each job the team's whole time), with `least` of the team at work."""
+        if self.jobs:
+            not_before = max(not_before, self.service.finish_time(self.jobs[-1]) + timedelta(minutes=30))
+        return self.staffed(team, max(not_before, self.clock.now()), least)
+
+    def launch(self, at: datetime, request: dict) -> str:
+        self.clock.set(at)
+        self.service.advance()
+        self.service.create_labeling_job(request)
+        self.jobs.append(request["LabelingJobName"])
+        return request["LabelingJobName"]
+
+    def preview(self, at: datetime, request: dict, until: datetime) -> tuple[str, float, float]:
+        """(status, labeled share, failed share) at `until` of a job launched at `at` (nothing stored)."""
+        saved = self.clock.now()
+        self.clock.set(at)
+        outcome = Outcome(self.service.preview(request))
+        self.clock.set(saved)
+        counters = outcome.counters(to_ms(until))
+        total = max(1, counters.labeled + counters.failed + counters.unlabeled)
+        return outcome.status(to_ms(until)), counters.labeled / total, counters.failed / total
+
+    def stop_when_labeled(self, name: str, share: float) -> None:
+        while True:
+            self.clock.advance(timedelta(minutes=20))
+            job = self.service.describe_labeling_job(name)
+            counters = job["LabelCounters"]
+            total = counters["TotalLabeled"] + counters["FailedNonRetryableError"] + counters["Unlabeled"]
+            if job["LabelingJobStatus"] != "InProgress" or counters["TotalLabeled"] >= share * total:
+                break
+        if job["LabelingJobStatus"] == "InProgress":
+            self.service.stop_labeling_job(name)
+
+
+def build_demo(root: Path, seed: int = 7, now: datetime | None = None) -> DemoInfo:
+    """Build the demo workspace in `root` (which must not hold one yet). `now` (default
+    REFERENCE_NOW) is where the history ends; the last job is still running then."""
+    started = time.perf_counter()
+    root = Path(root)
+    if (root / "state").exists() or (root / "buckets").exists():
+        raise FileExistsError(f"{root} already holds a demo workspace")
+    now = utc(now or REFERENCE_NOW).replace(microsecond=0)
+    b = _Builder(root, seed, now)
+    svc, start = b.service, now - HISTORY
+    labeling, boxes = svc.team_arn("labeling-team"), svc.team_arn("box-team")
+
+    digits = write_digits(b.open_uri, f"s3://{BUCKET}/datasets/digits")
+    shapes = write_shapes(b.open_uri, f"s3://{BUCKET}/datasets/shapes", 2200, seed)
+    svc.register_truth(digits.truth | shapes.truth)
+
+    def lines(ds: Dataset, lo: int, hi: int) -> list[str]:
+        return [json.dumps({"source-ref": s}, separators=(",", ":")) for s in ds.sources[lo:hi]]
+
+    def day(d: int, hour: float = 8.0, team: str = "labeling-team", least: int = 4) -> datetime:
+        midnight = (start + timedelta(days=d)).replace(hour=0, minute=0, second=0)
+        return b.when(midnight + timedelta(hours=hour), team, least)
+
+    def digit_job(name: str, manifest: str, workers: int, title: str = "Which digit is this?", attribute="digit",
+                  **config) -> dict:
+        return _request(name, attribute, IC, manifest, digits.labels_uri, labeling, workers, title, **config)
+
+    def shape_job(name: str, manifest: str, team: str, workers: int) -> dict:
+        return _request(name, "shapes", BB, manifest, shapes.labels_uri, team, workers, "Draw a box around every shape")
+
+    b.launch(day(0, 9), digit_job("digits-pilot", b.manifest("digits-pilot", lines(digits, 0, 150)), 5,
+                                  "Which digit is this? (pilot)"))
+    b.launch(day(1), digit_job("digits-batch-1", b.manifest("digits-batch-1", lines(digits, 150, 800)), 3))
+    # A short task lifetime and a big batch: objects nobody took in time expire (§3 failure-reason).
+    # The lifetime is the one that lets about a fifth of the objects expire with this team's hours.
+    at, manifest = day(4, 14), b.manifest("digits-batch-2", lines(digits, 800, 1250))
+
+    def batch2(lifetime: int) -> dict:
+        return digit_job("digits-batch-2", manifest, 3, TaskAvailabilityLifetimeInSeconds=lifetime,
+                         MaxConcurrentTaskCount=300)
+
+    failed: dict[int, float] = {}
+    for lifetime in (1800, 2700, 3600, 5400, 7200, 10800, 14400, 21600):  # fewer expire as it grows
+        failed[lifetime] = b.preview(at, batch2(lifetime), at + timedelta(days=3))[2]
+        if failed[lifetime] <= EXPIRED_SHARE:
+            break
+    b.launch(at, batch2(min(failed, key=lambda t: (abs(failed[t] - EXPIRED_SHARE), t))))
+    batch3 = b.launch(day(7), digit_job("digits-batch-3", b.manifest("digits-batch-3", lines(digits, 1250, 1797)), 3))
+    b.stop_when_labeled(batch3, STOP_AT)
+    # Chaining with the same attribute sends only what batch-3 left unlabeled (§8).
+    b.launch(day(8), digit_job("digits-batch-3-continued", f"{OUTPUT_URI}{batch3}/manifests/output/output.manifest", 3))
+    b.launch(day(9, 8, "box-team", 3),
+             shape_job("shapes-boxes-1", b.manifest("shapes-boxes-1", lines(shapes, 0, 1400)), boxes, 5))
+    b.launch(day(13), digit_job("digits-audit", digits.manifest_uri, 5, "Which digit is this? (quality audit)",
+                                attribute="digit-audit"))
+    # A hand-edited manifest with a broken line: the job fails while initializing.
+    broken = lines(shapes, 1400, 1700)
+    broken[56] = broken[56][:-2]
+    b.launch(day(16, 9, "box-team", 3), shape_job("shapes-boxes-2", b.manifest("shapes-boxes-2", broken), boxes, 5))
+    # The running job: launched as long before `now` as it takes to be part-way through by then.
+    running_request = shape_job("shapes-boxes-3", b.manifest("shapes-boxes-3", lines(shapes, 1400, 2200)),
+                                labeling, 3)
+    earliest = b.when(now - HISTORY, "labeling-team", 0)
+    running_from = latest = max(earliest, now - timedelta(hours=2))
+    for hours in range(0, 72):
+        at = latest - timedelta(hours=hours)
+        if at < earliest:
+            break
+        status, labeled, _ = b.preview(at, running_request, now)
+        if status != "InProgress" or labeled > RUNNING_SHARE[1]:
+            break
+        running_from = at
+        if labeled >= RUNNING_SHARE[0]:
+            break
+    running = b.launch(running_from, running_request)
+    b.clock.set(now)
+    svc.advance()
+    status = svc.describe_labeling_job(running)["LabelingJobStatus"]
+    if status != "InProgress":
+        raise RuntimeError(f"demo job {running} is {status} at {now}, not InProgress")
+    _write_info(root, seed, now)
+    return DemoInfo(
+        root=root, bucket=BUCKET, buckets_dir=root / "buckets", state_dir=root / "state", output_uri=OUTPUT_URI,
+        now=now, jobs=tuple(b.jobs), in_progress=running, in_progress_ends=svc.finish_time(running),
+        workers=len(svc.workers), data_objects=len(digits.sources) + len(shapes.sources),
+        answers=sum(svc.answers_written(name) for name in b.jobs), seconds=time.perf_counter() - started,
+    )
+
+
+def _write_info(root: Path, seed: int, now: datetime) -> None:
+    info = {"seed": seed, "now": now.isoformat(), "bucket": BUCKET, "output_uri": OUTPUT_URI}
+    (root / "state" / "demo.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
+
+
+def open_demo(root: Path, seed: int = 7, clock: Clock | None = None,
+              speedup: float = DEMO_SPEEDUP) -> tuple[SimulatedService, Callable[[str], Location]]:
+    """The demo's service and URI opener, building the demo first if `root` holds none (its
+    history then ends at the current real time). The default clock starts at the demo's end and
+    runs `speedup` times faster than real time for DEMO_BOOST, so the running job visibly
+    advances while the app is open, then at real speed."""
+    root = Path(root)
+    info_path = root / "state" / "demo.json"
+    if not info_path.is_file():
+        _build_atomically(root, seed)
+    info = json.loads(info_path.read_text(encoding="utf-8"))
+    built = datetime.fromisoformat(info["now"])
+    clock = clock or AcceleratedClock(start_real=built, start_sim=built, factor=speedup, boost=DEMO_BOOST)
+    open_uri = folder_buckets(root / "buckets")
+    return SimulatedService(root / "state", open_uri, clock, info["seed"]), open_uri
+
+
+def _build_atomically(root: Path, seed: int) -> None:
+    """Build beside `root` and rename, so an interrupted build never leaves half a demo that a
+    later start would take for a whole one."""
+    if root.exists() and any(root.iterdir()):
+        raise FileExistsError(f"{root} holds files but no demo: delete it, or choose another folder")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    try:
+        build_demo(tmp, seed, datetime.now(UTC))
+        if root.exists():
+            root.rmdir()
+        os.replace(tmp, root)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

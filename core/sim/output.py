@@ -1,0 +1,208 @@
+"""Writes a simulated job's files in Ground Truth's real layout under `<S3OutputPath>/<job>/` (§1).
+
+    annotations/worker-response/iteration-N/<datasetObjectId>/<YYYY-MM-DD_HH:MM:SS>.json    (§2)
+    annotations/consolidated-annotation/consolidation-request/iteration-N/<ts>.json         (§4)
+    annotations/consolidated-annotation/consolidation-response/iteration-N/<ts>.json        (§4)
+    manifests/intermediate/N/output.manifest      snapshot when iteration N ends
+    manifests/output/output.manifest              rewritten as labels arrive; final at the end (§3)
+
+`materialize(outcome, since, until)` writes exactly the files due in (since, until]: a later call
+writes only what is new. Only the manifests, which Ground Truth itself rewrites, are overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import defaultdict
+from datetime import datetime
+
+from ..storage import Location, ObjectExists
+from .annotate import BOX_ELEMENT
+from .clock import from_ms
+from .consolidate import merge_boxes, vote
+from .engine import EXPIRED_TASKS, Outcome, Plan
+from .workforce import Worker
+
+OUTPUT_TYPES = {
+    "ImageMultiClass": "groundtruth/image-classification",
+    "TextMultiClass": "groundtruth/text-classification",
+    "BoundingBox": "groundtruth/object-detection",
+}
+SNAPSHOT_DELAY_MS = 30_000  # an iteration's intermediate manifest follows its last ACS run
+
+
+def dumps(value) -> str:
+    """Compact JSON, as Ground Truth writes it (no spaces; real output, S7)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def key_time(ms: int) -> str:
+    """`2019-04-18_16:12:00`: the file-name timestamp of responses and consolidation files (§1)."""
+    return from_ms(ms).strftime("%Y-%m-%d_%H:%M:%S")
+
+
+def answer_time(ms: int) -> str:
+    """`2024-03-12T10:11:27.475Z`: UTC with milliseconds (§2, private workforce)."""
+    return from_ms(ms).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def creation_date(t: datetime, micros: int) -> str:
+    """`2019-04-18T16:40:59.217995`: microseconds, no zone (§3)."""
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000 * 1000 + micros:06d}"
+
+
+class JobWriter:
+    def __init__(self, plan: Plan, lines: list[str], root: Location, workers: list[Worker], issuer: str):
+        self.plan = plan
+        self.spec = plan.spec
+        self.lines = lines
+        self.parsed = [json.loads(line) for line in lines]
+        self.root = root
+        self.workers = workers
+        self.issuer = issuer
+        self._labels: dict[int, tuple] = {}
+        self.written = 0
+
+    # --- keys and writes ----------------------------------------------------------------------------
+
+    def key(self, rel: str) -> str:
+        prefix = self.root.prefix.rstrip("/")
+        return f"{prefix}/{rel}" if prefix else rel
+
+    def _put(self, rel: str, data: bytes) -> None:
+        try:
+            self.root.store.put(self.key(rel), data)
+            self.written += 1
+        except ObjectExists:
+            pass  # written by an earlier (or a concurrent) run: responses never change
+
+    def _rewrite(self, rel: str, data: bytes) -> None:
+        self.root.store.put(self.key(rel), data, overwrite=True)
+        self.written += 1
+
+    # --- content -----------------------------------------------------------------------------------
+
+    def _identity(self, worker: Worker) -> dict:
+        return {"identityData": {"identityProviderType": "Cognito", "issuer": self.issuer, "sub": worker.sub}}
+
+    def worker_response(self, oid: int) -> bytes:
+        answers = []
+        for a in self.plan.objects[oid].answers:
+            worker = self.workers[a.worker]
+            answers.append({
+                "acceptanceTime": answer_time(a.accept_ms),
+                "answerContent": a.content,
+                "submissionTime": answer_time(a.submit_ms),
+                "timeSpentInSeconds": a.active_ms / 1000,
+                "workerId": worker.worker_id,
+                "workerMetadata": self._identity(worker),
+            })
+        return dumps({"answers": answers}).encode()
+
+    def _label(self, oid: int) -> tuple:
+        """(value, metadata without creation-date) of the consolidated label, cached."""
+        found = self._labels.get(oid)
+        if found is not None:
+            return found
+        spec, answers = self.spec, self.plan.objects[oid].answers
+        job = f"labeling-job/{spec.name}"
+        kind = OUTPUT_TYPES[spec.task]
+        if spec.task == "BoundingBox":
+            drawn = [a.content[BOX_ELEMENT]["boundingBoxes"] for a in answers]
+            image = answers[0].content[BOX_ELEMENT]["inputImageProperties"]
+            annotations, confidences = merge_boxes(drawn, spec.labels)
+            value = {"image_size": [{"width": image["width"], "height": image["height"], "depth": 3}],
+                     "annotations": annotations}
+            classes = sorted({a["class_id"] for a in annotations})
+            meta = {"objects": [{"confidence": c} for c in confidences],
+                    "class-map": {str(c): spec.labels[c] for c in classes},
+                    "type": kind, "human-annotated": "yes", "creation-date": None, "job-name": job}
+        else:
+            picked = [next(iter(a.content.values()))["label"] for a in answers]
+            name, confidence = vote(picked, spec.labels)
+            value = spec.labels.index(name)
+            meta = {"confidence": confidence, "job-name": job, "class-name": name, "human-annotated": "yes",
+                    "creation-date": None, "type": kind}
+        found = self._labels[oid] = (value, meta)
+        return found
+
+    def consolidated(self, oid: int, at_ms: int) -> dict:
+        value, meta = self._label(oid)
+        micros = zlib.crc32(f"{self.spec.name}/{oid}".encode()) % 1000
+        meta = dict(meta, **{"creation-date": creation_date(from_ms(at_ms), micros)})
+        return {self.spec.attribute: value, f"{self.spec.attribute}-metadata": meta}
+
+    def _line(self, oid: int, extra: dict) -> str:
+        attr = self.spec.attribute
+        obj = {k: v for k, v in self.parsed[oid].items() if k not in (attr, f"{attr}-metadata")}
+        obj.update(extra)
+        return dumps(obj)
+
+    def manifest(self, outcome: Outcome, at_ms: int) -> bytes:
+        """The output manifest as of `at_ms`: every input line, labeled, failed or unchanged (§3)."""
+        attr = self.spec.attribute
+        failure = {"retry-count": 1, "failure-reason": EXPIRED_TASKS, "human-annotated": "true"}  # §3, S14
+        failed_meta = {f"{attr}-metadata": failure}
+        out = []
+        for oid, raw in enumerate(self.lines):
+            when = outcome.consolidated.get(oid)
+            if when is not None and when <= at_ms:
+                out.append(self._line(oid, self.consolidated(oid, when)))
+                continue
+            when = outcome.failed.get(oid)
+            out.append(self._line(oid, failed_meta) if when is not None and when <= at_ms else raw)
+        return ("\n".join(out) + "\n").encode()
+
+    def _consolidation_files(self, iteration: int, at_ms: int, oids: list[int]) -> tuple[bytes, bytes]:
+        requests, responses = [], []
+        for oid in oids:
+            line = self.parsed[oid]
+            data = {"s3Uri": line["source-ref"]} if "source-ref" in line else {"content": line.get("source")}
+            requests.append({
+                "datasetObjectId": str(oid),
+                "dataObject": data,
+                "annotations": [
+                    {"workerId": self.workers[a.worker].worker_id, "annotationData": {"content": dumps(a.content)}}
+                    for a in self.plan.objects[oid].answers
+                ],
+            })
+            content = self.consolidated(oid, at_ms)
+            responses.append({"datasetObjectId": str(oid), "consolidatedAnnotation": {"content": content}})
+        return dumps(requests).encode(), dumps(responses).encode()
+
+    # --- the files due in a time window --------------------------------------------------------------
+
+    def materialize(self, outcome: Outcome, since_ms: int, until_ms: int) -> int:
+        """Write the files due in (since_ms, until_ms]; returns how many were written."""
+        self.written = 0
+        if until_ms <= since_ms or self.spec.init_error is not None:
+            return 0
+        plan = self.plan
+        batches: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for oid, at in outcome.consolidated.items():
+            run = plan.objects[oid]
+            batches[(run.iteration, at)].append(oid)
+            if since_ms < run.done_ms <= until_ms:
+                self._put(f"annotations/worker-response/iteration-{run.iteration}/{oid}/{key_time(run.done_ms)}.json",
+                          self.worker_response(oid))
+        for (iteration, at), oids in sorted(batches.items()):
+            if since_ms < at <= until_ms:
+                request, response = self._consolidation_files(iteration, at, sorted(oids))
+                base = f"annotations/consolidated-annotation/consolidation-%s/iteration-{iteration}/{key_time(at)}.json"
+                self._put(base % "request", request)
+                self._put(base % "response", response)
+        cut = outcome.cut_ms
+        for it in plan.iterations:
+            if cut is None or it.end_ms <= cut:
+                snap = it.end_ms + SNAPSHOT_DELAY_MS
+            elif it.start_ms <= cut:
+                snap = outcome.final_ms
+            else:
+                continue
+            if since_ms < snap <= until_ms:
+                self._rewrite(f"manifests/intermediate/{it.number}/output.manifest", self.manifest(outcome, snap))
+        if any(since_ms < t <= until_ms for t in outcome.change_times()):
+            at = min(until_ms, outcome.final_ms)
+            self._rewrite("manifests/output/output.manifest", self.manifest(outcome, at))
+        return self.written
