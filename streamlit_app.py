@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from app_pages._shared import connection_sidebar
+from app_pages._shared import workspace_sidebar
 
 st.set_page_config(page_title="Ground Control", page_icon=":material/satellite_alt:", layout="wide")
+st.logo("assets/logo.svg", size="large")
 
 pages = [
-    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/jobs.py", title="Jobs", icon=":material/work_history:", default=True),
     st.Page("app_pages/workers.py", title="Workers", icon=":material/groups:", url_path="workers"),
 ]
 nav = st.navigation(pages)
-connection_sidebar()
+workspace_sidebar()
 nav.run()

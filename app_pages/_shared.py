@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.aws import AwsSettings
 from core.ingest import SourceData, SourceReader
-from core.storage import open_location
+from core.workspace import Workspace, aws_workspace, default_kind, demo_workspace
 
 _AWS_KEYS = {"profile": "AWS_PROFILE", "region": "AWS_REGION", "endpoint_url": "AWS_ENDPOINT_URL_S3"}
 
@@ -23,12 +23,48 @@ def aws_settings() -> AwsSettings:
     return AwsSettings(**values)
 
 
-def connection_sidebar() -> None:
-    with st.sidebar.expander("AWS connection", icon=":material/cloud:"):
-        st.caption("Leave empty to use the standard AWS configuration (environment, ~/.aws).")
-        for field, env in _AWS_KEYS.items():
-            label = {"profile": "Profile", "region": "Region", "endpoint_url": "S3 endpoint URL"}[field]
-            st.text_input(label, key=f"aws_{field}", placeholder=os.environ.get(env, ""))
+WORKSPACES = {"demo": "Demo", "aws": "AWS"}
+
+
+@st.cache_resource(show_spinner="Preparing the demo workspace (first start only) ...")
+def _demo() -> Workspace:
+    return demo_workspace()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _aws(settings: AwsSettings) -> Workspace:
+    return aws_workspace(settings)
+
+
+def workspace() -> Workspace:
+    """The workspace the sidebar shows; `ws` in the URL keeps it in shared links."""
+    kind = st.session_state.get("ws") or default_kind()
+    return _demo() if kind == "demo" else _aws(aws_settings())
+
+
+def workspace_sidebar() -> None:
+    """Say clearly which workspace is shown, and how to switch."""
+    if url_state("ws", default_kind()) not in WORKSPACES:
+        st.session_state["ws"] = default_kind()
+    box = st.sidebar.container(border=True)
+    kind = box.segmented_control("Workspace", list(WORKSPACES), format_func=WORKSPACES.get, key="ws",
+                                 help="Demo: a local Ground Truth simulator, no AWS account needed. "
+                                      "AWS: your account, through the standard AWS configuration.")
+    kind = kind or default_kind()
+    sync_url(ws=None if kind == default_kind() else kind)
+    if kind == "demo":
+        box.caption(":material/science: **Demo workspace**: simulated jobs and workers on this computer; "
+                    "nothing is sent to AWS. Choose **AWS** to work on your account.")
+    else:
+        with box.expander("AWS connection", icon=":material/cloud:"):
+            st.caption("Leave empty to use the standard AWS configuration (environment, ~/.aws).")
+            for field, env in _AWS_KEYS.items():
+                label = {"profile": "Profile", "region": "Region", "endpoint_url": "S3 endpoint URL"}[field]
+                st.text_input(label, key=f"aws_{field}", placeholder=os.environ.get(env, ""))
+        try:
+            box.caption(f":material/cloud: {_aws(aws_settings()).label}")
+        except Exception as exc:  # a bad profile name: say so, keep the page usable
+            box.error(f"AWS configuration problem: {exc}", icon=":material/error:")
 
 
 # ---- URL state: a copied link reopens the same view ------------------------------------------
@@ -61,9 +97,13 @@ def sync_url(**values) -> None:
 # ---- Loading ---------------------------------------------------------------------------------
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _reader(uri: str, settings: AwsSettings) -> SourceReader:
+def _reader(uri: str, _ws: Workspace, ws_key: tuple) -> SourceReader:
     # One reader per source keeps its per-object cache, so a refresh fetches only what is new.
-    return SourceReader(open_location(uri, settings))
+    return SourceReader(_ws.open(uri))
+
+
+def _ws_key() -> tuple:
+    return (st.session_state.get("ws") or default_kind(), aws_settings())
 
 
 @st.cache_resource(show_spinner=False)
@@ -78,10 +118,10 @@ def load_source(uri: str) -> SourceData:
     Not st.cache_data: the load shows a live progress bar, and the reader underneath already
     caches every object, so a refresh costs one listing plus the new objects.
     """
-    settings = aws_settings()
+    key = (uri, _ws_key())
     token = st.session_state.setdefault("refresh", 0)
     loaded = _loaded()
-    hit = loaded.get((uri, settings))
+    hit = loaded.get(key)
     if hit is not None and hit[0] == token:
         return hit[1]
     bar = st.progress(0.0, text=f"Reading {uri} ...")
@@ -92,9 +132,9 @@ def load_source(uri: str) -> SourceData:
         elif total:
             bar.progress(done / total, text=f"Reading {done:,} of {total:,} files ...")
 
-    data = _reader(uri, settings).load(progress)
+    data = _reader(uri, workspace(), key[1]).load(progress)
     bar.empty()
-    loaded[(uri, settings)] = (token, data)
+    loaded[key] = (token, data)
     return data
 
 

@@ -7,12 +7,12 @@ import pandas as pd
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
-from app_pages._shared import aws_settings, load_source, refresh_button, sync_url, url_list, url_state
+from app_pages._shared import load_source, refresh_button, sync_url, url_list, url_state, workspace
 from core import metrics
 from core.cli import format_table
 from core.gold import GoldError, read_gold
-from core.identity import IdentityError, cognito_names, read_names_csv, user_pools
-from core.storage import StoreError, open_location
+from core.identity import IdentityError, read_names_csv, team_names, user_pools
+from core.storage import StoreError
 from core.workers import Selection, shown_names, worker_report
 
 NAME_MODES = {"id": "Worker IDs", "name": "Real names", "anon": "Anonymous (Worker 1..N)"}
@@ -39,12 +39,12 @@ HELP = {
 
 
 def read_bytes(uri: str) -> bytes:
-    loc = open_location(uri, aws_settings())
+    loc = workspace().open(uri)
     return loc.store.get(loc.prefix)
 
 
 def sidebar_source() -> str:
-    url_state("source", "")
+    url_state("source", workspace().output_uri)  # the demo opens on all its jobs
     st.sidebar.text_input(
         "Source",
         key="source",
@@ -81,20 +81,20 @@ def names_for(mode: str, answers: pd.DataFrame) -> dict[str, str]:
         except IdentityError as exc:
             st.sidebar.error(str(exc), icon=":material/error:")
     pools = user_pools(answers)
-    if pools and st.sidebar.toggle("Look up names in Cognito", key="cognito"):
-        for region, pool in pools:
-            try:
-                names.update(_cognito(pool, region))
-            except IdentityError as exc:
-                st.sidebar.error(str(exc), icon=":material/error:")
+    if pools and st.sidebar.toggle("Look up names in Cognito", key="cognito", value=True):
+        try:
+            names.update(_team_names(tuple(pools), workspace().label, answers))
+        except IdentityError as exc:
+            st.sidebar.error(str(exc), icon=":material/error:")
     elif not pools and upload is None:
         st.sidebar.caption("These answers carry no Cognito identity (public workforce): upload a names CSV.")
     return names
 
 
 @st.cache_data(ttl=600, show_spinner="Looking up names in Cognito ...")
-def _cognito(pool: str, region: str) -> dict[str, str]:
-    return cognito_names(pool, region, aws_settings())
+def _team_names(pools: tuple, workspace_label: str, _answers: pd.DataFrame) -> dict[str, str]:
+    # Keyed by the pools and the workspace: names change rarely, and ListUsers is paged.
+    return team_names(workspace().service, _answers)
 
 
 def empty_state() -> None:

@@ -10,10 +10,9 @@ import io
 import re
 
 import pandas as pd
-from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import AwsSettings, client
 from .gt.jsonio import decode_text
+from .gt.service import LabelingService, ServiceError
 
 _ISSUER = re.compile(r"^https://cognito-idp\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[\w-]+)$")
 
@@ -38,20 +37,25 @@ def _display(user: dict) -> str:
     return attrs.get("name") or full or attrs.get("email") or user.get("Username", "")
 
 
-def cognito_names(pool_id: str, region: str, settings: AwsSettings = AwsSettings()) -> dict[str, str]:
-    """{sub: name} for every user of the pool. ListUsers returns at most 60 users a call, so all
-    pages are read (AWS's reporting sample read one and lost names past 60; Appendix B)."""
-    idp = client("cognito-idp", AwsSettings(settings.profile, region, settings.endpoint_url))
+def names_from_users(users: list[dict]) -> dict[str, str]:
+    """{sub: name} from Cognito ListUsers' `Users`: name, else given+family name, else email."""
     names = {}
-    try:
-        for page in idp.get_paginator("list_users").paginate(UserPoolId=pool_id, PaginationConfig={"PageSize": 60}):
-            for user in page.get("Users", []):
-                sub = next((a["Value"] for a in user.get("Attributes", []) if a["Name"] == "sub"), None)
-                if sub:
-                    names[sub] = _display(user)
-    except (ClientError, BotoCoreError) as exc:
-        code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else type(exc).__name__
-        raise IdentityError(f"cannot list users of Cognito pool {pool_id} ({region}): {code}") from exc
+    for user in users:
+        sub = next((a["Value"] for a in user.get("Attributes", []) if a["Name"] == "sub"), None)
+        if sub:
+            names[sub] = _display(user)
+    return names
+
+
+def team_names(service: LabelingService, answers: pd.DataFrame) -> dict[str, str]:
+    """{sub: name} for every Cognito pool the answers name, through the workspace's service (which
+    reads every page: ListUsers returns at most 60 users a call, Appendix B)."""
+    names: dict[str, str] = {}
+    for region, pool in user_pools(answers):
+        try:
+            names.update(names_from_users(service.list_users(pool)))
+        except ServiceError as exc:
+            raise IdentityError(f"cannot list users of Cognito pool {pool} ({region}): {exc.code}") from exc
     return names
 
 

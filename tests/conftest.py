@@ -24,6 +24,20 @@ LABEL_ATTRIBUTE = "animal"
 
 
 @pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """One demo workspace per session, built by the first test that opens it (never ~/.cache)."""
+    return tmp_path_factory.mktemp("demo-workspace") / "demo"
+
+
+@pytest.fixture(autouse=True)
+def _demo_workspace_env(demo_dir, monkeypatch):
+    """Pages and commands see the demo workspace, in the session's folder, whatever AWS
+    configuration the machine has."""
+    monkeypatch.setenv("GC_DEMO_DIR", str(demo_dir))
+    monkeypatch.setenv("GC_WORKSPACE", "demo")
+
+
+@pytest.fixture(scope="session")
 def birds_dir(tmp_path_factory) -> Path:
     """The real job output, extracted fresh per session (never copied into the repo)."""
     if not BIRDS_ARCHIVE.is_file():

@@ -196,7 +196,7 @@ def test_cognito_names_from_the_workers_pool(gt_output):
         t = datetime(2024, 3, 12, 10, 0, tzinfo=UTC)
         gt_output.job("job", {0: [gt_output.answer(1, "Cat", t, sub=subs[0], issuer=issuer),
                                   gt_output.answer(2, "Cat", t, sub=subs[64], issuer=issuer)]})
-        env = clean_env(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+        env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                         AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=endpoint)
         done = run(str(gt_output.root), "--format", "csv", "--cognito", env=env)
         assert done.returncode == 0, done.stderr

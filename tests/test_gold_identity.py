@@ -6,12 +6,14 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pandas as pd
 import pytest
 from moto import mock_aws
 
 from core import aws
 from core.gold import GoldError, read_gold
-from core.identity import IdentityError, cognito_names, display_names, read_names_csv, user_pools
+from core.gt.sagemaker import SageMakerService
+from core.identity import IdentityError, display_names, names_from_users, read_names_csv, team_names, user_pools
 from core.ingest import SourceReader
 from core.metrics import TEAM
 from core.storage import open_location
@@ -183,15 +185,17 @@ def test_cognito_names_reads_every_page(cognito_pool):
     calls = []
     idp = aws.client("cognito-idp", aws.AwsSettings(region=REGION))
     idp.meta.events.register("before-call.cognito-identity-provider.ListUsers", lambda **kw: calls.append(1))
-    names = cognito_names(pool, REGION)
+    names = names_from_users(SageMakerService(aws.AwsSettings(region=REGION)).list_users(pool))
     assert len(names) == USERS
     assert names == expected
     assert len(calls) == 3  # 60 + 60 + 10
 
 
 def test_cognito_missing_pool_is_an_identity_error(cognito_pool):
+    issuer = f"https://cognito-idp.{REGION}.amazonaws.com/eu-west-1_doesNotExist"
+    answers = pd.DataFrame({"issuer": [issuer]})
     with pytest.raises(IdentityError, match=r"eu-west-1_doesNotExist \(eu-west-1\): ResourceNotFoundException"):
-        cognito_names("eu-west-1_doesNotExist", REGION)
+        team_names(SageMakerService(aws.AwsSettings(region=REGION)), answers)
 
 
 def test_worker_report_shows_cognito_names_by_sub(cognito_pool, gt_output):
@@ -205,7 +209,7 @@ def test_worker_report_shows_cognito_names_by_sub(cognito_pool, gt_output):
     gt_output.job("job", {0: answers})
     data = SourceReader(open_location(str(gt_output.root))).load()
     assert user_pools(data.answers) == [(REGION, pool)]
-    names = cognito_names(pool, REGION)
+    names = team_names(SageMakerService(aws.AwsSettings(region=REGION)), data.answers)
     report = worker_report(data, names=names)
     workers = report[report["worker"] != TEAM].set_index("sub")["worker"].to_dict()
     assert workers == {**{sub: expected[sub] for sub in subs},

@@ -21,14 +21,50 @@ def run(page: str | None = None, **params) -> AppTest:
     return at
 
 
-def test_home_links_to_workers():
+def test_jobs_is_the_home_page_and_lists_the_demo_jobs():
     at = run()
-    assert at.title[0].value == "Ground Control"
+    assert at.title[0].value == "Jobs"
+    assert "Demo workspace" in at.caption[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Jobs"] == "9" and metrics["Running"] == "1"
+    table = at.dataframe[0].value
+    assert {"Completed", "Stopped", "Failed", "InProgress"} <= set(table["status"])
+    assert table["created"].is_monotonic_decreasing  # newest first
+
+
+def test_jobs_opens_a_job_from_the_url_with_its_details():
+    at = run(job="digits-batch-3")
+    assert any(s.value.endswith("digits-batch-3") for s in at.subheader)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Status"] == "Stopped" and metrics["ETA"] == "finished"
+    facts = at.table[0].value["Value"]
+    assert facts["Output"] == "s3://ground-control-demo/labeling-jobs/digits-batch-3/"
+    assert not [b for b in at.button if b.label == "Stop job"]  # a stopped job cannot be stopped again
+
+
+def test_jobs_running_job_offers_stop_and_expiry():
+    running = run().dataframe[0].value.query("status == 'InProgress'")["job"].iloc[0]
+    at = run(job=running)
+    assert [b for b in at.button if b.label == "Stop job"]
+    assert "30 days after creation" in at.table[0].value["Value"]["Expires"]
+
+
+def test_jobs_unknown_job_in_the_url_is_ignored():
+    at = run(job="no-such-job")
+    assert not at.subheader and not at.error
 
 
 def test_workers_without_source_explains_what_to_enter():
-    at = run("app_pages/workers.py")
+    at = run("app_pages/workers.py", source="")
     assert "Enter a **source**" in at.markdown[0].value
+
+
+def test_workers_in_the_demo_opens_on_all_its_jobs():
+    at = run("app_pages/workers.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Labels"].replace(",", "")) > 20_000
+    assert int(metrics["Workers"]) >= 12
+    assert "s3://ground-control-demo/labeling-jobs/" in at.caption[0].value
 
 
 def test_workers_on_fixture_shows_totals_and_skipped_files(birds_dir):

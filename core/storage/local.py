@@ -10,9 +10,12 @@ from .base import ObjectExists, ObjectInfo, StoreError
 
 
 class LocalStore:
-    def __init__(self, root: str | os.PathLike):
+    """`uri` names the store in messages; the demo workspace gives its folders s3:// names."""
+
+    def __init__(self, root: str | os.PathLike, uri: str | None = None):
         self.root = Path(root).expanduser().resolve()
-        self.uri = str(self.root)
+        self._named = uri is not None
+        self.uri = uri.rstrip("/") if uri is not None else str(self.root)
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -66,4 +69,6 @@ class LocalStore:
         return self._path(key).is_file()
 
     def uri_of(self, key: str) -> str:
-        return str(self.root / key) if key else self.uri
+        if not key:
+            return self.uri
+        return f"{self.uri}/{key}" if self._named else str(self.root / key)

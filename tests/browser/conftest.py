@@ -154,9 +154,10 @@ def start_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
 
 
 @pytest.fixture(scope="session")
-def app_server(start_app: Callable[..., str]) -> str:
-    """Base URL of the app started with no extra env."""
-    return start_app()
+def app_server(start_app: Callable[..., str], demo_dir) -> str:
+    """Base URL of the app as a newcomer starts it with no AWS configured: the demo workspace
+    (in the session's folder, not ~/.cache)."""
+    return start_app({"GC_DEMO_DIR": str(demo_dir)})
 
 
 @pytest.fixture(scope="session")

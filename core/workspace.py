@@ -1,0 +1,100 @@
+"""A workspace is where the app works: AWS (S3 + SageMaker) or the local demo (folders + simulator).
+
+Pages and commands ask the workspace to open URIs and for the labeling service, so the same code
+runs against both. The demo never touches AWS: its s3:// URIs resolve to local folders.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+
+from .aws import AwsSettings
+from .gt.service import LabelingService
+from .storage import Location, open_location
+
+DEMO_SEED = 7
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Workspace:
+    kind: str  # "demo" | "aws"
+    label: str  # what the sidebar says is shown
+    open: Callable[[str], Location]
+    service: LabelingService
+    now: Callable[[], datetime] = _wall_clock  # the demo runs on the simulator's clock
+    output_uri: str = ""  # where the workspace's jobs write (the demo's; empty for AWS)
+
+
+def default_kind() -> str:
+    """GC_WORKSPACE wins; otherwise AWS when boto3 finds credentials, else the demo."""
+    chosen = os.environ.get("GC_WORKSPACE", "").strip().lower()
+    if chosen in ("demo", "aws"):
+        return chosen
+    try:
+        return "aws" if boto3.Session().get_credentials() is not None else "demo"
+    except Exception:  # a broken ~/.aws/config must not keep the demo from opening
+        return "demo"
+
+
+def demo_dir() -> Path:
+    """GC_DEMO_DIR, else the user's cache folder."""
+    if os.environ.get("GC_DEMO_DIR"):
+        return Path(os.environ["GC_DEMO_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ground-control" / "demo"
+
+
+def aws_workspace(settings: AwsSettings = AwsSettings()) -> Workspace:
+    from .gt.sagemaker import SageMakerService
+
+    return Workspace(
+        kind="aws",
+        label=f"AWS · {settings.describe()}",
+        open=lambda uri: open_location(uri, settings),
+        service=SageMakerService(settings),
+    )
+
+
+class _Demo:
+    """The demo's simulator, opened (and on first use built, ~5 s) only when something needs it:
+    a local folder can be read in the demo workspace without building anything."""
+
+    def __init__(self, root: Path, seed: int):
+        self.root, self.seed = root, seed
+        self._opened = None
+
+    def _open(self):
+        if self._opened is None:
+            from .sim.demo import open_demo
+
+            self._opened = open_demo(self.root, self.seed)
+        return self._opened
+
+    def __getattr__(self, name: str):  # the LabelingService methods, forwarded
+        return getattr(self._open()[0], name)
+
+    def open_uri(self, uri: str) -> Location:
+        uri = uri.strip()
+        return self._open()[1](uri) if uri.startswith("s3://") else open_location(uri)
+
+    def now(self) -> datetime:
+        return self._open()[0].clock.now()
+
+
+def demo_workspace(root: Path | None = None, seed: int = DEMO_SEED) -> Workspace:
+    """The demo: its s3:// URIs resolve to its folders; local paths work as anywhere."""
+    from .sim.demo import OUTPUT_URI
+
+    demo = _Demo(root or demo_dir(), seed)
+    return Workspace(kind="demo", label="Demo workspace (local Ground Truth simulator)", open=demo.open_uri,
+                     service=demo, now=demo.now, output_uri=OUTPUT_URI)
