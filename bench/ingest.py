@@ -5,11 +5,12 @@ Run by hand from the repository root:  python bench/ingest.py [--objects 10000] 
 A small S3-compatible server (ListObjectsV2, GetObject, HeadObject; HTTP/1.1 keep-alive) runs in a
 child process on 127.0.0.1 and sleeps a fixed latency per request, like an in-region GET. In one run
 it compares:
-  (a) core.storage.Fetcher through S3Store/boto3, in parallel;
+  (a) core.storage.Fetcher through S3Store, in parallel, as the app runs it: each GET presigned by
+      botocore and sent through a shared urllib3 pool, boto3's get_object only as the fallback;
+  (a') the same Fetcher with S3Store(fast_get=False): every GET a boto3 get_object call;
   (b) a sequential boto3 get_object loop, as AWS's example notebooks do (timed on a sample);
   (c) the ceiling of the server itself: the same number of threads issuing raw http.client GETs;
-  (d) a refresh with nothing new, which must issue no GET;
-  (e) for comparison only, not product code: presigned URLs fetched with urllib3, the same threads.
+  (d) a refresh with nothing new, which must issue no GET.
 This is a measurement, not a test: it asserts nothing about time.
 """
 
@@ -34,9 +35,8 @@ from xml.sax.saxutils import escape
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import boto3  # noqa: E402
-import urllib3  # noqa: E402
 
-from core.aws import MAX_POOL, AwsSettings  # noqa: E402
+from core.aws import MAX_POOL, AwsSettings, client  # noqa: E402
 from core.storage import Fetcher, S3Store  # noqa: E402
 
 BUCKET = "bench-bucket"
@@ -212,21 +212,6 @@ def raw_gets(port: int, keys: list[str], threads: int) -> None:
         list(pool.map(worker, [paths[i::threads] for i in range(threads)]))
 
 
-def presigned_gets(store: S3Store, keys: list[str], threads: int) -> list[int]:
-    """Not product code: how fast GETs go when botocore only signs and urllib3 sends (no retries,
-    no error parsing, no checksum validation). It shows where the parallel Fetcher's time goes."""
-    http = urllib3.PoolManager(maxsize=threads)
-
-    def get(key: str) -> int:
-        response = http.request("GET", store.presigned_url(key, 900))
-        if response.status != 200:
-            raise RuntimeError(f"GET {key}: HTTP {response.status}")
-        return parse(key, response.data)
-
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(get, keys))
-
-
 def parse(key: str, data: bytes) -> int:
     """What a reader does with a worker response: here, count its answers."""
     return len(json.loads(data)["answers"])
@@ -287,9 +272,27 @@ def main() -> int:
     return 0
 
 
+def parallel_fetch(store: S3Store, infos: list, threads: int, port: int) -> tuple[Fetcher, dict, tuple, int]:
+    """One full parallel fetch: the fetcher, its results, its row, and the connections it opened."""
+    fetcher = Fetcher(store, parse=parse, threads=threads)
+    before = server_stats(port)
+    with Timer() as t:
+        got = fetcher.fetch(infos)
+    after = server_stats(port)
+    errors = [v for v in got.values() if not isinstance(v, int)]
+    assert not errors and sum(got.values()) == 3 * len(infos), errors[:3]
+    assert after["gets"] - before["gets"] == len(infos)
+    return fetcher, got, (t, len(infos), after["cpu_s"] - before["cpu_s"]), after["connections"] - before["connections"]
+
+
 def run(n: int, latency: float, threads: int, sample: int, endpoint: str, port: int) -> dict:
     rows = {}
-    store = S3Store(BUCKET, AwsSettings(endpoint_url=endpoint, region="us-east-1"))
+    settings = AwsSettings(endpoint_url=endpoint, region="us-east-1")
+    store = S3Store(BUCKET, settings)
+    get_object_calls = []  # boto3 get_object calls, i.e. fallbacks from the direct path during (a)
+    client("s3", settings).meta.events.register(
+        "before-parameter-build.s3.GetObject", lambda **kw: get_object_calls.append(1)
+    )
 
     with Timer() as t:
         infos = list(store.list(PREFIX))
@@ -297,22 +300,19 @@ def run(n: int, latency: float, threads: int, sample: int, endpoint: str, port: 
     rows["list"] = (t, n)
 
     # (a) the app's parallel fetcher
-    fetcher = Fetcher(store, parse=parse, threads=threads)
-    before = server_stats(port)
-    with Timer() as t:
-        got = fetcher.fetch(infos)
-    after = server_stats(port)
-    errors = [v for v in got.values() if not isinstance(v, int)]
-    assert not errors and sum(got.values()) == 3 * n, errors[:3]
-    rows["parallel"] = (t, n, after["cpu_s"] - before["cpu_s"])
-    rows["connections"] = after["connections"] - before["connections"]
+    fetcher, got, rows["parallel"], rows["connections"] = parallel_fetch(store, infos, threads, port)
+    rows["fallbacks"] = len(get_object_calls)
 
     # (d) refresh with nothing new: list again, fetch again
-    gets0, server_gets0 = fetcher.gets, after["gets"]
+    gets0, server_gets0 = fetcher.gets, server_stats(port)["gets"]
     with Timer() as t:
         again = fetcher.fetch(store.list(PREFIX))
     assert again == got
     rows["refresh"] = (t, n, fetcher.gets - gets0, server_stats(port)["gets"] - server_gets0)
+
+    # (a') the same fetcher, boto3 get_object for every GET
+    boto3_store = S3Store(BUCKET, settings, fast_get=False)
+    _, _, rows["parallel_boto3"], _ = parallel_fetch(boto3_store, infos, threads, port)
 
     # (b) the notebook way: one plain boto3 client, one GET at a time
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
@@ -329,14 +329,6 @@ def run(n: int, latency: float, threads: int, sample: int, endpoint: str, port: 
     after = server_stats(port)
     assert after["gets"] - before["gets"] == n
     rows["ceiling"] = (t, n, after["cpu_s"] - before["cpu_s"])
-
-    # (e) not product code: botocore signs, urllib3 sends
-    before = server_stats(port)
-    with Timer() as t:
-        counts = presigned_gets(store, [info.key for info in infos], threads)
-    after = server_stats(port)
-    assert sum(counts) == 3 * n
-    rows["presigned"] = (t, n, after["cpu_s"] - before["cpu_s"])
     return rows
 
 
@@ -361,7 +353,8 @@ def print_report(n: int, latency: float, threads: int, sample: int, cores: int |
         f"{'list (ListObjectsV2, 1000/page)':38}{count:>9,}{t.wall:>9.2f}{count / t.wall:>11,.0f}"
         f"{t.cpu / count * 1e6:>12.0f}"
     )
-    parallel = line("(a) Fetcher, parallel (boto3)", *rows["parallel"])
+    parallel = line("(a) Fetcher, parallel (direct GETs)", *rows["parallel"])
+    parallel_boto3 = line("(a') Fetcher, parallel, boto3 only", *rows["parallel_boto3"])
     sequential = line("(b) sequential boto3 loop (sample)", *rows["sequential"])
     ceiling = line("(c) server ceiling (raw http.client)", *rows["ceiling"])
     t, count, gets, server_gets = rows["refresh"]
@@ -369,18 +362,17 @@ def print_report(n: int, latency: float, threads: int, sample: int, cores: int |
         f"{'(d) refresh, nothing new':38}{count:>9,}{t.wall:>9.2f}{count / t.wall:>11,.0f}"
         f"{t.cpu / count * 1e6:>12.0f}   (list + cache lookups)"
     )
-    presigned = line("(e) presigned URL + urllib3 (not ours)", *rows["presigned"])
     print()
     print(
         f"sequential was timed on {sample:,} of the {n:,} objects; at that rate all {n:,} would take "
         f"{n / sequential:,.0f} s (parallel: {n / parallel:,.1f} s)"
     )
-    print(f"parallel / sequential: {parallel / sequential:6.1f}x")
-    print(f"parallel / ceiling:    {parallel / ceiling:6.2f}   (the ceiling uses the same {threads} connections)")
+    print(f"parallel / sequential: {parallel / sequential:6.1f}x   (boto3 only: {parallel_boto3 / sequential:.1f}x)")
     print(
-        f"presigned / sequential: {presigned / sequential:5.1f}x, presigned / ceiling: {presigned / ceiling:.2f}"
-        "   (a comparison only: no retries, no error parsing)"
+        f"parallel / ceiling:    {parallel / ceiling:6.2f}   (boto3 only: {parallel_boto3 / ceiling:.2f}; "
+        f"the ceiling uses the same {threads} connections)"
     )
+    print(f"get_object fallbacks during (a): {rows['fallbacks']} of {n:,} GETs")
     print(f"refresh with nothing new: Fetcher.gets +{gets}, GETs seen by the server +{server_gets}")
     print(f"connections the server accepted during (a): {rows['connections']} for {n:,} GETs (keep-alive)")
 

@@ -46,9 +46,12 @@ def _session(profile: str | None, region: str | None) -> boto3.Session:
 
 
 @lru_cache(maxsize=32)
-def client(service: str, settings: AwsSettings = AwsSettings()):
-    """A shared, thread-safe client. S3 gets the endpoint override; other services do not."""
+def client(service: str, settings: AwsSettings = AwsSettings(), signature_version: str | None = None):
+    """A shared, thread-safe client. S3 gets the endpoint override; other services do not.
+
+    `signature_version` pins the signer: "s3v4" for presigned S3 URLs, which botocore otherwise signs
+    with SigV2 in older regions such as us-east-1, and buckets created since June 2020 refuse SigV2.
+    """
     endpoint = settings.endpoint_url if service == "s3" else None
-    return _session(settings.profile, settings.region).client(
-        service, endpoint_url=endpoint or None, config=_CONFIG
-    )
+    config = _CONFIG.merge(Config(signature_version=signature_version)) if signature_version else _CONFIG
+    return _session(settings.profile, settings.region).client(service, endpoint_url=endpoint or None, config=config)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import urllib3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
 from core import aws
@@ -22,6 +25,7 @@ from core.storage import (
     StoreError,
     open_location,
 )
+from core.storage import s3 as s3_module
 
 _bucket_numbers = itertools.count()
 
@@ -284,6 +288,152 @@ def test_unreachable_endpoint_is_a_store_error(moto_settings, monkeypatch):
             assert "Could not connect" in str(err.value), name
     finally:
         aws.client.cache_clear()  # drop the one-attempt client
+
+
+# --- S3 direct GETs (presigned URL + urllib3), with get_object as the fallback ------------------
+
+
+class _DirectSpy:
+    """Stands in for the store's urllib3 PoolManager: records each direct GET's status, or fails on demand."""
+
+    def __init__(self, manager, fail: Exception | None = None):
+        self.manager, self.fail, self.statuses = manager, fail, []
+
+    def connection_from_host(self, *args, **kw):
+        if self.fail is not None:
+            raise self.fail
+        return _PoolSpy(self.manager.connection_from_host(*args, **kw), self.statuses)
+
+
+class _PoolSpy:
+    def __init__(self, pool, statuses: list[int]):
+        self.pool, self.statuses = pool, statuses
+
+    def urlopen(self, *args, **kw):
+        response = self.pool.urlopen(*args, **kw)
+        self.statuses.append(response.status)
+        return response
+
+
+def _spy_direct(monkeypatch, store: S3Store, fail: Exception | None = None) -> _DirectSpy:
+    assert store._http is not None, "the direct path should be on"
+    spy = _DirectSpy(store._http, fail)
+    monkeypatch.setattr(store, "_http", spy)
+    return spy
+
+
+@pytest.fixture
+def get_object_calls(moto_settings):
+    """Keys of every get_object API call made by the (shared) boto3 client the S3 stores use."""
+    calls: list[str] = []
+    s3 = aws.client("s3", moto_settings)
+
+    def record(params, **kw):
+        calls.append(params["Key"])
+
+    s3.meta.events.register("before-parameter-build.s3.GetObject", record)
+    yield calls
+    s3.meta.events.unregister("before-parameter-build.s3.GetObject", record)
+
+
+def test_s3_fetch_goes_direct_with_exact_bytes(s3_store, monkeypatch, get_object_calls):
+    objects = {
+        f"resp/{i:03}/2019-04-18_16:{i % 60:02}:07 é.json": json.dumps({"i": i}).encode() + b"\x00\xff"
+        for i in range(50)
+    }
+    for key, data in objects.items():
+        s3_store.put(key, data)
+    spy = _spy_direct(monkeypatch, s3_store)
+
+    out = Fetcher(s3_store).fetch(s3_store.list("resp/"))
+    assert out == objects  # exact bytes, keys with ':', ' ' and non-ASCII included
+    assert spy.statuses == [200] * len(objects)  # the server answered every GET directly...
+    assert get_object_calls == []  # ...and boto3's get_object never ran
+
+
+def test_s3_direct_get_keeps_content_encoded_bytes(s3_store, moto_settings, monkeypatch, get_object_calls):
+    """get_object returns an object stored gzip-encoded as stored; the direct path must too."""
+    raw = gzip.compress(b'{"answers": []}')
+    aws.client("s3", moto_settings).put_object(
+        Bucket=s3_store.bucket, Key="z.json", Body=raw, ContentEncoding="gzip", ContentType="application/json"
+    )
+    spy = _spy_direct(monkeypatch, s3_store)
+    assert s3_store.get("z.json") == raw
+    assert spy.statuses == [200] and get_object_calls == []
+    assert S3Store(s3_store.bucket, moto_settings, fast_get=False).get("z.json") == raw
+    assert get_object_calls == ["z.json"]
+
+
+def test_s3_missing_key_falls_back_to_get_object(s3_store, monkeypatch, get_object_calls):
+    spy = _spy_direct(monkeypatch, s3_store)
+    with pytest.raises(StoreError) as err:
+        s3_store.get("no/such/key.json")
+    assert spy.statuses == [404]  # tried directly, then...
+    assert get_object_calls == ["no/such/key.json"]  # ...boto3 made the error, as before
+    assert str(err.value).startswith("cannot read s3://" + s3_store.bucket + "/no/such/key.json: NoSuchKey")
+    assert isinstance(err.value.__cause__, ClientError)
+    assert err.value.__cause__.response["Error"]["Code"] == "NoSuchKey"
+
+
+def test_s3_direct_failure_never_leaks_the_presigned_url(s3_store, monkeypatch, get_object_calls):
+    s3_store.put("k.json", b"data")
+    urls: list[str] = []
+    real = s3_store._presigner.generate_presigned_url
+
+    def presign(*args, **kw):
+        urls.append(real(*args, **kw))
+        raise urllib3.exceptions.ProtocolError(f"broken while reading {urls[-1]}")
+
+    monkeypatch.setattr(s3_store._presigner, "generate_presigned_url", presign)
+    assert s3_store.get("k.json") == b"data"  # the fallback read it
+    with pytest.raises(StoreError) as err:
+        s3_store.get("gone.json")
+    assert len(urls) == 2 and get_object_calls == ["k.json", "gone.json"]
+    chain, exc = [], err.value
+    while exc is not None:  # the message and every exception chained to it
+        chain.append(f"{type(exc).__name__}: {exc}")
+        exc = exc.__cause__ or exc.__context__
+    text = "\n".join(chain)
+    assert "NoSuchKey" in text and "Signature" not in text and "ProtocolError" not in text
+
+
+def test_s3_direct_path_gives_up_after_repeated_failures(s3_store, monkeypatch, get_object_calls):
+    s3_store.put("k.json", b"data")
+    spy = _spy_direct(monkeypatch, s3_store, fail=urllib3.exceptions.NewConnectionError(None, "refused"))
+    for _ in range(s3_module._DIRECT_GIVE_UP + 5):
+        assert s3_store.get("k.json") == b"data"
+    assert s3_store._http is None
+    assert len(get_object_calls) == s3_module._DIRECT_GIVE_UP + 5
+    assert spy.statuses == []
+
+
+@pytest.mark.parametrize("name", ["HTTPS_PROXY", "http_proxy", "ALL_PROXY"])
+def test_s3_a_proxy_means_boto3_only(moto_settings, monkeypatch, get_object_calls, name):
+    bucket = _new_bucket(moto_settings)
+    monkeypatch.setenv(name, "http://proxy.invalid:3128")
+    store = S3Store(bucket, moto_settings)  # the cached client was made before: it goes direct to moto
+    assert store._http is None
+    store.put("k.json", b"data")
+    assert store.get("k.json") == b"data"
+    assert get_object_calls == ["k.json"]
+
+
+def test_s3_no_proxy_alone_keeps_the_direct_path(moto_settings, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    assert S3Store(_new_bucket(moto_settings), moto_settings)._http is not None
+
+
+def test_s3_fast_get_can_be_turned_off(moto_settings, get_object_calls):
+    store = S3Store(_new_bucket(moto_settings), moto_settings, fast_get=False)
+    assert store._http is None
+    store.put("k.json", b"data")
+    assert store.get("k.json") == b"data" and get_object_calls == ["k.json"]
+
+
+def test_s3_presigned_urls_are_sigv4(s3_store):
+    """botocore presigns S3 with SigV2 by default in us-east-1; buckets made since 2020 refuse it."""
+    url = s3_store.presigned_url("k.json", 60)
+    assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url and "AWSAccessKeyId=" not in url
 
 
 # --- open_location ---------------------------------------------------------------------------
