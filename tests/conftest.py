@@ -23,6 +23,29 @@ ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
 LABEL_ATTRIBUTE = "animal"
 
 
+@pytest.fixture
+def fake_aws(monkeypatch):
+    """`fake_aws(region)`: dummy credentials, no real AWS configuration or profile, and fresh
+    shared clients (core.aws caches them) before and after the test."""
+    from core import aws
+
+    def use(region: str = "us-east-1") -> None:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
+            monkeypatch.delenv(name, raising=False)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.setenv(name, "testing")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+        monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        aws._session.cache_clear()
+        aws.client.cache_clear()
+
+    yield use
+    aws._session.cache_clear()
+    aws.client.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """One demo workspace per session, built by the first test that opens it (never ~/.cache)."""

@@ -152,32 +152,19 @@ def _attributes(i: int) -> tuple[list[dict], str]:
 
 
 @pytest.fixture
-def cognito_pool(monkeypatch):
+def cognito_pool(fake_aws):
     """A moto user pool with USERS users; yields (pool id, {sub: expected name}, {sub: username})."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-    aws._session.cache_clear()
-    aws.client.cache_clear()
-    try:
-        with mock_aws():
-            idp = boto3.client("cognito-idp", region_name=REGION)
-            pool = idp.create_user_pool(PoolName="labelers")["UserPool"]["Id"]
-            expected, usernames = {}, {}
-            for i in range(USERS):
-                attrs, shown = _attributes(i)
-                user = idp.admin_create_user(UserPoolId=pool, Username=f"user{i:03d}", UserAttributes=attrs)["User"]
-                sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-                expected[sub], usernames[sub] = shown, f"user{i:03d}"
-            yield pool, expected, usernames
-    finally:
-        aws._session.cache_clear()
-        aws.client.cache_clear()
+    fake_aws(REGION)
+    with mock_aws():
+        idp = boto3.client("cognito-idp", region_name=REGION)
+        pool = idp.create_user_pool(PoolName="labelers")["UserPool"]["Id"]
+        expected, usernames = {}, {}
+        for i in range(USERS):
+            attrs, shown = _attributes(i)
+            user = idp.admin_create_user(UserPoolId=pool, Username=f"user{i:03d}", UserAttributes=attrs)["User"]
+            sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+            expected[sub], usernames[sub] = shown, f"user{i:03d}"
+        yield pool, expected, usernames
 
 
 def test_cognito_names_reads_every_page(cognito_pool):

@@ -24,22 +24,8 @@ T0 = datetime(2024, 3, 12, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def dummy_aws(monkeypatch):
-    """Dummy credentials and no real configuration; fresh shared clients before and after."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    aws._session.cache_clear()
-    aws.client.cache_clear()
-    yield
-    aws._session.cache_clear()
-    aws.client.cache_clear()
+def dummy_aws(fake_aws):
+    fake_aws(REGION)
 
 
 @pytest.fixture
