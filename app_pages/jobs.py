@@ -49,7 +49,11 @@ def jobs_overview() -> pd.DataFrame | None:
     try:
         table = job_table(ws.service.list_labeling_jobs(), ws.now())
     except ServiceError as exc:
-        st.error(f"Cannot list labeling jobs: {exc}", icon=":material/error:")
+        hint = ""
+        if exc.code in ("NoCredentialsError", "ProfileNotFound", "NoRegionError", "PartialCredentialsError"):
+            hint = (" Set up AWS credentials (for example `aws configure`, or a profile in the sidebar), "
+                    "or switch to the **Demo** workspace.")
+        st.error(f"Cannot list labeling jobs: {exc}.{hint}", icon=":material/error:")
         return None
     if table.empty:
         st.info("No labeling jobs in this workspace yet.", icon=":material/inbox:")
@@ -155,8 +159,10 @@ def job_details(name: str) -> None:
             facts["Expires"] = f"in {left:.1f} days (30 days after creation), unless it finishes first"
         st.table(pd.DataFrame({"Value": [str(v) for v in facts.values()]}, index=list(facts)))
         left, right = st.columns([1, 1])
+        # The whole output path as source, this job preselected: the team's other jobs stay one click away.
         left.page_link("app_pages/workers.py", label="Worker metrics for this job", icon=":material/groups:",
-                       query_params={"source": prefix, "ws": st.session_state.get("ws", "")})
+                       query_params={"source": job["OutputConfig"]["S3OutputPath"], "job": name,
+                                     **({"ws": st.session_state["ws"]} if st.session_state.get("ws") else {})})
         if status in ("Initializing", "InProgress"):
             if right.button("Stop job", icon=":material/stop_circle:"):
                 confirm_stop(name)

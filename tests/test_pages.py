@@ -113,3 +113,16 @@ def test_workers_empty_folder_says_no_output(tmp_path):
 def test_workers_name_modes_survive_in_the_url(birds_dir, mode):
     at = run("app_pages/workers.py", source=str(birds_dir), names=mode)
     assert at.radio[0].value == mode
+
+
+def test_jobs_on_aws_without_credentials_says_what_to_do(monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    at = run(ws="aws")
+    message = at.error[0].value
+    assert "NoCredentialsError" in message and "Demo" in message
+    assert "AWS" in at.caption[0].value
