@@ -10,6 +10,7 @@ st.logo("assets/logo.svg", size="large")
 pages = [
     st.Page("app_pages/jobs.py", title="Jobs", icon=":material/work_history:", default=True),
     st.Page("app_pages/workers.py", title="Workers", icon=":material/groups:", url_path="workers"),
+    st.Page("app_pages/race.py", title="Race", icon=":material/sprint:", url_path="race"),
 ]
 nav = st.navigation(pages)
 workspace_sidebar()

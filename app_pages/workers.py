@@ -7,15 +7,14 @@ import pandas as pd
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
-from app_pages._shared import load_source, refresh_button, sync_url, url_list, url_state, workspace
+from app_pages._selection import choose_answers, skipped_files
+from app_pages._shared import sync_url, url_list, url_state, workspace
 from core import metrics
 from core.cli import format_table
 from core.gold import GoldError, read_gold
-from core.identity import IdentityError, read_names_csv, team_names, user_pools
 from core.storage import StoreError
-from core.workers import Selection, shown_names, worker_report
+from core.workers import worker_report
 
-NAME_MODES = {"id": "Worker IDs", "name": "Real names", "anon": "Anonymous (Worker 1..N)"}
 PERCENT = ["agreement", "majority_agreement", "accuracy"]
 DEFAULT_COLUMNS = [
     "worker", "labels", "objects", "jobs", "active_days", "time_spent_s", "time_per_label_s_median",
@@ -43,17 +42,6 @@ def read_bytes(uri: str) -> bytes:
     return loc.store.get(loc.prefix)
 
 
-def sidebar_source() -> str:
-    url_state("source", workspace().output_uri)  # the demo opens on all its jobs
-    st.sidebar.text_input(
-        "Source",
-        key="source",
-        placeholder="s3://bucket/output-prefix or /path/to/folder",
-        help="An S3 prefix or a folder holding one or more Ground Truth job outputs.",
-    )
-    return st.session_state["source"].strip()
-
-
 def gold_labels() -> dict[str, str] | None:
     with st.sidebar.expander("Gold labels", icon=":material/verified:"):
         st.caption("CSV or JSON lines with `source-ref` (or `source`) and `label`.")
@@ -70,35 +58,7 @@ def gold_labels() -> dict[str, str] | None:
     return None
 
 
-def names_for(mode: str, answers: pd.DataFrame) -> dict[str, str]:
-    if mode != "name":
-        return {}
-    names: dict[str, str] = {}
-    upload = st.sidebar.file_uploader("Names CSV (sub,name)", type=["csv"], key="names_upload")
-    if upload is not None:
-        try:
-            names.update(read_names_csv(upload.name, upload.getvalue()))
-        except IdentityError as exc:
-            st.sidebar.error(str(exc), icon=":material/error:")
-    pools = user_pools(answers)
-    if pools and st.sidebar.toggle("Look up names in Cognito", key="cognito", value=True):
-        try:
-            names.update(_team_names(tuple(pools), workspace().label, answers))
-        except IdentityError as exc:
-            st.sidebar.error(str(exc), icon=":material/error:")
-    elif not pools and upload is None:
-        st.sidebar.caption("These answers carry no Cognito identity (public workforce): upload a names CSV.")
-    return names
-
-
-@st.cache_data(ttl=600, show_spinner="Looking up names in Cognito ...")
-def _team_names(pools: tuple, workspace_label: str, _answers: pd.DataFrame) -> dict[str, str]:
-    # Keyed by the pools and the workspace: names change rarely, and ListUsers is paged.
-    return team_names(workspace().service, _answers)
-
-
 def empty_state() -> None:
-    st.title("Workers")
     st.markdown(
         "See who labeled what, how fast, and how well. Enter a **source** in the sidebar: an S3 prefix "
         "such as `s3://my-bucket/labeling-output/` or a local folder that holds Ground Truth job output "
@@ -239,69 +199,19 @@ def charts(answers: pd.DataFrame, names: dict[str, str]) -> None:
     labels_over_time_chart(answers, names, order)
 
 
-def skipped_files(data) -> None:
-    if not data.skipped:
-        return
-    with st.expander(f"{len(data.skipped):,} skipped file(s) or answers", icon=":material/warning:"):
-        st.caption("Left out of every number on this page. Nothing else was dropped.")
-        st.dataframe(pd.DataFrame([(s.uri, s.reason) for s in data.skipped], columns=["file", "reason"]),
-                     hide_index=True, width="stretch")
-
-
 def main() -> None:
-    source = sidebar_source()
-    if not source:
-        sync_url(source=None)
-        empty_state()
+    chosen = choose_answers("Workers", empty_state)
+    if chosen is None:
         return
-    try:
-        data = load_source(source)
-    except StoreError as exc:
-        st.title("Workers")
-        st.error(f"Cannot read the source: {exc}", icon=":material/error:")
-        return
-    sync_url(source=source)
-    if not data.jobs:
-        st.title("Workers")
-        st.warning(f"No Ground Truth job output found under `{data.uri}`: no worker-response files and no "
-                   "output manifest.", icon=":material/search_off:")
-        skipped_files(data)
-        return
-
-    jobs = st.sidebar.multiselect("Jobs", data.jobs, default=[j for j in url_list("job") if j in data.jobs],
-                                  key="jobs_widget", placeholder="All jobs")
-    times = data.answers["submission_time"]
-    lo, hi = (times.min().date(), times.max().date()) if not times.empty else (None, None)
-    start = pd.to_datetime(url_state("from", "") or lo).date() if lo else None
-    end = pd.to_datetime(url_state("to", "") or hi).date() if hi else None
-    dates = st.sidebar.date_input("Dates (UTC)", value=(start, end), min_value=lo, max_value=hi,
-                                  key="dates_widget") if lo else ()
-    start, end = (dates + (None, None))[:2] if isinstance(dates, tuple) else (dates, dates)
-    if url_state("names", "id") not in NAME_MODES:
-        st.session_state["names"] = "id"  # a mistyped link falls back, not crashes
-    mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get, key="names")
     gold = gold_labels()
-    names = names_for(mode, data.answers)
-    with st.sidebar:
-        refresh_button()
-    sync_url(job=jobs, names=None if mode == "id" else mode, gold=st.session_state.get("gold", "").strip(),
-             **{"from": start if start and start != lo else None, "to": end if end and end != hi else None})
-
-    selection = Selection(tuple(jobs) if jobs else None, start, end)
-    report = worker_report(data, selection, gold=gold, names=names, anonymize=mode == "anon")
-    answers = selection.apply(data)[0]
-
-    st.title("Workers")
-    st.caption(f"{data.uri} · {len(data.jobs)} job(s) · {data.files:,} files read")
-    if answers.empty:
-        st.info("No answers in this selection: widen the dates or choose other jobs.")
-        skipped_files(data)
-        return
+    sync_url(gold=st.session_state.get("gold", "").strip())
+    data, mode = chosen.data, chosen.mode
+    report = worker_report(data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon")
     summary(report)
     worker_grid(report)
     st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
                        icon=":material/download:")
-    charts(answers, shown_names(data, names, anonymize=mode == "anon"))
+    charts(chosen.answers, chosen.shown)
     skipped_files(data)
 
 

@@ -16,6 +16,7 @@ import boto3
 
 from .aws import AwsSettings
 from .gt.service import LabelingService
+from .notify import Notifier, OutboxNotifier
 from .storage import Location, open_location
 
 DEMO_SEED = 7
@@ -31,6 +32,7 @@ class Workspace:
     label: str  # what the sidebar says is shown
     open: Callable[[str], Location]
     service: LabelingService
+    notifier: Notifier
     now: Callable[[], datetime] = _wall_clock  # the demo runs on the simulator's clock
     output_uri: str = ""  # where the workspace's jobs write (the demo's; empty for AWS)
 
@@ -46,22 +48,31 @@ def default_kind() -> str:
         return "demo"
 
 
+def cache_dir() -> Path:
+    """GC_CACHE_DIR, else ~/.cache/ground-control (XDG_CACHE_HOME respected): rendered races and,
+    unless GC_DEMO_DIR says otherwise, the demo workspace."""
+    if os.environ.get("GC_CACHE_DIR"):
+        return Path(os.environ["GC_CACHE_DIR"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ground-control"
+
+
 def demo_dir() -> Path:
-    """GC_DEMO_DIR, else the user's cache folder."""
+    """GC_DEMO_DIR, else <cache>/demo."""
     if os.environ.get("GC_DEMO_DIR"):
         return Path(os.environ["GC_DEMO_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ground-control" / "demo"
+    return cache_dir() / "demo"
 
 
 def aws_workspace(settings: AwsSettings = AwsSettings()) -> Workspace:
     from .gt.sagemaker import SageMakerService
+    from .notify import SnsNotifier
 
     return Workspace(
         kind="aws",
         label=f"AWS · {settings.describe()}",
         open=lambda uri: open_location(uri, settings),
         service=SageMakerService(settings),
+        notifier=SnsNotifier(settings),
     )
 
 
@@ -95,6 +106,7 @@ def demo_workspace(root: Path | None = None, seed: int = DEMO_SEED) -> Workspace
     """The demo: its s3:// URIs resolve to its folders; local paths work as anywhere."""
     from .sim.demo import OUTPUT_URI
 
-    demo = _Demo(root or demo_dir(), seed)
+    root = root or demo_dir()
+    demo = _Demo(root, seed)
     return Workspace(kind="demo", label="Demo workspace (local Ground Truth simulator)", open=demo.open_uri,
-                     service=demo, now=demo.now, output_uri=OUTPUT_URI)
+                     service=demo, notifier=OutboxNotifier(root / "outbox"), now=demo.now, output_uri=OUTPUT_URI)

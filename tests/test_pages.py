@@ -126,3 +126,16 @@ def test_jobs_on_aws_without_credentials_says_what_to_do(monkeypatch):
     message = at.error[0].value
     assert "NoCredentialsError" in message and "Demo" in message
     assert "AWS" in at.caption[0].value
+
+
+def test_race_plays_in_the_page_with_the_options_from_the_url(birds_dir):
+    at = run("app_pages/race.py", source=str(birds_dir), names="anon", period="hour", top="5", title="Birds")
+    assert at.title[0].value == "Bar chart race"
+    assert at.markdown[0].value.startswith("1,510 labels. Top 3: Worker 47 (80)")
+    assert at.slider[0].value == 5 and at.text_input(key="title").value == "Birds"
+    assert [b.label for b in at.button if b.label == "Render video"]
+
+
+def test_race_with_a_mistyped_link_falls_back_to_defaults(birds_dir):
+    at = run("app_pages/race.py", source=str(birds_dir), period="fortnight", top="many", cmap="rainbow")
+    assert at.slider[0].value == 10 and at.selectbox(key="cmap").value == "dark12"

@@ -1,0 +1,155 @@
+"""Race: cumulative labels per worker as a bar chart race, to watch, export, save and send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from app_pages._selection import choose_answers
+from app_pages._shared import sync_url, url_state, workspace
+from core.notify import NotifyError
+from core.race.frames import PERIODS, RaceOptions, race_table, summary_line
+from core.race.html import race_html
+from core.race.share import race_message, save_race, share_link
+from core.storage import StoreError
+from core.workspace import cache_dir
+
+COLORMAPS = ["dark12", "tab10", "Set2", "Pastel1", "Accent"]
+LINK_EXPIRY = {"1 hour": 3600, "1 day": 86_400, "7 days": 7 * 86_400}
+
+
+def empty_state() -> None:
+    st.markdown("A race of who labeled the most, period by period. Enter a **source** in the sidebar: an S3 "
+                "prefix or a folder that holds Ground Truth job output.")
+
+
+def options_sidebar() -> RaceOptions:
+    st.sidebar.subheader("Race")
+    for key, default in (("period", "day"), ("top", "10"), ("title", "Labels per worker"), ("cmap", "dark12")):
+        url_state(key, default)
+    if st.session_state["period"] not in PERIODS:
+        st.session_state["period"] = "day"
+    if st.session_state["cmap"] not in COLORMAPS:
+        st.session_state["cmap"] = "dark12"
+    try:
+        st.session_state["top"] = min(30, max(3, int(st.session_state["top"])))
+    except (TypeError, ValueError):
+        st.session_state["top"] = 10
+    period = st.sidebar.segmented_control("Period", list(PERIODS), key="period") or "day"
+    top = st.sidebar.slider("Bars", 3, 30, key="top")
+    title = st.sidebar.text_input("Title", key="title", max_chars=120)
+    cmap = st.sidebar.selectbox("Colours (video)", COLORMAPS, key="cmap")
+    summary = st.sidebar.toggle("Show total labels", value=url_state("summary", "1") == "1", key="summary_on")
+    sync_url(period=None if period == "day" else period, top=None if top == 10 else top,
+             title=None if title == "Labels per worker" else title, cmap=None if cmap == "dark12" else cmap,
+             summary=None if summary else "0")
+    return RaceOptions(period=period, top=top, title=title.strip() or "Labels per worker", summary=summary,
+                       colormap=cmap)
+
+
+def _video(table, options: RaceOptions, fmt: str) -> bytes:
+    """Rendered once per (data, options, format): render_video keeps finished videos in the cache
+    folder by content hash, so a rerun of the page reads the file instead of rendering again."""
+    from core.race.video import render_video
+
+    bar = st.progress(0.0, text="Rendering ...")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total if total else 0.0, text=f"Rendering frame {done:,} of {total:,} ...")
+
+    folder = cache_dir() / "races"
+    path = render_video(table, options, folder / f"latest.{fmt}", fmt=fmt, progress=progress, cache_dir=folder)
+    bar.empty()
+    return path.read_bytes()
+
+
+def video_section(table, options: RaceOptions) -> bytes | None:
+    st.subheader("Video")
+    left, right = st.columns([1, 3])
+    fmt = left.segmented_control("Format", ["mp4", "gif"], default="mp4", key="fmt",
+                                 format_func=str.upper) or "mp4"
+    frames = (len(table) - 1) * options.steps_per_period + 1
+    right.caption(f"{frames:,} frames at {options.figsize[0]:g}x{options.figsize[1]:g} in, {options.dpi} dpi. "
+                  "Rendering takes a while; the same race is never rendered twice.")
+    if st.button("Render video", icon=":material/movie:", key="render"):
+        st.session_state["rendered"] = (fmt, options)
+    if st.session_state.get("rendered") != (fmt, options):
+        return None
+    try:
+        data = _video(table, options, fmt)
+    except Exception as exc:  # ffmpeg or matplotlib: say what happened, keep the page
+        st.error(f"Rendering failed: {exc}", icon=":material/error:")
+        return None
+    if fmt == "mp4":
+        st.video(data, format="video/mp4")
+    else:
+        st.image(data)
+    st.download_button(f"Download {fmt.upper()}", data, file_name=f"labels-race.{fmt}",
+                       mime="video/mp4" if fmt == "mp4" else "image/gif", icon=":material/download:")
+    return data
+
+
+def share_section(source: str, table, options: RaceOptions, video: bytes, fmt: str) -> None:
+    st.subheader("Share")
+    ws = workspace()
+    loc = ws.open(source)
+    expiry = st.selectbox("Link valid for", list(LINK_EXPIRY), index=1, key="expiry")
+    if st.button("Save to the workspace", icon=":material/cloud_upload:", key="save"):
+        try:
+            uri, existed = save_race(loc, video, fmt, ws.now().date())
+            st.session_state["saved"] = uri
+            st.toast("Already saved: same video, same key." if existed else f"Saved {uri}",
+                     icon=":material/check_circle:")
+        except StoreError as exc:
+            st.error(f"Not saved: {exc}", icon=":material/error:")
+    saved = st.session_state.get("saved")
+    if not saved:
+        st.caption(f"Saves under `{loc.uri.rstrip('/')}/races/<date>-<hash>.{fmt}`; nothing is ever overwritten.")
+        return
+    link = share_link(loc, saved, LINK_EXPIRY[expiry])
+    where = link or saved
+    if link:
+        st.success(f"Saved to `{saved}`. Link valid for {expiry}:", icon=":material/link:")
+        st.code(link, language=None, wrap_lines=True)
+    else:
+        st.success(f"Saved to `{saved}` (a demo folder: no download link without S3).", icon=":material/check:")
+    send_section(ws, options.title, table, where)
+
+
+def send_section(ws, title: str, table, where: str) -> None:
+    st.subheader("Send to the team")
+    try:
+        topics = ws.notifier.topics()
+    except NotifyError as exc:
+        topics = []
+        st.caption(f"Topics could not be listed ({exc}); paste the topic ARN.")
+    topic = st.selectbox("SNS topic", topics, index=0 if topics else None, key="topic", accept_new_options=True,
+                         placeholder="arn:aws:sns:<region>:<account>:<topic>")
+    subject, body = race_message(title, table, where)
+    st.text_area("Message", body, height=200, disabled=True, key=f"message-{hash(body)}")
+    if st.button("Send", icon=":material/send:", key="send", disabled=not topic):
+        try:
+            sent = ws.notifier.publish(topic, subject, body)
+            note = " (demo: written to the outbox, not sent)" if ws.kind == "demo" else ""
+            st.success(f"Sent to {topic}{note}. Message {sent}.", icon=":material/mark_email_read:")
+        except NotifyError as exc:
+            st.error(str(exc), icon=":material/error:")
+
+
+def main() -> None:
+    chosen = choose_answers("Bar chart race", empty_state)
+    options = options_sidebar()
+    if chosen is None:
+        return
+    table = race_table(chosen.answers, chosen.shown, options.freq)
+    st.markdown(summary_line(table))
+    height = 150 + 34 * min(options.top, table.shape[1])
+    st.iframe(race_html(table, options, height=height - 20), height=height)
+    video = video_section(table, options)
+    if video is not None:
+        share_section(st.session_state["source"].strip(), table, options, video, st.session_state.get("fmt") or "mp4")
+    st.caption(f"Rendered {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {len(chosen.answers):,} labels.")
+
+
+main()

@@ -1,0 +1,59 @@
+"""Keeping and sending a rendered race: a content-addressed key, a link, and a short message."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pandas as pd
+
+from ..storage import Location, ObjectExists, S3Store, StoreError
+from .frames import summary_line
+
+MAX_LINK_S = 7 * 24 * 3600  # SigV4 presigned URLs live at most 7 days
+
+
+def race_key(prefix: str, data: bytes, fmt: str, day: date) -> str:
+    """`<prefix>/races/<date>-<hash>.<fmt>`: the same video always gets the same key."""
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    base = prefix.rstrip("/") + "/" if prefix.strip("/") else ""
+    return f"{base}races/{day:%Y-%m-%d}-{digest}.{fmt}"
+
+
+def save_race(location: Location, data: bytes, fmt: str, day: date) -> tuple[str, bool]:
+    """Write the video under `location`'s prefix without overwriting anything.
+    Returns (URI, True if it was already there with the same bytes)."""
+    key = race_key(location.prefix, data, fmt, day)
+    store = location.store
+    try:
+        store.put(key, data)
+        return store.uri_of(key), False
+    except ObjectExists:
+        if store.get(key) == data:
+            return store.uri_of(key), True
+        raise StoreError(f"{store.uri_of(key)} already holds another file; nothing was overwritten") from None
+
+
+def share_link(location: Location, uri: str, expires_s: int) -> str | None:
+    """A presigned HTTPS link when the store is S3; None for folders (the demo)."""
+    if not isinstance(location.store, S3Store):
+        return None
+    key = uri.removeprefix(location.store.uri + "/")
+    return location.store.presigned_url(key, min(max(60, expires_s), MAX_LINK_S))
+
+
+def race_message(title: str, table: pd.DataFrame, where: str) -> tuple[str, str]:
+    """(subject, body) for the team: the leaders, the total, the period covered and the link."""
+    first, last = (table.index[0], table.index[-1]) if not table.empty else (None, None)
+    span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}" if first is not None else "no labels"
+    body = "\n".join([
+        title,
+        "",
+        summary_line(table),
+        f"Period: {span} (UTC).",
+        "",
+        f"Watch the race: {where}",
+        "",
+        "Sent by Ground Control.",
+    ])
+    return f"{title}: {summary_line(table, top=1)}", body

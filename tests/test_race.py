@@ -1,0 +1,144 @@
+"""The race's data, its browser page, saving and sending: on the real fixture and the demo."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import boto3
+import pandas as pd
+import pytest
+from moto import mock_aws
+
+from core.ingest import SourceReader
+from core.notify import NotifyError, OutboxNotifier, SnsNotifier, email_subject
+from core.race.frames import RaceOptions, race_table, summary_line
+from core.race.html import race_html
+from core.race.share import race_key, race_message, save_race
+from core.storage import LocalStore, Location, StoreError, open_location
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def birds(birds_dir):
+    return SourceReader(open_location(str(birds_dir))).load()
+
+
+def test_every_answer_counts_and_the_grid_has_no_gaps(birds):
+    table = race_table(birds.answers, {}, "5min")
+    assert table.iloc[-1].sum() == 1510  # AWS's recipe (iteration-1, answers[0]) would count 10
+    assert table.shape[1] == 97
+    assert not table.isna().any().any()
+    assert (table.diff().dropna() >= 0).all().all()  # cumulative: never goes down
+    steps = table.index.to_series().diff().dropna().unique()
+    assert list(steps) == [pd.Timedelta(minutes=5)]  # a regular grid, quiet periods included
+    per_worker = birds.answers["worker_id"].value_counts()
+    assert table.iloc[-1].to_dict() == per_worker.to_dict()
+
+
+def test_empty_periods_repeat_the_last_totals(gt_output):
+    from datetime import UTC, datetime, timedelta
+
+    t = datetime(2024, 3, 11, 9, 0, tzinfo=UTC)
+    gt_output.job("job", {0: [gt_output.answer(1, "Cat", t)], 1: [gt_output.answer(1, "Cat", t + timedelta(days=3))]})
+    data = SourceReader(open_location(str(gt_output.root))).load()
+    table = race_table(data.answers, {}, "D")
+    assert len(table) == 4 and table.iloc[:, 0].tolist() == [1, 1, 1, 2]
+
+
+def test_names_replace_ids_and_the_leader_comes_first(birds):
+    ids = birds.answers["worker_id"].value_counts()
+    table = race_table(birds.answers, {ids.index[0]: "Ana"}, "h")
+    assert table.columns[0] == "Ana" and table.iloc[-1, 0] == ids.iloc[0]
+    assert summary_line(table).startswith("1,510 labels. Top 3: Ana (80)")
+
+
+def test_html_race_escapes_names_and_titles_and_needs_no_network():
+    table = pd.DataFrame({"</script><script>alert(1)</script>": [1, 2], "Bo & Co": [0, 3]},
+                         index=pd.date_range("2024-03-11", periods=2, freq="D", tz="UTC"))
+    page = race_html(table, RaceOptions(title="<img src=x onerror=alert(2)>"))
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert page.count("</script>") == 2  # only the page's own two scripts close
+    assert not re.search(r"(src|href)=[\"']?(https?:)?//", page)  # nothing fetched from a CDN
+    data = json.loads(re.search(r'<script id="race-data" type="application/json">(.*?)</script>', page).group(1))
+    assert data["names"][0] == "</script><script>alert(1)</script>"  # intact once parsed
+    assert data["values"] == [[1, 0], [2, 3]]
+
+
+def test_race_key_is_predictable_and_saving_never_overwrites(tmp_path):
+    loc = Location(LocalStore(tmp_path, uri="s3://team-bucket"), "labeling-jobs/")
+    key = race_key(loc.prefix, b"video", "mp4", date(2026, 11, 21))
+    assert re.fullmatch(r"labeling-jobs/races/2026-11-21-[0-9a-f]{12}\.mp4", key)
+    uri, existed = save_race(loc, b"video", "mp4", date(2026, 11, 21))
+    assert uri == f"s3://team-bucket/{key}" and not existed
+    assert save_race(loc, b"video", "mp4", date(2026, 11, 21)) == (uri, True)  # same bytes: same key
+    (tmp_path / key).write_bytes(b"someone else's file")
+    with pytest.raises(StoreError, match="nothing was overwritten"):
+        save_race(loc, b"video", "mp4", date(2026, 11, 21))
+    assert (tmp_path / key).read_bytes() == b"someone else's file"
+
+
+def test_message_names_the_leaders_total_and_link(birds):
+    table = race_table(birds.answers, {}, "D")
+    subject, body = race_message("Birds race", table, "https://example.com/race.mp4")
+    assert subject.startswith("Birds race: 1,510 labels.")
+    assert "Top 3:" in body and "https://example.com/race.mp4" in body and "2019-04-18" in body
+
+
+def test_sns_notifier_publishes_in_the_topic_region(fake_aws):
+    fake_aws("us-east-1")
+    with mock_aws():
+        sns = boto3.client("sns", region_name="eu-west-1")
+        arn = sns.create_topic(Name="labeling-team")["TopicArn"]
+        sqs = boto3.client("sqs", region_name="eu-west-1")
+        queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
+        message_id = SnsNotifier().publish(arn, "Race: 1,510 labels — Ana ahead", "body with the link")
+        got = json.loads(sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"])
+    assert got["MessageId"] == message_id and got["Message"] == "body with the link"
+    assert got["Subject"] == "Race: 1,510 labels ? Ana ahead"  # SNS subjects are ASCII
+
+
+def test_sns_errors_are_plain(fake_aws):
+    fake_aws("us-east-1")
+    with mock_aws(), pytest.raises(NotifyError, match="cannot publish to arn:aws:sns:us-east-1:123456789012:nope"):
+        SnsNotifier().publish("arn:aws:sns:us-east-1:123456789012:nope", "s", "m")
+    with pytest.raises(NotifyError, match="not an SNS topic ARN"):
+        SnsNotifier().publish("labeling-team", "s", "m")
+
+
+def test_demo_outbox_keeps_what_was_sent(tmp_path):
+    outbox = OutboxNotifier(tmp_path)
+    topic = outbox.topics()[0]
+    outbox.publish(topic, "Race\nof the day", "hello")
+    (sent,) = (tmp_path / "labeling-team-updates").glob("*.json")
+    assert json.loads(sent.read_text()) == {"TopicArn": topic, "Subject": "Race of the day", "Message": "hello"}
+    assert email_subject("x" * 300) == "x" * 100
+
+
+def test_cli_race_html_saves_under_a_content_key_and_notifies_the_demo_outbox(birds_dir, tmp_path, demo_dir):
+    out = tmp_path / "share"
+    run = [sys.executable, "-m", "core", "race", str(birds_dir), "--out", f"{out}/", "--format", "html",
+           "--anonymize", "--workspace", "demo", "--dir", str(demo_dir),
+           "--notify", OutboxNotifier.TOPIC]
+    done = subprocess.run(run, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    saved = Path(done.stdout.strip().splitlines()[-1])
+    assert saved.parent == out / "races" and saved.suffix == ".html"
+    assert "Worker 47" in saved.read_text() and "public.us-east-1." not in saved.read_text()
+    assert "1,510 labels. Top 3: Worker 47 (80)" in done.stdout
+    (message,) = (demo_dir / "outbox" / "labeling-team-updates").glob("*.json")
+    assert str(saved) in json.loads(message.read_text())["Message"]
+
+    again = subprocess.run(run, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "already saved" in again.stderr  # same race, same key, no second copy
+    onto_saved = [sys.executable, "-m", "core", "race", str(birds_dir), "--out", str(saved), "--workspace", "demo",
+                  "--dir", str(demo_dir)]
+    exact = subprocess.run(onto_saved, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert exact.returncode == 2 and "nothing was overwritten" in exact.stderr
