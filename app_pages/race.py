@@ -9,7 +9,7 @@ import streamlit as st
 from app_pages._selection import choose_answers
 from app_pages._shared import sync_url, url_state, workspace
 from core.notify import NotifyError
-from core.race.frames import PERIODS, RaceOptions, race_table, summary_line
+from core.race.frames import PERIODS, RaceOptions, natural_period, race_table, summary_line
 from core.race.html import race_html
 from core.race.share import race_message, save_race, share_link
 from core.storage import StoreError
@@ -24,24 +24,25 @@ def empty_state() -> None:
                 "prefix or a folder that holds Ground Truth job output.")
 
 
-def options_sidebar() -> RaceOptions:
+def options_sidebar(answers) -> RaceOptions:
     st.sidebar.subheader("Race")
-    for key, default in (("period", "day"), ("top", "10"), ("title", "Labels per worker"), ("cmap", "dark12")):
+    natural = natural_period(answers)
+    for key, default in (("period", natural), ("top", "10"), ("title", "Labels per worker"), ("cmap", "dark12")):
         url_state(key, default)
     if st.session_state["period"] not in PERIODS:
-        st.session_state["period"] = "day"
+        st.session_state["period"] = natural
     if st.session_state["cmap"] not in COLORMAPS:
         st.session_state["cmap"] = "dark12"
     try:
         st.session_state["top"] = min(30, max(3, int(st.session_state["top"])))
     except (TypeError, ValueError):
         st.session_state["top"] = 10
-    period = st.sidebar.segmented_control("Period", list(PERIODS), key="period") or "day"
+    period = st.sidebar.segmented_control("Period", list(PERIODS), key="period") or natural
     top = st.sidebar.slider("Bars", 3, 30, key="top")
     title = st.sidebar.text_input("Title", key="title", max_chars=120)
     cmap = st.sidebar.selectbox("Colours (video)", COLORMAPS, key="cmap")
     summary = st.sidebar.toggle("Show total labels", value=url_state("summary", "1") == "1", key="summary_on")
-    sync_url(period=None if period == "day" else period, top=None if top == 10 else top,
+    sync_url(period=None if period == natural else period, top=None if top == 10 else top,
              title=None if title == "Labels per worker" else title, cmap=None if cmap == "dark12" else cmap,
              summary=None if summary else "0")
     return RaceOptions(period=period, top=top, title=title.strip() or "Labels per worker", summary=summary,
@@ -139,11 +140,14 @@ def send_section(ws, title: str, table, where: str) -> None:
 
 def main() -> None:
     chosen = choose_answers("Bar chart race", empty_state)
-    options = options_sidebar()
     if chosen is None:
         return
+    options = options_sidebar(chosen.answers)
     table = race_table(chosen.answers, chosen.shown, options.freq)
     st.markdown(summary_line(table))
+    if len(table) < 2:
+        st.info("All these labels fall in one period: choose a shorter period to see a race.",
+                icon=":material/timer:")
     height = 150 + 34 * min(options.top, table.shape[1])
     st.iframe(race_html(table, options, height=height - 20), height=height)
     video = video_section(table, options)

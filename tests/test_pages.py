@@ -130,6 +130,7 @@ def test_jobs_on_aws_without_credentials_says_what_to_do(monkeypatch):
 
 def test_race_plays_in_the_page_with_the_options_from_the_url(birds_dir):
     at = run("app_pages/race.py", source=str(birds_dir), names="anon", period="hour", top="5", title="Birds")
+    assert "one period" in at.info[0].value  # 32 minutes of work in one hour: no race to see
     assert at.title[0].value == "Bar chart race"
     assert at.markdown[0].value.startswith("1,510 labels. Top 3: Worker 47 (80)")
     assert at.slider[0].value == 5 and at.text_input(key="title").value == "Birds"

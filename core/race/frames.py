@@ -10,8 +10,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-PERIODS = {"hour": "h", "day": "D"}  # or any pandas frequency, e.g. "15min", "6h"
-PERIOD_FORMATS = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d"}
+PERIODS = {"5 min": "5min", "hour": "h", "day": "D"}  # or any pandas frequency, e.g. "15min", "6h"
+PERIOD_FORMATS = {"5 min": "%Y-%m-%d %H:%M", "hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d"}
+
+
+def natural_period(answers: pd.DataFrame) -> str:
+    """The coarsest period that still gives a race of a dozen or more steps."""
+    span = answers["submission_time"].max() - answers["submission_time"].min()
+    return "5 min" if span <= pd.Timedelta(hours=2) else "hour" if span <= pd.Timedelta(days=3) else "day"
 
 
 @dataclass(frozen=True)
