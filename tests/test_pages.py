@@ -140,3 +140,19 @@ def test_race_plays_in_the_page_with_the_options_from_the_url(birds_dir):
 def test_race_with_a_mistyped_link_falls_back_to_defaults(birds_dir):
     at = run("app_pages/race.py", source=str(birds_dir), period="fortnight", top="many", cmap="rainbow")
     assert at.slider[0].value == 10 and at.selectbox(key="cmap").value == "dark12"
+
+
+def test_race_renders_saves_and_sends_in_the_demo(birds_dir, demo_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("GC_CACHE_DIR", str(tmp_path / "cache"))
+    at = run("app_pages/race.py", source=str(birds_dir), names="anon")
+    at.button(key="render").click().run(timeout=300)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [b for b in at.get("download_button") if b.proto.label == "Download MP4"]
+    at.button(key="save").click().run()
+    saved = next(s.value for s in at.success if "Saved to" in s.value)
+    (video,) = (birds_dir / "races").glob("*.mp4")
+    assert video.name in saved and video.stat().st_size > 1000
+    at.button(key="send").click().run()
+    assert any("demo: written to the outbox" in s.value for s in at.success)
+    sent = [m.read_text() for m in (demo_dir / "outbox" / "labeling-team-updates").glob("*.json")]
+    assert any(str(video) in m and "Worker 47" in m for m in sent)

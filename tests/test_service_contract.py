@@ -9,7 +9,7 @@ implementations with the same assertions.
 from __future__ import annotations
 
 import copy
-import json
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -18,18 +18,24 @@ from botocore.stub import Stubber
 from core.gt.sagemaker import SageMakerService
 from core.gt.service import ServiceError
 from core.sim.clock import FixedClock
-from core.sim.demo import open_demo
+from core.sim.demo import build_demo, open_demo
 from core.sim.service import SimulatedService
+
+NOW = datetime(2026, 3, 16, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def demo(demo_dir):
-    """The session's demo, frozen at the instant its history ends so answers do not move."""
-    open_demo(demo_dir)  # builds it if no test has yet
-    info = json.loads((demo_dir / "state" / "demo.json").read_text())
-    from datetime import datetime
+def contract_demo_dir(tmp_path_factory):
+    """A demo of its own: the session's demo is opened by page tests whose clock runs ahead."""
+    root = tmp_path_factory.mktemp("contract") / "demo"
+    build_demo(root, seed=7, now=NOW)
+    return root
 
-    service, _ = open_demo(demo_dir, clock=FixedClock(datetime.fromisoformat(info["now"])))
+
+@pytest.fixture(scope="module")
+def demo(contract_demo_dir):
+    """Frozen at the instant its history ends, so answers do not move while we compare."""
+    service, _ = open_demo(contract_demo_dir, clock=FixedClock(NOW))
     return service
 
 
@@ -131,13 +137,13 @@ def test_a_request_the_service_would_refuse_is_refused_before_any_call(either, d
     assert "NumberOfHumanWorkersPerDataObject" in err.value.message
 
 
-def test_the_readers_count_what_label_counters_say(demo: SimulatedService, demo_dir):
+def test_the_readers_count_what_label_counters_say(demo: SimulatedService, contract_demo_dir):
     """Read by the same readers as real output, every demo job (stopped, failed, chained, running)
     gives the counts its LabelCounters report."""
     from core.ingest import SourceReader
     from core.sim.buckets import folder_buckets
 
-    open_uri = folder_buckets(demo_dir / "buckets")
+    open_uri = folder_buckets(contract_demo_dir / "buckets")
     for summary in demo.list_labeling_jobs():
         name, c = summary["LabelingJobName"], summary["LabelCounters"]
         job = demo.describe_labeling_job(name)
