@@ -5,6 +5,10 @@
     python -m core demo [--dir DIR] [--seed N]
     python -m core race SOURCE --out FILE|s3://... [--period hour|day] [--top N] [--anonymize]
                         [--notify SNS_TOPIC_ARN]
+    python -m core manifest SOURCE --out URI [--ext ...] [--sample N] [--split K] [--seed S]
+    python -m core validate MANIFEST
+    python -m core launch --config FILE.json [--dry-run]
+    python -m core chain JOB [--new-attribute NAME] [--auto-label] [--dry-run]
 """
 
 from __future__ import annotations
@@ -220,6 +224,167 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _manifest_spec(args):
+    from .manifests import ManifestSpec
+
+    return ManifestSpec(
+        kind=args.kind, extensions=tuple(args.ext) if args.ext else None, include=tuple(args.include or ()),
+        exclude=tuple(args.exclude or ()), max_bytes=None if args.max_mb is None else round(args.max_mb * 1_000_000),
+        column=args.column, csv_header=not args.no_header, exclude_manifests=tuple(args.not_in or ()),
+        sample=args.sample, seed=args.seed, split=args.split,
+    )
+
+
+def cmd_manifest(args) -> int:
+    from .manifests import ManifestError, manifest_bytes, part_keys, plan_manifest, write_parts
+    from .storage import ObjectExists
+
+    if not args.out and not args.dry_run:
+        raise CliError("--out is required (or --dry-run to preview)")
+    ws = _workspace(args)
+    try:
+        spec = _manifest_spec(args)
+        plan = plan_manifest(ws.open(args.source), spec, open_uri=ws.open)
+        out = _output(ws, args.out, folder=False) if args.out else None
+    except (ManifestError, StoreError) as exc:
+        raise CliError(str(exc)) from exc
+    if out is not None and (not out.prefix or out.prefix.endswith("/")):
+        raise CliError(f"--out {args.out} is a folder: name the manifest file, e.g. {args.out.rstrip('/')}/x.manifest")
+    for item in plan.skipped:
+        print(f"skipped {item.uri}: {item.reason}", file=sys.stderr)
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{plan.source_uri} ({spec.kind}):", file=sys.stderr)
+    for what, n in plan.count_rows():
+        print(f"  {n:>9,}  {what}", file=sys.stderr)
+    if len(plan.parts) > 1:
+        print(f"  {len(plan.parts)} parts of {', '.join(f'{len(p):,}' for p in plan.parts)} lines", file=sys.stderr)
+    if args.dry_run:
+        keys = part_keys(out.prefix, len(plan.parts)) if out else [f"part {i}" for i in range(1, len(plan.parts) + 1)]
+        for key, lines in zip(keys, plan.parts, strict=True):
+            print(f"# {out.store.uri_of(key) if out else key}: {len(lines):,} lines (dry run: nothing written)")
+            sys.stdout.write(manifest_bytes(lines[: args.preview]).decode())
+        return 0
+    if not plan.lines:
+        raise CliError(f"no objects selected under {plan.source_uri}: nothing written")
+    try:
+        uris = write_parts(out, plan.parts, overwrite=args.overwrite)
+    except ObjectExists as exc:
+        raise CliError(f"{exc}: nothing was written; choose another --out, or --overwrite to replace") from exc
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    for uri in uris:
+        print(uri)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    import json
+
+    from .manifests import validate_manifest
+
+    ws = _workspace(args)
+    try:
+        data = _read(ws, args.manifest)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    report = validate_manifest(data, ws.open, check_exists=not args.no_exists, task=args.task,
+                               max_checks=args.max_checks)
+    if args.format == "json":
+        print(json.dumps({"manifest": args.manifest, **report.to_dict()}, indent=2))
+    else:
+        for p in report.problems:
+            print(f"{args.manifest}:{p.line}: {p.kind}: {p.message}")
+        print(f"{report.lines:,} lines, {report.objects:,} objects, {len(report.problems):,} problem(s)"
+              + (f" ({', '.join(f'{k} {n:,}' for k, n in report.by_kind().items())})" if report.problems else ""))
+        if report.attributes:
+            print(format_table(pd.DataFrame([vars(a) for a in report.attributes]), "table"))
+    if report.unchecked:
+        print(f"{report.unchecked:,} object(s) not checked for existence", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _print_problems(problems) -> None:
+    for p in problems:
+        print(f"{p.field}: {p.message}", file=sys.stderr)
+
+
+def cmd_launch(args) -> int:
+    from .gt.errors import BadFile
+    from .launch import (
+        ConfigError,
+        LaunchConfig,
+        LaunchError,
+        boto3_snippet,
+        build_request,
+        config_cost,
+        launch,
+        objects_to_send,
+        problems,
+        request_json,
+        workspace_region,
+    )
+
+    ws = _workspace(args)
+    try:
+        text = _read(ws, args.config) if args.config.startswith("s3://") else Path(args.config).read_bytes()
+        config = LaunchConfig.loads(text)
+    except ConfigError as exc:
+        _print_problems(exc.problems)
+        raise CliError(f"{args.config} is not a launch config: nothing was launched") from exc
+    except (OSError, StoreError) as exc:
+        raise CliError(f"cannot read {args.config}: {exc}") from exc
+    region = config.resolved_region(args.region) or workspace_region(ws)
+    found = problems(config, region)
+    if found:
+        _print_problems(found)
+        raise CliError(f"{len(found)} problem(s) in {args.config}: nothing was launched")
+    request = build_request(config, region)
+    try:
+        cost = config_cost(config, len(objects_to_send(_read(ws, config.manifest), config.attribute))).lines()
+    except (StoreError, BadFile) as exc:
+        cost = [f"Cost unknown: cannot read the manifest {config.manifest}: {exc}"]
+    if args.dry_run:
+        print(request_json(request), end="")
+        print(boto3_snippet(request, region), file=sys.stderr)
+        print("\n".join(cost), file=sys.stderr)
+        return 0
+    print("\n".join(cost), file=sys.stderr)
+    try:
+        arn = launch(config if config.resolved_region() else config.with_changes(region=region), ws)
+    except LaunchError as exc:
+        _print_problems(exc.problems)
+        raise CliError(f"{config.job_name} was not launched") from exc
+    print(arn)
+    return 0
+
+
+def cmd_chain(args) -> int:
+    from .chaining import ChainError, plan_in
+    from .launch import LaunchError, launch, request_json
+
+    ws = _workspace(args)
+    mode = "clone" if args.clone else ("new-layer" if args.new_attribute else "continue")
+    try:
+        plan = plan_in(ws, args.job, mode, new_attribute=args.new_attribute, auto_labeling=args.auto_label,
+                       pretrained_from=args.pretrained_from, name=args.name)
+    except ChainError as exc:
+        raise CliError(str(exc)) from exc
+    print("\n".join(plan.lines()), file=sys.stderr)
+    if plan.problems:
+        raise CliError(f"{len(plan.problems)} problem(s): nothing was launched")
+    if args.dry_run:
+        print(request_json(plan.request), end="")
+        return 0
+    try:
+        arn = launch(plan.config, ws)
+    except LaunchError as exc:
+        _print_problems(exc.problems)
+        raise CliError(f"{plan.config.job_name} was not launched") from exc
+    print(arn)
+    return 0
+
+
 def _source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workspace", choices=["demo", "aws"],
                    help="default: GC_WORKSPACE, else AWS when credentials are found, else the demo")
@@ -276,6 +441,83 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--at", type=lambda v: datetime.fromisoformat(v).replace(tzinfo=UTC), metavar="YYYY-MM-DDTHH:MM",
                    help="when the demo's history ends, UTC (default: now)")
     d.set_defaults(run=cmd_demo)
+
+    m = sub.add_parser(
+        "manifest", help="build an input manifest from the objects under SOURCE (preview with --dry-run)",
+        description="Build a Ground Truth input manifest: one source-ref line per image or file, or one source "
+                    "line per line of a text file or row of a CSV/JSON-lines file. Counts go to stderr, the "
+                    "written URIs to stdout. An existing manifest is never replaced without --overwrite.")
+    m.add_argument("source", metavar="SOURCE", help="s3://bucket/prefix or a folder (or, for rows, one file)")
+    m.add_argument("--out", metavar="URI",
+                   help="s3://bucket/key.manifest or a file path. With --split K the parts are written beside it "
+                        "as <stem>-part<i>-of-<K><suffix>: batch.manifest -> batch-part1-of-2.manifest, ...")
+    m.add_argument("--kind", choices=["images", "files", "text", "rows"], default="images",
+                   help="images (jpg jpeg png, default), files (any extension), text (a source line per line of "
+                        ".txt files), rows (a source line per row of .csv/.tsv/.jsonl/.ndjson files)")
+    m.add_argument("--ext", nargs="+", action="extend", metavar="EXT", help="extensions to take instead of the kind's")
+    m.add_argument("--include", nargs="+", action="extend", metavar="GLOB",
+                   help="take only keys (below SOURCE) matching one of these globs, e.g. 'train/*'")
+    m.add_argument("--exclude", nargs="+", action="extend", metavar="GLOB", help="leave out keys matching these")
+    m.add_argument("--max-mb", type=float, metavar="MB",
+                   help="leave out objects over this size (default for images: 40, the service's limit; 0: no cap)")
+    m.add_argument("--not-in", nargs="+", action="extend", metavar="MANIFEST",
+                   help="leave out objects (or texts) already in these manifests")
+    m.add_argument("--sample", type=int, metavar="N", help="keep N lines chosen by --seed")
+    m.add_argument("--split", type=int, metavar="K", help="write K parts of equal size (within one line)")
+    m.add_argument("--seed", type=int, default=0, help="the same seed gives the same sample and parts (default: 0)")
+    m.add_argument("--column", metavar="NAME",
+                   help="rows: the CSV column or JSON key holding the text (default: source, else text, else first)")
+    m.add_argument("--no-header", action="store_true", help="rows: CSV files have no header row")
+    m.add_argument("--dry-run", action="store_true", help="print the counts and the first lines; write nothing")
+    m.add_argument("--preview", type=int, default=5, metavar="N", help="lines shown per part by --dry-run")
+    m.add_argument("--overwrite", action="store_true", help="replace an existing manifest at --out")
+    _source_options(m)
+    m.set_defaults(run=cmd_manifest)
+
+    from .gt.tasks import BY_NAME
+
+    v = sub.add_parser(
+        "validate", help="check a manifest line by line; exit 0 if clean, 1 if problems were found",
+        description="Check every line of a manifest (JSON, source/source-ref, line and value length, $ keys, "
+                    "duplicates, objects that do not exist) and count labeled / failed / unlabeled lines per "
+                    "label attribute. Exit code, as linters do: 0 no problems, 1 problems found, 2 the manifest "
+                    "could not be read.")
+    v.add_argument("manifest", metavar="MANIFEST", help="s3://bucket/key or a file path")
+    v.add_argument("--no-exists", action="store_true", help="do not check that source-ref objects exist")
+    v.add_argument("--task", choices=sorted(BY_NAME), metavar="TASK",
+                   help="the task type, for its object quota (SemanticSegmentation: 20,000; default 100,000)")
+    v.add_argument("--max-checks", type=int, metavar="N", help="check the existence of the first N objects only")
+    v.add_argument("--format", choices=["table", "json"], default="table")
+    _source_options(v)
+    v.set_defaults(run=cmd_validate)
+
+    la = sub.add_parser(
+        "launch", help="start a labeling job from a launch config (the Launch page's choices as JSON)",
+        description="Check a launch config against every service limit, write its label category file and worker "
+                    "template beside the output (never overwriting), and start the job. --dry-run prints the exact "
+                    "create_labeling_job request as JSON on stdout (a boto3 snippet and the cost on stderr).")
+    la.add_argument("--config", required=True, metavar="FILE.json", help="a launch config: a file path or s3:// URI")
+    la.add_argument("--dry-run", action="store_true", help="print the request; launch nothing, write nothing")
+    _source_options(la)
+    la.set_defaults(run=cmd_launch)
+
+    ch = sub.add_parser(
+        "chain", help="continue a job, add a label layer, or clone it (reference §8)",
+        description="Plan a job chained to JOB: by default it continues JOB's attribute on its output manifest, so "
+                    "only unlabeled and failed objects are sent; --new-attribute adds a layer (everything is sent); "
+                    "--clone reruns JOB's input manifest. Prints per-attribute counts, objects to send and the cost "
+                    "on stderr; --dry-run prints the request JSON on stdout, otherwise the new job's ARN.")
+    ch.add_argument("job", metavar="JOB", help="the labeling job to chain from")
+    ch.add_argument("--new-attribute", metavar="NAME", help="a new label attribute: a new layer over every object")
+    ch.add_argument("--clone", action="store_true", help="start again from JOB's input manifest")
+    ch.add_argument("--auto-label", action=argparse.BooleanOptionalAction, default=None,
+                    help="auto-labeling on or off (default: as JOB)")
+    ch.add_argument("--pretrained-from", metavar="JOB",
+                    help="start auto-labeling from this job's final model (FinalActiveLearningModelArn)")
+    ch.add_argument("--name", metavar="NEW", help="the new job's name (default: JOB-chain-N or JOB-clone-N)")
+    ch.add_argument("--dry-run", action="store_true", help="print the request; launch nothing")
+    _source_options(ch)
+    ch.set_defaults(run=cmd_chain)
     return p
 
 
