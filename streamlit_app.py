@@ -9,6 +9,8 @@ st.logo("assets/logo.svg", size="large")
 
 pages = [
     st.Page("app_pages/jobs.py", title="Jobs", icon=":material/work_history:", default=True),
+    st.Page("app_pages/manifests.py", title="Manifests", icon=":material/list_alt:", url_path="manifests"),
+    st.Page("app_pages/launch.py", title="Launch", icon=":material/rocket_launch:", url_path="launch"),
     st.Page("app_pages/workers.py", title="Workers", icon=":material/groups:", url_path="workers"),
     st.Page("app_pages/race.py", title="Race", icon=":material/sprint:", url_path="race"),
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import load_source, refresh_button, sync_url, url_list, url_state, workspace
+from app_pages._shared import load_source, refresh_button, sync_url, url_list, url_state, workspace, workspace_key
 from core.identity import IdentityError, read_names_csv, team_names, user_pools
 from core.ingest import SourceData
 from core.storage import StoreError
@@ -52,7 +52,7 @@ def names_for(mode: str, answers: pd.DataFrame) -> dict[str, str]:
     pools = user_pools(answers)
     if pools and st.sidebar.toggle("Look up names in Cognito", key="cognito", value=True):
         try:
-            names.update(_team_names(tuple(pools), workspace().label, answers))
+            names.update(_team_names(tuple(pools), workspace_key(), answers))
         except IdentityError as exc:
             st.sidebar.error(str(exc), icon=":material/error:")
     elif not pools and upload is None:
@@ -61,7 +61,7 @@ def names_for(mode: str, answers: pd.DataFrame) -> dict[str, str]:
 
 
 @st.cache_data(ttl=600, show_spinner="Looking up names in Cognito ...")
-def _team_names(pools: tuple, workspace_label: str, _answers: pd.DataFrame) -> dict[str, str]:
+def _team_names(pools: tuple, ws_key: tuple, _answers: pd.DataFrame) -> dict[str, str]:
     # Keyed by the pools and the workspace: names change rarely, and ListUsers is paged.
     return team_names(workspace().service, _answers)
 

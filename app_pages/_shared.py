@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import streamlit as st
 
 from core.aws import AwsSettings
 from core.ingest import SourceData, SourceReader
-from core.workspace import Workspace, aws_workspace, default_kind, demo_workspace
+from core.workspace import Workspace, aws_workspace, default_kind, demo_dir, demo_workspace
 
 _AWS_KEYS = {"profile": "AWS_PROFILE", "region": "AWS_REGION", "endpoint_url": "AWS_ENDPOINT_URL_S3"}
 
@@ -27,8 +28,8 @@ WORKSPACES = {"demo": "Demo", "aws": "AWS"}
 
 
 @st.cache_resource(show_spinner="Preparing the demo workspace (first start only) ...")
-def _demo() -> Workspace:
-    return demo_workspace()
+def _demo(root: str) -> Workspace:
+    return demo_workspace(Path(root))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -39,7 +40,7 @@ def _aws(settings: AwsSettings) -> Workspace:
 def workspace() -> Workspace:
     """The workspace the sidebar shows; `ws` in the URL keeps it in shared links."""
     kind = st.session_state.get("ws") or default_kind()
-    return _demo() if kind == "demo" else _aws(aws_settings())
+    return _demo(str(demo_dir())) if kind == "demo" else _aws(aws_settings())
 
 
 def workspace_sidebar() -> None:
@@ -102,8 +103,9 @@ def _reader(uri: str, _ws: Workspace, ws_key: tuple) -> SourceReader:
     return SourceReader(_ws.open(uri))
 
 
-def _ws_key() -> tuple:
-    return (st.session_state.get("ws") or default_kind(), aws_settings())
+def workspace_key() -> tuple:
+    """What identifies the shown workspace, for cache keys: its kind, the AWS settings, the demo's folder."""
+    return (st.session_state.get("ws") or default_kind(), aws_settings(), str(demo_dir()))
 
 
 @st.cache_resource(show_spinner=False)
@@ -118,7 +120,7 @@ def load_source(uri: str) -> SourceData:
     Not st.cache_data: the load shows a live progress bar, and the reader underneath already
     caches every object, so a refresh costs one listing plus the new objects.
     """
-    key = (uri, _ws_key())
+    key = (uri, workspace_key())
     token = st.session_state.setdefault("refresh", 0)
     loaded = _loaded()
     hit = loaded.get(key)

@@ -8,9 +8,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import load_source, sync_url, url_state, workspace
+from app_pages._shared import load_source, sync_url, url_state, workspace, workspace_key
+from core.chaining import ChainError, plan_in
 from core.gt.service import ACTIVE, ServiceError
 from core.jobs import days_left, eta, job_table
+from core.launch import LaunchError, launch, request_json
 
 STATUS_ICON = {  # Material icons: they render without an emoji font
     "Initializing": ":material/hourglass_top:", "InProgress": ":material/play_circle:",
@@ -166,6 +168,79 @@ def job_details(name: str) -> None:
         if status in ("Initializing", "InProgress"):
             if right.button("Stop job", icon=":material/stop_circle:"):
                 confirm_stop(name)
+    chain_section(job)
+
+
+CHAIN_MODES = {
+    "continue": "Continue: send only the objects still without labels (same attribute)",
+    "new-layer": "New layer: label every object again under a new attribute",
+    "clone": "Clone: the same input manifest, as a new job",
+}
+
+
+def chain_section(job: dict) -> None:
+    """Chaining (reference §8): the only way to go on after a stop, a failure or the 30-day expiry."""
+    name, ws = job["LabelingJobName"], workspace()
+    finished = job["LabelingJobStatus"] in ("Completed", "Failed", "Stopped")
+    with st.expander("Continue, add a layer, or clone", icon=":material/link:", expanded=False):
+        modes = list(CHAIN_MODES) if finished else ["clone"]
+        if not finished:
+            st.caption("Continue and new layer need a finished job: it must stop, fail, expire or complete first.")
+        mode = st.radio("What to start", modes, format_func=CHAIN_MODES.get, key=f"chain_mode_{name}")
+        left, right = st.columns(2)
+        attribute = left.text_input("New label attribute", key=f"chain_attr_{name}", disabled=mode != "new-layer",
+                                    placeholder=f"{job.get('LabelAttributeName', '')}-review")
+        new_name = right.text_input("New job name (optional)", key=f"chain_name_{name}", max_chars=63)
+        models = [s for s in _jobs_with_models(workspace_key()) if s != name]
+        auto = st.toggle("Auto-labeling", key=f"chain_auto_{name}",
+                         value=bool(job.get("LabelingJobAlgorithmsConfig")),
+                         help="With the same attribute, Ground Truth reuses the earlier job's model (§8).")
+        donor = st.selectbox("Start from the model of", [""] + models, key=f"chain_model_{name}", disabled=not auto,
+                             help="A finished auto-labeling job's FinalActiveLearningModelArn.",
+                             format_func=lambda n: n or ("none" if models else "no finished auto-labeling job yet"))
+        try:
+            plan = plan_in(ws, name, mode, new_attribute=attribute.strip() or None, auto_labeling=auto,
+                           pretrained_from=donor or None, name=new_name.strip() or None)
+        except ChainError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        cols = st.columns(2)
+        cols[0].metric("Objects sent", f"{plan.objects_to_send:,}", help=f"of {plan.objects:,} in the manifest")
+        cols[1].metric("Estimated cost", f"${plan.cost.total_usd:,.2f}")
+        st.markdown(f"New job **{plan.config.job_name}**, label attribute **{plan.config.attribute}**")
+        if plan.summary:
+            st.dataframe(pd.DataFrame([(a, c.labeled, c.unlabeled, c.failed) for a, c in plan.summary.items()],
+                                      columns=["attribute", "labeled", "unlabeled", "failed"]),
+                         hide_index=True, width="stretch")
+        st.caption(f"Reads `{plan.manifest_uri}`")
+        for note in plan.notes:
+            st.info(note, icon=":material/info:")
+        for problem in plan.problems:
+            st.error(f"**{problem.field}**: {problem.message}", icon=":material/error:")
+        dry, go = st.columns(2)
+        if dry.button("Dry run", key=f"chain_dry_{name}", icon=":material/preview:", disabled=plan.request is None):
+            st.code(request_json(plan.request), language="json")
+        if go.button("Launch", key=f"chain_go_{name}", type="primary", icon=":material/rocket_launch:",
+                     disabled=bool(plan.problems) or plan.objects_to_send == 0):
+            try:
+                arn = launch(plan.config, ws)
+                st.session_state["job"] = plan.config.job_name
+                st.toast(f"Launched {arn}", icon=":material/rocket_launch:")
+                st.rerun()
+            except LaunchError as exc:
+                st.error("Not launched:\n\n" + "\n".join(f"- **{p.field}**: {p.message}" for p in exc.problems),
+                         icon=":material/error:")
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _jobs_with_models(ws_key: tuple) -> list[str]:
+    """Finished jobs that left a trained model (FinalActiveLearningModelArn)."""
+    ws = workspace()
+    out = []
+    for s in ws.service.list_labeling_jobs(status="Completed"):
+        if s.get("LabelingJobOutput", {}).get("FinalActiveLearningModelArn"):
+            out.append(s["LabelingJobName"])
+    return out
 
 
 def main() -> None:

@@ -156,3 +156,72 @@ def test_race_renders_saves_and_sends_in_the_demo(birds_dir, demo_dir, tmp_path,
     assert any("demo: written to the outbox" in s.value for s in at.success)
     sent = [m.read_text() for m in (demo_dir / "outbox" / "labeling-team-updates").glob("*.json")]
     assert any(str(video) in m and "Worker 47" in m for m in sent)
+
+
+# ---- Manifests, Launch and chaining (each on a demo of its own: they add jobs and files) ----------
+
+@pytest.fixture
+def own_demo(tmp_path, monkeypatch):
+    monkeypatch.setenv("GC_DEMO_DIR", str(tmp_path / "demo"))
+    return tmp_path / "demo"
+
+
+def test_manifests_builds_a_sample_split_and_writes_it(own_demo):
+    at = run("app_pages/manifests.py", data="s3://ground-control-demo/datasets/digits/")
+    assert {m.label: m.value for m in at.metric}["Lines in the manifest"] == "1,797"
+    at.number_input(key="sample_in").set_value(100).run()
+    at.number_input(key="split_in").set_value(2).run()
+    assert {m.label: m.value for m in at.metric}["Lines in the manifest"] == "100"
+    at.text_input(key="out_in").set_value("s3://ground-control-demo/manifests/half.manifest").run()
+    at.button(key="write").click().run()
+    assert not at.error, [e.value for e in at.error]
+    written = sorted((own_demo / "buckets" / "ground-control-demo" / "manifests").glob("half-part*"))
+    assert [p.name for p in written] == ["half-part1-of-2.manifest", "half-part2-of-2.manifest"]
+    assert sum(len(p.read_text().splitlines()) for p in written) == 100
+    at.button(key="write").click().run()  # the same again: refused, nothing replaced
+    assert at.button(key="write").disabled and "Already there" in at.warning[0].value
+
+
+def test_manifests_check_lists_each_bad_line(own_demo, tmp_path):
+    bad = tmp_path / "bad.manifest"
+    bad.write_text('{"source-ref": "s3://ground-control-demo/datasets/digits/digit-00001.png"}\n{oops\n'
+                   '{"nothing": 1}\n{"source-ref": "s3://ground-control-demo/datasets/digits/no-such.png"}\n')
+    at = run("app_pages/manifests.py", check=str(bad))
+    problems = at.dataframe[-1].value if not at.success else None
+    assert problems is not None
+    found = dict(zip(problems["line"], problems["problem"], strict=True))
+    assert found == {2: "invalid_json", 3: "no_source", 4: "missing_object"}
+
+
+def test_launch_dry_run_then_launch_in_the_demo(own_demo):
+    at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/digits-batch-3.manifest",
+             name="digits-batch-4")
+    assert {m.label: m.value for m in at.metric}["Objects sent to workers"] == "547"
+    at.button(key="dry").click().run()
+    request = json.loads(at.code[0].value)
+    assert request["LabelingJobName"] == "digits-batch-4"
+    assert request["HumanTaskConfig"]["PreHumanTaskLambdaArn"].endswith(":function:PRE-ImageMultiClass")
+    assert "create_labeling_job" in at.code[1].value
+    at.button(key="launch").click().run()
+    assert any("Launched arn:aws:sagemaker:" in s.value for s in at.success), [e.value for e in at.error]
+    jobs = run().dataframe[0].value
+    assert "digits-batch-4" in set(jobs["job"])
+
+
+def test_launch_names_the_field_to_fix(own_demo):
+    at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/digits-batch-3.manifest",
+             name="digits_batch_4")
+    assert "job_name" in at.error[0].value
+    assert at.button(key="launch").disabled and at.button(key="dry").disabled
+
+
+def test_chain_continue_sends_only_what_the_parent_left(own_demo):
+    at = run(job="digits-batch-2", live="0")
+    assert {m.label: m.value for m in at.metric}["Objects sent"] == "83"  # the expired objects
+    at.button(key="chain_go_digits-batch-2").click().run()
+    assert not at.error, [e.value for e in at.error]
+    jobs = run().dataframe[0].value.set_index("job")
+    assert jobs.loc["digits-batch-2-chain-1", "status"] in ("Initializing", "InProgress")
+    facts = run(job="digits-batch-2-chain-1", live="0").table[0].value["Value"]
+    assert facts["Input manifest"].endswith("digits-batch-2/manifests/output/output.manifest")
+    assert facts["Label attribute"] == "digit"  # continued: the same attribute
