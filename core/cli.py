@@ -9,6 +9,9 @@
     python -m core validate MANIFEST
     python -m core launch --config FILE.json [--dry-run]
     python -m core chain JOB [--new-attribute NAME] [--auto-label] [--dry-run]
+    python -m core experiment [--dir DIR]
+    python -m core benchmark JOB [JOB ...] [--gold FILE | --reference JOB] [--format table|json]
+                             [--train-price USD/h] [--infer-price USD/h]
 """
 
 from __future__ import annotations
@@ -385,6 +388,65 @@ def cmd_chain(args) -> int:
     return 0
 
 
+def cmd_benchmark(args) -> int:
+    import json
+
+    from .benchmark import (
+        Prices,
+        benchmark_document,
+        compare,
+        findings,
+        load_job,
+        summary_table,
+        verdict,
+        verdict_pair,
+    )
+    from .gt.service import ServiceError
+
+    if args.gold and args.reference:
+        raise CliError("measure accuracy against --gold or against --reference, not both")
+    ws = _workspace(args)
+    assumed = {"train_hours_per_round": args.train_hours, "infer_hours_per_round": args.infer_hours}
+    prices = Prices(train_per_hour=args.train_price, infer_per_hour=args.infer_price,
+                    **{k: v for k, v in assumed.items() if v is not None})
+    runs = {}
+    for name in dict.fromkeys([*args.jobs, *([args.reference] if args.reference else [])]):
+        try:
+            runs[name] = load_job(ws, name)
+        except ServiceError as exc:
+            if exc.code in ("ResourceNotFound", "ValidationException"):
+                raise CliError(f"no labeling job named {name} in {ws.label}") from exc
+            raise CliError(f"cannot describe {name}: {exc}") from exc
+        except StoreError as exc:
+            raise CliError(f"cannot read the output of {name}: {exc}") from exc
+        for item in runs[name].data.skipped:
+            print(f"skipped {item.uri}: {item.reason}", file=sys.stderr)
+    try:
+        gold = read_gold(args.gold, _read(ws, args.gold)) if args.gold else None
+    except (StoreError, GoldError) as exc:
+        raise CliError(str(exc)) from exc
+    chosen = [runs[name] for name in dict.fromkeys(args.jobs)]
+    table = compare(chosen, gold=gold, reference=runs.get(args.reference), prices=prices)
+    pair = verdict_pair(table)
+    sentence = verdict(*pair) if pair else None
+    if args.format == "json":
+        print(json.dumps(benchmark_document(chosen, table, sentence, prices), indent=2))
+        return 0
+    print(summary_table(table).to_string())
+    for line in findings(table):
+        print(line)
+    if sentence:
+        print(sentence)
+    return 0
+
+
+def cmd_experiment(args) -> int:
+    """The pre-trained model walkthrough (§8) on the simulator; prints what each job did."""
+    from .sim.experiment import main as walkthrough
+
+    return walkthrough([*(["--dir", str(args.dir)] if args.dir else []), "--seed", str(args.seed)])
+
+
 def _source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workspace", choices=["demo", "aws"],
                    help="default: GC_WORKSPACE, else AWS when credentials are found, else the demo")
@@ -434,6 +496,11 @@ def parser() -> argparse.ArgumentParser:
                    help="presigned link lifetime when saved to S3 (default and maximum: 7 days)")
     _source_options(r)
     r.set_defaults(run=cmd_race)
+
+    x = sub.add_parser("experiment", help="run the pre-trained model walkthrough (3 jobs) on the simulator")
+    x.add_argument("--dir", type=Path, help="an empty folder to keep its workspace (default: a temporary one)")
+    x.add_argument("--seed", type=int, default=7)
+    x.set_defaults(run=cmd_experiment)
 
     d = sub.add_parser("demo", help="build the demo workspace with the local Ground Truth simulator")
     d.add_argument("--dir", type=Path, help="where to build it (default: the user cache)")
@@ -518,6 +585,26 @@ def parser() -> argparse.ArgumentParser:
     ch.add_argument("--dry-run", action="store_true", help="print the request; launch nothing")
     _source_options(ch)
     ch.set_defaults(run=cmd_chain)
+
+    b = sub.add_parser(
+        "benchmark", help="compare jobs: labels by humans and machine, duration, cost, accuracy (reference §8, §9)",
+        description="Benchmark labeling jobs side by side: objects, human- and machine-labeled, machine share, "
+                    "failed, duration, labels per hour, cost (service fee, worker fee, estimated instance time) and "
+                    "accuracy against gold labels or a reference job. LabelCounters are checked against the output "
+                    "files and every disagreement is printed. With one job started from an earlier model, a "
+                    "one-sentence verdict against a job without one closes the report.")
+    b.add_argument("jobs", nargs="+", metavar="JOB", help="labeling jobs to compare")
+    b.add_argument("--gold", metavar="FILE", help="gold labels: CSV or JSON lines with source-ref and label")
+    b.add_argument("--reference", metavar="JOB", help="measure accuracy against this job's labels instead")
+    b.add_argument("--format", choices=["table", "json"], default="table")
+    b.add_argument("--train-price", type=float, metavar="USD/h",
+                   help="training instance USD per hour (default: an assumed on-demand price of the task's instance)")
+    b.add_argument("--infer-price", type=float, metavar="USD/h",
+                   help="inference instance USD per hour (default: an assumed on-demand price of the task's instance)")
+    b.add_argument("--train-hours", type=float, metavar="H", help="training hours per auto-labeling round (0.25)")
+    b.add_argument("--infer-hours", type=float, metavar="H", help="inference hours per auto-labeling round (0.25)")
+    _source_options(b)
+    b.set_defaults(run=cmd_benchmark)
     return p
 
 

@@ -26,7 +26,7 @@ def test_jobs_is_the_home_page_and_lists_the_demo_jobs():
     assert at.title[0].value == "Jobs"
     assert "Demo workspace" in at.caption[0].value
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Jobs"] == "9" and metrics["Running"] == "1"
+    assert metrics["Jobs"] == "10" and metrics["Running"] == "1"
     table = at.dataframe[0].value
     assert {"Completed", "Stopped", "Failed", "InProgress"} <= set(table["status"])
     assert table["created"].is_monotonic_decreasing  # newest first

@@ -151,10 +151,13 @@ def test_the_readers_count_what_label_counters_say(demo: SimulatedService, contr
         assert not data.skipped, data.skipped
         lines = data.labels[(data.labels["attribute"] == job["LabelAttributeName"])]
         mine = lines[lines["job_name"] == name]
-        assert (mine["status"] == "labeled").sum() == c["HumanLabeled"], name
+        assert (mine["status"] == "labeled").sum() == c["TotalLabeled"], name
+        # Auto-labeled lines say human-annotated "no" (§3); only human ones have worker answers.
+        human = mine[(mine["status"] == "labeled") & (mine["human_annotated"] == True)]  # noqa: E712
+        assert len(human) == c["HumanLabeled"], name
         assert (lines["status"] == "failed").sum() == c["FailedNonRetryableError"], name  # failed lines name no job
         per_object = data.answers.groupby("object_id")["worker_id"].agg(["size", "nunique"])
         workers = job["HumanTaskConfig"]["NumberOfHumanWorkersPerDataObject"]
-        labeled = set(mine.loc[mine["status"] == "labeled", "object_id"])
+        labeled = set(human["object_id"])
         done = per_object.loc[sorted(labeled)]
         assert (done["size"] == workers).all() and (done["nunique"] == workers).all(), name

@@ -6,6 +6,8 @@ the real output layout into folders that stand for buckets (reference §1-§4, �
     annotate    what a worker answers, by task type; consolidate: what the ACS Lambda makes of it
     datasets    digits (scikit-learn) and synthetic shapes, written into a bucket with their truth
     engine      a job's whole life, planned deterministically; output: its files, written as due
+    autolabel   automated data labeling's model (scikit-learn), confidence threshold and artifacts
     service     SimulatedService (core.gt.service.LabelingService); buckets: s3:// to folders
     demo        build_demo / open_demo: three weeks of a team's work and a job still running
+    experiment  the pre-trained model walkthrough (three auto-labeling jobs), in its own workspace
 """

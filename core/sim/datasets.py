@@ -3,6 +3,8 @@
 - Digits: scikit-learn's bundled handwritten digits (1,797 8x8 images, no download), upscaled to
   64x64 grayscale PNGs. Each image's truth carries the class it is most easily taken for (the
   nearest other class centre) and how hard it is, so workers' mistakes follow the data.
+- Digit variants: more digits for auto-labeling, which needs at least 1,250 objects per job (§4):
+  a shipped digit shifted by up to 2 pixels and with light noise, keeping its gold label.
 - Shapes: synthetic photos of circles, squares and triangles drawn with Pillow; the truth is the
   exact box of every shape.
 
@@ -18,7 +20,7 @@ import io
 import json
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +45,7 @@ class Dataset:
     manifest_uri: str
     labels_uri: str
     gold_uri: str
+    origins: tuple[int, ...] = ()  # variants: the index of the shipped digit each one comes from
 
 
 def put(open_uri: OpenUri, uri: str, data: bytes) -> None:
@@ -101,12 +104,32 @@ def digit_truth(images: np.ndarray, classes: np.ndarray) -> list[dict]:
             for c, n, d in zip(classes, nearest, difficulty, strict=True)]
 
 
-def digit_png(image: np.ndarray, size: int = 64) -> bytes:
+def digit_picture(image: np.ndarray, size: int = 64) -> Image.Image:
     ink = (image * (255 / 16)).round().astype(np.uint8)
-    picture = Image.fromarray(255 - ink, mode="L").resize((size, size), Image.Resampling.BICUBIC)
+    return Image.fromarray(255 - ink, mode="L").resize((size, size), Image.Resampling.BICUBIC)
+
+
+def png(picture: Image.Image) -> bytes:
     buf = io.BytesIO()
     picture.save(buf, format="PNG")
     return buf.getvalue()
+
+
+def digit_png(image: np.ndarray, size: int = 64) -> bytes:
+    return png(digit_picture(image, size))
+
+
+def digit_variant(image: np.ndarray, rng: np.random.Generator, size: int = 64, shift: int = 2,
+                  noise: float = 6.0) -> Image.Image:
+    """The digit drawn as by `digit_png`, moved by up to `shift` pixels each way (paper colour
+    fills in) and with Gaussian noise of `noise` grey levels."""
+    pixels = np.asarray(digit_picture(image, size), dtype=np.float64)
+    dx, dy = (int(v) for v in rng.integers(-shift, shift + 1, size=2))
+    moved = np.full_like(pixels, 255.0)
+    moved[max(dy, 0):size + min(dy, 0), max(dx, 0):size + min(dx, 0)] = \
+        pixels[max(-dy, 0):size + min(-dy, 0), max(-dx, 0):size + min(-dx, 0)]
+    moved += rng.normal(0.0, noise, moved.shape)
+    return Image.fromarray(np.clip(moved.round(), 0, 255).astype(np.uint8), mode="L")
 
 
 def write_digits(open_uri: OpenUri, prefix_uri: str, count: int | None = None, size: int = 64) -> Dataset:
@@ -123,6 +146,35 @@ def write_digits(open_uri: OpenUri, prefix_uri: str, count: int | None = None, s
         truth[source] = t
     gold = [{"source-ref": s, "label": truth[s]["label"]} for s in sources]
     return _finish("digits", DIGIT_LABELS, sources, truth, prefix, open_uri, gold, "gold.jsonl")
+
+
+def write_digit_variants(open_uri: OpenUri, prefix_uri: str, count: int, seed: int, size: int = 64,
+                         write: bool = True) -> Dataset:
+    """`count` variants `variant-00001.png`... of the shipped digits (each digit in turn, in a seeded
+    order, so every digit has about as many variants), with `digit-variants.manifest`,
+    `labels.json` and `gold.jsonl`. A variant keeps its digit's truth (gold label, confusable
+    class, difficulty); `Dataset.origins` says which digit each one comes from. `write=False`
+    only computes the Dataset of files written before with the same arguments."""
+    images, classes = load_digits_arrays()
+    truths = digit_truth(images, classes)
+    rng = np.random.default_rng(random.Random(f"{seed}/digit-variants").getrandbits(64))
+    order = rng.permutation(len(images))
+    folder, prefix = _Folder(open_uri, prefix_uri), prefix_uri.rstrip("/")
+    sources, truth, origins = [], {}, []
+    for i in range(count):
+        origin = int(order[i % len(order)])
+        name = f"variant-{i + 1:05d}.png"
+        source = folder.put(name, png(digit_variant(images[origin], rng, size))) if write else f"{prefix}/{name}"
+        sources.append(source)
+        truth[source] = truths[origin]
+        origins.append(origin)
+    gold = [{"source-ref": s, "label": truth[s]["label"]} for s in sources]
+    if write:
+        ds = _finish("digit-variants", DIGIT_LABELS, sources, truth, prefix, open_uri, gold, "gold.jsonl")
+    else:
+        ds = Dataset("digit-variants", DIGIT_LABELS, sources, truth, f"{prefix}/digit-variants.manifest",
+                     f"{prefix}/labels.json", f"{prefix}/gold.jsonl")
+    return replace(ds, origins=tuple(origins))
 
 
 def _finish(name, labels, sources, truth, prefix, open_uri, gold, gold_name) -> Dataset:

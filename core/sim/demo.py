@@ -6,8 +6,10 @@
 History (times relative to `now`, each job launched when enough of its team is at work):
 digits classification in batches (a pilot, a completed batch, one whose short task lifetime let
 objects expire, one stopped half-way and continued by a chained job), a bounding-box job, one
-that failed on a broken manifest, an audit of all digits with five workers, and a bounding-box
-job still running at `now` that keeps advancing with the clock.
+that failed on a broken manifest, an audit of all digits with five workers, all digits again with
+automated data labeling (a FinalActiveLearningModelArn to start later jobs from), and a
+bounding-box job still running at `now` that keeps advancing with the clock. The three-job
+pre-trained model walkthrough needs 5,000 objects and is built on demand (core.sim.experiment).
 """
 
 from __future__ import annotations
@@ -207,6 +209,10 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None) -> DemoIn
              shape_job("shapes-boxes-1", b.manifest("shapes-boxes-1", lines(shapes, 0, 1400)), boxes, 5))
     b.launch(day(13), digit_job("digits-audit", digits.manifest_uri, 5, "Which digit is this? (quality audit)",
                                 attribute="digit-audit"))
+    # Automated data labeling on all 1,797 digits (at least 1,250 objects, §4).
+    b.launch(day(15), digit_job("digits-auto", digits.manifest_uri, 3, "Which digit is this?", attribute="digit-auto",
+                                MaxConcurrentTaskCount=200) | {"LabelingJobAlgorithmsConfig": {
+                                    "LabelingJobAlgorithmSpecificationArn": tasks.algorithm_arn(IC, "us-east-1")}})
     # A hand-edited manifest with a broken line: the job fails while initializing.
     broken = lines(shapes, 1400, 1700)
     broken[56] = broken[56][:-2]

@@ -6,6 +6,16 @@ distinct workers who pick tasks in their working hours; tasks not taken before
 TaskAvailabilityLifetimeInSeconds expire and the object fails (§3). `Outcome` cuts the plan where
 the job was stopped, hit a stopping condition or expired (30 days, Appendix B), and answers what
 the job looks like at any instant (status, LabelCounters). Writing files is core.sim.output's job.
+
+With automated data labeling (§4, image classification) the order follows the documentation and
+AWS's notebooks: a random sample goes to humans first (the 10-object probe, then
+MaxConcurrentTaskCount - 10 more; the job fails if over 10% of the sample fails), then the
+validation set (20% of the data under 5,000 objects, else 10%), then rounds: train a model on the
+human labels (core.sim.autolabel), choose the confidence threshold on the validation set,
+auto-label every unlabeled object at or above it, send the least confident
+MaxConcurrentTaskCount objects to humans, repeat until everything is labeled. A job started from a
+model (InitialActiveLearningModelArn, or chained from a job that auto-labeled, §8) trains on that
+model's data plus its own labels and skips the second human batch.
 """
 
 from __future__ import annotations
@@ -15,8 +25,13 @@ import math
 import random
 from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
+import numpy as np
+
+from . import autolabel
 from .annotate import classification_content, classify, draw_boxes, pseudo_truth
+from .consolidate import vote
 from .workforce import HOUR_MS, MINUTE_MS, Schedule, Worker, pause_ms, task_ms
 
 SUPPORTED_TASKS = ("ImageMultiClass", "TextMultiClass", "BoundingBox")
@@ -32,6 +47,13 @@ EXPIRED_TASKS = (
 )
 # UNCONFIRMED wording (no source shows the FailureReason of an expired job).
 EXPIRED_JOB = "ClientError: The labeling job expired: it did not complete within 30 days of its creation."
+# §4: the job fails when over 10% of the first sample sent to humans fails. Wording UNCONFIRMED.
+SAMPLE_FAILED = ("ClientError: More than 10% of the data objects in the first sample sent to human workers failed "
+                 "({failed} of {sample}), so automated data labeling cannot continue. Check that the data displays "
+                 "in the worker UI, that the instructions are clear and that workers have enough time.")
+AUTO_TASKS = ("ImageMultiClass",)  # auto-labeling the simulator runs
+TRAINING_MS = (8 * MINUTE_MS, 15 * MINUTE_MS)  # a training job, start to model.tar.gz
+INFERENCE_MS = (4 * MINUTE_MS, 9 * MINUTE_MS)  # batch transform on the validation and unlabeled objects
 
 
 @dataclass
@@ -49,8 +71,11 @@ class JobSpec:
     created_ms: int
     team: list[int]  # worker indexes
     seed: int
-    max_labeled: int | None = None  # from StoppingConditions
+    max_labeled: int | None = None  # from StoppingConditions: human labels (all labels without auto-labeling)
     init_error: str | None = None  # the job fails while Initializing, with this FailureReason
+    auto_labeling: bool = False  # LabelingJobAlgorithmsConfig given (§4)
+    initial_model: str | None = None  # ARN of the model the job starts from (given, or its parent's, §8)
+    max_total: int | None = None  # with auto-labeling: MaxPercentageOfInputDatasetLabeled as a count of all labels
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -85,7 +110,32 @@ class Iteration:
     start_ms: int
     expire_ms: int
     end_ms: int
-    ids: list[int]
+    ids: list[int]  # objects sent to humans, or auto-labeled
+    auto: bool = False  # an auto-labeling round
+
+
+@dataclass
+class AutoInput:
+    """What auto-labeling knows about a job's objects, read by the service (core.sim.autolabel)."""
+
+    features: np.ndarray  # (lines, 64) uint8, one row per input manifest line
+    usable: np.ndarray  # (lines,) bool: the image could be read
+    initial: tuple[np.ndarray, np.ndarray] | None = None  # training set of the model the job starts from
+
+
+@dataclass
+class AutoRound:
+    """One auto-labeling iteration: train, validate, label what clears the threshold."""
+
+    number: int  # its iteration number
+    start_ms: int
+    trained_ms: int  # the training job ends: model.tar.gz
+    end_ms: int  # batch transform done: auto labels written
+    training_job: str
+    train_ids: list[int]  # the job's own objects in the training set (plus the initial model's rows)
+    model: Any  # core.sim.autolabel.Model, None when the labels so far hold a single class
+    record: dict  # what validation measured (core.sim.autolabel.validation_record)
+    labels: dict[int, tuple[int, float]] = field(default_factory=dict)  # object -> (label index, confidence)
 
 
 @dataclass
@@ -96,10 +146,22 @@ class Plan:
     finish_ms: int  # when the job would complete if nothing cut it short
     iterations: list[Iteration] = field(default_factory=list)
     objects: dict[int, ObjectRun] = field(default_factory=dict)
+    rounds: list[AutoRound] = field(default_factory=list)  # auto-labeling rounds
+    failure: str | None = None  # the job fails at finish_ms with this FailureReason
+    auto: AutoInput | None = None
+    human_labels: dict[int, int] = field(default_factory=dict)  # auto-labeling: consolidated label index
 
     @property
     def answers(self) -> int:
         return sum(len(o.answers) for o in self.objects.values())
+
+    def training_set(self, rnd: AutoRound) -> tuple[np.ndarray, np.ndarray]:
+        """(features, label indexes) a round trained on: the initial model's data, then its own."""
+        own_x = self.auto.features[rnd.train_ids]
+        own_y = np.asarray([self.human_labels[o] for o in rnd.train_ids], dtype=int)
+        if self.auto.initial is None:
+            return own_x, own_y
+        return np.vstack([self.auto.initial[0], own_x]), np.concatenate([self.auto.initial[1], own_y])
 
 
 def _truth(task: str, source: str | None, labels: list[str], truth: dict[str, dict]) -> dict:
@@ -185,38 +247,148 @@ class _Runner:
 
 
 def plan_job(spec: JobSpec, sources: list[str | None], sent: list[int], truth: dict[str, dict],
-             workers: list[Worker]) -> Plan:
-    """The job's complete, uncut life. `sources` holds each manifest line's source-ref/source."""
+             workers: list[Worker], auto: AutoInput | None = None) -> Plan:
+    """The job's complete, uncut life. `sources` holds each manifest line's source-ref/source;
+    `auto` is required when the spec has auto-labeling."""
     runner = _Runner(spec, sources, truth, workers)
     rng = runner.rng
     ready = spec.created_ms + rng.randint(2 * MINUTE_MS, 6 * MINUTE_MS)
-    plan = Plan(spec=spec, sent=list(sent), ready_ms=ready, finish_ms=ready)
+    plan = Plan(spec=spec, sent=list(sent), ready_ms=ready, finish_ms=ready, auto=auto)
     if spec.init_error is not None:
         return plan
-    t, pending, number = ready, list(sent), 0
-    while pending:
-        number += 1
-        size = FIRST_ITERATION if number == 1 else spec.max_concurrent
-        ids, pending = pending[:size], pending[size:]
-        iteration, runs = runner.iteration(number, t, ids)
-        plan.iterations.append(iteration)
-        plan.objects.update((r.id, r) for r in runs)
-        t = iteration.end_ms + rng.randint(2 * MINUTE_MS, 8 * MINUTE_MS)
+    if spec.auto_labeling:
+        if auto is None:
+            raise ValueError("an auto-labeling job needs its AutoInput")
+        _AutoPlanner(plan, runner, len(sources)).run(ready)
+    else:
+        t, pending, number = ready, list(sent), 0
+        while pending:
+            number += 1
+            size = FIRST_ITERATION if number == 1 else spec.max_concurrent
+            ids, pending = pending[:size], pending[size:]
+            iteration, runs = runner.iteration(number, t, ids)
+            plan.iterations.append(iteration)
+            plan.objects.update((r.id, r) for r in runs)
+            t = iteration.end_ms + rng.randint(2 * MINUTE_MS, 8 * MINUTE_MS)
     last = plan.iterations[-1].end_ms if plan.iterations else ready
     plan.finish_ms = last + rng.randint(1 * MINUTE_MS, 4 * MINUTE_MS)
     return plan
 
 
+def training_job_name(job: str, number: int) -> str:
+    """The SageMaker training job of a round (the naming is the simulator's; ≤ 63 characters)."""
+    return f"{job[:50].rstrip('-')}-training-{number:03d}"
+
+
+class _AutoPlanner:
+    """The iterations of an auto-labeling job (see the module docstring)."""
+
+    def __init__(self, plan: Plan, runner: _Runner, dataset: int):
+        self.plan, self.runner, self.spec = plan, runner, plan.spec
+        self.dataset = dataset  # lines in the input manifest
+        self.rng = random.Random(f"{self.spec.seed}/auto/{self.spec.name.lower()}/{self.spec.created_ms}")
+        self.number = 0
+        self.t = 0
+        self.failed: set[int] = set()
+
+    def human(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        plan, spec = self.plan, self.spec
+        self.number += 1
+        iteration, runs = self.runner.iteration(self.number, self.t, ids)
+        plan.iterations.append(iteration)
+        plan.objects.update((r.id, r) for r in runs)
+        for run in runs:
+            if run.done_ms is None:
+                self.failed.add(run.id)
+                continue
+            name, _ = vote([next(iter(a.content.values()))["label"] for a in run.answers], spec.labels)
+            plan.human_labels[run.id] = spec.labels.index(name)
+        self.t = iteration.end_ms + self.runner.rng.randint(2 * MINUTE_MS, 8 * MINUTE_MS)
+
+    def run(self, start: int) -> None:
+        plan, spec, auto = self.plan, self.spec, self.plan.auto
+        self.t = start
+        size = spec.max_concurrent
+        pending = list(plan.sent)
+        self.rng.shuffle(pending)  # a random sample first (§4)
+        sample, pending = pending[:FIRST_ITERATION], pending[FIRST_ITERATION:]
+        self.human(sample)
+        if auto.initial is None:
+            more, pending = pending[:max(size - FIRST_ITERATION, 0)], pending[max(size - FIRST_ITERATION, 0):]
+            self.human(more)
+            sample += more
+        n_validation = autolabel.validation_size(self.dataset, len(plan.sent))
+        validation, pending = pending[:n_validation], pending[n_validation:]
+        for i in range(0, len(validation), size):
+            self.human(validation[i:i + size])
+        sample += validation
+        lost = len(self.failed & set(sample))
+        if lost > 0.1 * len(sample):
+            plan.failure = SAMPLE_FAILED.format(failed=lost, sample=len(sample))
+            return
+        while pending:
+            confidence = self.auto_round(validation, pending)
+            pending = [o for o in pending if o not in plan.rounds[-1].labels]
+            if not pending:
+                break
+            # The least confident objects go to humans (§4 step 7); unreadable ones first.
+            pending.sort(key=lambda o: confidence.get(o, -1.0))
+            batch, pending = pending[:size], pending[size:]
+            self.human(batch)
+
+    def auto_round(self, validation: list[int], pending: list[int]) -> dict[int, float]:
+        """Train, validate, auto-label: appends an AutoRound; returns the confidence of every
+        pending object the model predicted."""
+        plan, spec, auto = self.plan, self.spec, self.plan.auto
+        self.number += 1
+        start = self.t
+        trained = start + self.rng.randint(*TRAINING_MS)
+        end = trained + self.rng.randint(*INFERENCE_MS)
+        held_out = set(validation)
+        train_ids = sorted(o for o in plan.human_labels if o not in held_out and auto.usable[o])
+        rnd = AutoRound(self.number, start, trained, end, training_job_name(spec.name, self.number), train_ids,
+                        None, {})
+        x, y = plan.training_set(rnd)
+        model = rnd.model = autolabel.train(x, y, spec.labels, autolabel.seed_of(spec.seed, spec.name.lower(),
+                                                                              self.number))
+        checked = [o for o in validation if o in plan.human_labels and auto.usable[o]]
+        candidates = [o for o in pending if auto.usable[o]]
+        confidence: dict[int, float] = {}
+        correct = None
+        threshold = autolabel.NO_THRESHOLD
+        if model is not None:
+            predicted, conf = model.predict(auto.features[checked])
+            hits = predicted == np.asarray([plan.human_labels[o] for o in checked], dtype=int)
+            correct = int(hits.sum())
+            threshold = autolabel.choose_threshold(conf, hits)
+            labels, conf = model.predict(auto.features[candidates])
+            confidence = {o: float(c) for o, c in zip(candidates, conf, strict=True)}
+            if threshold.value is not None:
+                rnd.labels = {o: (int(k), float(c)) for o, k, c in zip(candidates, labels, conf, strict=True)
+                              if c >= threshold.value}
+        initial = 0 if auto.initial is None else len(auto.initial[1])
+        rnd.record = autolabel.validation_record(
+            self.number, rnd.training_job, len(y), initial, len(checked), correct, threshold, len(pending),
+            len(rnd.labels))
+        plan.rounds.append(rnd)
+        plan.iterations.append(Iteration(self.number, start, end, end, sorted(rnd.labels), auto=True))
+        self.t = end + self.rng.randint(1 * MINUTE_MS, 3 * MINUTE_MS)
+        return confidence
+
+
 @dataclass(frozen=True)
 class Counters:
-    labeled: int
+    labeled: int  # human and machine
     failed: int
     unlabeled: int
+    machine: int = 0
 
     def to_api(self) -> dict:
-        """LabelCounters (§6); no auto-labeling, so every label is a human one."""
-        return {"TotalLabeled": self.labeled, "HumanLabeled": self.labeled, "MachineLabeled": 0,
-                "FailedNonRetryableError": self.failed, "Unlabeled": self.unlabeled}
+        """LabelCounters (§6): TotalLabeled = HumanLabeled + MachineLabeled."""
+        return {"TotalLabeled": self.labeled, "HumanLabeled": self.labeled - self.machine,
+                "MachineLabeled": self.machine, "FailedNonRetryableError": self.failed, "Unlabeled": self.unlabeled}
 
 
 class Outcome:
@@ -247,24 +419,40 @@ class Outcome:
                     self.final_status, self.stopping_ms = "Stopped", self.cut_ms
                     delay = random.Random(f"{spec.seed}/stop/{spec.name.lower()}").randint(MINUTE_MS, 3 * MINUTE_MS)
                     self.final_ms = self.cut_ms + delay
+            elif plan.failure is not None:
+                self.final_status, self.failure = "Failed", plan.failure
         self.consolidated: dict[int, int] = {}  # object id -> consolidation time
         self.failed: dict[int, int] = {}  # object id -> failure time
+        self.machine: dict[int, int] = {}  # object id -> auto-labeled at
         for run in plan.objects.values():
             if run.done_ms is not None and (self.cut_ms is None or run.done_ms <= self.cut_ms):
                 batch = run.batch_ms if self.cut_ms is None or run.batch_ms <= self.cut_ms else self.final_ms
                 self.consolidated[run.id] = batch
             elif run.failed_ms is not None and (self.cut_ms is None or run.failed_ms <= self.cut_ms):
                 self.failed[run.id] = run.failed_ms
-        self._labeled_times = sorted(self.consolidated.values())
+        self.rounds = [r for r in plan.rounds if self.cut_ms is None or r.end_ms <= self.cut_ms]
+        for rnd in self.rounds:
+            self.machine.update(dict.fromkeys(rnd.labels, rnd.end_ms))
+        # The model the job ends with: the last one trained before the end (FinalActiveLearningModelArn).
+        trained = [r for r in plan.rounds
+                   if r.model is not None and (self.cut_ms is None or r.trained_ms <= self.cut_ms)]
+        self.final_round: AutoRound | None = trained[-1] if trained else None
+        self._labeled_times = sorted([*self.consolidated.values(), *self.machine.values()])
+        self._machine_times = sorted(self.machine.values())
         self._failed_times = sorted(self.failed.values())
 
     def _stopping_condition(self) -> int | None:
-        limit = self.plan.spec.max_labeled
-        if limit is None:
-            return None
+        spec = self.plan.spec
+        cuts = []
         # Cut right when the limit-th object's answers are all in: exactly `limit` get labeled.
-        times = sorted(r.done_ms for r in self.plan.objects.values() if r.done_ms is not None)
-        return times[limit - 1] if len(times) > limit else None
+        human = sorted(r.done_ms for r in self.plan.objects.values() if r.done_ms is not None)
+        if spec.max_labeled is not None and len(human) > spec.max_labeled:
+            cuts.append(human[spec.max_labeled - 1])
+        if spec.max_total is not None:
+            every = sorted([*human, *(r.end_ms for r in self.plan.rounds for _ in r.labels)])
+            if len(every) > spec.max_total:
+                cuts.append(every[spec.max_total - 1])
+        return min(cuts) if cuts else None
 
     def status(self, at_ms: int) -> str:
         if at_ms >= self.final_ms:
@@ -278,7 +466,8 @@ class Outcome:
             return Counters(0, 0, 0)
         labeled = bisect_right(self._labeled_times, at_ms)
         failed = bisect_right(self._failed_times, at_ms)
-        return Counters(labeled, failed, len(self.plan.sent) - labeled - failed)
+        machine = bisect_right(self._machine_times, at_ms)
+        return Counters(labeled, failed, len(self.plan.sent) - labeled - failed, machine)
 
     def change_times(self) -> list[int]:
         """Instants when the output manifest changes: each ACS run, each expiry, the end."""

@@ -6,6 +6,13 @@
     manifests/intermediate/N/output.manifest      snapshot when iteration N ends
     manifests/output/output.manifest              rewritten as labels arrive; final at the end (§3)
 
+With auto-labeling, for each round N (an iteration of its own; the folders between `training/` or
+`activelearning/` and N are the simulator's, §1 UNCONFIRMED):
+    training/N/model/<training-job>/output/model.tar.gz         when the training job ends (§1)
+    activelearning/auto-annotator/N/output/auto_annotator_output.txt    `<datasetObjectId> <line>` (§4)
+    activelearning/auto-annotator/N/output/validation.json      SIMULATOR-SPECIFIC (core.sim.autolabel)
+Machine labels are never in worker-response or consolidation files: no worker answered them.
+
 `materialize(outcome, since, until)` writes exactly the files due in (since, until]: a later call
 writes only what is new. Only the manifests, which Ground Truth itself rewrites, are overwritten.
 """
@@ -18,10 +25,11 @@ from collections import defaultdict
 from datetime import datetime
 
 from ..storage import Location, ObjectExists
+from . import autolabel
 from .annotate import BOX_ELEMENT
 from .clock import from_ms
 from .consolidate import merge_boxes, vote
-from .engine import EXPIRED_TASKS, Outcome, Plan
+from .engine import EXPIRED_TASKS, AutoRound, Outcome, Plan
 from .workforce import Worker
 
 OUTPUT_TYPES = {
@@ -62,6 +70,7 @@ class JobWriter:
         self.workers = workers
         self.issuer = issuer
         self._labels: dict[int, tuple] = {}
+        self._machine = {oid: label for rnd in plan.rounds for oid, label in rnd.labels.items()}
         self.written = 0
 
     # --- keys and writes ----------------------------------------------------------------------------
@@ -133,6 +142,20 @@ class JobWriter:
         meta = dict(meta, **{"creation-date": creation_date(from_ms(at_ms), micros)})
         return {self.spec.attribute: value, f"{self.spec.attribute}-metadata": meta}
 
+    def machine_label(self, oid: int, at_ms: int) -> dict:
+        """An auto-label as Ground Truth writes it: `human-annotated` no, the model's confidence (§3)."""
+        index, confidence = self._machine[oid]
+        micros = zlib.crc32(f"{self.spec.name}/{oid}/auto".encode()) % 1000
+        meta = {"confidence": round(confidence, 2), "job-name": f"labeling-job/{self.spec.name}",
+                "class-name": self.spec.labels[index], "human-annotated": "no",
+                "creation-date": creation_date(from_ms(at_ms), micros), "type": OUTPUT_TYPES[self.spec.task]}
+        return {self.spec.attribute: index, f"{self.spec.attribute}-metadata": meta}
+
+    def auto_annotator_output(self, rnd: AutoRound) -> bytes:
+        """`<datasetObjectId> <output manifest line>` per auto-labeled object (§4)."""
+        lines = [f"{oid} {self._line(oid, self.machine_label(oid, rnd.end_ms))}" for oid in sorted(rnd.labels)]
+        return ("\n".join(lines) + "\n").encode()
+
     def _line(self, oid: int, extra: dict) -> str:
         attr = self.spec.attribute
         obj = {k: v for k, v in self.parsed[oid].items() if k not in (attr, f"{attr}-metadata")}
@@ -149,6 +172,10 @@ class JobWriter:
             when = outcome.consolidated.get(oid)
             if when is not None and when <= at_ms:
                 out.append(self._line(oid, self.consolidated(oid, when)))
+                continue
+            when = outcome.machine.get(oid)
+            if when is not None and when <= at_ms:
+                out.append(self._line(oid, self.machine_label(oid, when)))
                 continue
             when = outcome.failed.get(oid)
             out.append(self._line(oid, failed_meta) if when is not None and when <= at_ms else raw)
@@ -193,6 +220,17 @@ class JobWriter:
                 self._put(base % "request", request)
                 self._put(base % "response", response)
         cut = outcome.cut_ms
+        for rnd in plan.rounds:
+            due = since_ms < rnd.trained_ms <= until_ms and (cut is None or rnd.trained_ms <= cut)
+            if rnd.model is not None and due:
+                self._put(f"training/{rnd.number}/model/{rnd.training_job}/output/model.tar.gz",
+                          autolabel.model_artifact(rnd.model))
+        for rnd in outcome.rounds:
+            if since_ms < rnd.end_ms <= until_ms:
+                base = f"activelearning/auto-annotator/{rnd.number}/output"
+                if rnd.labels:
+                    self._put(f"{base}/auto_annotator_output.txt", self.auto_annotator_output(rnd))
+                self._put(f"{base}/validation.json", (json.dumps(rnd.record, indent=1) + "\n").encode())
         for it in plan.iterations:
             if cut is None or it.end_ms <= cut:
                 snap = it.end_ms + SNAPSHOT_DELAY_MS

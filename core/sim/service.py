@@ -10,6 +10,14 @@ process sees the same jobs, workforce and truth.
     state_dir/jobs/<name>/job.json          request, spec, stop time, how far files are written
     state_dir/jobs/<name>/input.manifest    the input manifest as read at creation
     state_dir/jobs/<name>/truth.json        the truth of the job's objects
+    state_dir/jobs/<name>/initial-model.json  auto-labeling: training set of the model it starts from
+    state_dir/models/<model>.json           auto-labeling: a job's final model (its training set), by
+                                            the name in FinalActiveLearningModelArn
+
+Automated data labeling (§4) is simulated for ImageMultiClass (core.sim.engine, core.sim.autolabel):
+the request needs the region's image-classification algorithm ARN; InitialActiveLearningModelArn
+must name a model this simulator produced; a manifest under 1,250 objects fails the job while
+Initializing (the service reads the manifest after CreateLabelingJob returns; wording UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import json
 import math
 import os
 import random
+import re
 import string
 import threading
 from collections.abc import Callable
@@ -26,13 +35,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..gt import tasks
 from ..gt.jsonio import decode_text, json_lines
 from ..gt.rules import validate_create_request
 from ..gt.service import FINISHED, Job, JobSummary, ServiceError
 from ..gt.tasks import task_from_request
 from ..storage import Location, StoreError
+from . import autolabel
 from .clock import Clock, from_ms, to_ms
-from .engine import SUPPORTED_TASKS, JobSpec, Outcome, Plan, plan_job
+from .engine import AUTO_TASKS, SUPPORTED_TASKS, AutoInput, JobSpec, Outcome, Plan, plan_job
 from .output import JobWriter
 from .workforce import Worker, make_team
 
@@ -44,7 +55,10 @@ DEFAULT_MAX_CONCURRENT = 1000
 DEFAULT_LIFETIME_S = 2_592_000
 MAX_OBJECTS = 100_000  # dataset quota for all but semantic segmentation (§6)
 MAX_LINE_CHARS = 100_000
+MODEL_SUFFIX = "-final-model"  # FinalActiveLearningModelArn: model/<job>-final-model (naming UNCONFIRMED)
 _ALNUM = string.ascii_letters + string.digits
+_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")  # LabelingJobName (§6)
+_MODEL_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 
 
 def _write_json(path: Path, value: Any, compact: bool = False) -> None:
@@ -212,11 +226,31 @@ class SimulatedService:
             return cached[0], cached[1]
         folder = self._job_dir(key)
         lines = json_lines((folder / "input.manifest").read_text(encoding="utf-8"))
-        plan, writer = self._make_plan(record, lines, _read_json(folder / "truth.json") or {})
+        plan, writer = self._make_plan(record, lines, _read_json(folder / "truth.json") or {},
+                                       _read_json(folder / "initial-model.json"))
         self._plans[key] = (plan, writer, record["created_ms"])
         return plan, writer
 
-    def _make_plan(self, record: dict, lines: list[str], truth: dict[str, dict]) -> tuple[Plan, JobWriter]:
+    def _reader(self) -> Callable[[str], bytes | None]:
+        """Reads objects by URI, opening each bucket once (thousands of images per job)."""
+        stores: dict[str, Any] = {}
+
+        def read(uri: str) -> bytes | None:
+            bucket, _, key = uri.removeprefix("s3://").partition("/")
+            try:
+                if not uri.startswith("s3://") or not key:
+                    location = self.open_uri(uri)
+                    return location.store.get(location.prefix)
+                if bucket not in stores:
+                    stores[bucket] = self.open_uri(f"s3://{bucket}/").store
+                return stores[bucket].get(key)
+            except StoreError:
+                return None
+
+        return read
+
+    def _make_plan(self, record: dict, lines: list[str], truth: dict[str, dict],
+                   initial: dict | None = None) -> tuple[Plan, JobWriter]:
         spec = JobSpec.from_json(record["spec"])
         if spec.init_error is not None:
             lines = []
@@ -224,7 +258,12 @@ class SimulatedService:
         sources = [p.get("source-ref") or p.get("source") for p in parsed]
         # Chaining: lines that already carry the label attribute are not sent again (§8).
         sent = [i for i, p in enumerate(parsed) if spec.attribute not in p]
-        plan = plan_job(spec, sources, sent, truth, self.workers)
+        auto = None
+        if spec.auto_labeling and spec.init_error is None:
+            features, usable = autolabel.read_features(sources, self._reader())
+            start = autolabel.from_training_data(initial, spec.labels) if initial else None
+            auto = AutoInput(features, usable, start)
+        plan = plan_job(spec, sources, sent, truth, self.workers, auto)
         root = self.open_uri(f"{record['request']['OutputConfig']['S3OutputPath'].rstrip('/')}/{record['name']}")
         return plan, JobWriter(plan, lines, root, self.workers, self.issuer)
 
@@ -244,20 +283,72 @@ class SimulatedService:
         record["written_ms"] = now_ms
         if now_ms >= outcome.final_ms:
             record["final"] = view = self._view(outcome, outcome.final_ms) | {"final_ms": outcome.final_ms}
+            if view.get("model"):
+                self._register_model(view["model"], record, plan, outcome)
         self._save(record)
         return view
 
-    @staticmethod
-    def _view(outcome: Outcome, at_ms: int) -> dict:
+    def _view(self, outcome: Outcome, at_ms: int) -> dict:
         changes = outcome.change_times()
         status = outcome.status(at_ms)
-        return {
+        view = {
             "status": status,
             "counters": outcome.counters(at_ms).to_api(),
             "last_modified_ms": outcome.last_modified(at_ms),
             "output": bool(changes) and changes[0] <= at_ms,
             "failure": outcome.failure if status == "Failed" else None,
         }
+        if status in FINISHED and outcome.final_round is not None:
+            view["model"] = self.model_arn(outcome.plan.spec.name)
+        return view
+
+    # --- auto-labeling models ------------------------------------------------------------------------
+
+    def model_arn(self, job: str) -> str:
+        """FinalActiveLearningModelArn of a job (the model's name is the simulator's choice)."""
+        return f"arn:aws:sagemaker:{self.region}:{self.account}:model/{job.lower()}{MODEL_SUFFIX}"
+
+    def _model_path(self, name: str) -> Path:
+        return self.state_dir / "models" / f"{name.lower()}.json"
+
+    def _register_model(self, arn: str, record: dict, plan: Plan, outcome: Outcome) -> None:
+        features, labels = plan.training_set(outcome.final_round)
+        doc = {"arn": arn, "job": record["name"], "job_arn": record["arn"], "task": plan.spec.task,
+               "training_job": outcome.final_round.training_job,
+               **autolabel.training_data(features, labels, plan.spec.labels)}
+        _write_json(self._model_path(arn.rpartition("/")[2]), doc, compact=True)
+
+    def _find_model(self, arn: str) -> dict | None:
+        """The stored model an ARN names, bringing its job up to now first; None if unknown."""
+        prefix = f"arn:aws:sagemaker:{self.region}:{self.account}:model/"
+        if not arn.startswith(prefix):
+            return None
+        name = arn[len(prefix):]
+        if not _MODEL_NAME.fullmatch(name):  # letters, digits, hyphens: never a path
+            return None
+        if name.lower().endswith(MODEL_SUFFIX):
+            owner = _read_json(self._job_dir(name[: -len(MODEL_SUFFIX)]) / "job.json")
+            if owner is not None:
+                self._advance(owner, to_ms(self.clock.now()))
+        return _read_json(self._model_path(name))
+
+    def _parent_model(self, parsed: list[dict], attribute: str) -> dict | None:
+        """Chaining with the same attribute reuses the model of the job that labeled those lines,
+        if it auto-labeled (§8)."""
+        counts: dict[str, int] = {}
+        for line in parsed:
+            meta = line.get(f"{attribute}-metadata")
+            job = meta.get("job-name") if attribute in line and isinstance(meta, dict) else None
+            name = job.removeprefix("labeling-job/") if isinstance(job, str) else ""
+            if _JOB_NAME.fullmatch(name):
+                counts[name] = counts.get(name, 0) + 1
+        for name in sorted(counts, key=lambda n: (-counts[n], n)):
+            record = _read_json(self._job_dir(name) / "job.json")
+            if record is not None:
+                view = self._advance(record, to_ms(self.clock.now()))
+                if view.get("model"):
+                    return _read_json(self._model_path(view["model"].rpartition("/")[2]))
+        return None
 
     def advance(self) -> None:
         """Bring every job up to the clock (write the files due)."""
@@ -270,23 +361,25 @@ class SimulatedService:
 
     def create_labeling_job(self, request: dict[str, Any]) -> str:
         with self._lock:
-            record, lines, truth = self._prepare(request)
+            record, lines, truth, initial = self._prepare(request)
             folder = self._job_dir(record["name"])
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "input.manifest").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             _write_json(folder / "truth.json", truth, compact=True)
+            if initial is not None:
+                _write_json(folder / "initial-model.json", initial, compact=True)
             self._save(record)
             return record["arn"]
 
     def preview(self, request: dict[str, Any]) -> Plan:
         """The plan a job created now from `request` would follow (nothing is stored)."""
         with self._lock:
-            record, lines, truth = self._prepare(request)
-            return self._make_plan(record, lines, truth)[0]
+            record, lines, truth, initial = self._prepare(request)
+            return self._make_plan(record, lines, truth, initial)[0]
 
-    def _prepare(self, request: dict[str, Any]) -> tuple[dict, list[str], dict[str, dict]]:
+    def _prepare(self, request: dict[str, Any]) -> tuple[dict, list[str], dict[str, dict], dict | None]:
         """Check a create request as SageMaker would and turn it into a job record, the input
-        manifest's lines and the truth of its objects."""
+        manifest's lines, the truth of its objects and the model it starts from (auto-labeling)."""
         problems = validate_create_request(request)
         if problems:
             raise _validation("; ".join(str(p) for p in problems))
@@ -309,21 +402,39 @@ class SimulatedService:
         htc.setdefault("MaxConcurrentTaskCount", DEFAULT_MAX_CONCURRENT)
         htc.setdefault("TaskAvailabilityLifetimeInSeconds", DEFAULT_LIFETIME_S)
         request["OutputConfig"].setdefault("KmsKeyId", "")
+        auto = request.get("LabelingJobAlgorithmsConfig")
+        initial = self._initial_model(auto) if auto else None
         init_error = label_error or _manifest_error(lines, task)
+        if auto and init_error is None and len(lines) < autolabel.MIN_OBJECTS:
+            init_error = (f"ClientError: Automated data labeling needs at least {autolabel.MIN_OBJECTS:,} objects in "
+                          f"the input manifest; it has {len(lines):,}.")
         parsed = [json.loads(line) for line in lines] if init_error is None else []
         sent = sum(1 for p in parsed if request["LabelAttributeName"] not in p)
+        if auto and initial is None and parsed:
+            initial = self._parent_model(parsed, request["LabelAttributeName"])
+        max_labeled, max_total = _limits(request.get("StoppingConditions"), sent, bool(auto))
         spec = JobSpec(
             name=name, attribute=request["LabelAttributeName"], task=task, labels=labels,
             workers_per_object=htc["NumberOfHumanWorkersPerDataObject"], max_concurrent=htc["MaxConcurrentTaskCount"],
             lifetime_s=htc["TaskAvailabilityLifetimeInSeconds"], time_limit_s=htc["TaskTimeLimitInSeconds"],
             created_ms=now, team=list(team["members"]), seed=self.seed,
-            max_labeled=_max_labeled(request.get("StoppingConditions"), sent), init_error=init_error,
+            max_labeled=max_labeled, init_error=init_error, auto_labeling=bool(auto),
+            initial_model=initial["arn"] if initial else None, max_total=max_total,
         )
         truth = self.truth()
         sources = sorted({s for p in parsed if (s := p.get("source-ref") or p.get("source")) in truth})
         record = {"name": name, "arn": arn, "reference_code": reference, "created_ms": now, "request": request,
                   "spec": spec.to_json(), "stop_ms": None, "written_ms": now, "final": None}
-        return record, lines, {s: truth[s] for s in sources}
+        return record, lines, {s: truth[s] for s in sources}, initial if init_error is None else None
+
+    def _initial_model(self, config: dict) -> dict | None:
+        arn = config.get("InitialActiveLearningModelArn")
+        if not arn:
+            return None
+        model = self._find_model(arn)
+        if model is None:
+            raise _validation(f"Could not find model \"{arn}\".")
+        return model
 
     def _task(self, request: dict) -> str:
         task = task_from_request(request)
@@ -332,8 +443,15 @@ class SimulatedService:
             raise _validation(f"The local simulator runs {', '.join(SUPPORTED_TASKS)} jobs, not {found}.")
         if "SnsDataSource" in request["InputConfig"]["DataSource"]:
             raise _validation("The local simulator runs jobs on an input manifest, not streaming jobs.")
-        if "LabelingJobAlgorithmsConfig" in request:
-            raise _validation("The local simulator does not simulate automated data labeling.")
+        config = request.get("LabelingJobAlgorithmsConfig")
+        if config is not None:
+            if task.name not in AUTO_TASKS:
+                raise _validation(f"auto-labeling for {task.name} is not simulated (the local simulator auto-labels "
+                                  f"{', '.join(AUTO_TASKS)} jobs only)")
+            expected = tasks.algorithm_arn(task, self.region)
+            if config.get("LabelingJobAlgorithmSpecificationArn") != expected:
+                raise _validation(f"LabelingJobAlgorithmSpecificationArn must be {expected} for {task.name} jobs in "
+                                  f"{self.region}.")
         return task.name
 
     def _team_of(self, arn: str) -> dict:
@@ -411,7 +529,7 @@ class SimulatedService:
             "OutputConfig": copy.deepcopy(request["OutputConfig"]),
             "RoleArn": request["RoleArn"],
         }
-        for key in ("LabelCategoryConfigS3Uri", "StoppingConditions"):
+        for key in ("LabelCategoryConfigS3Uri", "StoppingConditions", "LabelingJobAlgorithmsConfig"):
             if key in request:
                 job[key] = copy.deepcopy(request[key])
         job["HumanTaskConfig"] = copy.deepcopy(request["HumanTaskConfig"])
@@ -419,6 +537,8 @@ class SimulatedService:
             job["Tags"] = copy.deepcopy(request["Tags"])
         if view["output"]:
             job["LabelingJobOutput"] = {"OutputDatasetS3Uri": self.output_manifest_uri(record)}
+            if view.get("model"):
+                job["LabelingJobOutput"]["FinalActiveLearningModelArn"] = view["model"]
         return job
 
     @staticmethod
@@ -506,16 +626,18 @@ class SimulatedService:
                        if plan.objects[oid].done_ms <= now)
 
 
-def _max_labeled(conditions: dict | None, objects: int) -> int | None:
-    """StoppingConditions as one object count: the job stops when that many are labeled."""
+def _limits(conditions: dict | None, objects: int, auto: bool) -> tuple[int | None, int | None]:
+    """StoppingConditions as object counts: (human labels, all labels) at which the job stops.
+    Without auto-labeling every label is a human one, so both fold into the first."""
     if not conditions:
-        return None
-    limits = [conditions.get("MaxHumanLabeledObjectCount")]
+        return None, None
+    human = conditions.get("MaxHumanLabeledObjectCount")
     pct = conditions.get("MaxPercentageOfInputDatasetLabeled")
-    if pct is not None:
-        limits.append(math.ceil(objects * pct / 100))
-    limits = [x for x in limits if x is not None]
-    return min(limits) if limits else None
+    total = math.ceil(objects * pct / 100) if pct is not None else None
+    if auto:
+        return human, total
+    limits = [x for x in (human, total) if x is not None]
+    return (min(limits) if limits else None), None
 
 
 def _manifest_error(lines: list[str], task: str) -> str | None:
