@@ -11,6 +11,7 @@ pages = [
     st.Page("app_pages/jobs.py", title="Jobs", icon=":material/work_history:", default=True),
     st.Page("app_pages/manifests.py", title="Manifests", icon=":material/list_alt:", url_path="manifests"),
     st.Page("app_pages/launch.py", title="Launch", icon=":material/rocket_launch:", url_path="launch"),
+    st.Page("app_pages/benchmark.py", title="Benchmark", icon=":material/model_training:", url_path="benchmark"),
     st.Page("app_pages/workers.py", title="Workers", icon=":material/groups:", url_path="workers"),
     st.Page("app_pages/race.py", title="Race", icon=":material/sprint:", url_path="race"),
 ]

@@ -225,3 +225,23 @@ def test_chain_continue_sends_only_what_the_parent_left(own_demo):
     facts = run(job="digits-batch-2-chain-1", live="0").table[0].value["Value"]
     assert facts["Input manifest"].endswith("digits-batch-2/manifests/output/output.manifest")
     assert facts["Label attribute"] == "digit"  # continued: the same attribute
+
+
+def test_benchmark_compares_the_demo_auto_labeling_job_with_its_human_twin():
+    at = run("app_pages/benchmark.py")
+    assert at.multiselect(key="bench_jobs").value == ["digits-auto", "digits-audit"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["digits-audit"] == "0%" and metrics["digits-auto"].endswith("%")
+    summary = at.dataframe[0].value
+    assert summary.loc["Labeled by machine", "digits-audit"] == "0"
+
+
+def test_benchmark_guided_experiment_shows_the_walkthrough_order(tmp_path, monkeypatch):
+    monkeypatch.setenv("GC_CACHE_DIR", str(tmp_path / "cache"))
+    at = run("app_pages/benchmark.py")
+    at.button(key="run_experiment").click().run(timeout=300)
+    at.run()
+    assert at.radio(key="bench_source").value == "experiment"
+    shares = {m.label: int(m.value.rstrip("%")) for m in at.metric}
+    assert shares["walkthrough-2-with-model"] > shares["walkthrough-3-without-model"]
+    assert at.success[0].value.startswith("Starting from the earlier model, walkthrough-2-with-model labeled")

@@ -1,0 +1,224 @@
+"""Benchmark: what auto-labeling and a pre-trained model save, in labels, money and time."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages._shared import sync_url, url_list, workspace, workspace_key
+from core.benchmark import (
+    Prices,
+    compare,
+    findings,
+    iterations,
+    load_job,
+    summary_table,
+    verdict,
+    verdict_pair,
+)
+from core.gold import GoldError, read_gold
+from core.gt.service import ServiceError
+from core.storage import StoreError, open_location
+from core.workspace import cache_dir
+
+HEADLINE = ["objects", "human_labeled", "machine_labeled", "machine_share", "failed", "duration_h",
+            "labels_per_hour", "total_cost", "cost_per_labeled_object", "accuracy", "accuracy_machine"]
+
+
+@dataclass
+class Sandbox:
+    """The guided experiment's own simulated workspace: the three walkthrough jobs, finished."""
+
+    label: str
+    service: object
+    open: object
+    now: object
+    kind: str = "experiment"
+
+
+def experiment_dir():
+    return cache_dir() / "experiment"
+
+
+@st.cache_resource(show_spinner=False)
+def _sandbox(root: str) -> Sandbox:
+    from core.sim.experiment import open_experiment
+
+    service, open_uri = open_experiment(root)
+    return Sandbox("Guided experiment (simulated)", service, open_uri, service.clock.now)
+
+
+def run_experiment() -> None:
+    """The AWS walkthrough (§8) on the simulator: split the digits in halves; job 1 auto-labels
+    half 1; job 2 labels half 2 from job 1's model; job 3 labels half 2 without it."""
+    from core.sim.experiment import build_experiment
+
+    root = experiment_dir()
+    shutil.rmtree(root, ignore_errors=True)
+    with st.status("Running the walkthrough on the simulator ...", expanded=True) as status:
+        bars: dict[str, object] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in bars:
+                bars[phase] = st.progress(0.0, text=phase)
+            what = "writing 5,000 digit images" if phase == "data" else f"{phase}: {done:,} of {total:,} objects"
+            bars[phase].progress(done / total if total else 0.0, text=what)
+
+        info = build_experiment(root, progress=progress)
+        status.update(label=f"Walkthrough finished in {info.seconds:.0f} s", state="complete", expanded=False)
+    _sandbox.clear()
+    # Widgets already drawn this run own their keys: hand the choice to the next run.
+    st.session_state["after_experiment"] = list(info.walkthrough.jobs)
+
+
+def default_jobs(summaries: list[dict]) -> list[str]:
+    """A finished auto-labeling job and a finished job of the same size without it, if any."""
+    done = [s for s in summaries if s["LabelingJobStatus"] == "Completed"]
+    size = lambda s: sum(s["LabelCounters"].get(k, 0) for k in ("TotalLabeled", "FailedNonRetryableError",  # noqa: E731
+                                                                   "Unlabeled"))
+    auto = [s for s in done if s["LabelCounters"].get("MachineLabeled")]
+    if not auto:
+        return [s["LabelingJobName"] for s in done[:2]]
+    twin = [s for s in done if not s["LabelCounters"].get("MachineLabeled") and size(s) == size(auto[0])]
+    return [auto[0]["LabelingJobName"], *[s["LabelingJobName"] for s in twin[:1]]]
+
+
+def job_picker(ws) -> list[str]:
+    try:
+        summaries = ws.service.list_labeling_jobs()
+    except ServiceError as exc:
+        st.error(f"Cannot list jobs: {exc}", icon=":material/error:")
+        return []
+    names = [s["LabelingJobName"] for s in summaries]
+    if "bench_jobs" not in st.session_state:
+        st.session_state["bench_jobs"] = [n for n in url_list("jobs") if n in names] or default_jobs(summaries)
+    st.session_state["bench_jobs"] = [n for n in st.session_state["bench_jobs"] if n in names]
+    return st.multiselect("Jobs to compare", names, key="bench_jobs", placeholder="Pick jobs")
+
+
+def prices_sidebar() -> Prices:
+    with st.sidebar.expander("Prices", icon=":material/payments:"):
+        st.caption("Ground Truth's fee is $0.08 per labeled object, human or machine (§9). Instance prices are "
+                   "on-demand estimates you can change; empty = the algorithm's instance at list price.")
+        train = st.number_input("Training, USD per hour", 0.0, 100.0, value=None, key="train_price")
+        infer = st.number_input("Inference, USD per hour", 0.0, 100.0, value=None, key="infer_price")
+        hours = st.number_input("Hours per auto-labeling round (each)", 0.0, 24.0, value=0.25, key="round_hours")
+    return Prices(train_per_hour=train, infer_per_hour=infer, train_hours_per_round=hours,
+                  infer_hours_per_round=hours)
+
+
+def gold_sidebar(ws) -> dict[str, str] | None:
+    with st.sidebar.expander("Accuracy against", icon=":material/verified:"):
+        uri = st.text_input("Gold file (CSV or JSON lines: source-ref, label)", key="bench_gold",
+                            placeholder="s3://bucket/gold.csv")
+    if not uri.strip():
+        return None
+    try:
+        loc = ws.open(uri.strip()) if hasattr(ws, "open") else open_location(uri.strip())
+        return read_gold(uri.strip(), loc.store.get(loc.prefix))
+    except (GoldError, StoreError) as exc:
+        st.sidebar.error(str(exc), icon=":material/error:")
+        return None
+
+
+@st.cache_data(ttl=60, show_spinner=False, max_entries=16)
+def _runs(key: tuple, names: tuple[str, ...], _ws):
+    return [load_job(_ws, name) for name in names]
+
+
+def charts(runs, prices: Prices) -> None:
+    per_iteration = []
+    for run in runs:
+        df = iterations(run, prices)
+        if not df.empty:
+            per_iteration.append(df.assign(job=run.name))
+    if per_iteration:
+        st.subheader("Per iteration")
+        frame = pd.concat(per_iteration)
+        long = frame.melt(id_vars=["job", "iteration"], value_vars=["human", "machine"], var_name="by",
+                          value_name="labels")
+        st.altair_chart(alt.Chart(long).mark_bar().encode(
+            x=alt.X("iteration:O", title="Iteration"), y=alt.Y("labels:Q", stack="zero", title="Objects labeled"),
+            color=alt.Color("by:N", title="Labeled by", scale=alt.Scale(range=["#4c78a8", "#72b7b2"])),
+            column=alt.Column("job:N", title=None), tooltip=["job", "iteration", "by", "labels"],
+        ).properties(width=220, height=200), width="content")
+        st.altair_chart(alt.Chart(frame).mark_line(point=True).encode(
+            x=alt.X("iteration:O", title="Iteration"), y=alt.Y("cumulative_cost:Q", title="Cost so far (USD)"),
+            color=alt.Color("job:N", title="Job"), tooltip=["job", "iteration", "cost", "cumulative_cost"],
+        ).properties(height=220), width="stretch")
+    curves = [run.validation.assign(job=run.name) for run in runs if run.validation is not None]
+    if curves:
+        st.subheader("The model's validation accuracy")
+        curve = pd.concat(curves)
+        line = alt.Chart(curve).mark_line(point=True).encode(
+            x=alt.X("iteration:O", title="Iteration"), y=alt.Y("value:Q", title="Validation accuracy",
+                                                                scale=alt.Scale(zero=False)),
+            color=alt.Color("job:N", title="Job"), tooltip=["job", "iteration", "metric", "value"])
+        target = alt.Chart(pd.DataFrame({"target": [0.95]})).mark_rule(strokeDash=[4, 4], color="#e45756").encode(
+            y="target:Q")
+        st.altair_chart(line + target, width="stretch")
+        st.caption("The model's accuracy on the whole validation set, per auto-labeling round. Ground Truth "
+                   "auto-labels only the objects whose confidence clears a threshold chosen so that those reach "
+                   "the 95% target (dashed) for classification (§4); the rest go to people.")
+
+
+def main() -> None:
+    st.title("Benchmark")
+    st.markdown("What auto-labeling and a pre-trained model save: objects labeled by machine, cost, time and "
+                "accuracy, side by side.")
+    ws = workspace()
+    if jobs := st.session_state.pop("after_experiment", None):
+        st.session_state["bench_source"], st.session_state["bench_jobs"] = "experiment", jobs
+    choices = {"workspace": ws.label}
+    if (experiment_dir() / "state" / "experiment.json").is_file():
+        choices["experiment"] = "Guided experiment (simulated)"
+    source = st.radio("Jobs from", list(choices), format_func=choices.get, horizontal=True, key="bench_source")
+    target = _sandbox(str(experiment_dir())) if source == "experiment" else ws
+    with st.expander("Guided experiment: does starting from an earlier model pay off?",
+                     icon=":material/science:", expanded=source != "experiment"):
+        st.markdown("AWS's walkthrough (§8): split a data set in halves; **job 1** auto-labels half 1 and leaves a "
+                    "trained model; **job 2** labels half 2 starting from that model; **job 3** labels half 2 "
+                    "without it. Here it runs on the simulator with 5,000 handwritten digits, in about a minute.")
+        if st.button("Run the walkthrough", icon=":material/play_arrow:", key="run_experiment"):
+            run_experiment()
+            st.rerun()
+    names = job_picker(target)
+    sync_url(jobs=names)
+    prices = prices_sidebar()
+    gold = gold_sidebar(target)
+    if not names:
+        st.info("Pick jobs to compare, or run the guided experiment.", icon=":material/checklist:")
+        return
+    try:
+        runs = _runs((workspace_key(), source, tuple(names)), tuple(names), target)
+    except (ServiceError, StoreError) as exc:
+        st.error(f"Cannot read the jobs: {exc}", icon=":material/error:")
+        return
+    table = compare(runs, gold=gold, prices=prices)
+    pair = verdict_pair(table)
+    if pair:
+        st.success(verdict(*pair), icon=":material/lightbulb:")
+    headline = table.set_index("job")[HEADLINE]
+    cols = st.columns(len(runs))
+    for col, (name, row) in zip(cols, headline.iterrows(), strict=True):
+        col.metric(name, f"{row['machine_share']:.0%}" if pd.notna(row["machine_share"]) else "—",
+                   help="Share of the labeled objects labeled by machine")
+        col.caption(f"{int(row['machine_labeled']):,} of {int(row['objects']):,} objects by machine · "
+                    f"${row['total_cost']:,.2f}")
+    st.dataframe(summary_table(table), width="stretch")
+    notes: dict[str, list[str]] = {}
+    for line in findings(table):  # "<job>: note: <text>": the same note for many jobs is shown once
+        job, _, text = line.partition(": ")
+        notes.setdefault(text, []).append(job)
+    for text, jobs in notes.items():
+        st.warning(f"{', '.join(jobs)}: {text}", icon=":material/warning:")
+    charts(runs, prices)
+    st.download_button("Download the comparison (CSV)", table.to_csv(index=False), file_name="benchmark.csv",
+                       mime="text/csv", icon=":material/download:")
+
+
+main()
