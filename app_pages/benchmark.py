@@ -20,8 +20,11 @@ from core.benchmark import (
     verdict,
     verdict_pair,
 )
+from core.chaining import config_from_job
+from core.experiment import ExperimentError, advance, experiments, load, start
 from core.gold import GoldError, read_gold
 from core.gt.service import ServiceError
+from core.launch import LaunchError
 from core.storage import StoreError, open_location
 from core.workspace import cache_dir
 
@@ -85,6 +88,46 @@ def default_jobs(summaries: list[dict]) -> list[str]:
         return [s["LabelingJobName"] for s in done[:2]]
     twin = [s for s in done if not s["LabelCounters"].get("MachineLabeled") and size(s) == size(auto[0])]
     return [auto[0]["LabelingJobName"], *[s["LabelingJobName"] for s in twin[:1]]]
+
+
+def own_data_experiment(ws) -> None:
+    """The same three jobs on the workspace's own data (SageMaker or the demo), one step per visit."""
+    st.markdown("**On your data**: pick a finished job as the template (task, labels, team, role); its input "
+                "manifest is split in halves and the three jobs are launched as job 1 finishes.")
+    try:
+        done = [s for s in ws.service.list_labeling_jobs(status="Completed")]
+    except ServiceError as exc:
+        st.caption(f"Jobs could not be listed: {exc}")
+        return
+    left, right = st.columns([2, 1])
+    template = left.selectbox("Template job", [s["LabelingJobName"] for s in done], index=None, key="exp_template",
+                              placeholder="A finished image or text classification job")
+    name = right.text_input("Experiment name", key="exp_name", max_chars=40, placeholder="pretrained-test")
+    if st.button("Start on this data", key="exp_start", disabled=not (template and name.strip())):
+        try:
+            job = ws.service.describe_labeling_job(template)
+            exp = start(ws, config_from_job(job), name.strip())
+            st.success(f"Started {exp.jobs[0]} on half of {template}'s input manifest. Come back when it has "
+                       "finished: jobs 2 and 3 start then.", icon=":material/rocket_launch:")
+        except (ExperimentError, LaunchError, ServiceError, StoreError) as exc:
+            st.error(f"Not started: {exc}", icon=":material/error:")
+    outputs = sorted({s["LabelingJobOutput"]["OutputDatasetS3Uri"].split("/manifests/")[0].rsplit("/", 1)[0] + "/"
+                      for s in done if s.get("LabelingJobOutput", {}).get("OutputDatasetS3Uri")})
+    for output in outputs:
+        try:
+            names = experiments(ws, output)
+        except StoreError:
+            continue
+        for exp_name in names:
+            try:
+                exp = advance(ws, load(ws, output, exp_name))  # moves on if job 1 has finished
+            except (ExperimentError, LaunchError, StoreError) as exc:
+                st.warning(f"{exp_name}: {exc}", icon=":material/warning:")
+                continue
+            st.caption(f"**{exp.name}**: {exp.stage} · jobs: {', '.join(exp.jobs)}")
+            if len(exp.jobs) == 3 and st.button(f"Compare {exp.name}'s jobs", key=f"exp_show_{exp.name}"):
+                st.session_state["after_own_experiment"] = exp.jobs
+                st.rerun()
 
 
 def job_picker(ws) -> list[str]:
@@ -173,6 +216,8 @@ def main() -> None:
     ws = workspace()
     if jobs := st.session_state.pop("after_experiment", None):
         st.session_state["bench_source"], st.session_state["bench_jobs"] = "experiment", jobs
+    if jobs := st.session_state.pop("after_own_experiment", None):
+        st.session_state["bench_source"], st.session_state["bench_jobs"] = "workspace", jobs
     choices = {"workspace": ws.label}
     if (experiment_dir() / "state" / "experiment.json").is_file():
         choices["experiment"] = "Guided experiment (simulated)"
@@ -186,6 +231,8 @@ def main() -> None:
         if st.button("Run the walkthrough", icon=":material/play_arrow:", key="run_experiment"):
             run_experiment()
             st.rerun()
+        st.divider()
+        own_data_experiment(ws)
     names = job_picker(target)
     sync_url(jobs=names)
     prices = prices_sidebar()

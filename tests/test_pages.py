@@ -245,3 +245,14 @@ def test_benchmark_guided_experiment_shows_the_walkthrough_order(tmp_path, monke
     shares = {m.label: int(m.value.rstrip("%")) for m in at.metric}
     assert shares["walkthrough-2-with-model"] > shares["walkthrough-3-without-model"]
     assert at.success[0].value.startswith("Starting from the earlier model, walkthrough-2-with-model labeled")
+
+
+def test_benchmark_starts_the_experiment_on_the_workspace_data(own_demo):
+    at = run("app_pages/benchmark.py")
+    at.selectbox(key="exp_template").set_value("digits-auto").run()
+    at.text_input(key="exp_name").set_value("pt").run()
+    at.button(key="exp_start").click().run()
+    assert any("Started pt-1 on half of digits-auto" in s.value for s in at.success), [e.value for e in at.error]
+    assert any("**pt**: job 1 running" in c.value for c in at.caption)
+    jobs = run().dataframe[0].value
+    assert "pt-1" in set(jobs["job"])
