@@ -46,6 +46,36 @@ def fake_aws(monkeypatch):
     aws.client.cache_clear()
 
 
+@pytest.fixture(scope="module")
+def moto_settings():
+    """A moto S3 server on a free local port (real HTTP), and the settings that point a client at it."""
+    from moto.server import ThreadedMotoServer
+
+    from core import aws
+    from core.aws import AwsSettings
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+            mp.delenv(name, raising=False)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            mp.setenv(name, "testing")
+        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        mp.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+        # Sessions and clients are cached: none made before the env above may be reused here.
+        aws._session.cache_clear()
+        aws.client.cache_clear()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        try:
+            yield AwsSettings(endpoint_url=f"http://{host}:{port}", region="us-east-1")
+        finally:
+            server.stop()
+            aws._session.cache_clear()
+            aws.client.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory) -> Path:
     """One demo workspace per session, built by the first test that opens it (never ~/.cache)."""

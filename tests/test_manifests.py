@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from core import aws
 from core.manifests import (
@@ -26,7 +25,7 @@ from core.manifests import (
     write_parts,
 )
 from core.manifests.rows import csv_items, jsonl_items, text_items
-from core.storage import AwsSettings, LocalStore, Location, ObjectExists, S3Store, StoreError, open_location
+from core.storage import LocalStore, Location, ObjectExists, S3Store, StoreError, open_location
 from core.workspace import demo_workspace
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -211,29 +210,6 @@ def test_rows_and_text_kinds_give_source_lines_and_name_file_and_line(tmp_path):
 
 
 # --- S3 (moto's server) and the demo bucket ---------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def moto_settings():
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-            mp.delenv(name, raising=False)
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            mp.setenv(name, "testing")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        mp.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-        aws._session.cache_clear()
-        aws.client.cache_clear()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            yield AwsSettings(endpoint_url=f"http://{host}:{port}", region="us-east-1")
-        finally:
-            server.stop()
-            aws._session.cache_clear()
-            aws.client.cache_clear()
 
 
 @pytest.fixture(scope="module")

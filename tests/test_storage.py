@@ -12,7 +12,6 @@ import pytest
 import urllib3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from core import aws
 from core.storage import (
@@ -28,32 +27,6 @@ from core.storage import (
 from core.storage import s3 as s3_module
 
 _bucket_numbers = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def moto_settings():
-    """A moto S3 server on a free local port, and the settings that point a client at it."""
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-            mp.delenv(name, raising=False)
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        mp.setenv("AWS_SESSION_TOKEN", "testing")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        mp.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-        # Sessions and clients are cached: none made before the env above may be reused here.
-        aws._session.cache_clear()
-        aws.client.cache_clear()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            yield AwsSettings(endpoint_url=f"http://{host}:{port}", region="us-east-1")
-        finally:
-            server.stop()
-            aws._session.cache_clear()
-            aws.client.cache_clear()
 
 
 def _new_bucket(settings: AwsSettings) -> str:
