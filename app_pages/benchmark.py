@@ -25,7 +25,7 @@ from core.experiment import ExperimentError, advance, experiments, load, start
 from core.gold import GoldError, read_gold
 from core.gt.service import ServiceError
 from core.launch import LaunchError
-from core.storage import StoreError, open_location
+from core.storage import StoreError
 from core.workspace import cache_dir
 
 HEADLINE = ["objects", "human_labeled", "machine_labeled", "machine_share", "failed", "duration_h",
@@ -161,8 +161,7 @@ def gold_sidebar(ws) -> dict[str, str] | None:
     if not uri.strip():
         return None
     try:
-        loc = ws.open(uri.strip()) if hasattr(ws, "open") else open_location(uri.strip())
-        return read_gold(uri.strip(), loc.store.get(loc.prefix))
+        return read_gold(uri.strip(), ws.open(uri.strip()).read())
     except (GoldError, StoreError) as exc:
         st.sidebar.error(str(exc), icon=":material/error:")
         return None

@@ -46,8 +46,7 @@ def task_picker(region: str) -> tasks.TaskType:
 @st.cache_data(ttl=60, show_spinner=False)
 def _manifest(uri: str, ws_key: tuple) -> bytes | None:
     try:
-        loc = workspace().open(uri)
-        return loc.store.get(loc.prefix) if loc.prefix else None
+        return workspace().open(uri).read()
     except StoreError:
         return None
 

@@ -154,8 +154,7 @@ def validate_tab() -> None:
         if upload is not None:
             name, data = upload.name, upload.getvalue()
         elif uri.strip():
-            loc = ws.open(uri.strip())
-            name, data = uri.strip(), loc.store.get(loc.prefix)
+            name, data = uri.strip(), ws.open(uri.strip()).read()
         else:
             return
     except StoreError as exc:

@@ -37,11 +37,6 @@ HELP = {
 }
 
 
-def read_bytes(uri: str) -> bytes:
-    loc = workspace().open(uri)
-    return loc.store.get(loc.prefix)
-
-
 def gold_labels() -> dict[str, str] | None:
     with st.sidebar.expander("Gold labels", icon=":material/verified:"):
         st.caption("CSV or JSON lines with `source-ref` (or `source`) and `label`.")
@@ -52,7 +47,7 @@ def gold_labels() -> dict[str, str] | None:
         if upload is not None:
             return read_gold(upload.name, upload.getvalue())
         if uri.strip():
-            return read_gold(uri.strip(), read_bytes(uri.strip()))
+            return read_gold(uri.strip(), workspace().open(uri.strip()).read())
     except (GoldError, StoreError) as exc:
         st.sidebar.error(str(exc), icon=":material/error:")
     return None

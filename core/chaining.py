@@ -296,11 +296,6 @@ def _attribute(base: LaunchConfig, mode: str, new_attribute: str | None, summary
 # --- from a workspace -------------------------------------------------------------------------------------
 
 
-def read_uri(workspace: Any, uri: str) -> bytes:
-    location = workspace.open(uri)
-    return location.store.get(location.prefix)
-
-
 def plan_in(workspace: Any, job_name: str, mode: str, new_attribute: str | None = None,
             auto_labeling: bool | None = None, pretrained_from: str | None = None,
             name: str | None = None) -> ChainPlan:
@@ -313,7 +308,7 @@ def plan_in(workspace: Any, job_name: str, mode: str, new_attribute: str | None 
         raise ChainError(str(exc)) from exc
     uri = chain_manifest_uri(job, mode)
     try:
-        manifest = read_uri(workspace, uri)
+        manifest = workspace.open(uri).read()
     except StoreError as exc:
         raise ChainError(f"cannot read {uri}: {exc}") from exc
     plan = plan_chain(job, manifest, mode, new_attribute, auto_labeling, donor, name,

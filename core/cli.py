@@ -66,19 +66,12 @@ def _workspace(args):
     return demo_workspace(args.dir) if kind == "demo" else aws_workspace(_settings(args))
 
 
-def _read(ws, uri: str) -> bytes:
-    loc = ws.open(uri)
-    if not loc.prefix:
-        raise StoreError(f"{uri} is a folder, not a file")
-    return loc.store.get(loc.prefix)
-
-
 def cmd_workers(args) -> int:
     ws = _workspace(args)
     data, selection = _selected(args, ws)
     try:
-        gold = read_gold(args.gold, _read(ws, args.gold)) if args.gold else None
-        names = read_names_csv(args.names, _read(ws, args.names)) if args.names else {}
+        gold = read_gold(args.gold, ws.open(args.gold).read()) if args.gold else None
+        names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}
         if args.cognito:
             names.update(team_names(ws.service, data.answers))
     except (StoreError, GoldError, IdentityError) as exc:
@@ -145,7 +138,7 @@ def cmd_race(args) -> int:
     ws = _workspace(args)
     data, selection = _selected(args, ws)
     try:
-        names = read_names_csv(args.names, _read(ws, args.names)) if args.names else {}
+        names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}
     except (StoreError, IdentityError) as exc:
         raise CliError(str(exc)) from exc
     answers = selection.apply(data)[0]
@@ -288,7 +281,7 @@ def cmd_validate(args) -> int:
 
     ws = _workspace(args)
     try:
-        data = _read(ws, args.manifest)
+        data = ws.open(args.manifest).read()
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     report = validate_manifest(data, ws.open, check_exists=not args.no_exists, task=args.task,
@@ -330,7 +323,7 @@ def cmd_launch(args) -> int:
 
     ws = _workspace(args)
     try:
-        text = _read(ws, args.config) if args.config.startswith("s3://") else Path(args.config).read_bytes()
+        text = ws.open(args.config).read() if args.config.startswith("s3://") else Path(args.config).read_bytes()
         config = LaunchConfig.loads(text)
     except ConfigError as exc:
         _print_problems(exc.problems)
@@ -344,7 +337,7 @@ def cmd_launch(args) -> int:
         raise CliError(f"{len(found)} problem(s) in {args.config}: nothing was launched")
     request = build_request(config, region)
     try:
-        cost = config_cost(config, len(objects_to_send(_read(ws, config.manifest), config.attribute))).lines()
+        cost = config_cost(config, len(objects_to_send(ws.open(config.manifest).read(), config.attribute))).lines()
     except (StoreError, BadFile) as exc:
         cost = [f"Cost unknown: cannot read the manifest {config.manifest}: {exc}"]
     if args.dry_run:
@@ -422,7 +415,7 @@ def cmd_benchmark(args) -> int:
         for item in runs[name].data.skipped:
             print(f"skipped {item.uri}: {item.reason}", file=sys.stderr)
     try:
-        gold = read_gold(args.gold, _read(ws, args.gold)) if args.gold else None
+        gold = read_gold(args.gold, ws.open(args.gold).read()) if args.gold else None
     except (StoreError, GoldError) as exc:
         raise CliError(str(exc)) from exc
     chosen = [runs[name] for name in dict.fromkeys(args.jobs)]

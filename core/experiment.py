@@ -58,7 +58,7 @@ def _save(ws, exp: Experiment) -> None:
 
 def load(ws, output: str, name: str) -> Experiment:
     loc = ws.open(_state_uri(output, name))
-    return Experiment(**json.loads(loc.store.get(loc.prefix)))
+    return Experiment(**json.loads(loc.read()))
 
 
 def experiments(ws, output: str) -> list[str]:
@@ -71,8 +71,7 @@ def start(ws, base: LaunchConfig, name: str, seed: int = 0) -> Experiment:
     """Write the halves, launch job 1 with auto-labeling on half 1, and save the experiment."""
     if not base.task.algorithm:
         raise ExperimentError(f"{base.task.name} does not support auto-labeling (§4): choose another job")
-    src = ws.open(base.manifest)
-    first, second = split_halves(src.store.get(src.prefix), seed)
+    first, second = split_halves(ws.open(base.manifest).read(), seed)
     halves = []
     for i, lines in enumerate((first, second), start=1):
         uri = f"{base.output.rstrip('/')}/{STATE_DIR}/{name}/half-{i}.manifest"

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from .gt import tasks
 from .gt.service import ACTIVE, EXPIRY_DAYS, JobSummary
 
 COUNTERS = ["HumanLabeled", "MachineLabeled", "FailedNonRetryableError", "Unlabeled"]
@@ -15,12 +16,11 @@ COLUMNS = [
 ]
 
 
-def task_name(arn: str | None) -> str:
-    """`...:function:PRE-ImageMultiClass` -> `ImageMultiClass`; custom Lambdas -> `Custom` (§7)."""
-    if not arn:
-        return "Custom"
-    name = arn.rpartition(":")[2]
-    return name[4:] if name.startswith(("PRE-", "ACS-")) else "Custom"
+def task_name(summary: JobSummary) -> str:
+    """The built-in task a job runs, from its PRE/ACS Lambda (§7); `Custom` for its own Lambdas."""
+    task = (tasks.builtin_function_task(summary.get("PreHumanTaskLambdaArn") or "", "PRE")
+            or tasks.builtin_function_task(summary.get("AnnotationConsolidationLambdaArn") or "", "ACS"))
+    return task.name if task else "Custom"
 
 
 def team_name(arn: str | None) -> str:
@@ -50,7 +50,7 @@ def job_table(summaries: list[JobSummary], now: datetime) -> pd.DataFrame:
         rows.append({
             "job": s["LabelingJobName"],
             "status": s["LabelingJobStatus"],
-            "task": task_name(s.get("PreHumanTaskLambdaArn") or s.get("AnnotationConsolidationLambdaArn")),
+            "task": task_name(s),
             "team": team_name(s.get("WorkteamArn")),
             "labeled": labeled, "human": human, "machine": machine, "failed": failed, "unlabeled": unlabeled,
             "objects": objects,

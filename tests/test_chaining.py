@@ -24,7 +24,6 @@ from core.chaining import (
     plan_chain,
     plan_in,
     plan_json,
-    read_uri,
 )
 from core.gt.rules import validate_create_request
 from core.launch import LaunchConfig, build_request, launch
@@ -80,7 +79,7 @@ def lines_of(data: bytes) -> list[dict]:
 def test_continue_labels_only_what_the_parent_left_and_nothing_twice(sim, ws):
     parent = stopped_part_way(sim, ws)
     counters = parent["LabelCounters"]
-    parent_out = read_uri(ws, parent["LabelingJobOutput"]["OutputDatasetS3Uri"])
+    parent_out = ws.open(parent["LabelingJobOutput"]["OutputDatasetS3Uri"]).read()
     summary = attribute_summary(parent_out)
     assert summary == {"digits": Counts(labeled=counters["TotalLabeled"], unlabeled=counters["Unlabeled"],
                                         failed=counters["FailedNonRetryableError"])}
@@ -105,9 +104,9 @@ def test_continue_labels_only_what_the_parent_left_and_nothing_twice(sim, ws):
     assert child["LabelCounters"]["TotalLabeled"] == len(left) and child["LabelCounters"]["Unlabeled"] == 0
     assert counters["TotalLabeled"] + child["LabelCounters"]["TotalLabeled"] == 60
 
-    final = lines_of(read_uri(ws, child["LabelingJobOutput"]["OutputDatasetS3Uri"]))
+    final = lines_of(ws.open(child["LabelingJobOutput"]["OutputDatasetS3Uri"]).read())
     assert len(final) == 60 and len({line["source-ref"] for line in final}) == 60  # every object once
-    assert attribute_summary(read_uri(ws, child["LabelingJobOutput"]["OutputDatasetS3Uri"])) == {
+    assert attribute_summary(ws.open(child["LabelingJobOutput"]["OutputDatasetS3Uri"]).read()) == {
         "digits": Counts(labeled=60, unlabeled=0, failed=0)}
     before = lines_of(parent_out)
     for i, line in enumerate(final):
@@ -124,7 +123,7 @@ def test_continue_labels_only_what_the_parent_left_and_nothing_twice(sim, ws):
 
 def test_new_layer_sends_everything_and_keeps_the_first_layer(sim, ws):
     parent = stopped_part_way(sim, ws)
-    parent_out = read_uri(ws, parent["LabelingJobOutput"]["OutputDatasetS3Uri"])
+    parent_out = ws.open(parent["LabelingJobOutput"]["OutputDatasetS3Uri"]).read()
     plan = plan_chain(parent, parent_out, "new-layer", new_attribute="digit-check", existing_names=["digits"])
     assert plan.config.attribute == "digit-check" and plan.objects_to_send == 60
     assert plan.manifest_uri == f"{OUTPUT}digits/manifests/output/output.manifest"
@@ -142,7 +141,7 @@ def test_new_layer_sends_everything_and_keeps_the_first_layer(sim, ws):
 def test_clone_reads_the_parents_input_manifest(sim, ws):
     parent = stopped_part_way(sim, ws)
     assert chain_manifest_uri(parent, "clone") == sim.digits.manifest_uri
-    inputs = read_uri(ws, sim.digits.manifest_uri)
+    inputs = ws.open(sim.digits.manifest_uri).read()
     plan = plan_chain(parent, inputs, "clone", existing_names=["digits", "Digits-Clone-1"])
     assert plan.config.job_name == "digits-clone-2"  # names are unique ignoring case
     assert plan.manifest_uri == sim.digits.manifest_uri and plan.objects_to_send == 60

@@ -18,6 +18,7 @@ from core.storage import (
     AwsSettings,
     Fetcher,
     LocalStore,
+    Location,
     ObjectExists,
     ObjectInfo,
     S3Store,
@@ -460,3 +461,11 @@ def test_local_store_refuses_keys_outside_its_root(tmp_path):
     with pytest.raises(StoreError, match="outside"):
         store.put("../escape.json", b"x")
     assert not (tmp_path / "escape.json").exists()
+
+
+def test_location_reads_a_whole_object_and_refuses_a_folder(store):
+    store.put("data/x.manifest", b'{"source": "a"}\n')
+    assert Location(store, "data/x.manifest").read() == b'{"source": "a"}\n'
+    for folder in ("", "data/"):
+        with pytest.raises(StoreError, match="is a folder, not a file"):
+            Location(store, folder).read()

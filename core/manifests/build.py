@@ -182,10 +182,7 @@ def known_sources(uris: tuple[str, ...], open_uri: OpenUri) -> tuple[set[str], l
     notes: list[Skipped] = []
     for uri in uris:
         try:
-            location = open_uri(uri)
-            if not location.prefix:
-                raise StoreError(f"{uri} is a folder, not a manifest")
-            data = location.store.get(location.prefix)
+            data = open_uri(uri).read()
         except StoreError as exc:
             raise ManifestError(f"cannot read the manifest to exclude: {exc}") from exc
         if not data.strip():

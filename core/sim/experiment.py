@@ -281,7 +281,7 @@ def summary(service: SimulatedService, open_uri: OpenUri, walk: Walkthrough) -> 
     the gold labels, all read from describe_labeling_job and the output manifest."""
     gold_at = open_uri(walk.data.gold_uri)
     gold = {}
-    for line in gold_at.store.get(gold_at.prefix).decode().splitlines():
+    for line in gold_at.read().decode().splitlines():
         row = json.loads(line)
         gold[row["source-ref"]] = row["label"]
     rows = []
@@ -289,7 +289,7 @@ def summary(service: SimulatedService, open_uri: OpenUri, walk: Walkthrough) -> 
         job = service.describe_labeling_job(name)
         c = job["LabelCounters"]
         out = open_uri(job["LabelingJobOutput"]["OutputDatasetS3Uri"])
-        lines = [json.loads(x) for x in out.store.get(out.prefix).decode().splitlines()]
+        lines = [json.loads(x) for x in out.read().decode().splitlines()]
         right = {"yes": [0, 0], "no": [0, 0]}
         for line in lines:
             meta = line.get("digit-metadata", {})

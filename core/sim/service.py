@@ -240,7 +240,7 @@ class SimulatedService:
             try:
                 if not uri.startswith("s3://") or not key:
                     location = self.open_uri(uri)
-                    return location.store.get(location.prefix)
+                    return location.read()
                 if bucket not in stores:
                     stores[bucket] = self.open_uri(f"s3://{bucket}/").store
                 return stores[bucket].get(key)
@@ -465,7 +465,7 @@ class SimulatedService:
             location = self.open_uri(uri)
             if not location.store.exists(location.prefix):
                 raise _validation(f"The {what} {uri} does not exist.")
-            return location.store.get(location.prefix)
+            return location.read()
         except StoreError as exc:
             raise _validation(f"Cannot read the {what} {uri}: {exc}") from exc
 

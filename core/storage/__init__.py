@@ -27,6 +27,12 @@ class Location:
     def uri(self) -> str:
         return self.store.uri_of(self.prefix) if self.prefix else self.store.uri
 
+    def read(self) -> bytes:
+        """The whole object the location names; a folder is an error, not an empty read."""
+        if not self.prefix or self.prefix.endswith("/"):
+            raise StoreError(f"{self.uri} is a folder, not a file")
+        return self.store.get(self.prefix)
+
 
 def open_location(uri: str, settings: AwsSettings = AwsSettings()) -> Location:
     """`s3://bucket/prefix` or a local path (a folder, or a file inside one)."""
