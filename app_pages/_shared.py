@@ -114,14 +114,15 @@ def _loaded() -> dict:
     return {}
 
 
-def load_source(uri: str) -> SourceData:
-    """The Ground Truth output under `uri`, loaded once and again only after Refresh.
+def load_source(uri: str, version=None) -> SourceData:
+    """The Ground Truth output under `uri`, loaded once and again only after Refresh, or when
+    `version` (e.g. a job's LastModifiedTime) changes.
 
     Not st.cache_data: the load shows a live progress bar, and the reader underneath already
     caches every object, so a refresh costs one listing plus the new objects.
     """
     key = (uri, workspace_key())
-    token = st.session_state.setdefault("refresh", 0)
+    token = (st.session_state.setdefault("refresh", 0), version)
     loaded = _loaded()
     hit = loaded.get(key)
     if hit is not None and hit[0] == token:

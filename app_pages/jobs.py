@@ -116,7 +116,7 @@ def job_eta(job: dict) -> str:
         return "finished"
     remaining = job["LabelCounters"].get("Unlabeled", 0)
     try:
-        answers = load_source(output_prefix(job)).answers
+        answers = load_source(output_prefix(job), version=job["LastModifiedTime"]).answers
     except Exception:  # output not readable yet: no honest ETA
         return "unknown"
     left = eta(answers, remaining, job["HumanTaskConfig"]["NumberOfHumanWorkersPerDataObject"], workspace().now())
@@ -182,7 +182,11 @@ def chain_section(job: dict) -> None:
     """Chaining (reference §8): the only way to go on after a stop, a failure or the 30-day expiry."""
     name, ws = job["LabelingJobName"], workspace()
     finished = job["LabelingJobStatus"] in ("Completed", "Failed", "Stopped")
-    with st.expander("Continue, add a layer, or clone", icon=":material/link:", expanded=False):
+    # A toggle, not an expander: planning reads the whole output manifest, which the page's 10-second
+    # refresh must not do for every open job.
+    if not st.toggle("Continue, add a layer, or clone", key=f"chain_open_{name}"):
+        return
+    with st.container(border=True):
         modes = list(CHAIN_MODES) if finished else ["clone"]
         if not finished:
             st.caption("Continue and new layer need a finished job: it must stop, fail, expire or complete first.")

@@ -217,6 +217,8 @@ def test_launch_names_the_field_to_fix(own_demo):
 
 def test_chain_continue_sends_only_what_the_parent_left(own_demo):
     at = run(job="digits-batch-2", live="0")
+    assert "Objects sent" not in {m.label for m in at.metric}  # nothing planned until asked
+    at.toggle(key="chain_open_digits-batch-2").set_value(True).run()
     assert {m.label: m.value for m in at.metric}["Objects sent"] == "83"  # the expired objects
     at.button(key="chain_go_digits-batch-2").click().run()
     assert not at.error, [e.value for e in at.error]
