@@ -25,6 +25,7 @@ def aws_settings() -> AwsSettings:
 
 
 WORKSPACES = {"demo": "Demo", "aws": "AWS"}
+MAX_LOADED = 16  # sources kept loaded across sessions
 
 
 @st.cache_resource(show_spinner="Preparing the demo workspace (first start only) ...")
@@ -137,7 +138,10 @@ def load_source(uri: str, version=None) -> SourceData:
 
     data = _reader(uri, workspace(), key[1]).load(progress)
     bar.empty()
+    loaded.pop(key, None)
     loaded[key] = (token, data)
+    while len(loaded) > MAX_LOADED:  # the oldest source goes first; its reader keeps its object cache
+        loaded.pop(next(iter(loaded)))
     return data
 
 
