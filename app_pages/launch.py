@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages._shared import sync_url, url_state, workspace, workspace_key
 from core.gt import tasks
+from core.gt.rules import Problem
 from core.gt.service import ServiceError
 from core.launch import (
     LaunchConfig,
@@ -118,8 +119,6 @@ def settings_form(ws, region: str, task: tasks.TaskType) -> tuple[LaunchConfig |
         tag_text = st.text_area("Tags, one key=value per line", key="tags_in", height=80)
     tags = dict(line.split("=", 1) for line in lines_of(tag_text) if "=" in line)
     data = _manifest(manifest_uri.strip(), workspace_key()) if manifest_uri.strip() else None
-    if manifest_uri.strip() and data is None:
-        st.error(f"Cannot read {manifest_uri.strip()}: check the URI.", icon=":material/error:")
     if not name.strip() or not manifest_uri.strip():
         st.info("Enter a job name and an input manifest to see the request, its cost and any problem.",
                 icon=":material/edit_note:")
@@ -145,6 +144,9 @@ def review(ws, config: LaunchConfig, data: bytes | None, region: str) -> None:
     cols[2].metric("Label attribute", config.attribute)
     st.caption("  \n".join(line.removeprefix("- ") for line in cost.lines()))  # one line each, no gaps
     found = problems(config, region)
+    if data is None:  # the service would refuse it too, later and in its own words
+        found.insert(0, Problem("manifest", f"{config.manifest} cannot be read: check the URI, or build one on "
+                                            "the Manifests page"))
     if found:
         st.error("Fix these before launching:\n\n" + "\n".join(f"- **{p.field}**: {_plain(p.message)}"
                                                                 for p in found), icon=":material/error:")

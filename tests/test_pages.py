@@ -258,3 +258,9 @@ def test_benchmark_starts_the_experiment_on_the_workspace_data(own_demo):
     assert any("**pt**: job 1 running" in c.value for c in at.caption)
     jobs = run().dataframe[0].value
     assert "pt-1" in set(jobs["job"])
+
+
+def test_launch_an_unreadable_manifest_blocks_the_launch(own_demo):
+    at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/nope.manifest", name="x")
+    assert "manifest" in at.error[0].value and "cannot be read" in at.error[0].value
+    assert at.button(key="launch").disabled and at.button(key="dry").disabled
