@@ -27,7 +27,7 @@ def now() -> datetime:
 
 
 def output_prefix(job: dict) -> str:
-    """The job's output root, `<S3OutputPath>/<job>/` (reference §1)."""
+    """The job's output root, `<S3OutputPath>/<job>/` (docs/ground-truth.md §1)."""
     return f"{job['OutputConfig']['S3OutputPath'].rstrip('/')}/{job['LabelingJobName']}/"
 
 
@@ -179,7 +179,7 @@ CHAIN_MODES = {
 
 
 def chain_section(job: dict) -> None:
-    """Chaining (reference §8): the only way to go on after a stop, a failure or the 30-day expiry."""
+    """Chaining (docs/ground-truth.md §8): the only way to go on after a stop, a failure or the 30-day expiry."""
     name, ws = job["LabelingJobName"], workspace()
     finished = job["LabelingJobStatus"] in ("Completed", "Failed", "Stopped")
     # A toggle, not an expander: planning reads the whole output manifest, which the page's 10-second

@@ -1,4 +1,4 @@
-"""Chaining: a new job from an earlier one (reference §8).
+"""Chaining: a new job from an earlier one (docs/ground-truth.md §8).
 
 - continue: the same LabelAttributeName on the parent's OUTPUT manifest; Ground Truth sends only
   the objects without that attribute (unlabeled and failed ones), so nothing is labeled twice.

@@ -1,6 +1,6 @@
 """The pre-trained model experiment on any workspace (SageMaker or the simulator), step by step.
 
-AWS's walkthrough (reference §8): split the input manifest in halves; job 1 auto-labels half 1 and
+AWS's walkthrough (docs/ground-truth.md §8): split the input manifest in halves; job 1 auto-labels half 1 and
 leaves FinalActiveLearningModelArn; job 2 labels half 2 starting from that model
 (InitialActiveLearningModelArn); job 3 labels half 2 the same way without it. On SageMaker that
 takes hours, so the experiment is a small state file beside the output, and `advance` moves it on

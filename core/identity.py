@@ -1,6 +1,6 @@
 """Who a worker is: display names from Cognito or a CSV, or anonymous names for sharing.
 
-Private-workforce answers carry the Cognito `sub` and the pool's issuer URL (reference §2).
+Private-workforce answers carry the Cognito `sub` and the pool's issuer URL (docs/ground-truth.md §2).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Shared test data: the real 2019 bird job (extracted once per session) and a writer of
-private-workforce job output in Ground Truth's real S3 layout and answer shape (reference §1-§3).
+private-workforce job output in Ground Truth's real S3 layout and answer shape (docs/ground-truth.md §1-§3).
 
 Fixtures
     birds_dir -> Path     the extracted `ic_data` folder of ../shared/fixtures/birds-ic-2019
@@ -144,7 +144,7 @@ class GtOutput:
         issuer: str | None = None,
         element: str = "crowd-image-classifier",
     ) -> dict:
-        """One private-workforce answer in the exact shape of reference §2.
+        """One private-workforce answer in the exact shape of docs/ground-truth.md §2.
 
         `spent=None` leaves out timeSpentInSeconds; `accepted=True` puts acceptanceTime `spent`
         seconds before submission, `accepted=None` leaves acceptanceTime out.

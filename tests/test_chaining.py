@@ -1,6 +1,6 @@
 """Chaining (core.chaining) end to end on the local Ground Truth: launch, stop part-way, continue on
 the same attribute, complete; the counts add up and no object is labeled twice under one attribute
-(reference §8). New layers send everything, clones read the parent's input manifest."""
+(docs/ground-truth.md §8). New layers send everything, clones read the parent's input manifest."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Input manifests: build (folder, S3 on moto's server, the demo bucket), write without clobbering,
-validate line by line, and the `manifest` / `validate` commands (reference §3, §6)."""
+validate line by line, and the `manifest` / `validate` commands (docs/ground-truth.md §3, §6)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Readers of Ground Truth output: the real 2019 bird job, and constructed files in the shapes of
-reference §1-§4 (private answers, bad files, every manifest line type, consolidation, auto-labels)."""
+docs/ground-truth.md §1-§4 (private answers, bad files, every manifest line type, consolidation, auto-labels)."""
 
 from __future__ import annotations
 
@@ -255,13 +255,13 @@ MULTILABEL = {
                       "type": "groundtruth/image-classification-multilabel", "job-name": "labeling-job/tags",
                       "human-annotated": "yes", "creation-date": "2024-03-12T10:40:59.217995"},
 }
-REFERENCE_LINES = [  # reference §3, constructed examples, verbatim
+REFERENCE_LINES = [  # constructed examples in the line shapes of docs/ground-truth.md §3
     '{"source-ref":"s3://b/img/1.jpg","animal":0,"animal-metadata":{"class-name":"cat","confidence":0.95,"type":"groundtruth/image-classification","job-name":"labeling-job/animal-ic-1","human-annotated":"yes","creation-date":"2024-03-12T10:40:59.217995"}}',  # noqa: E501
     '{"source-ref":"s3://b/img/2.jpg","animal":1,"animal-metadata":{"class-name":"dog","confidence":0.91,"type":"groundtruth/image-classification","job-name":"labeling-job/animal-ic-1","human-annotated":"no","creation-date":"2024-03-12T11:02:10.000001"}}',  # noqa: E501
     '{"source-ref":"s3://b/img/3.jpg","birds":{"image_size":[{"width":1024,"height":768,"depth":3}],"annotations":[{"class_id":0,"left":455.6,"top":187.4,"width":257.4,"height":245}]},"birds-metadata":{"objects":[{"confidence":0.88}],"class-map":{"0":"Bird"},"type":"groundtruth/object-detection","human-annotated":"yes","creation-date":"2024-03-12T10:50:11.905883","job-name":"labeling-job/birds-od"}}',  # noqa: E501
     '{"source-ref":"s3://b/img/4.jpg","streets-ref":"s3://b/out/streets/annotations/consolidated-annotation/output/4_2024-03-12T10:48:00.091190.png","streets-ref-metadata":{"internal-color-map":{"0":{"class-name":"BACKGROUND","hex-color":"#ffffff","confidence":0.8},"1":{"class-name":"road","hex-color":"#2ca02c","confidence":0.8}},"type":"groundtruth/semantic-segmentation","human-annotated":"yes","creation-date":"2024-03-12T10:48:00.091190","job-name":"labeling-job/streets"}}',  # noqa: E501
 ]
-FAILED_LINE = (  # reference §3 / S14: no label key, failure-reason, human-annotated "true"
+FAILED_LINE = (  # docs/ground-truth.md §3 / S14: no label key, failure-reason, human-annotated "true"
     '{"source":"Some text","myjob-metadata":{"retry-count":1,"failure-reason":"ClientError: Annotation tasks expired.'
     '  Probable Reasons are 1) TaskAvailabilityLifetimeInSeconds parameter is too small.","human-annotated":"true"}}'
 )
@@ -341,13 +341,13 @@ def test_manifest_with_bom_and_no_trailing_newline():
 
 # --- consolidation and auto-labeling (§4) -------------------------------------------------------
 
-CONSOLIDATION = (  # reference §4, verbatim
+CONSOLIDATION = (  # constructed, in the shape of docs/ground-truth.md §4
     '[{"datasetObjectId":"7","consolidatedAnnotation":{"content":{\n'
     '   "animal":0,\n'
     '   "animal-metadata":{"class-name":"cat","confidence":0.95,"type":"groundtruth/image-classification",'
     '"job-name":"labeling-job/animal-ic-1","human-annotated":"yes","creation-date":"2024-03-12T10:40:59.217995"}}}}]'
 )
-AUTO_LINE = (  # reference §4, verbatim
+AUTO_LINE = (  # constructed, in the shape of docs/ground-truth.md §4
     '57 {"source-ref":"s3://b/img/57.jpg","animal":1,"animal-metadata":{"class-name":"dog","confidence":0.97,'
     '"type":"groundtruth/image-classification","job-name":"labeling-job/animal-ic-1","human-annotated":"no",'
     '"creation-date":"2024-03-12T11:02:10.123456"}}'
@@ -417,7 +417,7 @@ def test_private_answer_times_and_identity(gt_output):
 
 
 def test_private_answer_with_reference_example_verbatim():
-    doc = (  # reference §2, verbatim
+    doc = (  # constructed, in the shape of docs/ground-truth.md §2
         '{"answers":[{"acceptanceTime":"2024-03-12T10:11:27.475Z","answerContent":{"crowd-image-classifier":'
         '{"label":"Cat"}},"submissionTime":"2024-03-12T10:11:29.490Z","timeSpentInSeconds":2.015,"workerId":'
         '"private.eu-west-1.88f516d0d40e6db7","workerMetadata":{"identityData":{"identityProviderType":"Cognito",'
@@ -432,7 +432,7 @@ def test_private_answer_with_reference_example_verbatim():
 
 
 def test_non_classification_answers_count_as_labels():
-    doc = (  # reference §2, public bounding-box example, verbatim
+    doc = (  # constructed public bounding-box answers, shape of docs/ground-truth.md §2
         '{"answers":[\n'
         ' {"acceptanceTime":"2024-03-12T10:00:01.100Z","answerContent":{"boundingBox":{"boundingBoxes":[{"height":128,'
         '"label":"Bird","left":116,"top":283,"width":137}],"inputImageProperties":{"height":432,"width":640}}},'

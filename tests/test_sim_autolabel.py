@@ -1,4 +1,4 @@
-"""Automated data labeling in the local Ground Truth (core.sim, reference §4, §6, §8): the
+"""Automated data labeling in the local Ground Truth (core.sim, docs/ground-truth.md §4, §6, §8): the
 pre-trained model walkthrough on 2,600 digits, read back with the real readers."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Benchmark labeling jobs: objects, human and machine labels, duration, cost and accuracy, side by
-side, per iteration, and in one sentence (reference §4, §6, §8, §9).
+side, per iteration, and in one sentence (docs/ground-truth.md §4, §6, §8, §9).
 
     run       JobRun and load_job: a job's description and output files, read once (the only I/O);
               validation_curve reads the model's validation record where one exists

@@ -1,4 +1,4 @@
-"""What a benchmark charges a job for (reference §9), and the instance time auto-labeling adds.
+"""What a benchmark charges a job for (docs/ground-truth.md §9), and the instance time auto-labeling adds.
 
 Known from the reference: Ground Truth's fee of $0.08 per labeled object, human- or machine-labeled
 (§9), the public crowd's PublicWorkforceTaskPrice per worker per task (§6, §9; private teams pay no

@@ -1,5 +1,5 @@
 """One job as a benchmark sees it: its describe_labeling_job response and every file under its
-output folder `<S3OutputPath>/<job>/` (reference §1), read once. The only I/O of core.benchmark."""
+output folder `<S3OutputPath>/<job>/` (docs/ground-truth.md §1), read once. The only I/O of core.benchmark."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
 """Ground Truth itself: the output layout and readers of every file shape it writes.
 
-Facts come from ../shared/reference/ground-truth.md ("the reference"); sections are cited as §N.
+Facts come from docs/ground-truth.md ("the reference"); sections are cited as §N.
 """

@@ -1,4 +1,4 @@
-"""Consolidation responses and auto-labeling output (reference §4)."""
+"""Consolidation responses and auto-labeling output (docs/ground-truth.md §4)."""
 
 from __future__ import annotations
 

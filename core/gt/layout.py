@@ -1,4 +1,4 @@
-"""Where Ground Truth puts things under a job's output folder (reference §1).
+"""Where Ground Truth puts things under a job's output folder (docs/ground-truth.md §1).
 
 A job root is the folder that holds `annotations/worker-response/` (or `worker-response/`, as in
 exports that drop the `annotations/` level) and/or `manifests/output/output.manifest` (or a bare

@@ -1,5 +1,5 @@
 """Output (augmented) manifests: one JSON object per line, the input line plus, per label
-attribute, `<attr>` and `<attr>-metadata` (reference §3).
+attribute, `<attr>` and `<attr>-metadata` (docs/ground-truth.md §3).
 
 A failed object keeps `<attr>-metadata` with a `failure-reason` and has no `<attr>` key.
 """
@@ -13,7 +13,7 @@ from .errors import BadFile
 from .jsonio import decode_text, json_lines
 
 METADATA = "-metadata"
-# Service limit on a manifest line (reference §6, dataset quotas).
+# Service limit on a manifest line (docs/ground-truth.md §6, dataset quotas).
 MAX_LINE_CHARS = 100_000
 
 

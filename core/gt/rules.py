@@ -1,7 +1,7 @@
 """Checks of a create_labeling_job request that botocore leaves to the service.
 
 botocore checks only required keys, types and minimums; maxima, patterns and enums fail at the
-service (reference §6, DESIGN "Known traps"). The same checks run here before any call, and the
+service (docs/ground-truth.md §6, DESIGN "Known traps"). The same checks run here before any call, and the
 simulator reuses them without botocore, so required keys, types and unknown keys are checked too.
 
 Two parts: FIELDS, one row per request field with its own limits (botocore 1.44.5's model, §6),

@@ -1,4 +1,4 @@
-"""The labeling service on SageMaker itself, through boto3 (reference §6).
+"""The labeling service on SageMaker itself, through boto3 (docs/ground-truth.md §6).
 
 Requests and responses pass through in botocore's shapes. Every failure becomes a ServiceError
 with the service's error code and message (never request credentials or signatures).

@@ -1,6 +1,6 @@
 """The labeling-service interface: what the app asks of SageMaker Ground Truth.
 
-Requests and responses are plain dicts in botocore's shapes (reference §6), so the boto3
+Requests and responses are plain dicts in botocore's shapes (docs/ground-truth.md §6), so the boto3
 implementation passes them through and the simulator (core.sim) produces the same shapes.
 """
 
@@ -12,10 +12,10 @@ from typing import Any, Protocol
 Job = dict[str, Any]  # describe_labeling_job's response shape
 JobSummary = dict[str, Any]  # one item of list_labeling_jobs' LabelingJobSummaryList
 
-# LabelingJobStatus (reference §6).
+# LabelingJobStatus (docs/ground-truth.md §6).
 ACTIVE = ("Initializing", "InProgress", "Stopping")
 FINISHED = ("Completed", "Failed", "Stopped")
-# A job that has not finished after 30 days expires (reference Appendix B).
+# A job that has not finished after 30 days expires (docs/ground-truth.md Appendix B).
 EXPIRY_DAYS = 30
 
 

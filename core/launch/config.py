@@ -1,7 +1,7 @@
 """The Launch page's choices as one small, frozen value that reads and writes a JSON file.
 
 `LaunchConfig` holds what a person picks; core.launch.request turns it into the exact
-create_labeling_job request (reference §6). Loading a JSON file checks its keys and value types
+create_labeling_job request (docs/ground-truth.md §6). Loading a JSON file checks its keys and value types
 and names the field of every mistake; the service's own limits are checked later, by `problems()`.
 """
 

@@ -1,4 +1,4 @@
-"""What a job will cost, from the price facts of reference §9.
+"""What a job will cost, from the price facts of docs/ground-truth.md §9.
 
 - Ground Truth's service fee: $0.08 per labeled object, human- and machine-labeled alike.
 - The public crowd (Mechanical Turk) is paid PublicWorkforceTaskPrice per task, i.e. per worker

@@ -1,7 +1,7 @@
 """Plan an input manifest from the objects under a prefix or folder: pick, filter, sample, split.
 
 Nothing is written here: `plan_manifest` returns the lines and the count at every step, for a
-preview; `write.write_parts` writes them. Lines are (reference §6, input manifest facts):
+preview; `write.write_parts` writes them. Lines are (docs/ground-truth.md §6, input manifest facts):
 - images and other files: `{"source-ref": "s3://bucket/key"}`, one per object;
 - text: `{"source": "<text>"}`, one per line of a text file or row of a CSV/JSON-lines file.
 

@@ -1,4 +1,4 @@
-"""What Ground Truth accepts in an input manifest (reference §6 "Dataset quotas"; the AWS pages it
+"""What Ground Truth accepts in an input manifest (docs/ground-truth.md §6 "Dataset quotas"; the AWS pages it
 cites [S6]: input-data-limits, sms-input-data-input-manifest, sms-supported-data-formats).
 """
 

@@ -1,4 +1,4 @@
-"""Text items from files, for `{"source": ...}` lines (text classification, NER: reference §6 input
+"""Text items from files, for `{"source": ...}` lines (text classification, NER: docs/ground-truth.md §6 input
 manifest facts). Pure functions over bytes; each bad row is returned with its line number.
 
 As the console's automated data setup reads them [S6 sms-console-create-manifest-file]:

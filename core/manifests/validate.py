@@ -1,5 +1,5 @@
 """Validate any manifest, input or output: every problem with its 1-based line number, and per label
-attribute how many lines are labeled, failed or unlabeled (reference §3, §6).
+attribute how many lines are labeled, failed or unlabeled (docs/ground-truth.md §3, §6).
 
 Lines are split on \\n only (a \\r before it is dropped, as the service reads \\r\\n too); a problem
 at line 0 concerns the manifest as a whole.

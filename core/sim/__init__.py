@@ -1,5 +1,5 @@
 """A local Ground Truth: the LabelingService interface on a simulated private workforce, writing
-the real output layout into folders that stand for buckets (reference §1-§4, §6).
+the real output layout into folders that stand for buckets (docs/ground-truth.md §1-§4, §6).
 
     clock       simulated time (fixed for tests and building, accelerated for the app)
     workforce   workers: Cognito identities, working hours, speeds, habits of error

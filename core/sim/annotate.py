@@ -1,4 +1,4 @@
-"""What a simulated worker answers, in the built-in templates' answerContent shapes (reference §2).
+"""What a simulated worker answers, in the built-in templates' answerContent shapes (docs/ground-truth.md §2).
 
 Truth comes from the data set (core.sim.datasets): a class with the class it is most easily
 taken for and a difficulty, or the true boxes of an image. Mistakes follow patterns, not coin

@@ -1,5 +1,5 @@
 """Automated data labeling's machine learning: features, the model, the confidence threshold and
-the files the model leaves behind (reference §1, §4).
+the files the model leaves behind (docs/ground-truth.md §1, §4).
 
 The simulated image-classification algorithm is scikit-learn on the images' pixels: every image is
 read from the bucket, converted to grayscale and box-downsampled to 8x8 (the 64 values are its ink,

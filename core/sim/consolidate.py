@@ -1,4 +1,4 @@
-"""Annotation consolidation as the built-in ACS Lambdas return it (reference §3, §4).
+"""Annotation consolidation as the built-in ACS Lambdas return it (docs/ground-truth.md §3, §4).
 
 Classification: majority vote; confidence 0.95 when workers agree (real 5-worker jobs show mostly
 0.95), lower with dissent, 0.00 with one worker (§3). Boxes: boxes of different workers that

@@ -1,7 +1,7 @@
 """A labeling job's whole life, computed up front and deterministically from its spec.
 
 `plan_job` runs the work: Initializing, then iterations (the first of 10 objects, then batches of
-MaxConcurrentTaskCount, reference §1/§4), each object answered by NumberOfHumanWorkersPerDataObject
+MaxConcurrentTaskCount, docs/ground-truth.md §1/§4), each object answered by NumberOfHumanWorkersPerDataObject
 distinct workers who pick tasks in their working hours; tasks not taken before
 TaskAvailabilityLifetimeInSeconds expire and the object fails (§3). `Outcome` cuts the plan where
 the job was stopped, hit a stopping condition or expired (30 days, Appendix B), and answers what

@@ -1,4 +1,4 @@
-"""The pre-trained model walkthrough (reference §8, S8) on the simulator, fast.
+"""The pre-trained model walkthrough (docs/ground-truth.md §8, S8) on the simulator, fast.
 
 Three image-classification jobs with auto-labeling on two halves of 5,000 digits (the 1,797
 shipped ones and 3,203 variants, core.sim.datasets): job 1 labels half 1 and leaves a

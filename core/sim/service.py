@@ -1,6 +1,6 @@
 """A local Ground Truth behind the LabelingService interface (core.gt.service).
 
-Requests and responses have botocore's shapes (reference §6). Jobs run on the simulator's clock:
+Requests and responses have botocore's shapes (docs/ground-truth.md §6). Jobs run on the simulator's clock:
 every call first brings the jobs it touches up to `clock.now()`, writing the files due by then
 in the real output layout (core.sim.output). State lives as JSON under `state_dir`, so a new
 process sees the same jobs, workforce and truth.

@@ -59,7 +59,7 @@ class Worker:
     name: str
     email: str
     sub: str  # Cognito `sub` (a UUID)
-    worker_id: str  # private.<region>.<16 hex> (reference §2)
+    worker_id: str  # private.<region>.<16 hex> (docs/ground-truth.md §2)
     timezone: str
     utc_offset_min: int
     start_hour: float  # usual local start of the working day
