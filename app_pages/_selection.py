@@ -15,6 +15,7 @@ from core.identity import IdentityError, read_names_csv, team_names, user_pools
 from core.ingest import SourceData
 from core.storage import StoreError
 from core.workers import Selection, shown_names
+from core.workspace import data_now
 
 NAME_MODES = {"id": "Worker IDs", "name": "Real names", "anon": "Anonymous (Worker 1..N)"}
 
@@ -102,7 +103,7 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         return None
     try:
         # Answers dated where no labeling can have happened are reported, not placed in time.
-        data = screen_dates(load_source(source), workspace().now())
+        data = screen_dates(load_source(source), data_now(workspace(), source))
     except StoreError as exc:
         st.error(f"Cannot read the source: {exc}", icon=":material/error:")
         return None

@@ -72,9 +72,10 @@ def _selected(args, ws):
     """The source read (answers dated where no labeling can have happened undated), and the
     selection of jobs and days the arguments ask for."""
     from .bounds import screen_dates
+    from .workspace import data_now
 
     try:
-        data = screen_dates(SourceReader(ws.open(args.source)).load(), ws.now())
+        data = screen_dates(SourceReader(ws.open(args.source)).load(), data_now(ws, args.source))
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     for item in data.skipped:
