@@ -10,10 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._shared import load_source, refresh_button, sync_url, url_list, url_state, workspace, workspace_key
+from core.bounds import screen_dates
 from core.identity import IdentityError, read_names_csv, team_names, user_pools
 from core.ingest import SourceData
 from core.storage import StoreError
 from core.workers import Selection, shown_names
+from core.workspace import data_now
 
 NAME_MODES = {"id": "Worker IDs", "name": "Real names", "anon": "Anonymous (Worker 1..N)"}
 
@@ -67,16 +69,20 @@ def _team_names(pools: tuple, ws_key: tuple, _answers: pd.DataFrame) -> dict[str
 
 
 def skipped_files(data: SourceData) -> None:
-    if not data.skipped:
-        return
-    with st.expander(f"{len(data.skipped):,} skipped file(s) or answers", icon=":material/warning:"):
-        st.caption("Left out of every number on this page. Nothing else was dropped.")
-        st.dataframe(pd.DataFrame([(s.uri, s.reason) for s in data.skipped], columns=["file", "reason"]),
-                     hide_index=True, width="stretch")
+    if data.skipped:
+        with st.expander(f"{len(data.skipped):,} skipped file(s) or answers", icon=":material/warning:"):
+            st.caption("Left out of every number on this page. Nothing else was dropped.")
+            st.dataframe(pd.DataFrame([(s.uri, s.reason) for s in data.skipped], columns=["file", "reason"]),
+                         hide_index=True, width="stretch")
+    if data.suspect:
+        with st.expander(f"{len(data.suspect):,} suspect answer value(s)", icon=":material/report:"):
+            st.caption("Each of these answers counts as a label; only the value named is left out.")
+            st.dataframe(pd.DataFrame([(s.uri, s.reason) for s in data.suspect], columns=["file", "reason"]),
+                         hide_index=True, width="stretch")
 
 
 def _dates(data: SourceData):
-    times = data.answers["submission_time"]
+    times = data.answers["submission_time"].dropna()  # undated (suspect) answers have no day
     if times.empty:
         return None, None, None, None
     lo, hi = times.min().date(), times.max().date()
@@ -96,7 +102,8 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         empty_state()
         return None
     try:
-        data = load_source(source)
+        # Answers dated where no labeling can have happened are reported, not placed in time.
+        data = screen_dates(load_source(source), data_now(workspace(), source))
     except StoreError as exc:
         st.error(f"Cannot read the source: {exc}", icon=":material/error:")
         return None
@@ -119,7 +126,8 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
     sync_url(job=jobs, names=None if mode == "id" else mode,
              **{"from": start if start and start != lo else None, "to": end if end and end != hi else None})
 
-    selection = Selection(tuple(jobs) if jobs else None, start, end)
+    # The whole span is no date filter: undated answers still count.
+    selection = Selection(tuple(jobs) if jobs else None, start if start != lo else None, end if end != hi else None)
     answers = selection.apply(data)[0]
     st.caption(f"{data.uri} · {len(data.jobs)} job(s) · {data.files:,} files read")
     if answers.empty:

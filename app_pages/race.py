@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from app_pages._selection import choose_answers
+from app_pages._selection import choose_answers, skipped_files
 from app_pages._shared import sync_url, url_state, workspace
 from core.notify import NotifyError
 from core.race.frames import PERIODS, RaceOptions, natural_period, race_table, summary_line
@@ -144,7 +144,13 @@ def main() -> None:
         return
     options = options_sidebar(chosen.answers)
     table = race_table(chosen.answers, chosen.shown, options.freq)
+    if table.empty:
+        st.info("None of these answers has a plausible date: there is nothing to race.", icon=":material/timer:")
+        skipped_files(chosen.data)
+        return
     st.markdown(summary_line(table))
+    if table.attrs.get("note"):
+        st.caption(table.attrs["note"])
     if len(table) < 2:
         st.info("All these labels fall in one period: choose a shorter period to see a race.",
                 icon=":material/timer:")
@@ -154,6 +160,7 @@ def main() -> None:
     if video is not None:
         share_section(st.session_state["source"].strip(), table, options, video, st.session_state.get("fmt") or "mp4")
     st.caption(f"Rendered {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {len(chosen.answers):,} labels.")
+    skipped_files(chosen.data)
 
 
 main()

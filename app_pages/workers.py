@@ -10,9 +10,9 @@ from st_aggrid import AgGrid, GridOptionsBuilder
 from app_pages._selection import choose_answers, skipped_files
 from app_pages._shared import sync_url, url_list, url_state, workspace
 from core import metrics
-from core.cli import format_table
 from core.gold import GoldError, read_gold
 from core.storage import StoreError
+from core.tables import format_table, printable_frame
 from core.workers import worker_report
 
 PERCENT = ["agreement", "majority_agreement", "accuracy"]
@@ -73,7 +73,7 @@ def summary(report: pd.DataFrame) -> None:
 
 def grid_frame(report: pd.DataFrame) -> pd.DataFrame:
     """Display values: percentages, rounded floats, readable times; unknown stays empty."""
-    df = report.copy()
+    df = printable_frame(report)  # control characters shown as \xNN, as in the CSV
     for col in PERCENT:
         df[col] = (df[col] * 100).round(1)
     for col in df.columns:
@@ -167,6 +167,9 @@ def labels_over_time_chart(answers: pd.DataFrame, names: dict[str, str], order: 
     period = period or auto
     sync_url(period=None if period == auto else period)
     series = metrics.labels_over_time(answers, PERIODS[period])
+    coarsened = series.attrs.get("note")
+    if coarsened:
+        st.caption(coarsened)
     top = order[:10]
     series["who"] = series["worker_id"].map(names).where(lambda w: w.isin(top), "Others")
     stacked = series.groupby(["period", "who"], as_index=False)["labels"].sum()
@@ -176,8 +179,9 @@ def labels_over_time_chart(answers: pd.DataFrame, names: dict[str, str], order: 
         alt.Chart(stacked).mark_bar().encode(
             # UTC, like the date filter, so everyone who opens the link sees the same hours.
             # A time unit makes each bar as wide as its period.
-            x=alt.X("period:T", title="UTC", timeUnit=TIME_UNITS[period], axis=alt.Axis(format="%b %d %H:%M")),
-            y=alt.Y("labels:Q", stack="zero", title=f"Labels per {period}"),
+            x=alt.X("period:T", title="UTC", timeUnit=alt.Undefined if coarsened else TIME_UNITS[period],
+                    axis=alt.Axis(format="%b %d %H:%M")),
+            y=alt.Y("labels:Q", stack="zero", title=f"Labels per {series.attrs.get('step', period)}"),
             color=alt.Color("who:N", title="Worker", sort=[*top, "Others"],
                             scale=alt.Scale(domain=[*top, "Others"], range=palette)),
             tooltip=[alt.Tooltip("period:T", format="%Y-%m-%d %H:%M", title="from (UTC)"), "who", "labels"],

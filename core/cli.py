@@ -28,29 +28,12 @@ from .gold import GoldError, read_gold
 from .identity import IdentityError, read_names_csv, team_names
 from .ingest import SourceReader
 from .storage import StoreError
+from .tables import format_table
 from .workers import Selection, worker_report
 
 
 class CliError(Exception):
     """Ends the command with exit code 2 and this one-line reason."""
-
-
-def format_table(df: pd.DataFrame, fmt: str) -> str:
-    """Unknown values print as empty cells (CSV, table) or null (JSON), never as 0."""
-    floats = {c: 4 for c in df.columns if pd.api.types.is_float_dtype(df[c])}
-    if fmt == "json":
-        return df.round(floats).to_json(orient="records", date_format="iso", indent=2)
-    if fmt == "csv":
-        return df.round(floats).to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
-    shown = df.copy()
-    if "worker_id" in shown and (shown["worker_id"].isna() | (shown["worker_id"] == shown["worker"])).all():
-        shown = shown.drop(columns="worker_id")  # no names resolved: the id is already shown
-    for col in shown.columns:
-        if pd.api.types.is_float_dtype(shown[col]):
-            shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
-        elif pd.api.types.is_datetime64_any_dtype(shown[col]):
-            shown[col] = shown[col].dt.strftime("%Y-%m-%d %H:%M")
-    return shown.fillna("").to_string(index=False)
 
 
 def _settings(args) -> AwsSettings:
@@ -80,17 +63,25 @@ def cmd_workers(args) -> int:
     print(format_table(report, args.format))
     if data.skipped:
         print(f"{len(data.skipped)} file(s) or answers skipped (listed above)", file=sys.stderr)
+    if data.suspect:
+        print(f"{len(data.suspect)} answer value(s) left out, their answers counted (listed above)", file=sys.stderr)
     return 0
 
 
 def _selected(args, ws):
-    """The source read, and the selection of jobs and days the arguments ask for."""
+    """The source read (answers dated where no labeling can have happened undated), and the
+    selection of jobs and days the arguments ask for."""
+    from .bounds import screen_dates
+    from .workspace import data_now
+
     try:
-        data = SourceReader(ws.open(args.source)).load()
+        data = screen_dates(SourceReader(ws.open(args.source)).load(), data_now(ws, args.source))
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     for item in data.skipped:
         print(f"skipped {item.uri}: {item.reason}", file=sys.stderr)
+    for item in data.suspect:
+        print(f"suspect {item.uri}: {item.reason}", file=sys.stderr)
     if not data.jobs:
         raise CliError(f"no Ground Truth job output found under {data.uri}")
     unknown = sorted(set(args.jobs or ()) - set(data.jobs))
@@ -145,7 +136,14 @@ def cmd_race(args) -> int:
     if answers.empty:
         raise CliError("no answers in this selection: widen the dates or choose other jobs")
     options = RaceOptions(period=args.period, top=args.top, title=args.title)
-    table = race_table(answers, shown_names(data, names, args.anonymize), options.freq)
+    try:
+        table = race_table(answers, shown_names(data, names, args.anonymize), options.freq)
+    except ValueError as exc:  # a --period that is no period length
+        raise CliError(f"--period: {exc}") from exc
+    if table.empty:
+        raise CliError("no dated answers in this selection (see the suspect answers above): nothing to race")
+    if table.attrs.get("note"):
+        print(table.attrs["note"], file=sys.stderr)
     fmt = args.format or (args.out.rsplit(".", 1)[-1].lower() if args.out.lower().endswith((".mp4", ".gif", ".html"))
                           else "mp4")
     if fmt == "html":

@@ -30,7 +30,7 @@ _READERS = {
 
 ANSWER_COLUMNS = [
     "job", "iteration", "object_id", "worker_id", "sub", "issuer", "provider",
-    "acceptance_time", "submission_time", "time_spent_s", "time_source", "task", "label", "file",
+    "acceptance_time", "submission_time", "time_spent_s", "time_source", "task", "label", "file", "answer",
 ]
 LABEL_COLUMNS = [
     "job", "object_id", "source", "attribute", "status", "type", "class_name", "human_annotated",
@@ -56,6 +56,7 @@ class SourceData:
     consolidations: pd.DataFrame  # job, iteration, object_id
     auto_labels: pd.DataFrame  # job, iteration, token
     skipped: list[Skipped] = field(default_factory=list)
+    suspect: list[Skipped] = field(default_factory=list)  # answers counted, with a value left out: which and why
     files: int = 0  # Ground Truth files read (after skipping)
 
 
@@ -96,6 +97,7 @@ class SourceReader:
     def _tables(self, wanted: dict[str, KeyKind], fetched: dict, skipped: list[Skipped]) -> SourceData:
         store, fallback = self.location.store, self._fallback_name()
         answers, labels, objects, consolidations, auto_labels = [], [], [], [], []
+        suspect: list[Skipped] = []
         jobs: set[str] = set()
         files = 0
         for key in sorted(fetched):
@@ -110,10 +112,11 @@ class SourceReader:
                 found, notes = value
                 skipped += [Skipped(uri, note) for note in notes]
                 for a in found:
+                    suspect += [Skipped(uri, f"answers[{a.index}] {note}") for note in a.notes]
                     answers.append((
                         job, kind.iteration, kind.object_id, a.worker_id, a.sub, a.issuer, a.provider,
                         a.acceptance_time, a.submission_time, a.time_spent_s, a.time_source, a.task,
-                        a.label, uri,
+                        a.label, uri, a.index,
                     ))
             elif kind.kind == "manifest":
                 skipped += [Skipped(uri, note) for note in value.notes]
@@ -143,5 +146,6 @@ class SourceReader:
             consolidations=pd.DataFrame(consolidations, columns=["job", "iteration", "object_id"]),
             auto_labels=pd.DataFrame(auto_labels, columns=["job", "iteration", "token"]),
             skipped=skipped,
+            suspect=suspect,
             files=files,
         )

@@ -10,6 +10,8 @@ import re
 
 import pandas as pd
 
+from .bounds import MAX_PERIODS, time_grid
+
 TEAM = "Team"
 
 # Columns of the per-worker table, in the order the CLI prints them.
@@ -118,8 +120,9 @@ def worker_table(
         "time_per_label_s_mean": t.mean(),
         "time_per_label_s_median": t.median(),
         "time_per_label_s_max": t.max(),
-        # Labels per clock hour in which the worker submitted anything.
-        "labels_per_active_hour": g.size() / g["hour"].nunique(),
+        # Labels per clock hour in which the worker submitted anything; undated answers are in no
+        # hour, so they count in neither (a worker with only those has no rate: 0/0 is NaN).
+        "labels_per_active_hour": g["submission_time"].count() / g["hour"].nunique(),
         "agreement": g["agree"].mean(),
         "majority_agreement": g["agree_majority"].mean(),
         "accuracy": g["correct"].apply(lambda s: s.dropna().astype(float).mean()),
@@ -158,13 +161,19 @@ def anonymous_names(answers: pd.DataFrame) -> dict[str, str]:
     return {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
 
 
-def labels_over_time(answers: pd.DataFrame, freq: str = "h") -> pd.DataFrame:
-    """Labels per worker per period on a regular grid (periods with no work are 0)."""
-    if answers.empty:
-        return pd.DataFrame(columns=["period", "worker_id", "labels"])
-    period = answers["submission_time"].dt.floor(freq)
-    counts = answers.assign(period=period).groupby(["period", "worker_id"]).size().unstack(fill_value=0)
-    grid = pd.date_range(period.min(), period.max(), freq=freq, tz=period.dt.tz)
-    counts = counts.reindex(grid, fill_value=0)
+def labels_over_time(answers: pd.DataFrame, freq: str = "h", max_periods: int = MAX_PERIODS) -> pd.DataFrame:
+    """Labels per worker per period on a regular grid (periods with no work are 0); undated
+    answers are left out. At most `max_periods` periods: `attrs["step"]` is the period used and
+    `attrs["note"]` says when it had to be coarser than `freq`."""
+    grid = time_grid(answers["submission_time"], freq, max_periods) if not answers.empty else None
+    if grid is None or grid.index.empty:
+        out = pd.DataFrame(columns=["period", "worker_id", "labels"])
+        out.attrs.update(step=grid.step if grid else freq, note=None)
+        return out
+    dated = answers.assign(period=grid.periods).dropna(subset=["period"])
+    counts = dated.groupby(["period", "worker_id"]).size().unstack(fill_value=0)
+    counts = counts.reindex(grid.index, fill_value=0)
     counts.index.name = "period"
-    return counts.stack().rename("labels").reset_index()
+    out = counts.stack().rename("labels").reset_index()
+    out.attrs.update(step=grid.step, note=grid.note)
+    return out

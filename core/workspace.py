@@ -110,3 +110,11 @@ def demo_workspace(root: Path | None = None, seed: int = DEMO_SEED) -> Workspace
     demo = _Demo(root, seed)
     return Workspace(kind="demo", label="Demo workspace (local Ground Truth simulator)", open=demo.open_uri,
                      service=demo, notifier=OutboxNotifier(root / "outbox"), now=demo.now, output_uri=OUTPUT_URI)
+
+
+def data_now(ws: Workspace, uri: str) -> datetime:
+    """"Now" for the data under `uri`: the simulator's clock for the demo's own s3:// buckets, the
+    real clock for a folder, which was written in real time (and the demo is not built to read it)."""
+    if ws.kind == "demo" and not uri.strip().startswith("s3://"):
+        return _wall_clock()
+    return ws.now()

@@ -227,9 +227,10 @@ def test_bad_answers_in_a_file_are_reported_by_index():
         {**good, "workerId": ""},
     ]}
     answers, notes = read_worker_response(json.dumps(doc).encode())
-    assert len(answers) == 1
-    assert [n.split(" ")[0] for n in notes] == ["answers[1]", "answers[2]", "answers[3]", "answers[4]", "answers[5]"]
-    assert "submissionTime" in notes[1] and "answerContent" in notes[2] and "workerId" in notes[4]
+    assert [a.index for a in answers] == [0, 3]  # no answerContent: still a label, its label unknown
+    assert answers[1].label is None and "answerContent" in answers[1].notes[0]
+    assert [n.split(" ")[0] for n in notes] == ["answers[1]", "answers[2]", "answers[4]", "answers[5]"]
+    assert "submissionTime" in notes[1] and "workerId" in notes[3]
 
 
 def test_bad_manifest_and_bad_consolidation_files_are_skipped(gt_output):

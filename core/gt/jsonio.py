@@ -26,14 +26,22 @@ def json_lines(text: str) -> list[str]:
     return lines
 
 
+def _int(digits: str) -> int | float:
+    """JSON integers past Python's 4,300-digit conversion limit read as a float (inf), as a browser
+    reads them, so one huge number is one bad value, not a lost file."""
+    return int(digits) if len(digits) <= 4000 else float(digits)
+
+
 def load_json(data: bytes):
     text = decode_text(data)
     if not text.strip():
         raise BadFile("empty file")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_int)
     except json.JSONDecodeError as exc:
         raise BadFile(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise BadFile("values nested too deeply to read (over about 1,000 levels)") from exc
 
 
 def parse_time(value) -> datetime:

@@ -14,6 +14,8 @@ from datetime import datetime
 from .errors import BadFile
 from .jsonio import load_json, parse_time
 
+MAX_ANSWER_SECONDS = 86_400  # more than a day of work on one answer is not a measurement
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -28,6 +30,8 @@ class Answer:
     task: str | None  # the answerContent key (the crowd element's name)
     label: str | None  # single-label classification answers
     content: dict
+    index: int = 0  # its place in the file's answers
+    notes: tuple[str, ...] = ()  # what of it was left out, and why (the answer itself counts)
 
 
 def _classification_label(content: dict) -> tuple[str | None, str | None]:
@@ -40,55 +44,100 @@ def _classification_label(content: dict) -> tuple[str | None, str | None]:
     return task, None
 
 
-def _time_spent(raw: dict, accepted: datetime | None, submitted: datetime) -> tuple[float | None, str | None]:
+def _shown(value) -> str:
+    """A raw value, short and printable, for a note."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"(a {len(str(abs(value)))}-digit number)"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _seconds(value) -> tuple[float | None, str | None]:
+    """(seconds, None) for a plausible duration of one answer, else (None, why not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, "is not a number"
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None, "is too large"
+    if not math.isfinite(seconds):
+        return None, "is not a finite number"
+    if seconds < 0:
+        return None, "is negative"
+    if seconds > MAX_ANSWER_SECONDS:
+        return None, "is more than a day for one answer"
+    return seconds, None
+
+
+def _time_spent(raw: dict, accepted: datetime | None, submitted: datetime):
+    """(seconds, source, note): timeSpentInSeconds, else acceptance to submission, else unknown.
+    An implausible value is left out (unknown), not replaced, and the note says so."""
     value = raw.get("timeSpentInSeconds")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0:
-        return float(value), "active"
-    if accepted is not None and submitted >= accepted:
-        return (submitted - accepted).total_seconds(), "elapsed"
-    return None, None
+    if value is not None:
+        seconds, why = _seconds(value)
+        if why:
+            return None, None, f"timeSpentInSeconds {_shown(value)} {why}: left out of time statistics"
+        return seconds, "active", None
+    if accepted is not None:
+        seconds, why = _seconds((submitted - accepted).total_seconds())
+        if why:
+            return None, None, (f"acceptanceTime {accepted:%Y-%m-%d %H:%M:%S} to submissionTime "
+                                f"{submitted:%Y-%m-%d %H:%M:%S} {why}: left out of time statistics")
+        return seconds, "elapsed", None
+    return None, None, None
 
 
-def _answer(raw) -> Answer:
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _answer(raw, index: int) -> Answer:
     if not isinstance(raw, dict):
         raise ValueError("is not an object")
     worker = raw.get("workerId")
     if not isinstance(worker, str) or not worker:
         raise ValueError("has no workerId")
-    content = raw.get("answerContent")
-    if not isinstance(content, dict):
-        raise ValueError("has no answerContent object")
     if "submissionTime" not in raw:
         raise ValueError("has no submissionTime")
     submitted = parse_time(raw["submissionTime"])
     accepted = parse_time(raw["acceptanceTime"]) if raw.get("acceptanceTime") else None
-    spent, source = _time_spent(raw, accepted, submitted)
-    identity = ((raw.get("workerMetadata") or {}).get("identityData")) or {}
-    task, label = _classification_label(content)
+    spent, source, time_note = _time_spent(raw, accepted, submitted)
+    notes = [time_note] if time_note else []
+    content = raw.get("answerContent")
+    if not isinstance(content, dict):
+        notes.append("has no answerContent object: counted as a label, its label unknown")
+        content = {}
+    metadata = raw.get("workerMetadata")
+    identity = metadata.get("identityData") if isinstance(metadata, dict) else None
+    identity = identity if isinstance(identity, dict) else {}
+    task, label = _classification_label(content) if content else (None, None)
     return Answer(
         worker_id=worker,
         submission_time=submitted,
         acceptance_time=accepted,
         time_spent_s=spent,
         time_source=source,
-        sub=identity.get("sub"),
-        issuer=identity.get("issuer"),
-        provider=identity.get("identityProviderType"),
+        sub=_text(identity.get("sub")),
+        issuer=_text(identity.get("issuer")),
+        provider=_text(identity.get("identityProviderType")),
         task=task,
         label=label,
         content=content,
+        index=index,
+        notes=tuple(notes),
     )
 
 
 def read_worker_response(data: bytes) -> tuple[list[Answer], list[str]]:
-    """The answers of one file, and a note for each answer that had to be left out."""
+    """The answers of one file, and a note for each answer that had to be left out. What was left
+    out of an answer that still counts is in its own `notes`."""
     doc = load_json(data)
     if not isinstance(doc, dict) or not isinstance(doc.get("answers"), list):
         raise BadFile('not a worker response: expected {"answers": [...]}')
     answers, notes = [], []
     for i, raw in enumerate(doc["answers"]):
         try:
-            answers.append(_answer(raw))
-        except (ValueError, TypeError) as exc:
+            answers.append(_answer(raw, i))
+        except (ValueError, TypeError, OverflowError) as exc:
             notes.append(f"answers[{i}] {exc}")
     return answers, notes

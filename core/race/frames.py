@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..bounds import MAX_PERIODS, time_grid
+
 PERIODS = {"5 min": "5min", "hour": "h", "day": "D"}  # or any pandas frequency, e.g. "15min", "6h"
 PERIOD_FORMATS = {"5 min": "%Y-%m-%d %H:%M", "hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d"}
 
@@ -17,6 +19,8 @@ PERIOD_FORMATS = {"5 min": "%Y-%m-%d %H:%M", "hour": "%Y-%m-%d %H:00", "day": "%
 def natural_period(answers: pd.DataFrame) -> str:
     """The coarsest period that still gives a race of a dozen or more steps."""
     span = answers["submission_time"].max() - answers["submission_time"].min()
+    if pd.isna(span):  # no dated answer
+        return "day"
     return "5 min" if span <= pd.Timedelta(hours=2) else "hour" if span <= pd.Timedelta(days=3) else "day"
 
 
@@ -45,20 +49,24 @@ class RaceOptions:
         return self.period_format or PERIOD_FORMATS.get(self.period, "%Y-%m-%d %H:%M")
 
 
-def race_table(answers: pd.DataFrame, names: dict[str, str], freq: str) -> pd.DataFrame:
+def race_table(answers: pd.DataFrame, names: dict[str, str], freq: str, max_periods: int = MAX_PERIODS) -> pd.DataFrame:
     """Wide table: index = period start (UTC, every period from the first to the last, empty ones
     too), columns = worker display names, values = labels submitted up to the end of the period.
-    Monotone per worker, no NaN; the last row sums to len(answers)."""
-    if answers.empty:
+    Monotone per worker, no NaN; the last row sums to the number of dated answers (undated ones
+    have no period). At most `max_periods` rows: `attrs["step"]` is the period used and
+    `attrs["note"]` says when it had to be coarser than `freq`."""
+    grid = time_grid(answers["submission_time"], freq, max_periods) if not answers.empty else None
+    if grid is None or grid.index.empty:
         return pd.DataFrame()
-    period = answers["submission_time"].dt.floor(freq)
+    dated = grid.periods.notna()
     worker = answers["worker_id"].map(lambda w: names.get(w, w))
-    counts = pd.crosstab(period, worker)
-    grid = pd.date_range(period.min(), period.max(), freq=freq, tz=period.dt.tz, name="period")
-    table = counts.reindex(grid, fill_value=0).cumsum()
+    counts = pd.crosstab(grid.periods[dated], worker[dated])
+    table = counts.reindex(grid.index.rename("period"), fill_value=0).cumsum()
     table.columns.name = None
     # Leader first: a stable column order makes colours and renders reproducible.
-    return table[table.iloc[-1].sort_values(ascending=False, kind="stable").index].astype("int64")
+    table = table[table.iloc[-1].sort_values(ascending=False, kind="stable").index].astype("int64")
+    table.attrs.update(step=grid.step, note=grid.note)
+    return table
 
 
 def summary_line(table: pd.DataFrame, top: int = 3) -> str:
