@@ -49,6 +49,14 @@ def _time_spent(raw: dict, accepted: datetime | None, submitted: datetime) -> tu
     return None, None
 
 
+def _object(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _answer(raw) -> Answer:
     if not isinstance(raw, dict):
         raise ValueError("is not an object")
@@ -63,7 +71,7 @@ def _answer(raw) -> Answer:
     submitted = parse_time(raw["submissionTime"])
     accepted = parse_time(raw["acceptanceTime"]) if raw.get("acceptanceTime") else None
     spent, source = _time_spent(raw, accepted, submitted)
-    identity = ((raw.get("workerMetadata") or {}).get("identityData")) or {}
+    identity = _object(_object(raw.get("workerMetadata")).get("identityData"))
     task, label = _classification_label(content)
     return Answer(
         worker_id=worker,
@@ -71,9 +79,9 @@ def _answer(raw) -> Answer:
         acceptance_time=accepted,
         time_spent_s=spent,
         time_source=source,
-        sub=identity.get("sub"),
-        issuer=identity.get("issuer"),
-        provider=identity.get("identityProviderType"),
+        sub=_text(identity.get("sub")),
+        issuer=_text(identity.get("issuer")),
+        provider=_text(identity.get("identityProviderType")),
         task=task,
         label=label,
         content=content,
