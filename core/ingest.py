@@ -77,7 +77,10 @@ class SourceReader:
         skipped: list[Skipped] = []
         wanted: dict[str, KeyKind] = {}
         infos = []
-        for n, info in enumerate(store.list(self.location.prefix), start=1):
+        def on_skip(key: str, reason: str) -> None:  # a FIFO, socket or broken link in a folder
+            skipped.append(Skipped(store.uri_of(key), reason))
+
+        for n, info in enumerate(store.list(self.location.prefix, on_skip), start=1):
             if progress and n % 1000 == 0:
                 progress("list", n, 0)
             if is_apple_double(info.key):

@@ -19,6 +19,7 @@ from ..gt.errors import BadFile
 from ..gt.jsonio import JsonError, loads
 from ..gt.manifest import read_manifest
 from ..storage import Location, StoreError, open_location
+from ..storage.local import problem_of
 from .limits import MAX_LINE_CHARS, MAX_VALUE_CHARS, max_objects
 
 OpenUri = Callable[[str], Location]
@@ -179,6 +180,11 @@ def _summaries(texts: list[str], objects: int) -> list[AttributeSummary]:
     return out
 
 
+def _local_exists(path: Path) -> bool | str:
+    problem = problem_of(path)
+    return problem if problem else path.is_file()
+
+
 def _exists_checks(uris: list[str], open_uri: OpenUri, progress: Progress | None) -> dict[str, bool | str]:
     """uri -> exists, or the reason it could not be checked. One store per bucket; HEADs in parallel."""
     stores: dict[str, Location | str] = {}
@@ -196,8 +202,8 @@ def _exists_checks(uris: list[str], open_uri: OpenUri, progress: Progress | None
                 jobs.append((uri, lambda reason=location: reason))
             else:
                 jobs.append((uri, lambda store=location.store, key=key: bool(key) and store.exists(key)))
-        else:  # a local path: the app's folder mode
-            jobs.append((uri, lambda path=uri: Path(path).expanduser().is_file()))
+        else:  # a local path: the app's folder mode; a FIFO or a broken link is a reason, not "missing"
+            jobs.append((uri, lambda path=uri: _local_exists(Path(path).expanduser())))
     results: dict[str, bool | str] = {}
     if not jobs:
         return results
