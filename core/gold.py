@@ -27,7 +27,7 @@ def _rows_csv(text: str):
         for row in reader:
             yield reader.line_num, {(k or "").strip(): v for k, v in row.items()}
     except csv.Error as exc:  # e.g. a field over the csv module's size limit
-        raise ValueError(f"line {reader.line_num}: not CSV: {exc}") from exc
+        raise ValueError(f"line {reader.line_num + 1}: not CSV: {exc}") from exc  # the line it failed in
 
 
 def _rows_jsonl(text: str):

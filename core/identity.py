@@ -61,7 +61,6 @@ def team_names(service: LabelingService, answers: pd.DataFrame) -> dict[str, str
 
 def read_names_csv(name: str, data: bytes) -> dict[str, str]:
     """{sub or workerId: name} from a CSV with a `name` column and a `sub` or `worker_id` column."""
-    reader = None
     try:
         reader = csv.DictReader(io.StringIO(decode_text(data)))
         fields = reader.fieldnames or []
@@ -76,7 +75,7 @@ def read_names_csv(name: str, data: bytes) -> dict[str, str]:
     except ValueError as exc:
         raise IdentityError(f"{name}: {exc}") from exc
     except csv.Error as exc:  # e.g. a field over the csv module's size limit
-        raise IdentityError(f"{name}: line {reader.line_num if reader else 1}: not CSV: {exc}") from exc
+        raise IdentityError(f"{name}: line {reader.line_num + 1}: not CSV: {exc}") from exc
     return out
 
 
