@@ -203,6 +203,15 @@ def test_every_get_failing_says_how_many_files_and_why(moto_settings, gt_output,
     assert code == 2
     assert "found 4 Ground Truth file(s) under s3://archived-output but could read none of them " \
            "(4 file(s): InvalidObjectState" in err, err
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["aws_endpoint_url"] = moto_settings.endpoint_url
+    at.session_state["aws_region"] = "us-east-1"
+    at.query_params["ws"] = "aws"
+    at.query_params["source"] = "s3://archived-output/"
+    at.switch_page("app_pages/workers.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "could read none of them (4 file(s): InvalidObjectState" in at.warning[0].value
 
 
 def _page(page: str, **params) -> AppTest:
@@ -263,8 +272,8 @@ def test_a_renamed_video_job_is_scored_on_its_own_layer(gt_output):
     for i in range(2):
         gt_output.response(folder, 1, i, [answer])
     data = SourceReader(open_location(str(gt_output.root))).load()
-    assert job_attributes(data.labels, data.answers) == {folder: "Person-ref"}
     assert job_attributes(data.labels) == {folder: "Person-ref"}  # manifests only: the newest layer
+    assert job_attributes(data.labels, data.answers) == {folder: "Person-ref"}  # the answers' shape
     done = cli("workers", str(gt_output.root))
     assert done.returncode == 0, done.stderr
     assert f"{folder}: workers scored against label attribute 'Person-ref'" in done.stderr
