@@ -3,6 +3,7 @@ are named. Every choice is kept in the URL."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,10 +12,12 @@ import streamlit as st
 
 from app_pages._shared import load_source, refresh_button, sync_url, url_list, url_state, workspace, workspace_key
 from core.bounds import screen_dates
+from core.gt.service import ServiceError
 from core.identity import IdentityError, read_names_csv, team_names, user_pools
 from core.ingest import SourceData
+from core.labellayer import choose_layers
 from core.storage import StoreError
-from core.workers import Selection, shown_names
+from core.workers import Selection, manifest_counts, shown_names
 from core.workspace import data_now
 
 NAME_MODES = {"id": "Worker IDs", "name": "Real names", "anon": "Anonymous (Worker 1..N)"}
@@ -81,6 +84,55 @@ def skipped_files(data: SourceData) -> None:
                          hide_index=True, width="stretch")
 
 
+def manifests_only(data: SourceData) -> None:
+    """A source with output manifests but no worker responses: what was found, and its counts."""
+    st.info(f"No worker responses under this source: {len(data.jobs)} job(s) with output manifests only. "
+            "Per-worker numbers need the jobs' `annotations/worker-response/` files; here is what the "
+            "output manifests say.", icon=":material/info:")
+    st.dataframe(manifest_counts(data), hide_index=True, width="stretch")
+    skipped_files(data)
+
+
+def _literal(text: str) -> str:
+    """Job and attribute names are data: no markdown, link, icon shortcode or LaTeX in them may act."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
+
+
+AUTO = ""  # the layer selector's "decide from the data"
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _described_attribute(job: str, ws_key: tuple) -> str | None:
+    try:
+        return workspace().service.describe_labeling_job(job).get("LabelAttributeName")
+    except ServiceError:
+        return None
+
+
+def label_layers(data: SourceData, source: str) -> dict[str, str]:
+    """{job: label attribute} the workers are scored on. Where a job's output manifest has several
+    layers, a sidebar selector (kept in the URL as `attribute`) and a note on how it was decided."""
+    described = (lambda job: _described_attribute(job, workspace_key())) if source.startswith("s3://") else None
+    found = sorted(data.labels["attribute"].unique()) if not data.labels.empty else []
+    if url_state("attribute", AUTO) not in [AUTO, *found]:
+        st.session_state["attribute"] = AUTO  # a mistyped link falls back, not crashes
+    layers = choose_layers(data.labels, data.answers, None, described)
+    if all(len(layer.candidates) == 1 for layer in layers.values()):
+        sync_url(attribute=None)
+        return {job: layer.attribute for job, layer in layers.items()}
+    chosen = st.sidebar.selectbox(
+        "Label attribute", [AUTO, *found], key="attribute",
+        format_func=lambda a: a or "Decide from the data",
+        help="The layer of the output manifest the workers' answers are compared with (agreement).")
+    sync_url(attribute=chosen or None)
+    if chosen:
+        layers = choose_layers(data.labels, data.answers, chosen, described)
+    for layer in layers.values():
+        if layer.inferred:
+            st.sidebar.caption(_literal(layer.note))
+    return {job: layer.attribute for job, layer in layers.items()}
+
+
 def _dates(data: SourceData):
     times = data.answers["submission_time"].dropna()  # undated (suspect) answers have no day
     if times.empty:
@@ -108,10 +160,13 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         st.error(f"Cannot read the source: {exc}", icon=":material/error:")
         return None
     sync_url(source=source)
-    if not data.jobs:
-        st.warning(f"No Ground Truth job output found under `{data.uri}`: no worker-response files and no "
-                   "output manifest.", icon=":material/search_off:")
+    if not data.jobs:  # nothing there, or nothing readable: say which, with how many files failed and why
+        why = data.nothing_found()
+        st.warning(f"{why[0].upper()}{why[1:]}.", icon=":material/search_off:")
         skipped_files(data)
+        return None
+    if data.answers.empty:
+        manifests_only(data)
         return None
 
     jobs = st.sidebar.multiselect("Jobs", data.jobs, default=[j for j in url_list("job") if j in data.jobs],

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
-from app_pages._selection import choose_answers, skipped_files
+from app_pages._selection import choose_answers, label_layers, skipped_files
 from app_pages._shared import sync_url, url_list, url_state, workspace
 from core import metrics
 from core.gold import GoldError, read_gold
@@ -205,7 +205,9 @@ def main() -> None:
     gold = gold_labels()
     sync_url(gold=st.session_state.get("gold", "").strip())
     data, mode = chosen.data, chosen.mode
-    report = worker_report(data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon")
+    layers = label_layers(data, st.session_state.get("source", ""))
+    report = worker_report(data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon",
+                           attributes=layers)
     summary(report)
     worker_grid(report)
     st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",

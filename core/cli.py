@@ -29,7 +29,7 @@ from .identity import IdentityError, read_names_csv, team_names
 from .ingest import SourceReader
 from .storage import StoreError
 from .tables import format_table
-from .workers import Selection, worker_report
+from .workers import Selection, manifest_counts, worker_report
 
 
 class CliError(Exception):
@@ -59,13 +59,46 @@ def cmd_workers(args) -> int:
             names.update(team_names(ws.service, data.answers))
     except (StoreError, GoldError, IdentityError) as exc:
         raise CliError(str(exc)) from exc
-    report = worker_report(data, selection, gold=gold, names=names, anonymize=args.anonymize)
+    if data.answers.empty:  # output manifests only: say so, and show what they hold
+        print(f"no worker responses under {data.uri}: {len(data.jobs)} job(s) with output manifests only; "
+              "their counts follow (per-worker metrics need annotations/worker-response/)", file=sys.stderr)
+        print(format_table(manifest_counts(data, selection), args.format))
+        return 1
+    if selection.apply(data)[0].empty:
+        print("no answers in this selection: widen the dates or choose other jobs", file=sys.stderr)
+    layers = _layers(args, ws, data)
+    report = worker_report(data, selection, gold=gold, names=names, anonymize=args.anonymize,
+                           attributes={job: layer.attribute for job, layer in layers.items()})
     print(format_table(report, args.format))
     if data.skipped:
         print(f"{len(data.skipped)} file(s) or answers skipped (listed above)", file=sys.stderr)
     if data.suspect:
         print(f"{len(data.suspect)} answer value(s) left out, their answers counted (listed above)", file=sys.stderr)
     return 0
+
+
+def _layers(args, ws, data):
+    """The label attribute each job's workers are scored on; a line on stderr wherever there was a
+    choice, so a renamed or chained job is never scored on a guessed layer without saying so."""
+    from .gt.service import ServiceError
+    from .labellayer import choose_layers, unknown_choice
+
+    problem = unknown_choice(data.labels, args.attribute)
+    if problem:
+        raise CliError(problem)
+
+    def describe(job: str) -> str | None:  # only an S3 source can be a job the workspace knows
+        try:
+            return ws.service.describe_labeling_job(job).get("LabelAttributeName")
+        except ServiceError:
+            return None
+
+    layers = choose_layers(data.labels, data.answers, args.attribute,
+                           describe if args.source.startswith("s3://") else None)
+    for layer in layers.values():
+        if layer.inferred:
+            print(f"{layer.note} (--attribute NAME chooses)", file=sys.stderr)
+    return layers
 
 
 def _selected(args, ws):
@@ -83,7 +116,7 @@ def _selected(args, ws):
     for item in data.suspect:
         print(f"suspect {item.uri}: {item.reason}", file=sys.stderr)
     if not data.jobs:
-        raise CliError(f"no Ground Truth job output found under {data.uri}")
+        raise CliError(data.nothing_found())
     unknown = sorted(set(args.jobs or ()) - set(data.jobs))
     if unknown:
         raise CliError(f"no job named {', '.join(unknown)} under {data.uri}; jobs: {', '.join(data.jobs)}")
@@ -461,6 +494,9 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--names", metavar="CSV", help="display names: CSV with sub (or worker_id) and name")
     w.add_argument("--cognito", action="store_true", help="resolve names from the workers' Cognito pools")
     w.add_argument("--anonymize", action="store_true", help="show Worker 1..N and drop ids")
+    w.add_argument("--attribute", metavar="NAME",
+                   help="the label attribute (layer) to score workers against, where a job's output manifest "
+                        "has several (default: decided from the job's metadata and answers, and said on stderr)")
     _source_options(w)
     w.set_defaults(run=cmd_workers)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
-from .gt.jsonio import decode_text, json_lines
+from .gt.jsonio import JsonError, decode_text, json_lines, loads
 
 
 class GoldError(ValueError):
@@ -18,11 +17,17 @@ SOURCE_KEYS = ("source-ref", "source")
 
 def _rows_csv(text: str):
     reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip() for f in reader.fieldnames or []]
+    try:
+        fields = [f.strip() for f in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise ValueError(f"line 1: not CSV: {exc}") from exc
     if "label" not in fields or not any(k in fields for k in SOURCE_KEYS):
         raise ValueError(f"line 1: needs columns 'source-ref' (or 'source') and 'label', found {fields}")
-    for row in reader:
-        yield reader.line_num, {(k or "").strip(): v for k, v in row.items()}
+    try:
+        for row in reader:
+            yield reader.line_num, {(k or "").strip(): v for k, v in row.items()}
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise ValueError(f"line {reader.line_num + 1}: not CSV: {exc}") from exc  # the line it failed in
 
 
 def _rows_jsonl(text: str):
@@ -30,9 +35,9 @@ def _rows_jsonl(text: str):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"line {number}: invalid JSON ({exc.msg})") from exc
+            obj = loads(line)
+        except JsonError as exc:
+            raise ValueError(f"line {number}: invalid JSON ({exc.where(with_line=False)})") from exc
         if not isinstance(obj, dict):
             raise ValueError(f"line {number}: not a JSON object")
         yield number, obj

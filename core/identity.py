@@ -74,6 +74,8 @@ def read_names_csv(name: str, data: bytes) -> dict[str, str]:
             out[row[key].strip()] = row["name"].strip()
     except ValueError as exc:
         raise IdentityError(f"{name}: {exc}") from exc
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise IdentityError(f"{name}: line {reader.line_num + 1}: not CSV: {exc}") from exc
     return out
 
 

@@ -58,6 +58,26 @@ class SourceData:
     skipped: list[Skipped] = field(default_factory=list)
     suspect: list[Skipped] = field(default_factory=list)  # answers counted, with a value left out: which and why
     files: int = 0  # Ground Truth files read (after skipping)
+    unread: list[Skipped] = field(default_factory=list)  # Ground Truth files that could not be read or used
+
+    def unread_reasons(self) -> list[tuple[str, int]]:
+        """(reason, files) of the unread files, most common first: why a source shows nothing."""
+        counts: dict[str, int] = {}
+        for item in self.unread:
+            counts[item.reason] = counts.get(item.reason, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    def nothing_found(self) -> str:
+        """Why there are no jobs: every Ground Truth file failed (how many, grouped by reason), or
+        there is no Ground Truth file at all."""
+        if not self.unread:
+            return (f"no Ground Truth job output found under {self.uri}: no worker-response files and no "
+                    "output manifest")
+        reasons = self.unread_reasons()
+        shown = "; ".join(f"{n:,} file(s): {reason}" for reason, n in reasons[:3])
+        more = f"; and {len(reasons) - 3:,} other reason(s)" if len(reasons) > 3 else ""
+        return (f"found {len(self.unread):,} Ground Truth file(s) under {self.uri} but could read none of "
+                f"them ({shown}{more})")
 
 
 class SourceReader:
@@ -78,7 +98,10 @@ class SourceReader:
         skipped: list[Skipped] = []
         wanted: dict[str, KeyKind] = {}
         infos = []
-        for n, info in enumerate(store.list(self.location.prefix), start=1):
+        def on_skip(key: str, reason: str) -> None:  # a FIFO, socket or broken link in a folder
+            skipped.append(Skipped(store.uri_of(key), reason))
+
+        for n, info in enumerate(store.list(self.location.prefix, on_skip), start=1):
             if progress and n % 1000 == 0:
                 progress("list", n, 0)
             if is_apple_double(info.key):
@@ -96,7 +119,7 @@ class SourceReader:
 
     def _tables(self, wanted: dict[str, KeyKind], fetched: dict, skipped: list[Skipped]) -> SourceData:
         store, fallback = self.location.store, self._fallback_name()
-        answers, labels, objects, consolidations, auto_labels = [], [], [], [], []
+        answers, labels, objects, consolidations, auto_labels, unread = [], [], [], [], [], []
         suspect: list[Skipped] = []
         jobs: set[str] = set()
         files = 0
@@ -104,6 +127,7 @@ class SourceReader:
             value, kind, uri = fetched[key], wanted[key], store.uri_of(key)
             if isinstance(value, (BadFile, StoreError)):
                 skipped.append(Skipped(uri, str(value)))
+                unread.append(Skipped(uri, str(value).removeprefix(f"cannot read {uri}: ")))
                 continue
             files += 1
             job = job_name(kind.root, fallback)
@@ -148,4 +172,5 @@ class SourceReader:
             skipped=skipped,
             suspect=suspect,
             files=files,
+            unread=unread,
         )

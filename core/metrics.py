@@ -31,17 +31,13 @@ def normalize_label(value) -> str | None:
     return re.sub(r"[\s_\-]+", "", value).casefold() or None
 
 
-def job_attributes(labels: pd.DataFrame) -> dict[str, str]:
-    """The label attribute each job wrote: the one whose metadata names the job, else the one
-    with the most labeled lines (a chained manifest carries earlier jobs' layers too)."""
-    out = {}
-    for job, rows in labels.groupby("job"):
-        own = rows[rows["job_name"] == job]
-        pool = own if not own.empty else rows[rows["status"] == "labeled"]
-        if pool.empty:
-            pool = rows
-        out[job] = pool["attribute"].value_counts().idxmax()
-    return out
+def job_attributes(labels: pd.DataFrame, answers: pd.DataFrame | None = None) -> dict[str, str]:
+    """The label attribute each job wrote, decided by core.labellayer from the job's own metadata
+    and answers (a chained manifest carries earlier jobs' layers too)."""
+    from .labellayer import choose_layers  # it imports normalize_label from here
+
+    empty = pd.DataFrame(columns=["job", "label", "object_id"])
+    return {job: layer.attribute for job, layer in choose_layers(labels, empty if answers is None else answers).items()}
 
 
 def _majority(votes: pd.Series) -> str | None:
@@ -51,12 +47,13 @@ def _majority(votes: pd.Series) -> str | None:
     return counts.index[0]
 
 
-def consensus(answers: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """Per (job, object_id): the consolidated label from the output manifest and a plain majority
-    vote of the workers' answers (ties have none). Labels are normalized."""
+def consensus(answers: pd.DataFrame, labels: pd.DataFrame, attributes: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per (job, object_id): the consolidated label of the job's layer (`attributes`, else decided
+    by job_attributes) and a plain majority vote of the workers' answers (ties have none). Labels
+    are normalized."""
     voted = answers.assign(norm=answers["label"].map(normalize_label)).dropna(subset=["norm"])
     majority = voted.groupby(["job", "object_id"])["norm"].agg(_majority).rename("majority")
-    attrs = job_attributes(labels) if not labels.empty else {}
+    attrs = attributes if attributes is not None else job_attributes(labels, answers) if not labels.empty else {}
     own = labels[labels.apply(lambda r: attrs.get(r["job"]) == r["attribute"], axis=1)] if attrs else labels
     consolidated = (
         own[own["status"] == "labeled"]
@@ -97,11 +94,13 @@ def worker_table(
     labels: pd.DataFrame,
     objects: pd.DataFrame,
     gold: dict[str, str] | None = None,
+    attributes: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per worker (index: worker_id), columns as in COLUMNS (without `worker`)."""
+    """One row per worker (index: worker_id), columns as in COLUMNS (without `worker`). `attributes`
+    ({job: label attribute}) says which layer the workers are scored on (default: decided)."""
     if answers.empty:
         return pd.DataFrame(columns=COLUMNS[1:]).set_index("worker_id")
-    df = _scored(answers, consensus(answers, labels), objects, gold)
+    df = _scored(answers, consensus(answers, labels, attributes), objects, gold)
     df["day"] = df["submission_time"].dt.floor("D")
     df["hour"] = df["submission_time"].dt.floor("h")
     df["obj"] = df["job"] + "/" + df["object_id"]

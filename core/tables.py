@@ -34,6 +34,8 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
         return df.round(floats).to_json(orient="records", date_format="iso", indent=2)
     if fmt == "csv":
         return df.round(floats).to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ")
+    if df.empty:  # the column names, not pandas' "Empty DataFrame"
+        return "  ".join(map(str, df.columns))
     shown = df.copy()
     if "worker_id" in shown and (shown["worker_id"].isna() | (shown["worker_id"] == shown["worker"])).all():
         shown = shown.drop(columns="worker_id")  # no names resolved: the id is already shown

@@ -50,14 +50,16 @@ def worker_report(
     gold: dict[str, str] | None = None,
     names: dict[str, str] | None = None,
     anonymize: bool = False,
+    attributes: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per worker, most labels first, then a Team row; `worker` is the display name.
 
     Anonymous names are numbered over the whole source, so a filter never renumbers them, and the
-    ids and subs are dropped from the result so nothing identifying is left to share.
+    ids and subs are dropped from the result so nothing identifying is left to share. `attributes`
+    ({job: label attribute}, core.labellayer) is the layer each job's workers are scored on.
     """
     answers, labels, objects = selection.apply(data)
-    table = metrics.worker_table(answers, labels, objects, gold)
+    table = metrics.worker_table(answers, labels, objects, gold, attributes)
     table.insert(0, "worker", table.index.map(shown_names(data, names, anonymize)))
     team = metrics.team_row(table, answers)
     out = table.reset_index()
@@ -68,3 +70,23 @@ def worker_report(
     if anonymize:
         out = out.drop(columns=["worker_id", "sub"])
     return out
+
+
+MANIFEST_COLUMNS = ["job", "attribute", "objects", "labeled", "failed", "unlabeled", "human", "machine"]
+
+
+def manifest_counts(data: SourceData, selection: Selection = Selection()) -> pd.DataFrame:
+    """Per job and label attribute, what the output manifests say (as LabelCounters count): objects
+    (lines with a source), labeled, failed, unlabeled, and labeled by humans or by the machine. What
+    a source without worker responses can still show."""
+    _, labels, objects = selection.apply(data)
+    per_job = objects.dropna(subset=["source"]).groupby("job")["object_id"].nunique()
+    rows = []
+    for (job, attribute), group in labels.groupby(["job", "attribute"]):
+        labeled = group[group["status"] == "labeled"]
+        failed = int((group["status"] == "failed").sum())
+        total = int(per_job.get(job, 0))
+        rows.append((job, attribute, total, len(labeled), failed, max(total - len(labeled) - failed, 0),
+                     int((labeled["human_annotated"] == True).sum()),  # noqa: E712 (None stays unknown)
+                     int((labeled["human_annotated"] == False).sum())))  # noqa: E712
+    return pd.DataFrame(rows, columns=MANIFEST_COLUMNS)

@@ -129,7 +129,8 @@ def test_folder_without_ground_truth_output_exits_2(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     done = run(str(tmp_path))
     assert done.returncode == 2
-    assert done.stderr.splitlines() == [f"error: no Ground Truth job output found under {tmp_path}"]
+    assert done.stderr.splitlines() == [f"error: no Ground Truth job output found under {tmp_path}: "
+                                        "no worker-response files and no output manifest"]
 
 
 def test_bad_gold_exits_2_naming_the_line(birds_dir, tmp_path):

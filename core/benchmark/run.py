@@ -3,7 +3,6 @@ output folder `<S3OutputPath>/<job>/` (docs/ground-truth.md §1), read once. The
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -14,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ..gt import tasks
+from ..gt.jsonio import JsonError, finite_float, loads
 from ..gt.service import FINISHED
 from ..ingest import Progress, SourceData, SourceReader
 from ..launch.cost import price_of
@@ -148,9 +148,9 @@ def _validation_files(root: Location) -> dict[str, bytes]:
 
 def _score(record: Mapping) -> tuple[str, float] | None:
     for key in _SCORE_KEYS:
-        value = record.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return key, float(value)
+        value = finite_float(record.get(key))
+        if value is not None:
+            return key, value
     return None
 
 
@@ -178,18 +178,19 @@ def validation_curve(files: Mapping[str, bytes]) -> pd.DataFrame | None:
     rows = []
     for path, data in sorted(files.items()):
         try:
-            doc = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
+            doc = loads(data.decode("utf-8-sig"))
+        except (JsonError, UnicodeDecodeError):
             continue
         numbers = [int(p) for p in path.split("/") if _NUMBER.match(p)]
         for record in _records(doc):
             score = _score(record)
-            iteration = next((record[k] for k in _ITERATION_KEYS if isinstance(record.get(k), int)),
+            iteration = next((record[k] for k in _ITERATION_KEYS
+                              if isinstance(record.get(k), int) and 0 <= record[k] < 1_000_000),
                              numbers[-1] if numbers else None)
             if score is None or iteration is None:
                 continue
-            threshold = next((float(record[k]) for k in _THRESHOLD_KEYS
-                              if isinstance(record.get(k), (int, float)) and not isinstance(record.get(k), bool)), None)
+            threshold = next((finite_float(record[k]) for k in _THRESHOLD_KEYS
+                              if finite_float(record.get(k)) is not None), None)
             rows.append((int(iteration), score[0], score[1], threshold))
     if not rows:
         return None

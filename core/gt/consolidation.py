@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from .errors import BadFile
-from .jsonio import decode_text, json_lines, load_json
+from .jsonio import JsonError, decode_text, json_lines, load_json, loads
 
 
 @dataclass(frozen=True)
@@ -37,10 +36,12 @@ def read_auto_annotator_output(data: bytes) -> tuple[list[tuple[str, dict]], lis
             continue
         token, _, rest = line.strip().partition(" ")
         try:
-            obj = json.loads(rest)
-            if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
-            rows.append((token, obj))
-        except ValueError as exc:
-            notes.append(f"line {number}: {exc}")
+            obj = loads(rest)
+        except JsonError as exc:
+            notes.append(f"line {number}: invalid JSON ({exc.where(with_line=False)})")
+            continue
+        if not isinstance(obj, dict):
+            notes.append(f"line {number}: not a JSON object")
+            continue
+        rows.append((token, obj))
     return rows, notes

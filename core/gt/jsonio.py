@@ -3,9 +3,90 @@
 from __future__ import annotations
 
 import json
+import math
+import re
+import sys
 from datetime import UTC, datetime
 
 from .errors import BadFile
+
+# Deeper JSON is refused before parsing: no real Ground Truth file nests past a dozen levels, and
+# the recursive walks after parsing (and json itself, near Python's recursion limit) must not fail.
+MAX_DEPTH = 200
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+class JsonError(ValueError):
+    """Text that is not JSON we can read. `reason` is plain; `line`/`column` say where, when known."""
+
+    def __init__(self, reason: str, line: int | None = None, column: int | None = None, note: str = ""):
+        super().__init__(reason)
+        self.reason, self.line, self.column, self.note = reason, line, column, note
+
+    def where(self, with_line: bool = True) -> str:
+        """The reason, where it is (`with_line` for whole files), and what limit it broke."""
+        text = self.reason
+        if self.column is not None:
+            text += f" at line {self.line} column {self.column}" if with_line else f" at column {self.column}"
+        return f"{text}; {self.note}" if self.note else text
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _too_deep(text: str) -> JsonError | None:
+    """A JsonError when arrays/objects nest deeper than MAX_DEPTH (strings are skipped)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None  # cannot nest that deep: the usual case costs two C-level scans
+    depth = deepest = 0
+    first = None
+    for m in _TOKENS.finditer(text):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH and first is None:
+                first = m.start()
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    if first is None:
+        return None
+    return JsonError(f"arrays or objects nested {deepest:,} levels deep", *_position(text, first),
+                     note=f"at most {MAX_DEPTH} levels are read")
+
+
+def loads(text: str, parse_int=None):
+    """json.loads for data: every failure is a JsonError with a plain reason, never a RecursionError
+    or Python's message about its integer digit limit."""
+    deep = _too_deep(text)
+    if deep is not None:
+        raise deep
+    try:
+        return json.loads(text, parse_int=parse_int)
+    except json.JSONDecodeError as exc:
+        raise JsonError(exc.msg, exc.lineno, exc.colno) from None
+    except RecursionError:  # called from deep in a stack: still a plain reason
+        raise JsonError("arrays or objects nested too deeply to read") from None
+    except ValueError:  # an integer past Python's digit limit (4,300 by default)
+        limit = sys.get_int_max_str_digits()
+        m = re.search(rf"\d{{{limit + 1},}}", text)
+        digits = f"{len(m.group()):,} digits" if m else "too many digits"
+        where = _position(text, m.start()) if m else (None, None)
+        raise JsonError(f"a number with {digits}", *where, note=f"at most {limit:,} digits are read") from None
+
+
+def finite_float(value) -> float | None:
+    """A JSON number as a finite float, else None: not a bool, not Infinity/NaN, not an integer too
+    large for a float (float() of a 400-digit integer raises OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def decode_text(data: bytes) -> str:
@@ -37,11 +118,9 @@ def load_json(data: bytes):
     if not text.strip():
         raise BadFile("empty file")
     try:
-        return json.loads(text, parse_int=_int)
-    except json.JSONDecodeError as exc:
-        raise BadFile(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
-    except RecursionError as exc:
-        raise BadFile("values nested too deeply to read (over about 1,000 levels)") from exc
+        return loads(text, parse_int=_int)
+    except JsonError as exc:
+        raise BadFile(f"invalid JSON: {exc.where()}") from exc
 
 
 def parse_time(value) -> datetime:

@@ -6,11 +6,10 @@ A failed object keeps `<attr>-metadata` with a `failure-reason` and has no `<att
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from .errors import BadFile
-from .jsonio import decode_text, json_lines
+from .jsonio import JsonError, decode_text, finite_float, json_lines, loads
 
 METADATA = "-metadata"
 # Service limit on a manifest line (docs/ground-truth.md §6, dataset quotas).
@@ -51,6 +50,10 @@ def _human(value) -> bool | None:
     return None
 
 
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _entry(index: int, obj: dict, attribute: str, meta: dict) -> LabelEntry:
     has_label = attribute in obj
     failure = meta.get("failure-reason")
@@ -63,12 +66,12 @@ def _entry(index: int, obj: dict, attribute: str, meta: dict) -> LabelEntry:
         line=index,
         attribute=attribute,
         status=status,
-        type=meta.get("type"),
+        type=_text(meta.get("type")),
         class_name=meta.get("class-name") if isinstance(meta.get("class-name"), str) else None,
         human_annotated=_human(meta.get("human-annotated")),
-        confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+        confidence=finite_float(confidence),
         job_name=job if isinstance(job, str) else None,
-        creation_date=meta.get("creation-date"),
+        creation_date=_text(meta.get("creation-date")),
         failure_reason=failure if isinstance(failure, str) else None,
         value=obj.get(attribute),
     )
@@ -84,16 +87,16 @@ def read_manifest(data: bytes) -> Manifest:
     for index, line in enumerate(lines):
         obj = None
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.notes.append(f"line {index + 1}: invalid JSON ({exc.msg} at column {exc.colno})")
+            obj = loads(line)
+        except JsonError as exc:
+            out.notes.append(f"line {index + 1}: invalid JSON ({exc.where(with_line=False)})")
         if obj is not None and not isinstance(obj, dict):
             out.notes.append(f"line {index + 1}: not a JSON object")
             obj = None
         if obj is None:
             out.sources.append(None)
             continue
-        out.sources.append(obj.get("source-ref") or obj.get("source"))
+        out.sources.append(_text(obj.get("source-ref") or obj.get("source")))
         for key, meta in obj.items():
             if key.endswith(METADATA) and isinstance(meta, dict):
                 out.labels.append(_entry(index, obj, key[: -len(METADATA)], meta))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ..gt import tasks
+from ..gt.jsonio import JsonError, loads
 from ..gt.rules import Problem
 
 DEFAULT_TIME_LIMIT_S = 300  # our choice for image, text and custom tasks (5 minutes)
@@ -152,10 +153,13 @@ class LaunchConfig:
     @classmethod
     def loads(cls, text: str | bytes) -> LaunchConfig:
         try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-            raise ConfigError([Problem("config", f"is not valid JSON{where}: {exc}")]) from exc
+            data = loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
+        except UnicodeDecodeError as exc:
+            raise ConfigError([Problem("config", f"is not UTF-8 text (byte {exc.start})")]) from exc
+        except JsonError as exc:
+            where = f" at line {exc.line} column {exc.column}" if exc.column is not None else ""
+            note = f"; {exc.note}" if exc.note else ""
+            raise ConfigError([Problem("config", f"is not valid JSON{where}: {exc.reason}{note}")]) from exc
         return cls.from_dict(data)
 
     def with_changes(self, **changes: Any) -> LaunchConfig:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..gt import tasks
-from ..gt.jsonio import decode_text, json_lines
+from ..gt.jsonio import JsonError, decode_text, json_lines, loads
 from ..gt.rules import NAME, Problem, matches, validate_create_request
 from ..gt.tasks import TaskType, UnsupportedRegion
 from . import templates
@@ -365,8 +365,8 @@ def objects_to_send(manifest: bytes, attribute: str) -> list[int]:
     out = []
     for i, line in enumerate(json_lines(decode_text(manifest))):
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
+            obj = loads(line)
+        except JsonError:
             continue
         if isinstance(obj, dict) and attribute not in obj:
             out.append(i)

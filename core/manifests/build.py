@@ -134,13 +134,20 @@ def _relative(location: Location, key: str) -> str:
     return key[len(prefix):].lstrip("/")
 
 
-def _listed(location: Location) -> list[ObjectInfo]:
-    """Every object under the location, as a folder: `images` holds images/a.png, not images-old/b.png."""
+def _listed(location: Location, skipped: list[Skipped]) -> list[ObjectInfo]:
+    """Every object under the location, as a folder: `images` holds images/a.png, not images-old/b.png.
+    What the store lists but cannot read (a FIFO in a folder) goes to `skipped`."""
     prefix = location.prefix
-    infos = [i for i in location.store.list(prefix) if not i.key.endswith("/")]  # "folder/" markers
-    if prefix and not prefix.endswith("/"):
-        infos = [i for i in infos if i.key == prefix or i.key.startswith(prefix + "/")]
-    return sorted(infos, key=lambda i: i.key)
+
+    def inside(key: str) -> bool:
+        return not prefix or prefix.endswith("/") or key == prefix or key.startswith(prefix + "/")
+
+    def on_skip(key: str, reason: str) -> None:
+        if inside(key):
+            skipped.append(Skipped(location.store.uri_of(key), reason))
+
+    infos = [i for i in location.store.list(prefix, on_skip) if not i.key.endswith("/")]  # "folder/" markers
+    return sorted((i for i in infos if inside(i.key)), key=lambda i: i.key)
 
 
 def _matches(relative: str, patterns: tuple[str, ...]) -> bool:
@@ -259,7 +266,7 @@ def plan_manifest(location: Location, spec: ManifestSpec, open_uri: OpenUri | No
     plan = ManifestPlan(location.uri, spec, [], [[]], counts)
     store, wanted, cap = location.store, spec.wanted_extensions, spec.size_cap
 
-    infos = _listed(location)
+    infos = _listed(location, plan.skipped)
     counts["listed"] = len(infos)
     infos = [i for i in infos if not wanted or _extension(i.key) in wanted]
     counts["of_kind"] = len(infos)

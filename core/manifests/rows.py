@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 
 from ..gt.errors import BadFile
-from ..gt.jsonio import decode_text, json_lines
+from ..gt.jsonio import JsonError, decode_text, json_lines, loads
 
 JSON_LINES_EXTENSIONS = ("jsonl", "ndjson", "json")
 DEFAULT_KEYS = ("source", "text")
@@ -122,9 +121,9 @@ def jsonl_items(data: bytes, key: str | None = None) -> Read:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            bad.append(BadRow(n, f"invalid JSON ({exc.msg} at column {exc.colno})"))
+            obj = loads(line)
+        except JsonError as exc:
+            bad.append(BadRow(n, f"invalid JSON ({exc.where(with_line=False)})"))
             continue
         if not isinstance(obj, dict):
             bad.append(BadRow(n, "not a JSON object"))

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from ..aws import MAX_POOL
 from ..gt.errors import BadFile
+from ..gt.jsonio import JsonError, loads
 from ..gt.manifest import read_manifest
 from ..storage import Location, StoreError, open_location
+from ..storage.local import problem_of
 from .limits import MAX_LINE_CHARS, MAX_VALUE_CHARS, max_objects
 
 OpenUri = Callable[[str], Location]
@@ -84,17 +86,21 @@ class ValidationReport:
         return asdict(self) | {"ok": self.ok, "problem_counts": self.by_kind()}
 
 
-def _dollar_keys(value, path: str = "") -> list[str]:
+def _dollar_keys(value) -> list[str]:
+    """Paths of keys starting with $, in document order; a walk with its own stack, not recursion."""
     found = []
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            where = f"{path}.{key}" if path else key
-            if key.startswith("$"):
-                found.append(where)
-            found.extend(_dollar_keys(inner, where))
-    elif isinstance(value, list):
-        for i, inner in enumerate(value):
-            found.extend(_dollar_keys(inner, f"{path}[{i}]"))
+    stack = [(value, "", False)]
+    while stack:
+        node, path, dollar = stack.pop()
+        if dollar:
+            found.append(path)
+        if isinstance(node, dict):
+            children = [(inner, f"{path}.{key}" if path else key, key.startswith("$")) for key, inner in node.items()]
+        elif isinstance(node, list):
+            children = [(inner, f"{path}[{i}]", False) for i, inner in enumerate(node)]
+        else:
+            continue
+        stack.extend(reversed(children))
     return found
 
 
@@ -123,9 +129,9 @@ def _line_object(number: int, raw: bytes, problems: list[Problem]) -> tuple[str,
         problems.append(Problem(number, "invalid_json", "empty line"))
         return text, None
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(number, "invalid_json", f"invalid JSON ({exc.msg} at column {exc.colno})"))
+        obj = loads(text)
+    except JsonError as exc:
+        problems.append(Problem(number, "invalid_json", f"invalid JSON ({exc.where(with_line=False)})"))
         return text, None
     if not isinstance(obj, dict):
         problems.append(Problem(number, "not_object", f"a JSON {type(obj).__name__}, not an object"))
@@ -174,6 +180,11 @@ def _summaries(texts: list[str], objects: int) -> list[AttributeSummary]:
     return out
 
 
+def _local_exists(path: Path) -> bool | str:
+    problem = problem_of(path)
+    return problem if problem else path.is_file()
+
+
 def _exists_checks(uris: list[str], open_uri: OpenUri, progress: Progress | None) -> dict[str, bool | str]:
     """uri -> exists, or the reason it could not be checked. One store per bucket; HEADs in parallel."""
     stores: dict[str, Location | str] = {}
@@ -191,8 +202,8 @@ def _exists_checks(uris: list[str], open_uri: OpenUri, progress: Progress | None
                 jobs.append((uri, lambda reason=location: reason))
             else:
                 jobs.append((uri, lambda store=location.store, key=key: bool(key) and store.exists(key)))
-        else:  # a local path: the app's folder mode
-            jobs.append((uri, lambda path=uri: Path(path).expanduser().is_file()))
+        else:  # a local path: the app's folder mode; a FIFO or a broken link is a reason, not "missing"
+            jobs.append((uri, lambda path=uri: _local_exists(Path(path).expanduser())))
     results: dict[str, bool | str] = {}
     if not jobs:
         return results

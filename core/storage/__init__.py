@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..aws import AwsSettings
 from .base import ObjectExists, ObjectInfo, Store, StoreError
 from .fetch import Fetcher
-from .local import LocalStore
+from .local import LocalStore, problem_of
 from .s3 import S3Store
 
 __all__ = [
@@ -46,6 +47,9 @@ def open_location(uri: str, settings: AwsSettings = AwsSettings()) -> Location:
         return Location(S3Store(bucket, settings), prefix)
     if "://" in uri:
         raise StoreError(f"{uri!r}: only s3:// URIs and local paths are supported")
+    problem = problem_of(Path(uri).expanduser())
+    if problem:  # never hand on a FIFO (opening it blocks) or a link that leads nowhere
+        raise StoreError(f"{uri}: {problem}")
     store = LocalStore(uri)
     if store.root.is_file():
         return Location(LocalStore(store.root.parent), store.root.name)

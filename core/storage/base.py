@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,13 +24,18 @@ class ObjectInfo:
     version: str
 
 
+OnSkip = Callable[[str, str], None]  # (key, reason): listed, but no object to read
+
+
 class Store(Protocol):
     """What the app needs of a bucket. Keys are '/'-separated and relative to the store root."""
 
     uri: str  # the root, for messages: 's3://bucket' or '/abs/folder'
 
-    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Every object whose key starts with `prefix`, all pages."""
+    def list(self, prefix: str = "", on_skip: OnSkip | None = None) -> Iterator[ObjectInfo]:
+        """Every object whose key starts with `prefix`, all pages. Entries that are there but are no
+        object to read (a FIFO or a broken link in a folder) are never yielded: `on_skip(key,
+        reason)` hears of each."""
         ...
 
     def get(self, key: str) -> bytes: ...

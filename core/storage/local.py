@@ -2,28 +2,71 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from .base import ObjectExists, ObjectInfo, StoreError
+from .base import ObjectExists, ObjectInfo, OnSkip, StoreError
+
+_KINDS = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+          (stat.S_ISBLK, "block device"), (stat.S_ISDIR, "folder"))
+
+
+def not_regular(mode: int) -> str | None:
+    """Why a file of this mode is no object (opening a FIFO blocks forever), or None if regular."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "special file")
+    return f"not a regular file ({kind})"
+
+
+def _link_problem(path: Path) -> str | None:
+    """Why a path that stat() cannot follow is unreadable: a broken link or a loop."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        if path.is_symlink():
+            return "broken symbolic link (its target does not exist)"
+        return None  # vanished between walk and stat: nothing left to report
+    return None
+
+
+def _resolve(path: Path, shown: str) -> Path:
+    try:
+        return path.resolve()
+    except RuntimeError as exc:  # Python 3.11 raises this for a symlink loop
+        raise StoreError(f"{shown}: symbolic link loop") from exc
+
+
+def problem_of(path: Path) -> str | None:
+    """Why an existing path is not a readable file or folder, or None (also when it does not exist)."""
+    problem = _link_problem(path)
+    if problem or not path.exists():
+        return problem
+    return None if path.is_dir() else not_regular(path.stat().st_mode)
 
 
 class LocalStore:
     """`uri` names the store in messages; the demo workspace gives its folders s3:// names."""
 
     def __init__(self, root: str | os.PathLike, uri: str | None = None):
-        self.root = Path(root).expanduser().resolve()
+        self.root = _resolve(Path(root).expanduser(), str(root))
         self._named = uri is not None
         self.uri = uri.rstrip("/") if uri is not None else str(self.root)
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
+        path = _resolve(self.root / key, self.uri_of(key))
         if path != self.root and self.root not in path.parents:
             raise StoreError(f"{key!r} points outside {self.root}")
         return path
 
-    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+    def list(self, prefix: str = "", on_skip: OnSkip | None = None) -> Iterator[ObjectInfo]:
+        """Regular files only: FIFOs, sockets, devices, broken links, link loops and links to folders
+        (not followed) go to `on_skip(key, reason)`."""
         if not self.root.is_dir():
             raise StoreError(f"{self.root} is not a folder")
         # Walk only the part of the tree that can match the prefix.
@@ -33,22 +76,41 @@ class LocalStore:
             return
         for dirpath, dirnames, filenames in os.walk(start):
             dirnames.sort()
-            for name in sorted(filenames):
+            links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+            for name in sorted([*filenames, *links]):
                 path = Path(dirpath, name)
                 key = path.relative_to(self.root).as_posix()
                 if not key.startswith(prefix):
                     continue
                 try:
                     st = path.stat()
-                except OSError:  # vanished between walk and stat
+                except OSError:
+                    problem = _link_problem(path)
+                    if problem and on_skip:
+                        on_skip(key, problem)
+                    continue
+                problem = not_regular(st.st_mode)
+                if problem:
+                    if on_skip:
+                        on_skip(key, problem + (" behind a symbolic link" if path.is_symlink() else ""))
                     continue
                 yield ObjectInfo(key=key, size=st.st_size, version=f"{st.st_size}-{st.st_mtime_ns}")
 
     def get(self, key: str) -> bytes:
+        path = self._path(key)
         try:
-            return self._path(key).read_bytes()
+            # Non-blocking open: a FIFO put here after listing must not hang the read.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError as exc:
             raise StoreError(f"cannot read {self.uri_of(key)}: {exc.strerror}") from exc
+        with os.fdopen(fd, "rb") as fh:
+            problem = not_regular(os.fstat(fd).st_mode)
+            if problem:
+                raise StoreError(f"cannot read {self.uri_of(key)}: {problem}")
+            try:
+                return fh.read()
+            except OSError as exc:
+                raise StoreError(f"cannot read {self.uri_of(key)}: {exc.strerror}") from exc
 
     def put(self, key: str, data: bytes, *, overwrite: bool = False) -> None:
         path = self._path(key)

@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.httpsession import get_cert_path
 
 from ..aws import MAX_POOL, AwsSettings, client
-from .base import ObjectExists, ObjectInfo, StoreError
+from .base import ObjectExists, ObjectInfo, OnSkip, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ class S3Store:
         self._timeout = urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout)
         self._direct_failures = 0
 
-    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+    def list(self, prefix: str = "", on_skip: OnSkip | None = None) -> Iterator[ObjectInfo]:
+        """Every object under `prefix`, all pages (S3 holds only objects: `on_skip` is never called)."""
         pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
         try:
             for page in pages:
