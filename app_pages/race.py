@@ -51,7 +51,9 @@ def options_sidebar(answers) -> RaceOptions:
 
 def _video(table, options: RaceOptions, fmt: str) -> bytes:
     """Rendered once per (data, options, format): render_video keeps finished videos in the cache
-    folder by content hash, so a rerun of the page reads the file instead of rendering again."""
+    folder by content hash, so a rerun of the page reads the file instead of rendering again.
+    Each session reads the content-addressed file itself, never a shared name that another
+    session's render could replace between the write and the read."""
     from core.race.video import render_video
 
     bar = st.progress(0.0, text="Rendering ...")
@@ -60,7 +62,7 @@ def _video(table, options: RaceOptions, fmt: str) -> bytes:
         bar.progress(done / total if total else 0.0, text=f"Rendering frame {done:,} of {total:,} ...")
 
     folder = cache_dir() / "races"
-    path = render_video(table, options, folder / f"latest.{fmt}", fmt=fmt, progress=progress, cache_dir=folder)
+    path = render_video(table, options, fmt=fmt, progress=progress, cache_dir=folder)
     bar.empty()
     return path.read_bytes()
 
