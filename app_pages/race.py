@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app_pages._selection import choose_answers
-from app_pages._shared import sync_url, url_state, workspace
+from app_pages._shared import sync_url, url_choice, url_note, url_state, workspace
 from core.notify import NotifyError
 from core.race.frames import PERIODS, RaceOptions, natural_period, race_table, summary_line
 from core.race.html import race_html
@@ -27,15 +27,14 @@ def empty_state() -> None:
 def options_sidebar(answers) -> RaceOptions:
     st.sidebar.subheader("Race")
     natural = natural_period(answers)
-    for key, default in (("period", natural), ("top", "10"), ("title", "Labels per worker"), ("cmap", "dark12")):
-        url_state(key, default)
-    if st.session_state["period"] not in PERIODS:
-        st.session_state["period"] = natural
-    if st.session_state["cmap"] not in COLORMAPS:
-        st.session_state["cmap"] = "dark12"
+    url_state("title", "Labels per worker")
+    url_choice("period", PERIODS, natural, "period")
+    url_choice("cmap", COLORMAPS, "dark12", "colours")
+    top = url_state("top", "10")
     try:
-        st.session_state["top"] = min(30, max(3, int(st.session_state["top"])))
-    except (TypeError, ValueError):
+        st.session_state["top"] = min(30, max(3, int(top)))
+    except (TypeError, ValueError, OverflowError):
+        url_note("number of bars", top, "showing 10")
         st.session_state["top"] = 10
     period = st.sidebar.segmented_control("Period", list(PERIODS), key="period") or natural
     top = st.sidebar.slider("Bars", 3, 30, key="top")
