@@ -11,7 +11,7 @@ from app_pages._shared import sync_url, url_choice, url_note, url_state, workspa
 from core.notify import NotifyError
 from core.race.frames import PERIODS, RaceOptions, natural_period, race_table, summary_line
 from core.race.html import race_html
-from core.race.share import race_message, save_race, share_link
+from core.race.share import link_caveat, race_message, save_race, share_link
 from core.storage import StoreError
 from core.workspace import cache_dir
 
@@ -114,6 +114,8 @@ def share_section(source: str, table, options: RaceOptions, video: bytes, fmt: s
     if link:
         st.success(f"Saved to `{saved}`. Link valid for {expiry}:", icon=":material/link:")
         st.code(link, language=None, wrap_lines=True)
+        if caveat := link_caveat(loc):
+            st.warning(caveat, icon=":material/schedule:")
     else:
         st.success(f"Saved to `{saved}` (a demo folder: no download link without S3).", icon=":material/check:")
     send_section(ws, options.title, table, where)
