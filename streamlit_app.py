@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages._shared import workspace_sidebar
+from app_pages._shared import error_boundary, workspace_notice, workspace_sidebar
 
 st.set_page_config(page_title="Ground Control", page_icon=":material/satellite_alt:", layout="wide")
 st.logo("assets/logo.svg", size="large")
@@ -16,5 +16,9 @@ pages = [
     st.Page("app_pages/race.py", title="Race", icon=":material/sprint:", url_path="race"),
 ]
 nav = st.navigation(pages)
-workspace_sidebar()
-nav.run()
+with error_boundary():  # the one for every page: no traceback or server path ever reaches a page
+    box = workspace_sidebar()
+    try:
+        nav.run()
+    finally:
+        workspace_notice(box)  # a demo rebuilt while the page ran says so, even if the page then failed

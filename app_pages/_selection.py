@@ -6,11 +6,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import load_source, refresh_button, sync_url, url_list, url_state, workspace, workspace_key
+from app_pages._shared import (
+    load_source,
+    refresh_button,
+    sync_url,
+    url_choice,
+    url_list,
+    url_note,
+    url_state,
+    workspace,
+    workspace_key,
+)
 from core.bounds import screen_dates
 from core.gt.service import ServiceError
 from core.identity import IdentityError, read_names_csv, team_names, user_pools
@@ -133,13 +144,32 @@ def label_layers(data: SourceData, source: str) -> dict[str, str]:
     return {job: layer.attribute for job, layer in layers.items()}
 
 
+def _url_date(key: str, what: str, lo: date, hi: date, fallback: date) -> date:
+    """A day from the link (YYYY-MM-DD) within the data's days; anything else falls back, with a note."""
+    raw = url_state(key, "")
+    if not raw:
+        return fallback
+    try:
+        day = date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        url_note(what, raw, f"it is not a date (YYYY-MM-DD); showing from {lo} to {hi}")
+    else:
+        if lo <= day <= hi:
+            return day
+        url_note(what, raw, f"the answers run from {lo} to {hi} (UTC); showing those days")
+    st.session_state[key] = ""  # said once; the date widget owns the choice from here
+    return fallback
+
+
 def _dates(data: SourceData):
     times = data.answers["submission_time"].dropna()  # undated (suspect) answers have no day
     if times.empty:
         return None, None, None, None
     lo, hi = times.min().date(), times.max().date()
-    start = pd.to_datetime(url_state("from", "") or lo).date()
-    end = pd.to_datetime(url_state("to", "") or hi).date()
+    start, end = _url_date("from", "start date", lo, hi, lo), _url_date("to", "end date", lo, hi, hi)
+    if start > end:
+        url_note("dates", f"{start} to {end}", "the start is after the end; showing every day")
+        start, end = lo, hi
     dates = st.sidebar.date_input("Dates (UTC)", value=(start, end), min_value=lo, max_value=hi, key="dates_widget")
     start, end = (tuple(dates) + (None, None))[:2] if isinstance(dates, tuple) else (dates, dates)
     return lo, hi, start, end
@@ -162,18 +192,21 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
     sync_url(source=source)
     if not data.jobs:  # nothing there, or nothing readable: say which, with how many files failed and why
         why = data.nothing_found()
-        st.warning(f"{why[0].upper()}{why[1:]}.", icon=":material/search_off:")
+        st.warning(_literal(f"{why[0].upper()}{why[1:]}."), icon=":material/search_off:")  # URIs, S3 errors: data
         skipped_files(data)
         return None
     if data.answers.empty:
         manifests_only(data)
         return None
 
+    unknown = [j for j in url_list("job") if j not in data.jobs]
+    if unknown and "jobs_widget" not in st.session_state:
+        url_note("job", ", ".join(unknown), "no such job in this source; showing the others" if
+                 len(unknown) < len(url_list("job")) else "no such job in this source; showing all jobs")
     jobs = st.sidebar.multiselect("Jobs", data.jobs, default=[j for j in url_list("job") if j in data.jobs],
                                   key="jobs_widget", placeholder="All jobs")
     lo, hi, start, end = _dates(data)
-    if url_state("names", "id") not in NAME_MODES:
-        st.session_state["names"] = "id"  # a mistyped link falls back, not crashes
+    url_choice("names", NAME_MODES, "id", "name mode")  # a mistyped link falls back, not crashes
     mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get, key="names")
     names = names_for(mode, data.answers)
     with st.sidebar:

@@ -5,8 +5,13 @@ Core never imports Streamlit; the caching wrappers live here.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -23,6 +28,8 @@ def aws_settings() -> AwsSettings:
     values = {k: (st.session_state.get(f"aws_{k}") or "").strip() or None for k in _AWS_KEYS}
     return AwsSettings(**values)
 
+
+log = logging.getLogger("ground_control")
 
 WORKSPACES = {"demo": "Demo", "aws": "AWS"}
 MAX_LOADED = 16  # sources kept loaded across sessions
@@ -44,11 +51,11 @@ def workspace() -> Workspace:
     return _demo(str(demo_dir())) if kind == "demo" else _aws(aws_settings())
 
 
-def workspace_sidebar() -> None:
-    """Say clearly which workspace is shown, and how to switch."""
-    if url_state("ws", default_kind()) not in WORKSPACES:
-        st.session_state["ws"] = default_kind()
+def workspace_sidebar():
+    """Say clearly which workspace is shown, and how to switch. Returns the sidebar box, for
+    workspace_notice once the page has run."""
     box = st.sidebar.container(border=True)
+    url_choice("ws", WORKSPACES, default_kind(), "workspace", where=box)
     kind = box.segmented_control("Workspace", list(WORKSPACES), format_func=WORKSPACES.get, key="ws",
                                  help="Demo: a local Ground Truth simulator, no AWS account needed. "
                                       "AWS: your account, through the standard AWS configuration.")
@@ -67,6 +74,52 @@ def workspace_sidebar() -> None:
             box.caption(f":material/cloud: {_aws(aws_settings()).label}")
         except Exception as exc:  # a bad profile name: say so, keep the page usable
             box.error(f"AWS configuration problem: {exc}", icon=":material/error:")
+    return box
+
+
+def workspace_notice(box) -> None:
+    """What the workspace has to say after the page ran (a damaged demo rebuilt), in the sidebar box."""
+    if (st.session_state.get("ws") or default_kind()) == "demo":
+        notice = _demo(str(demo_dir())).notice()
+        if notice:
+            box.warning(notice, icon=":material/build:")
+
+
+# ---- The error boundary: every page runs inside it -------------------------------------------
+
+PAGE_FAILED = (
+    "Something went wrong while showing this page, and it stopped here. Nothing was changed or lost. "
+    "Choose **Start this page afresh** to open it again with its default settings. If that does not "
+    "help, tell whoever runs Ground Control and quote reference **{ref}**: the details are in the "
+    "server's log under that reference."
+)
+_KEEP_ON_RESET = ("ws", "aws_profile", "aws_region", "aws_endpoint_url")  # the connection, not the view
+
+
+def _start_afresh() -> None:
+    keep = {k: st.session_state[k] for k in _KEEP_ON_RESET if k in st.session_state}
+    st.query_params.clear()
+    for key in list(st.session_state):
+        if key not in keep:
+            del st.session_state[key]
+    if keep.get("ws") and keep["ws"] != default_kind():
+        st.query_params["ws"] = keep["ws"]
+
+
+@contextmanager
+def error_boundary() -> Iterator[None]:
+    """The one error boundary of every page: an unexpected error is logged with its traceback on
+    the server and shown as a plain message with a way out, never as a traceback or a server path.
+    Streamlit's own st.rerun, st.stop and st.switch_page raise BaseException subclasses, not
+    Exception, so they pass through untouched."""
+    try:
+        yield
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("A page failed (reference %s)", ref)
+        st.error(PAGE_FAILED.format(ref=ref), icon=":material/error:")
+        st.button("Start this page afresh", icon=":material/restart_alt:", key="_start_afresh",
+                  on_click=_start_afresh)
 
 
 # ---- URL state: a copied link reopens the same view ------------------------------------------
@@ -77,6 +130,30 @@ def url_state(key: str, default):
         raw = st.query_params.get(key)
         st.session_state[key] = default if raw is None else raw
     return st.session_state[key]
+
+
+def _plain(text, limit: int = 60) -> str:
+    """A value from a URL, shown as literal text in Markdown: no markup, no control characters."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])", r"\\\1", text)
+
+
+def url_note(what: str, raw, used: str, where=None) -> None:
+    """A small note that a value from the link was not understood and what is shown instead."""
+    (where or st).caption(f":material/link_off: The link's {what} “{_plain(raw)}” was not understood: {used}.")
+
+
+def url_choice(key: str, options, default, what: str, where=None):
+    """A widget's value seeded from the URL that must be one of `options`; anything else falls back
+    to `default`, with a note."""
+    value = url_state(key, default)
+    if value not in options:
+        if value not in (None, ""):
+            url_note(what, value, f"showing {options[default] if isinstance(options, dict) else default}",
+                     where)
+        st.session_state[key] = value = default
+    return value
 
 
 def url_list(key: str) -> list[str]:

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import sync_url, url_list, workspace, workspace_key
+from app_pages._shared import sync_url, url_list, url_note, workspace, workspace_key
 from core.benchmark import (
     Prices,
     compare,
@@ -138,6 +138,8 @@ def job_picker(ws) -> list[str]:
         return []
     names = [s["LabelingJobName"] for s in summaries]
     if "bench_jobs" not in st.session_state:
+        if unknown := [n for n in url_list("jobs") if n not in names]:
+            url_note("jobs", ", ".join(unknown), "there is no such job in this workspace")
         st.session_state["bench_jobs"] = [n for n in url_list("jobs") if n in names] or default_jobs(summaries)
     st.session_state["bench_jobs"] = [n for n in st.session_state["bench_jobs"] if n in names]
     return st.multiselect("Jobs to compare", names, key="bench_jobs", placeholder="Pick jobs")

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import load_source, sync_url, url_state, workspace, workspace_key
+from app_pages._shared import load_source, sync_url, url_note, url_state, workspace, workspace_key
 from core.chaining import ChainError, plan_in
 from core.gt.service import ACTIVE, ServiceError
 from core.jobs import days_left, eta, job_table
@@ -261,6 +261,9 @@ def main() -> None:
     def live_jobs() -> None:
         table = jobs_overview()
         name = st.session_state.get("job") or ""
+        if table is not None and name and name not in set(table["job"]):
+            url_note("job", name, "there is no such job in this workspace")
+            st.session_state["job"] = name = ""
         if table is not None and name and name in set(table["job"]):
             sync_url(job=name)
             job_details(name)

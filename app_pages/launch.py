@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import sync_url, url_state, workspace, workspace_key
+from app_pages._shared import sync_url, url_choice, url_state, workspace, workspace_key
 from core.gt import tasks
 from core.gt.rules import Problem
 from core.gt.service import ServiceError
@@ -35,8 +35,7 @@ DEMO_LABELS = {"ImageMultiClass": "\n".join(map(str, range(10))), "BoundingBox":
 
 def task_picker(region: str) -> tasks.TaskType:
     names = [t.name for t in tasks.TASKS]
-    if url_state("task", "ImageMultiClass") not in names:
-        st.session_state["task"] = "ImageMultiClass"
+    url_choice("task", names, "ImageMultiClass", "task type")
     name = st.selectbox("Task type", names, key="task", format_func=lambda n: f"{tasks.task(n).title} ({n})")
     task = tasks.task(name)
     with st.expander("What this task type needs", icon=":material/info:"):

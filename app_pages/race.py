@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app_pages._selection import choose_answers, skipped_files
-from app_pages._shared import sync_url, url_state, workspace
+from app_pages._shared import sync_url, url_choice, url_note, url_state, workspace
 from core.notify import NotifyError
 from core.race.frames import PERIODS, RaceOptions, natural_period, race_table, summary_line
 from core.race.html import race_html
-from core.race.share import race_message, save_race, share_link
+from core.race.share import link_caveat, race_message, save_race, share_link
 from core.storage import StoreError
 from core.workspace import cache_dir
 
@@ -27,15 +27,14 @@ def empty_state() -> None:
 def options_sidebar(answers) -> RaceOptions:
     st.sidebar.subheader("Race")
     natural = natural_period(answers)
-    for key, default in (("period", natural), ("top", "10"), ("title", "Labels per worker"), ("cmap", "dark12")):
-        url_state(key, default)
-    if st.session_state["period"] not in PERIODS:
-        st.session_state["period"] = natural
-    if st.session_state["cmap"] not in COLORMAPS:
-        st.session_state["cmap"] = "dark12"
+    url_state("title", "Labels per worker")
+    url_choice("period", PERIODS, natural, "period")
+    url_choice("cmap", COLORMAPS, "dark12", "colours")
+    top = url_state("top", "10")
     try:
-        st.session_state["top"] = min(30, max(3, int(st.session_state["top"])))
-    except (TypeError, ValueError):
+        st.session_state["top"] = min(30, max(3, int(top)))
+    except (TypeError, ValueError, OverflowError):
+        url_note("number of bars", top, "showing 10")
         st.session_state["top"] = 10
     period = st.sidebar.segmented_control("Period", list(PERIODS), key="period") or natural
     top = st.sidebar.slider("Bars", 3, 30, key="top")
@@ -51,7 +50,9 @@ def options_sidebar(answers) -> RaceOptions:
 
 def _video(table, options: RaceOptions, fmt: str) -> bytes:
     """Rendered once per (data, options, format): render_video keeps finished videos in the cache
-    folder by content hash, so a rerun of the page reads the file instead of rendering again."""
+    folder by content hash, so a rerun of the page reads the file instead of rendering again.
+    Each session reads the content-addressed file itself, never a shared name that another
+    session's render could replace between the write and the read."""
     from core.race.video import render_video
 
     bar = st.progress(0.0, text="Rendering ...")
@@ -60,7 +61,7 @@ def _video(table, options: RaceOptions, fmt: str) -> bytes:
         bar.progress(done / total if total else 0.0, text=f"Rendering frame {done:,} of {total:,} ...")
 
     folder = cache_dir() / "races"
-    path = render_video(table, options, folder / f"latest.{fmt}", fmt=fmt, progress=progress, cache_dir=folder)
+    path = render_video(table, options, fmt=fmt, progress=progress, cache_dir=folder)
     bar.empty()
     return path.read_bytes()
 
@@ -113,6 +114,8 @@ def share_section(source: str, table, options: RaceOptions, video: bytes, fmt: s
     if link:
         st.success(f"Saved to `{saved}`. Link valid for {expiry}:", icon=":material/link:")
         st.code(link, language=None, wrap_lines=True)
+        if caveat := link_caveat(loc):
+            st.warning(caveat, icon=":material/schedule:")
     else:
         st.success(f"Saved to `{saved}` (a demo folder: no download link without S3).", icon=":material/check:")
     send_section(ws, options.title, table, where)

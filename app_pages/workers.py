@@ -8,7 +8,7 @@ import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
 from app_pages._selection import choose_answers, label_layers, skipped_files
-from app_pages._shared import sync_url, url_list, url_state, workspace
+from app_pages._shared import sync_url, url_choice, url_list, url_note, url_state, workspace
 from core import metrics
 from core.gold import GoldError, read_gold
 from core.storage import StoreError
@@ -75,7 +75,8 @@ def grid_frame(report: pd.DataFrame) -> pd.DataFrame:
     """Display values: percentages, rounded floats, readable times; unknown stays empty."""
     df = printable_frame(report)  # control characters shown as \xNN, as in the CSV
     for col in PERCENT:
-        df[col] = (df[col] * 100).round(1)
+        if col in df:  # a link may choose other columns
+            df[col] = (df[col] * 100).round(1)
     for col in df.columns:
         if pd.api.types.is_datetime64_any_dtype(df[col]):
             df[col] = df[col].dt.strftime("%Y-%m-%d %H:%M")
@@ -86,8 +87,12 @@ def grid_frame(report: pd.DataFrame) -> pd.DataFrame:
 
 def worker_grid(report: pd.DataFrame) -> None:
     available = [c for c in report.columns]
+    unknown = [c for c in url_list("cols") if c not in available]
+    if unknown and "cols_widget" not in st.session_state:
+        url_note("columns", ", ".join(unknown), "no such column; showing the others")
     chosen = st.multiselect(
-        "Columns", available, default=[c for c in url_list("cols") or DEFAULT_COLUMNS if c in available],
+        "Columns", available,
+        default=[c for c in url_list("cols") if c in available] or [c for c in DEFAULT_COLUMNS if c in available],
         key="cols_widget", format_func=lambda c: TITLES.get(c, c),
     )
     sync_url(cols=[] if chosen == DEFAULT_COLUMNS else chosen)
@@ -161,8 +166,7 @@ def time_per_label_chart(df: pd.DataFrame, order: list[str]) -> None:
 def labels_over_time_chart(answers: pd.DataFrame, names: dict[str, str], order: list[str]) -> None:
     st.subheader("Labels over time")
     auto = default_period(answers)
-    if url_state("period", auto) not in PERIODS:
-        st.session_state["period"] = auto
+    url_choice("period", PERIODS, auto, "period")
     period = st.segmented_control("Period", list(PERIODS), key="period")
     period = period or auto
     sync_url(period=None if period == auto else period)

@@ -7,6 +7,7 @@ AWS_ENDPOINT_URL_S3, ~/.aws/config ...) unless the caller names them; nothing he
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import boto3
@@ -55,3 +56,19 @@ def client(service: str, settings: AwsSettings = AwsSettings(), signature_versio
     endpoint = settings.endpoint_url if service == "s3" else None
     config = _CONFIG.merge(Config(signature_version=signature_version)) if signature_version else _CONFIG
     return _session(settings.profile, settings.region).client(service, endpoint_url=endpoint or None, config=config)
+
+
+def temporary_credentials(settings: AwsSettings = AwsSettings()) -> tuple[bool, datetime | None]:
+    """(True, when they expire, in UTC, or None if unknown) when the chain's credentials are
+    temporary (they carry a session token: SSO, an assumed role, an instance role); (False, None)
+    for long-term keys or no credentials. A presigned link stops working when they expire."""
+    credentials = _session(settings.profile, settings.region).get_credentials()
+    if credentials is None:
+        return False, None
+    # Refreshable credentials (SSO, roles, AWS_CREDENTIAL_EXPIRATION) keep their expiry here;
+    # botocore has no public accessor for it.
+    expiry = getattr(credentials, "_expiry_time", None)
+    token = credentials.get_frozen_credentials().token
+    if not token and expiry is None:
+        return False, None
+    return True, expiry.astimezone(UTC) if isinstance(expiry, datetime) else None

@@ -155,7 +155,7 @@ def cmd_race(args) -> int:
     from .notify import NotifyError
     from .race.frames import RaceOptions, race_table, summary_line
     from .race.html import race_html
-    from .race.share import race_message, save_race, share_link
+    from .race.share import link_caveat, race_message, save_race, share_link
     from .storage import ObjectExists
     from .workers import shown_names
 
@@ -205,6 +205,8 @@ def cmd_race(args) -> int:
     print(summary_line(table))
     if args.notify:
         where = share_link(loc, uri, args.link_expiry) or uri
+        if where != uri and (caveat := link_caveat(loc)):
+            print(f"warning: {caveat}", file=sys.stderr)
         subject, body = race_message(options.title, table, where)
         try:
             sent = ws.notifier.publish(args.notify, subject, body)

@@ -7,6 +7,7 @@ runs against both. The demo never touches AWS: its s3:// URIs resolve to local f
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from pathlib import Path
 import boto3
 
 from .aws import AwsSettings
-from .gt.service import LabelingService
+from .gt.service import LabelingService, ServiceError
 from .notify import Notifier, OutboxNotifier
 from .storage import Location, open_location
 
@@ -35,6 +36,7 @@ class Workspace:
     notifier: Notifier
     now: Callable[[], datetime] = _wall_clock  # the demo runs on the simulator's clock
     output_uri: str = ""  # where the workspace's jobs write (the demo's; empty for AWS)
+    notice: Callable[[], str | None] = lambda: None  # something the page should say (a rebuilt demo)
 
 
 def default_kind() -> str:
@@ -78,21 +80,59 @@ def aws_workspace(settings: AwsSettings = AwsSettings()) -> Workspace:
 
 class _Demo:
     """The demo's simulator, opened (and on first use built, ~5 s) only when something needs it:
-    a local folder can be read in the demo workspace without building anything."""
+    a local folder can be read in the demo workspace without building anything.
+
+    A damaged demo (junk in its state files, its state folder or output deleted) is set aside and
+    built again, when opened and whenever a call fails on it, with a notice for the page."""
 
     def __init__(self, root: Path, seed: int):
         self.root, self.seed = root, seed
         self._opened = None
+        self._lock = threading.RLock()  # one workspace serves every session: build it once
+        self.notice: str | None = None
 
     def _open(self):
-        if self._opened is None:
-            from .sim.demo import open_demo
+        opened = self._opened
+        if opened is not None and (self.root / "state" / "demo.json").is_file():  # one stat per call
+            return opened
+        with self._lock:
+            self._repair()  # before the first open, or when the state vanished under a running app
+            if self._opened is None:
+                from .sim.demo import open_demo
 
-            self._opened = open_demo(self.root, self.seed)
-        return self._opened
+                self._opened = open_demo(self.root, self.seed)
+            return self._opened
+
+    def _repair(self) -> bool:
+        """Set a damaged demo aside (to be built again on open); True if it was damaged."""
+        from .sim.demo_check import damage, set_aside
+
+        with self._lock:
+            problem = damage(self.root)
+            if problem is None:
+                return False
+            aside = set_aside(self.root)
+            self._opened = None
+            self.notice = (f"The demo workspace was damaged ({problem}) and has been rebuilt. "
+                           f"The damaged copy was kept as the folder “{aside.name}” beside it.")
+            return True
 
     def __getattr__(self, name: str):  # the LabelingService methods, forwarded
-        return getattr(self._open()[0], name)
+        attr = getattr(self._open()[0], name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            try:
+                return attr(*args, **kwargs)
+            except ServiceError:
+                raise  # the service's own answer (not found, validation): not damage
+            except Exception:
+                if not self._repair():
+                    raise
+                return getattr(self._open()[0], name)(*args, **kwargs)
+
+        return call
 
     def open_uri(self, uri: str) -> Location:
         uri = uri.strip()
@@ -109,7 +149,8 @@ def demo_workspace(root: Path | None = None, seed: int = DEMO_SEED) -> Workspace
     root = root or demo_dir()
     demo = _Demo(root, seed)
     return Workspace(kind="demo", label="Demo workspace (local Ground Truth simulator)", open=demo.open_uri,
-                     service=demo, notifier=OutboxNotifier(root / "outbox"), now=demo.now, output_uri=OUTPUT_URI)
+                     service=demo, notifier=OutboxNotifier(root / "outbox"), now=demo.now, output_uri=OUTPUT_URI,
+                     notice=lambda: demo.notice)
 
 
 def data_now(ws: Workspace, uri: str) -> datetime:

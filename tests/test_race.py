@@ -70,6 +70,17 @@ def test_html_race_escapes_names_and_titles_and_needs_no_network():
     assert data["values"] == [[1, 0], [2, 3]]
 
 
+def test_html_race_never_substitutes_placeholders_inside_data():
+    # Text is data: a title or a worker name that looks like the page's own placeholders stays as typed.
+    table = pd.DataFrame({"__HEIGHT__": [1, 2], "__DATA__ x": [0, 3]},
+                         index=pd.date_range("2024-03-11", periods=2, freq="D", tz="UTC"))
+    page = race_html(table, RaceOptions(title="Race __HEIGHT__ / __DATA__"), height=345)
+    data = json.loads(re.search(r'<script id="race-data" type="application/json">(.*?)</script>', page).group(1))
+    assert data["title"] == "Race __HEIGHT__ / __DATA__"
+    assert data["names"] == ["__HEIGHT__", "__DATA__ x"]
+    assert "#race { height: 345px;" in page
+
+
 def test_race_key_is_predictable_and_saving_never_overwrites(tmp_path):
     loc = Location(LocalStore(tmp_path, uri="s3://team-bucket"), "labeling-jobs/")
     key = race_key(loc.prefix, b"video", "mp4", date(2026, 11, 21))

@@ -9,6 +9,7 @@ with `<`, `>` and `&` escaped so no string can close the script element.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
@@ -43,7 +44,13 @@ def race_payload(table: pd.DataFrame, options: RaceOptions) -> dict:
 def race_html(table: pd.DataFrame, options: RaceOptions, height: int = 520) -> str:
     """The whole page. An empty table gives a page that says so."""
     payload = race_payload(table, options) if not table.empty else None
-    return _PAGE.replace("__DATA__", _json_for_script(payload)).replace("__HEIGHT__", str(height))
+    values = {"DATA": _json_for_script(payload), "HEIGHT": str(int(height))}
+    # One pass over the template only: text from the data (a title or a name holding "__HEIGHT__")
+    # is inserted, never scanned again for placeholders.
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], _PAGE)
+
+
+_PLACEHOLDER = re.compile(r"__(DATA|HEIGHT)__")
 
 
 _PAGE = r"""<!doctype html>

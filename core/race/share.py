@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 
+from ..aws import temporary_credentials
 from ..storage import Location, ObjectExists, S3Store, StoreError
 from .frames import summary_line
 
@@ -40,6 +41,19 @@ def share_link(location: Location, uri: str, expires_s: int) -> str | None:
         return None
     key = uri.removeprefix(location.store.uri + "/")
     return location.store.presigned_url(key, min(max(60, expires_s), MAX_LINK_S))
+
+
+def link_caveat(location: Location) -> str | None:
+    """What to tell whoever shares a presigned link signed with temporary credentials: it stops
+    working when they expire, even if its own lifetime is longer. None for long-term keys."""
+    if not isinstance(location.store, S3Store):
+        return None
+    temporary, expires = temporary_credentials(location.store.settings)
+    if not temporary:
+        return None
+    when = f" at {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
+    return (f"This link is signed with temporary AWS credentials (SSO or an assumed role): it stops working "
+            f"when they expire{when}, even if that is before the lifetime chosen for the link.")
 
 
 def race_message(title: str, table: pd.DataFrame, where: str) -> tuple[str, str]:

@@ -29,6 +29,7 @@ from ..storage import Location
 from .buckets import folder_buckets
 from .clock import AcceleratedClock, Clock, FixedClock, to_ms, utc
 from .datasets import Dataset, manifest_bytes, put, write_digits, write_shapes
+from .demo_check import output_files
 from .engine import Outcome
 from .service import SimulatedService
 from .workforce import Schedule
@@ -248,7 +249,9 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None) -> DemoIn
 
 
 def _write_info(root: Path, seed: int, now: datetime) -> None:
-    info = {"seed": seed, "now": now.isoformat(), "bucket": BUCKET, "output_uri": OUTPUT_URI}
+    # The files of each job's output as built: fewer later means some were deleted (demo_check).
+    info = {"seed": seed, "now": now.isoformat(), "bucket": BUCKET, "output_uri": OUTPUT_URI,
+            "output_files": output_files(root / "buckets")}
     (root / "state" / "demo.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
 
 

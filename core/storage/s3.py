@@ -68,6 +68,7 @@ class S3Store:
     def __init__(self, bucket: str, settings: AwsSettings = AwsSettings(), *, fast_get: bool = True):
         self.bucket = bucket
         self.uri = f"s3://{bucket}"
+        self.settings = settings  # whose credentials sign presigned links
         self._s3 = client("s3", settings)
         self._presigner = client("s3", settings, signature_version="s3v4")
         self._http = _direct_pool(self._s3) if fast_get else None
