@@ -21,6 +21,9 @@ REGION = "eu-west-1"
 POOL_ID = "eu-west-1_AbCdEf123"
 ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
 LABEL_ATTRIBUTE = "animal"
+# Every demo a test opens ends its history here and its clock stands still (GC_DEMO_AT): what the
+# demo holds depends on the hour and weekday it ends at, so it must not be the wall clock's.
+DEMO_AT = "2026-03-16T15:00:00+00:00"
 
 
 @pytest.fixture
@@ -82,11 +85,18 @@ def demo_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("demo-workspace") / "demo"
 
 
+@pytest.fixture(scope="session")
+def demo_at() -> str:
+    """DEMO_AT, for session fixtures (such as the browser harness) that start before the autouse one."""
+    return DEMO_AT
+
+
 @pytest.fixture(autouse=True)
 def _demo_workspace_env(demo_dir, monkeypatch):
-    """Pages and commands see the demo workspace, in the session's folder, whatever AWS
-    configuration the machine has."""
+    """Pages and commands see the demo workspace, in the session's folder, pinned to DEMO_AT,
+    whatever AWS configuration the machine has and whatever the date."""
     monkeypatch.setenv("GC_DEMO_DIR", str(demo_dir))
+    monkeypatch.setenv("GC_DEMO_AT", DEMO_AT)
     monkeypatch.setenv("GC_WORKSPACE", "demo")
 
 
