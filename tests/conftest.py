@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -85,18 +86,20 @@ def demo_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("demo-workspace") / "demo"
 
 
-@pytest.fixture(scope="session")
-def demo_at() -> str:
-    """DEMO_AT, for session fixtures (such as the browser harness) that start before the autouse one."""
-    return DEMO_AT
+@pytest.fixture(scope="session", autouse=True)
+def demo_at() -> Iterator[str]:
+    """DEMO_AT, in GC_DEMO_AT for the whole session: module- and session-scoped fixtures that open
+    the demo run before any function-scoped fixture could set it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GC_DEMO_AT", DEMO_AT)
+        yield DEMO_AT
 
 
 @pytest.fixture(autouse=True)
 def _demo_workspace_env(demo_dir, monkeypatch):
-    """Pages and commands see the demo workspace, in the session's folder, pinned to DEMO_AT,
-    whatever AWS configuration the machine has and whatever the date."""
+    """Pages and commands see the demo workspace, in the session's folder (pinned to DEMO_AT by
+    `demo_at`), whatever AWS configuration the machine has."""
     monkeypatch.setenv("GC_DEMO_DIR", str(demo_dir))
-    monkeypatch.setenv("GC_DEMO_AT", DEMO_AT)
     monkeypatch.setenv("GC_WORKSPACE", "demo")
 
 

@@ -9,14 +9,21 @@ import pytest
 from core.workspace import demo_at, demo_workspace
 
 
-def test_the_tests_demo_ends_at_gc_demo_at_and_its_clock_stands_there(demo_dir):
-    pinned = datetime.fromisoformat(os.environ["GC_DEMO_AT"])  # set by tests/conftest.py for every test
-    ws = demo_workspace()
-    assert ws.now() == pinned
-    assert ws.service.list_labeling_jobs()  # opened, so built if no test had yet
+@pytest.fixture(scope="module")
+def opened_early(demo_dir):
+    """The demo as module-scoped fixtures open it: before any function-scoped fixture has run."""
+    ws = demo_workspace(demo_dir)
+    ws.service.list_labeling_jobs()  # opened, so built if no test had yet
+    return ws
+
+
+def test_the_tests_demo_ends_at_gc_demo_at_and_its_clock_stands_there(opened_early, demo_dir):
+    pinned = datetime.fromisoformat(os.environ["GC_DEMO_AT"])  # set by tests/conftest.py for the session
     built = json.loads((demo_dir / "state" / "demo.json").read_text(encoding="utf-8"))["now"]
     assert datetime.fromisoformat(built) == pinned
-    assert ws.now() == pinned  # still: the wall clock moved on, the demo's did not
+    assert opened_early.now() == pinned
+    assert demo_workspace().now() == pinned  # as pages and commands open it
+    assert opened_early.now() == pinned  # still: the wall clock moved on, the demo's did not
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
