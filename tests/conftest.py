@@ -27,6 +27,13 @@ LABEL_ATTRIBUTE = "animal"
 DEMO_AT = "2026-03-16T15:00:00+00:00"
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Browser tests start a server and Chromium: they are in the slow tier wherever they live."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def fake_aws(monkeypatch):
     """`fake_aws(region)`: dummy credentials, no real AWS configuration or profile, and fresh
