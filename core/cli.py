@@ -238,14 +238,15 @@ def cmd_demo(args) -> int:
     import time
 
     from .sim.demo import build_demo
-    from .workspace import DEMO_SEED, demo_dir
+    from .workspace import DEMO_SEED, demo_at, demo_dir
 
     root = args.dir or demo_dir()
     if root.exists() and any(root.iterdir()):
         raise CliError(f"{root} is not empty: choose another --dir, or delete it to build the demo again")
     started = time.perf_counter()
-    # History ends now, so the running job is still running when the app opens the demo.
-    info = build_demo(root, seed=DEMO_SEED if args.seed is None else args.seed, now=args.at or datetime.now(UTC))
+    # History ends now (or at GC_DEMO_AT), so the running job is still running when the app opens the demo.
+    at = args.at or demo_at() or datetime.now(UTC)
+    info = build_demo(root, seed=DEMO_SEED if args.seed is None else args.seed, now=at)
     print(f"Demo workspace built in {time.perf_counter() - started:.1f} s at {root}")
     print(f"  {len(info.jobs)} jobs ({info.in_progress} still running), {info.workers} workers, "
           f"{info.data_objects:,} data objects, {info.answers:,} answers, history until {info.now:%Y-%m-%d %H:%M} UTC")

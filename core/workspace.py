@@ -65,6 +65,19 @@ def demo_dir() -> Path:
     return cache_dir() / "demo"
 
 
+def demo_at() -> datetime | None:
+    """GC_DEMO_AT (ISO 8601, e.g. 2026-03-16T15:00Z; UTC when no zone is given): a pinned demo whose
+    history ends there and whose clock stands still, the same whatever the date (tests set it)."""
+    raw = os.environ.get("GC_DEMO_AT", "").strip()
+    if not raw:
+        return None
+    try:
+        at = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"GC_DEMO_AT={raw!r} is not a date and time such as 2026-03-16T15:00Z") from None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
 def aws_workspace(settings: AwsSettings = AwsSettings()) -> Workspace:
     from .gt.sagemaker import SageMakerService
     from .notify import SnsNotifier
@@ -85,8 +98,8 @@ class _Demo:
     A damaged demo (junk in its state files, its state folder or output deleted) is set aside and
     built again, when opened and whenever a call fails on it, with a notice for the page."""
 
-    def __init__(self, root: Path, seed: int):
-        self.root, self.seed = root, seed
+    def __init__(self, root: Path, seed: int, at: datetime | None):
+        self.root, self.seed, self.at = root, seed, at
         self._opened = None
         self._lock = threading.RLock()  # one workspace serves every session: build it once
         self.notice: str | None = None
@@ -100,7 +113,7 @@ class _Demo:
             if self._opened is None:
                 from .sim.demo import open_demo
 
-                self._opened = open_demo(self.root, self.seed)
+                self._opened = open_demo(self.root, self.seed, at=self.at)
             return self._opened
 
     def _repair(self) -> bool:
@@ -142,12 +155,13 @@ class _Demo:
         return self._open()[0].clock.now()
 
 
-def demo_workspace(root: Path | None = None, seed: int = DEMO_SEED) -> Workspace:
-    """The demo: its s3:// URIs resolve to its folders; local paths work as anywhere."""
+def demo_workspace(root: Path | None = None, seed: int = DEMO_SEED, at: datetime | None = None) -> Workspace:
+    """The demo: its s3:// URIs resolve to its folders; local paths work as anywhere. `at` (default
+    GC_DEMO_AT) pins its time."""
     from .sim.demo import OUTPUT_URI
 
     root = root or demo_dir()
-    demo = _Demo(root, seed)
+    demo = _Demo(root, seed, at or demo_at())
     return Workspace(kind="demo", label="Demo workspace (local Ground Truth simulator)", open=demo.open_uri,
                      service=demo, notifier=OutboxNotifier(root / "outbox"), now=demo.now, output_uri=OUTPUT_URI,
                      notice=lambda: demo.notice)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +22,16 @@ REGION = "eu-west-1"
 POOL_ID = "eu-west-1_AbCdEf123"
 ISSUER = f"https://cognito-idp.{REGION}.amazonaws.com/{POOL_ID}"
 LABEL_ATTRIBUTE = "animal"
+# Every demo a test opens ends its history here and its clock stands still (GC_DEMO_AT): what the
+# demo holds depends on the hour and weekday it ends at, so it must not be the wall clock's.
+DEMO_AT = "2026-03-16T15:00:00+00:00"
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Browser tests start a server and Chromium: they are in the slow tier wherever they live."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -82,10 +93,19 @@ def demo_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("demo-workspace") / "demo"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def demo_at() -> Iterator[str]:
+    """DEMO_AT, in GC_DEMO_AT for the whole session: module- and session-scoped fixtures that open
+    the demo run before any function-scoped fixture could set it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GC_DEMO_AT", DEMO_AT)
+        yield DEMO_AT
+
+
 @pytest.fixture(autouse=True)
 def _demo_workspace_env(demo_dir, monkeypatch):
-    """Pages and commands see the demo workspace, in the session's folder, whatever AWS
-    configuration the machine has."""
+    """Pages and commands see the demo workspace, in the session's folder (pinned to DEMO_AT by
+    `demo_at`), whatever AWS configuration the machine has."""
     monkeypatch.setenv("GC_DEMO_DIR", str(demo_dir))
     monkeypatch.setenv("GC_WORKSPACE", "demo")
 

@@ -408,6 +408,7 @@ def demo(demo_dir) -> Workspace:
     return ws
 
 
+@pytest.mark.slow
 def test_every_demo_job_agrees_with_its_files(demo):
     """Simulated jobs (stopped, failed, chained, running, auto-labeling): counters and files agree."""
     for summary in demo.service.list_labeling_jobs():
@@ -430,6 +431,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=180)
 
 
+@pytest.mark.slow
 def test_cli_json_on_the_demo(demo, demo_dir):
     jobs = ["digits-batch-2", "digits-batch-3", "digits-batch-3-continued"]
     gold_uri = "s3://ground-control-demo/datasets/digits/gold.jsonl"
@@ -480,6 +482,7 @@ def test_cli_prints_the_verdict_when_one_job_started_from_a_model(tmp_path, monk
     assert "not both" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_table_on_the_demo_and_unknown_jobs(demo_dir):
     done = run_cli("digits-pilot", "digits-batch-1", "--workspace", "demo", "--dir", str(demo_dir))
     assert done.returncode == 0, done.stderr
@@ -507,6 +510,7 @@ def walkthrough(tmp_path_factory):
     return ws, info
 
 
+@pytest.mark.slow
 def test_the_walkthrough_benchmark_equals_its_files(walkthrough):
     ws, info = walkthrough
     gold_file = ws.open(info.walkthrough.data.gold_uri)

@@ -44,6 +44,7 @@ def test_halves_are_stable_and_cover_every_line():
     assert split_halves(lines, seed=3) == (first, second) != split_halves(lines, seed=4)
 
 
+@pytest.mark.slow
 def test_experiment_goes_on_only_when_job_1_has_left_a_model(world):
     ws, base = world
     exp = start(ws, base, "pt")
@@ -64,12 +65,14 @@ def test_experiment_goes_on_only_when_job_1_has_left_a_model(world):
     assert advance(ws, exp) is exp  # nothing left to do
 
 
+@pytest.mark.slow
 def test_a_second_experiment_with_the_same_name_is_refused(world):
     ws, base = world
     with pytest.raises(ExperimentError, match="exists already"):
         start(ws, base, "pt")
 
 
+@pytest.mark.slow
 def test_a_task_without_auto_labeling_is_refused(world):
     ws, base = world
     with pytest.raises(ExperimentError, match="does not support auto-labeling"):

@@ -223,6 +223,7 @@ def s3_bucket(moto_settings) -> S3Store:
     return store
 
 
+@pytest.mark.slow
 def test_images_from_s3_all_pages_and_a_conditional_write(s3_bucket, moto_settings):
     def open_uri(uri):
         return open_location(uri, moto_settings)
@@ -241,6 +242,7 @@ def test_images_from_s3_all_pages_and_a_conditional_write(s3_bucket, moto_settin
     assert rest.counts["already_in_manifests"] == 100 and len(rest.lines) == 905
 
 
+@pytest.mark.slow
 def test_validate_finds_missing_s3_objects_in_parallel(s3_bucket, moto_settings):
     lines = [{"source-ref": "s3://gc-manifests/photos/p0001.jpg"},
              {"source-ref": "s3://gc-manifests/photos/gone.jpg"},
@@ -400,6 +402,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=120, env=env)
 
 
+@pytest.mark.slow
 def test_cli_manifest_dry_run_writes_nothing(images, tmp_path):
     out = tmp_path / "out" / "batch.manifest"
     out.parent.mkdir()
@@ -413,6 +416,7 @@ def test_cli_manifest_dry_run_writes_nothing(images, tmp_path):
     assert "objects listed" in run.stderr and "lines in the manifest" in run.stderr
 
 
+@pytest.mark.slow
 def test_cli_manifest_split_then_refuses_to_overwrite(images, tmp_path):
     out = tmp_path / "batch.manifest"
     args = ["manifest", str(images / "data"), "--out", str(out), "--split", "2", "--seed", "9"]
@@ -430,6 +434,7 @@ def test_cli_manifest_split_then_refuses_to_overwrite(images, tmp_path):
     assert replaced.returncode == 0, replaced.stderr
 
 
+@pytest.mark.slow
 def test_cli_validate_exit_codes(tmp_path, demo, demo_dir):
     good = touch(tmp_path / "good.manifest", b'{"source":"a"}\n{"source":"b"}\n')
     bad = touch(tmp_path / "bad.manifest", b'{"source":"a"}\n{"source":"a"}\nnope\n')

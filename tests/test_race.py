@@ -133,6 +133,7 @@ def test_demo_outbox_keeps_what_was_sent(tmp_path):
     assert email_subject("x" * 300) == "x" * 100
 
 
+@pytest.mark.slow
 def test_cli_race_html_saves_under_a_content_key_and_notifies_the_demo_outbox(birds_dir, tmp_path, demo_dir):
     out = tmp_path / "share"
     run = [sys.executable, "-m", "core", "race", str(birds_dir), "--out", f"{out}/", "--format", "html",

@@ -39,6 +39,7 @@ def test_frame_count_is_bar_chart_races():
     assert len(values) == video.frame_count(t, TINY) == (6 - 1) * 5 + 1
 
 
+@pytest.mark.slow
 def test_mp4_decodes_with_the_expected_frames(tmp_path):
     out = video.render_video(table(4, 6), TINY, tmp_path / "race.mp4", processes=1)
     assert out == tmp_path / "race.mp4"
@@ -46,6 +47,7 @@ def test_mp4_decodes_with_the_expected_frames(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["race.mp4"]  # no temporary files left
 
 
+@pytest.mark.slow
 def test_parallel_render_has_the_frames_of_a_single_process_one(tmp_path):
     t = table(5, 9)
     seen = []
@@ -58,12 +60,14 @@ def test_parallel_render_has_the_frames_of_a_single_process_one(tmp_path):
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
+@pytest.mark.slow
 def test_gif(tmp_path):
     out = video.render_video(table(4, 4), TINY, tmp_path / "race.gif", fmt="gif", processes=2)
     assert out.read_bytes()[:6] == b"GIF89a"
     assert frames_in(out) == 16
 
 
+@pytest.mark.slow
 def test_cache_renders_once(tmp_path):
     t, cache = table(), tmp_path / "cache"
     calls = []
@@ -91,6 +95,7 @@ def test_cache_key_follows_data_options_and_format():
     assert key not in others and len(others) == 5
 
 
+@pytest.mark.slow
 def test_no_global_state_leaks(tmp_path):
     mine = {"alpha": 0.5}
     before = dict(mine)
@@ -145,6 +150,7 @@ class _Capture(animation.AbstractMovieWriter):
         pass
 
 
+@pytest.mark.slow
 def test_frames_are_bar_chart_races_own(monkeypatch):
     """Our frames, drawn in three parts, are pixel for pixel those of bar_chart_race.bar_chart_race
     itself (pandas fix only) saving through a writer that keeps them."""
@@ -165,6 +171,7 @@ def test_frames_are_bar_chart_races_own(monkeypatch):
                 np.testing.assert_array_equal(np.asarray(pixels), expected[i], err_msg=f"frame {i}")
 
 
+@pytest.mark.slow
 def test_hostile_and_unicode_names(tmp_path):
     names = ["<script>alert(1)</script>", "Zoë Ångström", "Łukasz Żółć", "O'Brien & \"Sons\"", "$5 to $10",
              r"a$\frac$b"]
@@ -176,11 +183,13 @@ def test_hostile_and_unicode_names(tmp_path):
     assert text._preprocess_math(text.get_text()) == ("$5 to $10", False)
 
 
+@pytest.mark.slow
 def test_one_period(tmp_path):
     out = video.render_video(table(3, 1), TINY, tmp_path / "one.mp4")
     assert frames_in(out) == 1
 
 
+@pytest.mark.slow
 def test_ffmpeg_failure_is_clear_and_leaves_nothing(tmp_path, monkeypatch):
     def broken_join(parts, out, fmt, workdir):
         video._ffmpeg(["-i", str(workdir / "missing.mp4"), str(out)], "ffmpeg could not join the parts")
@@ -197,6 +206,7 @@ def test_encoder_failure_in_a_part(tmp_path, monkeypatch):
         video.render_part(table(), TINY, range(0, 26), tmp_path / "part.mp4")
 
 
+@pytest.mark.slow
 def test_giving_up_stops_the_workers_and_leaves_nothing(tmp_path):
     class GaveUp(Exception):
         pass

@@ -21,6 +21,8 @@ from core.sim.clock import FixedClock
 from core.sim.demo import build_demo, open_demo
 from core.sim.service import SimulatedService
 
+pytestmark = pytest.mark.slow  # builds a demo of its own
+
 NOW = datetime(2026, 3, 16, 15, 0, tzinfo=UTC)
 
 

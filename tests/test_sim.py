@@ -465,6 +465,7 @@ def demo(tmp_path_factory):
     return info, tree_hash(root)
 
 
+@pytest.mark.slow
 def test_demo_has_a_team_history_and_a_running_job(demo):
     from core.sim.demo import open_demo
 
@@ -490,6 +491,7 @@ def test_demo_has_a_team_history_and_a_running_job(demo):
     assert after > before
 
 
+@pytest.mark.slow
 def test_demo_is_the_same_byte_for_byte_for_the_same_seed(demo, tmp_path):
     from core.sim.demo import build_demo
 

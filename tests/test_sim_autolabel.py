@@ -24,6 +24,8 @@ from core.sim.experiment import run_walkthrough, walkthrough_request, write_expe
 from core.sim.service import SimulatedService
 from core.storage import LocalStore, Location
 
+pytestmark = pytest.mark.slow  # runs auto-labeling jobs on thousands of objects
+
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BUCKET = "data"
 OUTPUT = f"s3://{BUCKET}/jobs/"

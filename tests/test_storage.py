@@ -180,6 +180,7 @@ def test_fetcher_reports_a_parser_failure_for_that_file_only(store):
 # --- S3 only ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_s3_list_returns_every_page(s3_store, moto_settings):
     keys = [f"worker-response/{i:05}.json" for i in range(1205)]
     s3 = aws.client("s3", moto_settings)

@@ -255,24 +255,27 @@ def _write_info(root: Path, seed: int, now: datetime) -> None:
     (root / "state" / "demo.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
 
 
-def open_demo(root: Path, seed: int = 7, clock: Clock | None = None,
-              speedup: float = DEMO_SPEEDUP) -> tuple[SimulatedService, Callable[[str], Location]]:
+def open_demo(root: Path, seed: int = 7, clock: Clock | None = None, speedup: float = DEMO_SPEEDUP,
+              at: datetime | None = None) -> tuple[SimulatedService, Callable[[str], Location]]:
     """The demo's service and URI opener, building the demo first if `root` holds none (its
-    history then ends at the current real time). The default clock starts at the demo's end and
-    runs `speedup` times faster than real time for DEMO_BOOST, so the running job visibly
-    advances while the app is open, then at real speed."""
+    history then ends at `at`, else at the current real time). The default clock starts at the
+    demo's end and runs `speedup` times faster than real time for DEMO_BOOST, so the running job
+    visibly advances while the app is open, then at real speed. With `at` (a pinned demo, as tests
+    use) the clock stands still at the demo's end, so nothing depends on the wall clock."""
     root = Path(root)
     info_path = root / "state" / "demo.json"
     if not info_path.is_file():
-        _build_atomically(root, seed)
+        _build_atomically(root, seed, at)
     info = json.loads(info_path.read_text(encoding="utf-8"))
     built = datetime.fromisoformat(info["now"])
-    clock = clock or AcceleratedClock(start_real=built, start_sim=built, factor=speedup, boost=DEMO_BOOST)
+    if clock is None:
+        clock = FixedClock(built) if at else AcceleratedClock(start_real=built, start_sim=built, factor=speedup,
+                                                                boost=DEMO_BOOST)
     open_uri = folder_buckets(root / "buckets")
     return SimulatedService(root / "state", open_uri, clock, info["seed"]), open_uri
 
 
-def _build_atomically(root: Path, seed: int) -> None:
+def _build_atomically(root: Path, seed: int, at: datetime | None = None) -> None:
     """Build beside `root` and rename, so an interrupted build never leaves half a demo that a
     later start would take for a whole one."""
     if root.exists() and any(root.iterdir()):
@@ -280,7 +283,7 @@ def _build_atomically(root: Path, seed: int) -> None:
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
     try:
-        build_demo(tmp, seed, datetime.now(UTC))
+        build_demo(tmp, seed, at or datetime.now(UTC))
         if root.exists():
             root.rmdir()
         os.replace(tmp, root)

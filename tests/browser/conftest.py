@@ -1,16 +1,19 @@
 """Browser-test harness: runs the Streamlit app in a subprocess and drives it with Debian's Chromium.
 
 Fixtures
-    start_app(env=None) -> base_url   session-scoped factory; one server per distinct ``env`` dict
+    start_app(env=None) -> base_url   session-scoped factory; one server per distinct ``env`` dict; the
+                                      demo is pinned to DEMO_AT and built (if GC_DEMO_DIR names a folder)
+                                      before the server starts, so no page load waits for it
     app_server -> base_url            the app started with no extra env
     browser                           headless Chromium (skips locally if /usr/bin/chromium is missing,
                                       fails in CI)
     page                              a fresh 1400x900 page per test
-    wait_for_app, screenshot          the helper functions below, as fixtures, so tests need not
+    wait_for_app, settle, screenshot  the helper functions below, as fixtures, so tests need not
                                       import from conftest
 
 Helpers
     wait_for_app(page)      wait until the browser is connected and the script run has finished
+    settle(page_or_frame)   wait until it has painted and its transitions have ended
     screenshot(page, name)  save tests/browser/screenshots/<name>.png
 """
 
@@ -24,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -110,7 +114,10 @@ class _App:
                 last_error = f"health answered {body!r}"
             except (urllib.error.URLError, OSError) as exc:
                 last_error = str(exc)
-            time.sleep(0.25)
+            try:  # the next try in 0.25 s, or at once if the server has exited
+                self.proc.wait(timeout=0.25)
+            except subprocess.TimeoutExpired:
+                pass
         self._fail(f"did not answer /_stcore/health with 'ok' within {timeout_s:.0f}s ({last_error})")
         raise AssertionError("unreachable")
 
@@ -133,15 +140,25 @@ class _App:
                 self.proc.wait(timeout=10)
 
 
+def _build_demo(env: dict[str, str]) -> None:
+    """Build the demo the app will open, here and now, rather than on the first page load."""
+    if env.get("GC_WORKSPACE", "demo") != "demo" or not env.get("GC_DEMO_DIR"):
+        return
+    from core.sim.demo import open_demo
+
+    open_demo(Path(env["GC_DEMO_DIR"]), at=datetime.fromisoformat(env["GC_DEMO_AT"]))
+
+
 @pytest.fixture(scope="session")
-def start_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
+def start_app(tmp_path_factory: pytest.TempPathFactory, demo_at: str) -> Iterator[Callable[..., str]]:
     """Factory: ``start_app({"GC_DEMO_DIR": ...})`` returns the base URL of an app started with that
-    extra env. Servers are cached per env for the whole session and stopped at its end."""
+    extra env (and GC_DEMO_AT). Servers are cached per env for the whole session and stopped at its end."""
     apps: dict[tuple[tuple[str, str], ...], _App] = {}
 
     def _start(env: dict[str, str] | None = None) -> str:
-        key = tuple(sorted((env or {}).items()))
+        key = tuple(sorted(({"GC_DEMO_AT": demo_at} | (env or {})).items()))
         if key not in apps:
+            _build_demo(dict(key))
             app = _App(dict(key), tmp_path_factory.mktemp("streamlit-app"))
             apps[key] = app
             took = app.wait_healthy()
@@ -208,7 +225,18 @@ def wait_for_app(page, timeout_ms: int = 30_000) -> None:
     page.wait_for_selector('[data-testid="stStatusWidgetRunningIcon"]', state="detached", timeout=timeout_ms)
     if page.locator(f'{app}[data-test-script-state="compilationError"]').count():
         raise AssertionError("Streamlit reports a compilation error in the app script")
-    page.wait_for_timeout(200)  # let the final deltas paint
+    settle(page)
+
+
+FINITE_ANIMATIONS_DONE = """() => document.getAnimations().every(
+    a => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity)"""
+
+
+def settle(page_or_frame) -> None:
+    """Wait until the browser has painted what is in the DOM (two animation frames) and no finite CSS
+    transition or animation is still running (spinners loop forever): a condition, not a guessed pause."""
+    page_or_frame.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page_or_frame.wait_for_function(FINITE_ANIMATIONS_DONE)
 
 
 def screenshot(page, name: str, **kwargs) -> Path:
@@ -222,6 +250,11 @@ def screenshot(page, name: str, **kwargs) -> Path:
 @pytest.fixture(name="wait_for_app")
 def _wait_for_app_fixture() -> Callable[..., None]:
     return wait_for_app
+
+
+@pytest.fixture(name="settle")
+def _settle_fixture() -> Callable[..., None]:
+    return settle
 
 
 @pytest.fixture(name="screenshot")

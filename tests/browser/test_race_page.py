@@ -7,7 +7,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_race_plays_pauses_and_scrubs(page, app_server, birds_dir, wait_for_app, screenshot):
+def test_race_plays_pauses_and_scrubs(page, app_server, birds_dir, wait_for_app, settle, screenshot):
     page.goto(f"{app_server}/race?source={quote(str(birds_dir))}&names=anon&title=Birds%202019")
     wait_for_app(page)
     race = page.frame_locator("iframe").locator("#race")
@@ -15,7 +15,10 @@ def test_race_plays_pauses_and_scrubs(page, app_server, birds_dir, wait_for_app,
     assert race.get_attribute("data-state") in ("playing", "ended")
     assert race.locator("#title").inner_text() == "Birds 2019"
 
-    page.wait_for_timeout(1500)
+    frame = page.locator("iframe").element_handle().content_frame()
+    frame.wait_for_function(  # it plays on: the period moves, or the race has already ended
+        "p => document.getElementById('race').dataset.state === 'ended'"
+        " || document.getElementById('period').textContent !== p", arg=race.locator("#period").inner_text())
     if race.get_attribute("data-state") == "playing":
         race.locator("#play").click()
     race.locator("#scrub").fill("0")
@@ -27,5 +30,5 @@ def test_race_plays_pauses_and_scrubs(page, app_server, birds_dir, wait_for_app,
     names = race.locator(".bar .name").all_inner_texts()
     assert "Worker 47" in names and not any(n.startswith("public.") for n in names)
     assert page.locator('[data-testid="stException"]').count() == 0
-    page.wait_for_timeout(500)  # let the bars finish sliding into their final places
+    settle(frame)  # the bars in their final places
     screenshot(page, "race")

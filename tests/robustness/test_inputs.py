@@ -222,7 +222,7 @@ def test_every_get_failing_says_how_many_files_and_why(moto_settings, gt_output,
     at.switch_page("app_pages/workers.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "could read none of them (4 file(s): InvalidObjectState" in at.warning[0].value.replace("\\", "")  # shown escaped
+    assert "could read none of them (4 file(s): InvalidObjectState" in at.warning[0].value.replace("\\", "")
 
 
 def _page(page: str, **params) -> AppTest:
