@@ -139,7 +139,7 @@ def test_race_plays_in_the_page_with_the_options_from_the_url(birds_dir):
 
 def test_race_with_a_mistyped_link_falls_back_to_defaults(birds_dir):
     at = run("app_pages/race.py", source=str(birds_dir), period="fortnight", top="many", cmap="rainbow")
-    assert at.slider[0].value == 10 and at.selectbox(key="cmap").value == "dark12"
+    assert at.slider[0].value == 10 and at.selectbox(key="cmap").value == "tableau"
 
 
 def test_race_renders_saves_and_sends_in_the_demo(birds_dir, demo_dir, tmp_path, monkeypatch):
