@@ -264,3 +264,14 @@ def test_launch_an_unreadable_manifest_blocks_the_launch(own_demo):
     at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/nope.manifest", name="x")
     assert "manifest" in at.error[0].value and "cannot be read" in at.error[0].value
     assert at.button(key="launch").disabled and at.button(key="dry").disabled
+
+
+def test_race_shows_the_demo_workforce_by_name_and_ids_on_request():
+    """The demo's answers name a Cognito pool the simulator answers ListUsers for: names by default."""
+    at = run("app_pages/race.py", job="digits-pilot")
+    assert at.radio(key="names").value == "name"
+    leaders = at.markdown[0].value
+    assert "Top 3:" in leaders and "private." not in leaders, leaders
+    ids = run("app_pages/race.py", job="digits-pilot", names="id")
+    assert ids.radio(key="names").value == "id"
+    assert "Top 3: private." in ids.markdown[0].value, ids.markdown[0].value
