@@ -28,9 +28,23 @@ WORKSPACES = {"demo": "Demo", "aws": "AWS"}
 MAX_LOADED = 16  # sources kept loaded across sessions
 
 
-@st.cache_resource(show_spinner="Preparing the demo workspace (first start only) ...")
+@st.cache_resource(show_spinner=False)
 def _demo(root: str) -> Workspace:
     return demo_workspace(Path(root))
+
+
+def _build_demo(ws: Workspace) -> None:
+    """The first start builds the demo (seconds, not instant): say what it is doing, step by step."""
+    with st.status("Building the demo workspace (first start only) ...", expanded=True) as status:
+        bar = st.progress(0.0, text="Starting ...")
+
+        def progress(what: str, done: int, total: int) -> None:
+            bar.progress(done / total, text=f"{what} · step {min(done + 1, total)} of {total}")
+
+        started = time.perf_counter()
+        ws.service.build(progress)
+        status.update(label=f"Demo workspace built in {time.perf_counter() - started:.0f} s", state="complete",
+                      expanded=False)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -41,7 +55,12 @@ def _aws(settings: AwsSettings) -> Workspace:
 def workspace() -> Workspace:
     """The workspace the sidebar shows; `ws` in the URL keeps it in shared links."""
     kind = st.session_state.get("ws") or default_kind()
-    return _demo(str(demo_dir())) if kind == "demo" else _aws(aws_settings())
+    if kind != "demo":
+        return _aws(aws_settings())
+    ws = _demo(str(demo_dir()))
+    if not ws.service.is_built():
+        _build_demo(ws)
+    return ws
 
 
 def workspace_sidebar() -> None:

@@ -7,6 +7,7 @@ runs against both. The demo never touches AWS: its s3:// URIs resolve to local f
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -77,19 +78,29 @@ def aws_workspace(settings: AwsSettings = AwsSettings()) -> Workspace:
 
 
 class _Demo:
-    """The demo's simulator, opened (and on first use built, ~5 s) only when something needs it:
+    """The demo's simulator, opened (and on first use built) only when something needs it:
     a local folder can be read in the demo workspace without building anything."""
 
     def __init__(self, root: Path, seed: int):
         self.root, self.seed = root, seed
         self._opened = None
+        self._lock = threading.Lock()  # two sessions on a first start: one build, the other waits
 
-    def _open(self):
+    def _open(self, progress=None):
         if self._opened is None:
             from .sim.demo import open_demo
 
-            self._opened = open_demo(self.root, self.seed)
+            with self._lock:
+                if self._opened is None:
+                    self._opened = open_demo(self.root, self.seed, progress=progress)
         return self._opened
+
+    def is_built(self) -> bool:
+        return self._opened is not None or (self.root / "state" / "demo.json").is_file()
+
+    def build(self, progress=None) -> None:
+        """Open the demo now, building it first if needed; `progress(what, done, total)` hears each step."""
+        self._open(progress)
 
     def __getattr__(self, name: str):  # the LabelingService methods, forwarded
         return getattr(self._open()[0], name)

@@ -275,3 +275,17 @@ def test_race_shows_the_demo_workforce_by_name_and_ids_on_request():
     ids = run("app_pages/race.py", job="digits-pilot", names="id")
     assert ids.radio(key="names").value == "id"
     assert "Top 3: private." in ids.markdown[0].value, ids.markdown[0].value
+
+
+@pytest.mark.slow
+def test_first_start_shows_the_demo_build_step_by_step(tmp_path, monkeypatch):
+    """A fresh demo folder: the Jobs page says it is building the demo, then lists its jobs."""
+    monkeypatch.setenv("GC_DEMO_DIR", str(tmp_path / "fresh-demo"))
+    at = run()
+    (status,) = at.get("status")
+    assert status.label.startswith("Demo workspace built in") and status.state == "complete"
+    steps = [p.proto.text for p in status.get("progress")]  # the bar's last step
+    assert steps == ["Done · step 12 of 12"]
+    assert {m.label: m.value for m in at.metric}["Jobs"] == "10"
+    again = run()  # built: no status on later starts
+    assert not again.get("status")
