@@ -154,7 +154,10 @@ def main() -> None:
     video = video_section(table, options)
     if video is not None:
         share_section(st.session_state["source"].strip(), table, options, video, st.session_state.get("fmt") or "mp4")
-    st.caption(f"Rendered {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {len(chosen.answers):,} labels.")
+    if video is None:
+        st.caption(f"From {len(chosen.answers):,} labels.")
+    else:
+        st.caption(f"Video rendered {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {len(chosen.answers):,} labels.")
 
 
 main()

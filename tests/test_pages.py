@@ -42,6 +42,14 @@ def test_jobs_opens_a_job_from_the_url_with_its_details():
     assert not [b for b in at.button if b.label == "Stop job"]  # a stopped job cannot be stopped again
 
 
+def test_jobs_table_leads_with_what_a_lead_scans_and_the_task_is_said_once():
+    at = run(job="digits-batch-1", live="0")
+    order = list(at.dataframe[0].proto.column_order)
+    assert order[:5] == ["status", "job", "done", "days_left", "failure_reason"]
+    task = at.table[0].value["Value"]["Task"]
+    assert task == "Which digit is this? — Read the instructions before you start.", task
+
+
 def test_jobs_running_job_offers_stop_and_expiry():
     running = run().dataframe[0].value.query("status == 'InProgress'")["job"].iloc[0]
     at = run(job=running)
@@ -135,6 +143,7 @@ def test_race_plays_in_the_page_with_the_options_from_the_url(birds_dir):
     assert at.markdown[0].value.startswith("1,510 labels. Top 3: Worker 47 (80)")
     assert at.slider[0].value == 5 and at.text_input(key="title").value == "Birds"
     assert [b.label for b in at.button if b.label == "Render video"]
+    assert not [c.value for c in at.caption if "UTC" in c.value]  # no "rendered at" before a render
 
 
 def test_race_with_a_mistyped_link_falls_back_to_defaults(birds_dir):
@@ -148,6 +157,7 @@ def test_race_renders_saves_and_sends_in_the_demo(birds_dir, demo_dir, tmp_path,
     at.button(key="render").click().run(timeout=300)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert [b for b in at.get("download_button") if b.proto.label == "Download MP4"]
+    assert any(c.value.startswith("Video rendered ") for c in at.caption)
     at.button(key="save").click().run()
     saved = next(s.value for s in at.success if "Saved to" in s.value)
     (video,) = (birds_dir / "races").glob("*.mp4")
@@ -189,8 +199,9 @@ def test_manifests_check_lists_each_bad_line(own_demo, tmp_path):
     at = run("app_pages/manifests.py", check=str(bad))
     problems = at.dataframe[-1].value if not at.success else None
     assert problems is not None
-    found = dict(zip(problems["line"], problems["problem"], strict=True))
-    assert found == {2: "invalid_json", 3: "no_source", 4: "missing_object"}
+    found = dict(zip(problems["Line"], problems["Problem"], strict=True))
+    assert found == {2: "The line is not JSON (an empty line included)", 3: "Neither source-ref nor source",
+                     4: "The source-ref object does not exist"}  # in words, not the codes
 
 
 def test_launch_dry_run_then_launch_in_the_demo(own_demo):
@@ -211,8 +222,24 @@ def test_launch_dry_run_then_launch_in_the_demo(own_demo):
 def test_launch_names_the_field_to_fix(own_demo):
     at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/digits-batch-3.manifest",
              name="digits_batch_4")
-    assert "job_name" in at.error[0].value
+    message = at.error[0].value
+    assert "**Job name**" in message and "job_name" not in message  # the field as the page names it
     assert at.button(key="launch").disabled and at.button(key="dry").disabled
+
+
+def test_chain_plan_says_what_it_reads_and_the_dry_run_reuses_it(monkeypatch):
+    import core.chaining
+
+    calls = []
+    real = core.chaining.plan_in
+    monkeypatch.setattr(core.chaining, "plan_in", lambda *a, **k: calls.append(a) or real(*a, **k))
+    at = run(job="digits-batch-2", live="0")
+    at.toggle(key="chain_open_digits-batch-2").set_value(True).run()
+    (status,) = at.get("status")
+    assert status.state == "complete" and status.label == "Planned from 450 objects in the manifest"
+    at.button(key="chain_dry_digits-batch-2").click().run()
+    assert json.loads(at.code[0].value)["LabelingJobName"] == "digits-batch-2-chain-1"
+    assert len(calls) == 1  # planned once: the dry run did not read the manifest again
 
 
 def test_chain_continue_sends_only_what_the_parent_left(own_demo):

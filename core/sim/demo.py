@@ -82,7 +82,7 @@ def _request(name: str, attribute: str, task: str, manifest: str, labels: str, t
             "PreHumanTaskLambdaArn": tasks.pre_lambda_arn(task, "us-east-1"),
             "TaskKeywords": ["Images", "Classification" if task != "BoundingBox" else "Bounding boxes"],
             "TaskTitle": title,
-            "TaskDescription": f"{title}. Read the instructions before you start.",
+            "TaskDescription": "Read the instructions before you start.",
             "NumberOfHumanWorkersPerDataObject": workers,
             "TaskTimeLimitInSeconds": 300 if task != "BoundingBox" else 600,
             "AnnotationConsolidationConfig": {
