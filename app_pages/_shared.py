@@ -33,18 +33,22 @@ def _demo(root: str) -> Workspace:
     return demo_workspace(Path(root))
 
 
-def _build_demo(ws: Workspace) -> None:
-    """The first start builds the demo (seconds, not instant): say what it is doing, step by step."""
-    with st.status("Building the demo workspace (first start only) ...", expanded=True) as status:
-        bar = st.progress(0.0, text="Starting ...")
+class _BuildShown:
+    """Shows the demo's first build where it happens (the first page that needs the simulator):
+    st.status with a progress bar naming each step. Reading a local folder builds nothing."""
 
-        def progress(what: str, done: int, total: int) -> None:
-            bar.progress(done / total, text=f"{what} · step {min(done + 1, total)} of {total}")
+    def __init__(self):
+        self.status = self.bar = None
+        self.started = time.perf_counter()
 
-        started = time.perf_counter()
-        ws.service.build(progress)
-        status.update(label=f"Demo workspace built in {time.perf_counter() - started:.0f} s", state="complete",
-                      expanded=False)
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if self.status is None:
+            self.status = st.status("Building the demo workspace (first start only) ...", expanded=True)
+            self.bar = self.status.progress(0.0)
+        self.bar.progress(done / total, text=f"{what} · step {min(done + 1, total)} of {total}")
+        if done >= total:
+            self.status.update(label=f"Demo workspace built in {time.perf_counter() - self.started:.0f} s",
+                               state="complete", expanded=False)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -59,7 +63,7 @@ def workspace() -> Workspace:
         return _aws(aws_settings())
     ws = _demo(str(demo_dir()))
     if not ws.service.is_built():
-        _build_demo(ws)
+        ws.service.on_build(_BuildShown())
     return ws
 
 

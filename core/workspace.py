@@ -85,22 +85,24 @@ class _Demo:
         self.root, self.seed = root, seed
         self._opened = None
         self._lock = threading.Lock()  # two sessions on a first start: one build, the other waits
+        self._listener = threading.local()  # per thread: the app runs each page in a thread of its own
 
-    def _open(self, progress=None):
+    def _open(self):
         if self._opened is None:
             from .sim.demo import open_demo
 
             with self._lock:
                 if self._opened is None:
+                    progress = getattr(self._listener, "progress", None)
                     self._opened = open_demo(self.root, self.seed, progress=progress)
         return self._opened
 
     def is_built(self) -> bool:
         return self._opened is not None or (self.root / "state" / "demo.json").is_file()
 
-    def build(self, progress=None) -> None:
-        """Open the demo now, building it first if needed; `progress(what, done, total)` hears each step."""
-        self._open(progress)
+    def on_build(self, progress) -> None:
+        """If this thread's next use builds the demo, `progress(what, done, total)` hears each step."""
+        self._listener.progress = progress
 
     def __getattr__(self, name: str):  # the LabelingService methods, forwarded
         return getattr(self._open()[0], name)
