@@ -44,7 +44,7 @@ def progress_chart(table: pd.DataFrame) -> alt.Chart:
         tooltip=["job", "counter", alt.Tooltip("count:Q", title="objects")],
     ).transform_calculate(
         order=f"indexof({list(COUNTER_COLORS)}, datum.counter)"
-    ).properties(height=max(120, 30 * len(table)))
+    ).properties(height=alt.Step(26))  # a row per job, whatever the axis takes
 
 
 def jobs_overview() -> pd.DataFrame | None:

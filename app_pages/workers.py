@@ -149,7 +149,7 @@ def labels_per_worker_chart(df: pd.DataFrame, order: list[str]) -> None:
             y=alt.Y("worker:N", sort=shown, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
             **({"color": color} if per_job["job"].nunique() > 1 else {}),
             tooltip=["worker", "job", "labels"],
-        ).properties(height=max(120, 24 * len(shown))),
+        ).properties(height=alt.Step(22)),  # a row per worker, whatever the axis and legend take
         width="stretch",
     )
 
@@ -166,7 +166,7 @@ def time_per_label_chart(df: pd.DataFrame, order: list[str]) -> None:
         alt.Chart(timed[timed["worker"].isin(shown)]).mark_boxplot(extent="min-max").encode(
             x=alt.X("time_spent_s:Q", title="Seconds per label"),
             y=alt.Y("worker:N", sort=shown, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
-        ).properties(height=max(120, 24 * len(shown))),
+        ).properties(height=alt.Step(22)),
         width="stretch",
     )
 
