@@ -214,7 +214,8 @@ def main() -> None:
     gold = gold_labels()
     sync_url(gold=st.session_state.get("gold", "").strip())
     data, mode = chosen.data, chosen.mode
-    report = worker_report(data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon")
+    with st.spinner(f"Computing each worker's numbers from {len(chosen.answers):,} labels ..."):
+        report = worker_report(data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon")
     summary(report)
     worker_grid(report)
     st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
