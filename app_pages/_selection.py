@@ -118,6 +118,9 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         st.session_state["names"] = default  # a mistyped link falls back, not crashes
     mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get, key="names")
     names = names_for(mode, data.answers)
+    if mode == "id" and default == "id":
+        st.sidebar.caption("Shown by worker ID: these answers carry no Cognito identity to look names up by. "
+                           "Choose Real names to upload a names CSV.")
     with st.sidebar:
         refresh_button()
     sync_url(job=jobs, names=None if mode == default else mode,

@@ -123,6 +123,12 @@ def test_workers_name_modes_survive_in_the_url(birds_dir, mode):
     assert at.radio[0].value == mode
 
 
+def test_workers_say_why_a_public_workforce_is_shown_by_id(birds_dir):
+    at = run("app_pages/workers.py", source=str(birds_dir))
+    assert at.radio(key="names").value == "id"
+    assert any("no Cognito identity" in c.value for c in at.sidebar.caption)
+
+
 def test_jobs_on_aws_without_credentials_says_what_to_do(monkeypatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
