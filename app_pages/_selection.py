@@ -72,7 +72,8 @@ def names_for(mode: str, answers: pd.DataFrame) -> dict[str, str]:
         except IdentityError as exc:
             st.sidebar.error(str(exc), icon=":material/error:")
     elif not pools and upload is None:
-        st.sidebar.caption("These answers carry no Cognito identity (public workforce): upload a names CSV.")
+        st.sidebar.caption("These answers carry no Cognito identity (public workforce), so names cannot be "
+                           "looked up: upload a names CSV.")
     return names
 
 
@@ -206,12 +207,18 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
     jobs = st.sidebar.multiselect("Jobs", data.jobs, default=[j for j in url_list("job") if j in data.jobs],
                                   key="jobs_widget", placeholder="All jobs")
     lo, hi, start, end = _dates(data)
-    url_choice("names", NAME_MODES, "id", "name mode")  # a mistyped link falls back, not crashes
+    # Names by default when the answers say where to look them up (a Cognito pool: the private
+    # workforce, the demo's too); `names=id` in a link still shows IDs.
+    default = "name" if user_pools(data.answers) else "id"
+    url_choice("names", NAME_MODES, default, "name mode")
     mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get, key="names")
     names = names_for(mode, data.answers)
+    if mode == "id" and default == "id":
+        st.sidebar.caption("Shown by worker ID: these answers carry no Cognito identity to look names up by. "
+                           "Choose Real names to upload a names CSV.")
     with st.sidebar:
         refresh_button()
-    sync_url(job=jobs, names=None if mode == "id" else mode,
+    sync_url(job=jobs, names=None if mode == default else mode,
              **{"from": start if start and start != lo else None, "to": end if end and end != hi else None})
 
     # The whole span is no date filter: undated answers still count.
@@ -222,4 +229,9 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         st.info("No answers in this selection: widen the dates or choose other jobs.")
         skipped_files(data)
         return None
-    return Chosen(data, selection, answers, mode, names, shown_names(data, names, anonymize=mode == "anon"))
+    shown = shown_names(data, names, anonymize=mode == "anon")
+    if mode == "name":
+        unnamed = sum(1 for w in answers["worker_id"].unique() if shown.get(w, w) == w)
+        if unnamed:
+            st.sidebar.caption(f"{unnamed:,} worker(s) without a known name are shown by worker ID.")
+    return Chosen(data, selection, answers, mode, names, shown)

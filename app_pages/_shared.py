@@ -35,9 +35,27 @@ WORKSPACES = {"demo": "Demo", "aws": "AWS"}
 MAX_LOADED = 16  # sources kept loaded across sessions
 
 
-@st.cache_resource(show_spinner="Preparing the demo workspace (first start only) ...")
+@st.cache_resource(show_spinner=False)
 def _demo(root: str) -> Workspace:
     return demo_workspace(Path(root))
+
+
+class _BuildShown:
+    """Shows the demo's first build where it happens (the first page that needs the simulator):
+    st.status with a progress bar naming each step. Reading a local folder builds nothing."""
+
+    def __init__(self):
+        self.status = self.bar = None
+        self.started = time.perf_counter()
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if self.status is None:
+            self.status = st.status("Building the demo workspace (first start only) ...", expanded=True)
+            self.bar = self.status.progress(0.0)
+        self.bar.progress(done / total, text=f"{what} · step {min(done + 1, total)} of {total}")
+        if done >= total:
+            self.status.update(label=f"Demo workspace built in {time.perf_counter() - self.started:.0f} s",
+                               state="complete", expanded=False)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -48,7 +66,12 @@ def _aws(settings: AwsSettings) -> Workspace:
 def workspace() -> Workspace:
     """The workspace the sidebar shows; `ws` in the URL keeps it in shared links."""
     kind = st.session_state.get("ws") or default_kind()
-    return _demo(str(demo_dir())) if kind == "demo" else _aws(aws_settings())
+    if kind != "demo":
+        return _aws(aws_settings())
+    ws = _demo(str(demo_dir()))
+    if not ws.service.is_built():
+        ws.service.on_build(_BuildShown())
+    return ws
 
 
 def workspace_sidebar():

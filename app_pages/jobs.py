@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._shared import load_source, sync_url, url_note, url_state, workspace, workspace_key
-from core.chaining import ChainError, plan_in
+from core.chaining import ChainError, chain_manifest_uri, plan_in
 from core.gt.service import ACTIVE, ServiceError
 from core.jobs import days_left, eta, job_table
 from core.launch import LaunchError, launch, request_json
+from core.launch.fields import field_title
 
 STATUS_ICON = {  # Material icons: they render without an emoji font
     "Initializing": ":material/hourglass_top:", "InProgress": ":material/play_circle:",
@@ -43,7 +44,7 @@ def progress_chart(table: pd.DataFrame) -> alt.Chart:
         tooltip=["job", "counter", alt.Tooltip("count:Q", title="objects")],
     ).transform_calculate(
         order=f"indexof({list(COUNTER_COLORS)}, datum.counter)"
-    ).properties(height=max(120, 30 * len(table)))
+    ).properties(height=alt.Step(26))  # a row per job, whatever the axis takes
 
 
 def jobs_overview() -> pd.DataFrame | None:
@@ -66,17 +67,17 @@ def jobs_overview() -> pd.DataFrame | None:
     cols[1].metric("Running", int(running.sum()))
     cols[2].metric("Objects labeled", f"{int(table['labeled'].sum()):,}")
     cols[3].metric("Failed objects", f"{int(table['failed'].sum()):,}")
-    st.altair_chart(progress_chart(table), width="stretch")
-
+    shown = table.assign(days_left=table["days_left"].map(lambda d: "" if pd.isna(d) else f"{d:.1f}"))
     event = st.dataframe(
-        table,
+        shown,
         hide_index=True,
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
         key="jobs_table",
-        column_order=["status", "job", "task", "team", "done", "human", "machine", "failed", "unlabeled",
-                      "created", "modified", "days_left", "failure_reason"],
+        # What a lead scans for first (state, progress, time left, why it failed), then the detail.
+        column_order=["status", "job", "done", "days_left", "failure_reason", "human", "machine", "failed",
+                      "unlabeled", "task", "team", "created", "modified"],
         column_config={
             "status": "Status", "job": "Job", "task": "Task type", "team": "Work team",
             "done": st.column_config.ProgressColumn("Done", format="percent", min_value=0, max_value=1,
@@ -84,11 +85,12 @@ def jobs_overview() -> pd.DataFrame | None:
             "human": "Human", "machine": "Machine", "failed": "Failed", "unlabeled": "Unlabeled",
             "created": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
             "modified": st.column_config.DatetimeColumn("Modified (UTC)", format="YYYY-MM-DD HH:mm"),
-            "days_left": st.column_config.NumberColumn("Days left", format="%.1f",
-                                                       help="Unfinished jobs expire 30 days after creation"),
-            "failure_reason": "Failure reason",
+            "days_left": st.column_config.TextColumn("Days left", width="small",
+                                                     help="Unfinished jobs expire 30 days after creation"),
+            "failure_reason": st.column_config.TextColumn("Failure reason", width="large"),
         },
     )
+    st.altair_chart(progress_chart(table), width="stretch")  # below the table: the table is what leads scan
     rows = event.selection.rows if event and event.selection else []
     if rows:
         st.session_state["job"] = table.iloc[rows[0]]["job"]
@@ -126,6 +128,14 @@ def job_eta(job: dict) -> str:
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
+def task_text(task: dict) -> str:
+    """Title and description, once each: a description that repeats the title shows alone."""
+    title, description = task.get("TaskTitle", "").strip(), task.get("TaskDescription", "").strip()
+    if not description or description.startswith(title):
+        return description or title
+    return f"{title} — {description}"
+
+
 def job_details(name: str) -> None:
     try:
         job = workspace().service.describe_labeling_job(name)
@@ -145,7 +155,7 @@ def job_details(name: str) -> None:
             st.error(job["FailureReason"], icon=":material/error:")
         prefix = output_prefix(job)
         facts = {
-            "Task": f"{task['TaskTitle']} — {task['TaskDescription']}",
+            "Task": task_text(task),
             "Label attribute": job.get("LabelAttributeName", ""),
             "Workers per object": task["NumberOfHumanWorkersPerDataObject"],
             "Task time limit": f"{task['TaskTimeLimitInSeconds']} s",
@@ -198,13 +208,13 @@ def chain_section(job: dict) -> None:
         models = [s for s in _jobs_with_models(workspace_key()) if s != name]
         auto = st.toggle("Auto-labeling", key=f"chain_auto_{name}",
                          value=bool(job.get("LabelingJobAlgorithmsConfig")),
-                         help="With the same attribute, Ground Truth reuses the earlier job's model (§8).")
+                         help="With the same attribute, Ground Truth reuses the earlier job's model.")
         donor = st.selectbox("Start from the model of", [""] + models, key=f"chain_model_{name}", disabled=not auto,
                              help="A finished auto-labeling job's FinalActiveLearningModelArn.",
                              format_func=lambda n: n or ("none" if models else "no finished auto-labeling job yet"))
         try:
-            plan = plan_in(ws, name, mode, new_attribute=attribute.strip() or None, auto_labeling=auto,
-                           pretrained_from=donor or None, name=new_name.strip() or None)
+            plan = chain_plan(ws, job, mode, new_attribute=attribute.strip() or None, auto_labeling=auto,
+                              pretrained_from=donor or None, name=new_name.strip() or None)
         except ChainError as exc:
             st.error(str(exc), icon=":material/error:")
             return
@@ -220,7 +230,7 @@ def chain_section(job: dict) -> None:
         for note in plan.notes:
             st.info(note, icon=":material/info:")
         for problem in plan.problems:
-            st.error(f"**{problem.field}**: {problem.message}", icon=":material/error:")
+            st.error(f"**{field_title(problem.field)}**: {problem.message}", icon=":material/error:")
         dry, go = st.columns(2)
         if dry.button("Dry run", key=f"chain_dry_{name}", icon=":material/preview:", disabled=plan.request is None):
             st.code(request_json(plan.request), language="json")
@@ -228,12 +238,32 @@ def chain_section(job: dict) -> None:
                      disabled=bool(plan.problems) or plan.objects_to_send == 0):
             try:
                 arn = launch(plan.config, ws)
+                st.session_state.pop(f"chain_plan_{name}", None)  # its job name is taken now
                 st.session_state["job"] = plan.config.job_name
                 st.toast(f"Launched {arn}", icon=":material/rocket_launch:")
                 st.rerun()
             except LaunchError as exc:
-                st.error("Not launched:\n\n" + "\n".join(f"- **{p.field}**: {p.message}" for p in exc.problems),
-                         icon=":material/error:")
+                problems = "\n".join(f"- **{field_title(p.field)}**: {p.message}" for p in exc.problems)
+                st.error("Not launched:\n\n" + problems, icon=":material/error:")
+
+
+def chain_plan(ws, job: dict, mode: str, **choices):
+    """The plan for these choices, made once: the Dry run click and the 10-second refresh reuse it
+    until the job or a choice changes. Planning reads the whole manifest, so it says so."""
+    name = job["LabelingJobName"]
+    key = (workspace_key(), name, str(job["LastModifiedTime"]), mode, tuple(sorted(choices.items())))
+    kept = st.session_state.get(f"chain_plan_{name}")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    with st.status(f"Planning: reading {chain_manifest_uri(job, mode)} ...") as status:
+        try:
+            plan = plan_in(ws, name, mode, **choices)
+        except ChainError:
+            status.update(label="Planning stopped: see below", state="error")
+            raise
+        status.update(label=f"Planned from {plan.objects:,} objects in the manifest", state="complete")
+    st.session_state[f"chain_plan_{name}"] = (key, plan)
+    return plan
 
 
 @st.cache_data(ttl=30, show_spinner=False)

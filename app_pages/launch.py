@@ -25,12 +25,18 @@ from core.launch import (
     workspace_region,
     workteam_options,
 )
+from core.launch.fields import field_title
 from core.storage import StoreError
 
 DEMO_ROLE = "arn:aws:iam::123456789012:role/GroundControlLabeling"
 DEFAULT_LABELS = {"ImageMultiClass": "cat\ndog", "BoundingBox": "car\nperson"}
 # The demo's data sets: handwritten digits and drawn shapes (core.sim.datasets).
 DEMO_LABELS = {"ImageMultiClass": "\n".join(map(str, range(10))), "BoundingBox": "circle\nsquare\ntriangle"}
+
+
+def problem_list(found) -> str:
+    """Problems as a Markdown list, each under the name its field has on this page."""
+    return "\n".join(f"- **{field_title(p.field)}**: {_plain(p.message)}" for p in found)
 
 
 def task_picker(region: str) -> tasks.TaskType:
@@ -108,7 +114,7 @@ def settings_form(ws, region: str, task: tasks.TaskType) -> tuple[LaunchConfig |
     st.subheader("Auto-labeling")
     auto = st.toggle("Let Ground Truth label part of the data with a model", key="auto_in",
                      disabled=task.algorithm is None,
-                     help="Image and text classification, bounding boxes, semantic segmentation (§4).")
+                     help="Image and text classification, bounding boxes, semantic segmentation.")
     model = st.text_input("Start from a pre-trained model (optional)", key="model_in", disabled=not auto,
                           placeholder="arn:aws:sagemaker:<region>:<account>:model/...")
     with st.expander("Role and tags"):
@@ -147,8 +153,7 @@ def review(ws, config: LaunchConfig, data: bytes | None, region: str) -> None:
         found.insert(0, Problem("manifest", f"{config.manifest} cannot be read: check the URI, or build one on "
                                             "the Manifests page"))
     if found:
-        st.error("Fix these before launching:\n\n" + "\n".join(f"- **{p.field}**: {_plain(p.message)}"
-                                                                for p in found), icon=":material/error:")
+        st.error("Fix these before launching:\n\n" + problem_list(found), icon=":material/error:")
     dry, go = st.columns([1, 1])
     if dry.button("Dry run", icon=":material/preview:", key="dry", disabled=bool(found)):
         request = build_request(config, region)
@@ -162,8 +167,7 @@ def review(ws, config: LaunchConfig, data: bytes | None, region: str) -> None:
         try:
             arn = launch(config, ws)
         except LaunchError as exc:
-            st.error("Not launched:\n\n" + "\n".join(f"- **{p.field}**: {_plain(p.message)}" for p in exc.problems),
-                     icon=":material/error:")
+            st.error("Not launched:\n\n" + problem_list(exc.problems), icon=":material/error:")
             return
         st.success(f"Launched {arn}", icon=":material/rocket_launch:")
         st.page_link("app_pages/jobs.py", label="Watch it on the Jobs page", icon=":material/work_history:",

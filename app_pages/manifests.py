@@ -10,6 +10,7 @@ import streamlit as st
 from app_pages._shared import sync_url, url_state, workspace, workspace_key
 from core.gt import tasks
 from core.manifests import (
+    PROBLEM_KINDS,
     ManifestError,
     ManifestSpec,
     manifest_bytes,
@@ -170,8 +171,10 @@ def validate_tab() -> None:
     if report.ok:
         st.success(f"{name}: no problems.", icon=":material/check_circle:")
     else:
-        st.dataframe(pd.DataFrame([dataclasses.astuple(p) for p in report.problems],
-                                  columns=["line", "problem", "message"]), hide_index=True, width="stretch")
+        # In words: the problem codes are for machines (the command line's JSON).
+        kinds = {p.kind: PROBLEM_KINDS.get(p.kind, p.kind) for p in report.problems}
+        rows = [(p.line, kinds[p.kind][:1].upper() + kinds[p.kind][1:], p.message) for p in report.problems]
+        st.dataframe(pd.DataFrame(rows, columns=["Line", "Problem", "Details"]), hide_index=True, width="stretch")
     if report.attributes:
         st.subheader("Labels already in it")
         st.dataframe(pd.DataFrame([dataclasses.asdict(a) for a in report.attributes]), hide_index=True,

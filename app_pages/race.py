@@ -9,13 +9,13 @@ import streamlit as st
 from app_pages._selection import choose_answers, skipped_files
 from app_pages._shared import sync_url, url_choice, url_note, url_state, workspace
 from core.notify import NotifyError
+from core.race.colors import DEFAULT, PALETTES
 from core.race.frames import PERIODS, RaceOptions, natural_period, race_table, summary_line
 from core.race.html import race_html
 from core.race.share import link_caveat, race_message, save_race, share_link
 from core.storage import StoreError
 from core.workspace import cache_dir
 
-COLORMAPS = ["dark12", "tab10", "Set2", "Pastel1", "Accent"]
 LINK_EXPIRY = {"1 hour": 3600, "1 day": 86_400, "7 days": 7 * 86_400}
 
 
@@ -29,7 +29,7 @@ def options_sidebar(answers) -> RaceOptions:
     natural = natural_period(answers)
     url_state("title", "Labels per worker")
     url_choice("period", PERIODS, natural, "period")
-    url_choice("cmap", COLORMAPS, "dark12", "colours")
+    url_choice("cmap", PALETTES, DEFAULT, "colours")
     top = url_state("top", "10")
     try:
         st.session_state["top"] = min(30, max(3, int(top)))
@@ -39,10 +39,11 @@ def options_sidebar(answers) -> RaceOptions:
     period = st.sidebar.segmented_control("Period", list(PERIODS), key="period") or natural
     top = st.sidebar.slider("Bars", 3, 30, key="top")
     title = st.sidebar.text_input("Title", key="title", max_chars=120)
-    cmap = st.sidebar.selectbox("Colours (video)", COLORMAPS, key="cmap")
+    cmap = st.sidebar.selectbox("Colours", list(PALETTES), format_func=PALETTES.get, key="cmap",
+                                help="The same colours in the race above and in the video")
     summary = st.sidebar.toggle("Show total labels", value=url_state("summary", "1") == "1", key="summary_on")
     sync_url(period=None if period == natural else period, top=None if top == 10 else top,
-             title=None if title == "Labels per worker" else title, cmap=None if cmap == "dark12" else cmap,
+             title=None if title == "Labels per worker" else title, cmap=None if cmap == DEFAULT else cmap,
              summary=None if summary else "0")
     return RaceOptions(period=period, top=top, title=title.strip() or "Labels per worker", summary=summary,
                        colormap=cmap)
@@ -162,7 +163,10 @@ def main() -> None:
     video = video_section(table, options)
     if video is not None:
         share_section(st.session_state["source"].strip(), table, options, video, st.session_state.get("fmt") or "mp4")
-    st.caption(f"Rendered {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {len(chosen.answers):,} labels.")
+    if video is None:
+        st.caption(f"From {len(chosen.answers):,} labels.")
+    else:
+        st.caption(f"Video rendered {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {len(chosen.answers):,} labels.")
     skipped_files(chosen.data)
 
 

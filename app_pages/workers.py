@@ -16,10 +16,12 @@ from core.tables import format_table, printable_frame
 from core.workers import worker_report
 
 PERCENT = ["agreement", "majority_agreement", "accuracy"]
+# What a lead looks for first (quality, recency, pace) on the first screen at 1440 px; the rest scrolls.
 DEFAULT_COLUMNS = [
-    "worker", "labels", "objects", "jobs", "active_days", "time_spent_s", "time_per_label_s_median",
-    "labels_per_active_hour", "agreement", "majority_agreement", "accuracy", "last_submission",
+    "worker", "labels", "agreement", "accuracy", "last_submission", "time_per_label_s_median",
+    "labels_per_active_hour", "active_days", "jobs", "objects", "time_spent_s", "majority_agreement",
 ]
+TEAM_ROW = "Team (rates: median)"  # counts are totals; rates and times the median of the workers
 TITLES = {
     "worker": "Worker", "worker_id": "Worker ID", "sub": "Cognito sub", "labels": "Labels", "objects": "Objects",
     "jobs": "Jobs", "first_submission": "First (UTC)", "last_submission": "Last (UTC)", "active_days": "Active days",
@@ -32,7 +34,8 @@ HELP = {
     "agreement": "Share of the worker's labels equal to the label Ground Truth consolidated (output manifest)",
     "majority_agreement": "Share of the worker's labels equal to the plain majority vote (ties: no majority)",
     "accuracy": "Share of the worker's labels equal to the gold label",
-    "labels_per_active_hour": "Labels per clock hour in which the worker submitted anything",
+    "labels_per_active_hour": "Labels per clock hour in which the worker submitted anything; on the Team row, "
+                              "the median of the workers (not the team's throughput)",
     "time_per_label_s_median": "From timeSpentInSeconds, else acceptance to submission; empty when unknown",
 }
 
@@ -85,6 +88,11 @@ def grid_frame(report: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def header_width(title: str) -> int:
+    """Pixels for a column whose header wraps between words, never inside one ("Agreem|ent %")."""
+    return max(84, 9 * max(len(word) for word in title.split()) + 50)
+
+
 def worker_grid(report: pd.DataFrame) -> None:
     available = [c for c in report.columns]
     unknown = [c for c in url_list("cols") if c not in available]
@@ -97,15 +105,18 @@ def worker_grid(report: pd.DataFrame) -> None:
     )
     sync_url(cols=[] if chosen == DEFAULT_COLUMNS else chosen)
     df = grid_frame(report[["worker", *[c for c in chosen if c != "worker"]]])
-    workers, team = df[df["worker"] != metrics.TEAM], df[df["worker"] == metrics.TEAM]
+    workers, team = df[df["worker"] != metrics.TEAM], df[df["worker"] == metrics.TEAM].assign(worker=TEAM_ROW)
     gb = GridOptionsBuilder.from_dataframe(workers)
     gb.configure_default_column(filter=True, sortable=True, resizable=True, wrapHeaderText=True,
-                                autoHeaderHeight=True, minWidth=90)
-    gb.configure_column("worker", pinned="left", minWidth=170)
+                                autoHeaderHeight=True)
     for col in workers.columns:
-        gb.configure_column(col, headerName=TITLES.get(col, col), headerTooltip=HELP.get(col))
+        title = TITLES.get(col, col)
+        width = 180 if col == "worker" else 140 if col.endswith("_submission") else header_width(title)
+        gb.configure_column(col, headerName=title, headerTooltip=HELP.get(col), minWidth=width,
+                            pinned="left" if col == "worker" else None)
     options = gb.build()
-    options["autoSizeStrategy"] = {"type": "fitGridWidth", "defaultMinWidth": 90}
+    # Fill the width, but never narrower than a header's longest word: past that, scroll sideways.
+    options["autoSizeStrategy"] = {"type": "fitGridWidth"}
     options["pinnedBottomRowData"] = team.astype(object).where(team.notna(), None).to_dict("records")
     AgGrid(workers, gridOptions=options, height=min(600, 60 + 32 * len(workers)), key="workers_grid",
            show_toolbar=True, show_download_button=True, show_search=True)
@@ -135,13 +146,15 @@ def labels_per_worker_chart(df: pd.DataFrame, order: list[str]) -> None:
         shown = order[:TOP_BARS]
         st.caption(f"The {TOP_BARS} workers with the most labels; the table lists all {len(order)}.")
     per_job = df[df["worker"].isin(shown)].groupby(["worker", "job"]).size().rename("labels").reset_index()
+    # Every worker's name, on a row tall enough for it; a colour per job only when there are several.
+    color = alt.Color("job:N", title="Job", legend=alt.Legend(orient="bottom", columns=3, labelLimit=260))
     st.altair_chart(
         alt.Chart(per_job).mark_bar().encode(
             x=alt.X("labels:Q", title="Labels"),
-            y=alt.Y("worker:N", sort=shown, title=None, axis=alt.Axis(labelLimit=320)),
-            color=alt.Color("job:N", title="Job"),
+            y=alt.Y("worker:N", sort=shown, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+            **({"color": color} if per_job["job"].nunique() > 1 else {}),
             tooltip=["worker", "job", "labels"],
-        ).properties(height=max(120, 20 * len(shown))),
+        ).properties(height=alt.Step(22)),  # a row per worker, whatever the axis and legend take
         width="stretch",
     )
 
@@ -157,8 +170,8 @@ def time_per_label_chart(df: pd.DataFrame, order: list[str]) -> None:
     st.altair_chart(
         alt.Chart(timed[timed["worker"].isin(shown)]).mark_boxplot(extent="min-max").encode(
             x=alt.X("time_spent_s:Q", title="Seconds per label"),
-            y=alt.Y("worker:N", sort=shown, title=None, axis=alt.Axis(labelLimit=320)),
-        ).properties(height=max(120, 22 * len(shown))),
+            y=alt.Y("worker:N", sort=shown, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
+        ).properties(height=alt.Step(22)),
         width="stretch",
     )
 
@@ -210,8 +223,9 @@ def main() -> None:
     sync_url(gold=st.session_state.get("gold", "").strip())
     data, mode = chosen.data, chosen.mode
     layers = label_layers(data, st.session_state.get("source", ""))
-    report = worker_report(data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon",
-                           attributes=layers)
+    with st.spinner(f"Computing each worker's numbers from {len(chosen.answers):,} labels ..."):
+        report = worker_report(data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon",
+                               attributes=layers)
     summary(report)
     worker_grid(report)
     st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",

@@ -222,13 +222,13 @@ def plan_chain(job: dict[str, Any], manifest: bytes, mode: str, new_attribute: s
         pretrained = (pretrained_from.get("LabelingJobOutput") or {}).get("FinalActiveLearningModelArn")
         if not pretrained:
             raise ChainError(f"{pretrained_from.get('LabelingJobName')} has no FinalActiveLearningModelArn: only "
-                             "auto-labeling jobs that trained a model have one (§8)")
+                             "auto-labeling jobs that trained a model have one")
         if auto_labeling is False:
             raise ChainError("a pre-trained model starts auto-labeling: it cannot be used with auto-labeling off")
         auto = True
         notes.append(f"auto-labeling starts from the model of {pretrained_from.get('LabelingJobName')}: {pretrained}")
     elif mode != "clone" and auto and attribute == base.attribute and base.auto_labeling:
-        notes.append("auto-labeling with the same attribute reuses the earlier job's model (§8)")
+        notes.append("auto-labeling with the same attribute reuses the earlier job's model")
     config = base.with_changes(
         job_name=job_name,
         manifest=manifest_uri,
@@ -250,7 +250,7 @@ def plan_chain(job: dict[str, Any], manifest: bytes, mode: str, new_attribute: s
         notes.append(f"every object already has {attribute}: the job would send nothing")
     elif mode == "continue":
         notes.append(f"only objects without {attribute} are sent: the {objects - len(sent):,} labeled by earlier jobs "
-                     "keep their labels (§8)")
+                     "keep their labels")
     found = problems(config)
     try:
         request = build_request(config)

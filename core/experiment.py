@@ -70,7 +70,7 @@ def experiments(ws, output: str) -> list[str]:
 def start(ws, base: LaunchConfig, name: str, seed: int = 0) -> Experiment:
     """Write the halves, launch job 1 with auto-labeling on half 1, and save the experiment."""
     if not base.task.algorithm:
-        raise ExperimentError(f"{base.task.name} does not support auto-labeling (§4): choose another job")
+        raise ExperimentError(f"{base.task.name} does not support auto-labeling: choose another job")
     first, second = split_halves(ws.open(base.manifest).read(), seed)
     halves = []
     for i, lines in enumerate((first, second), start=1):

@@ -92,7 +92,7 @@ def aws_workspace(settings: AwsSettings = AwsSettings()) -> Workspace:
 
 
 class _Demo:
-    """The demo's simulator, opened (and on first use built, ~5 s) only when something needs it:
+    """The demo's simulator, opened (and on first use built) only when something needs it:
     a local folder can be read in the demo workspace without building anything.
 
     A damaged demo (junk in its state files, its state folder or output deleted) is set aside and
@@ -101,7 +101,10 @@ class _Demo:
     def __init__(self, root: Path, seed: int, at: datetime | None):
         self.root, self.seed, self.at = root, seed, at
         self._opened = None
-        self._lock = threading.RLock()  # one workspace serves every session: build it once
+        # One workspace serves every session: two on a first start get one build, the other waits.
+        # Reentrant: a repair runs inside an open.
+        self._lock = threading.RLock()
+        self._listener = threading.local()  # per thread: the app runs each page in a thread of its own
         self.notice: str | None = None
 
     def _open(self):
@@ -113,7 +116,8 @@ class _Demo:
             if self._opened is None:
                 from .sim.demo import open_demo
 
-                self._opened = open_demo(self.root, self.seed, at=self.at)
+                progress = getattr(self._listener, "progress", None)
+                self._opened = open_demo(self.root, self.seed, at=self.at, progress=progress)
             return self._opened
 
     def _repair(self) -> bool:
@@ -129,6 +133,13 @@ class _Demo:
             self.notice = (f"The demo workspace was damaged ({problem}) and has been rebuilt. "
                            f"The damaged copy was kept as the folder “{aside.name}” beside it.")
             return True
+
+    def is_built(self) -> bool:
+        return self._opened is not None or (self.root / "state" / "demo.json").is_file()
+
+    def on_build(self, progress) -> None:
+        """If this thread's next use builds the demo, `progress(what, done, total)` hears each step."""
+        self._listener.progress = progress
 
     def __getattr__(self, name: str):  # the LabelingService methods, forwarded
         attr = getattr(self._open()[0], name)

@@ -44,6 +44,14 @@ def test_jobs_opens_a_job_from_the_url_with_its_details():
     assert not [b for b in at.button if b.label == "Stop job"]  # a stopped job cannot be stopped again
 
 
+def test_jobs_table_leads_with_what_a_lead_scans_and_the_task_is_said_once():
+    at = run(job="digits-batch-1", live="0")
+    order = list(at.dataframe[0].proto.column_order)
+    assert order[:5] == ["status", "job", "done", "days_left", "failure_reason"]
+    task = at.table[0].value["Value"]["Task"]
+    assert task == "Which digit is this? — Read the instructions before you start.", task
+
+
 def test_jobs_running_job_offers_stop_and_expiry():
     running = run().dataframe[0].value.query("status == 'InProgress'")["job"].iloc[0]
     at = run(job=running)
@@ -118,6 +126,12 @@ def test_workers_name_modes_survive_in_the_url(birds_dir, mode):
     assert at.radio[0].value == mode
 
 
+def test_workers_say_why_a_public_workforce_is_shown_by_id(birds_dir):
+    at = run("app_pages/workers.py", source=str(birds_dir))
+    assert at.radio(key="names").value == "id"
+    assert any("no Cognito identity" in c.value for c in at.sidebar.caption)
+
+
 def test_jobs_on_aws_without_credentials_says_what_to_do(monkeypatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
@@ -138,11 +152,12 @@ def test_race_plays_in_the_page_with_the_options_from_the_url(birds_dir):
     assert at.markdown[0].value.startswith("1,510 labels. Top 3: Worker 47 (80)")
     assert at.slider[0].value == 5 and at.text_input(key="title").value == "Birds"
     assert [b.label for b in at.button if b.label == "Render video"]
+    assert not [c.value for c in at.caption if "UTC" in c.value]  # no "rendered at" before a render
 
 
 def test_race_with_a_mistyped_link_falls_back_to_defaults(birds_dir):
     at = run("app_pages/race.py", source=str(birds_dir), period="fortnight", top="many", cmap="rainbow")
-    assert at.slider[0].value == 10 and at.selectbox(key="cmap").value == "dark12"
+    assert at.slider[0].value == 10 and at.selectbox(key="cmap").value == "tableau"
 
 
 @pytest.mark.slow
@@ -152,6 +167,7 @@ def test_race_renders_saves_and_sends_in_the_demo(birds_dir, demo_dir, tmp_path,
     at.button(key="render").click().run(timeout=300)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert [b for b in at.get("download_button") if b.proto.label == "Download MP4"]
+    assert any(c.value.startswith("Video rendered ") for c in at.caption)
     at.button(key="save").click().run()
     saved = next(s.value for s in at.success if "Saved to" in s.value)
     (video,) = (birds_dir / "races").glob("*.mp4")
@@ -195,8 +211,9 @@ def test_manifests_check_lists_each_bad_line(own_demo, tmp_path):
     at = run("app_pages/manifests.py", check=str(bad))
     problems = at.dataframe[-1].value if not at.success else None
     assert problems is not None
-    found = dict(zip(problems["line"], problems["problem"], strict=True))
-    assert found == {2: "invalid_json", 3: "no_source", 4: "missing_object"}
+    found = dict(zip(problems["Line"], problems["Problem"], strict=True))
+    assert found == {2: "The line is not JSON (an empty line included)", 3: "Neither source-ref nor source",
+                     4: "The source-ref object does not exist"}  # in words, not the codes
 
 
 @pytest.mark.slow
@@ -219,8 +236,24 @@ def test_launch_dry_run_then_launch_in_the_demo(own_demo):
 def test_launch_names_the_field_to_fix(own_demo):
     at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/digits-batch-3.manifest",
              name="digits_batch_4")
-    assert "job_name" in at.error[0].value
+    message = at.error[0].value
+    assert "**Job name**" in message and "job_name" not in message  # the field as the page names it
     assert at.button(key="launch").disabled and at.button(key="dry").disabled
+
+
+def test_chain_plan_says_what_it_reads_and_the_dry_run_reuses_it(monkeypatch):
+    import core.chaining
+
+    calls = []
+    real = core.chaining.plan_in
+    monkeypatch.setattr(core.chaining, "plan_in", lambda *a, **k: calls.append(a) or real(*a, **k))
+    at = run(job="digits-batch-2", live="0")
+    at.toggle(key="chain_open_digits-batch-2").set_value(True).run()
+    (status,) = at.get("status")
+    assert status.state == "complete" and status.label == "Planned from 450 objects in the manifest"
+    at.button(key="chain_dry_digits-batch-2").click().run()
+    assert json.loads(at.code[0].value)["LabelingJobName"] == "digits-batch-2-chain-1"
+    assert len(calls) == 1  # planned once: the dry run did not read the manifest again
 
 
 @pytest.mark.slow
@@ -279,3 +312,28 @@ def test_launch_an_unreadable_manifest_blocks_the_launch(own_demo):
     at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/nope.manifest", name="x")
     assert "manifest" in at.error[0].value and "cannot be read" in at.error[0].value
     assert at.button(key="launch").disabled and at.button(key="dry").disabled
+
+
+def test_race_shows_the_demo_workforce_by_name_and_ids_on_request():
+    """The demo's answers name a Cognito pool the simulator answers ListUsers for: names by default."""
+    at = run("app_pages/race.py", job="digits-pilot")
+    assert at.radio(key="names").value == "name"
+    leaders = at.markdown[0].value
+    assert "Top 3:" in leaders and "private." not in leaders, leaders
+    ids = run("app_pages/race.py", job="digits-pilot", names="id")
+    assert ids.radio(key="names").value == "id"
+    assert "Top 3: private." in ids.markdown[0].value, ids.markdown[0].value
+
+
+@pytest.mark.slow
+def test_first_start_shows_the_demo_build_step_by_step(tmp_path, monkeypatch):
+    """A fresh demo folder: the Jobs page says it is building the demo, then lists its jobs."""
+    monkeypatch.setenv("GC_DEMO_DIR", str(tmp_path / "fresh-demo"))
+    at = run()
+    (status,) = at.get("status")
+    assert status.label.startswith("Demo workspace built in") and status.state == "complete"
+    steps = [p.proto.text for p in status.get("progress")]  # the bar's last step
+    assert steps == ["Done · step 12 of 12"]
+    assert {m.label: m.value for m in at.metric}["Jobs"] == "10"
+    again = run()  # built: no status on later starts
+    assert not again.get("status")

@@ -13,9 +13,11 @@ import pytest
 from bar_chart_race import _make_chart, bar_chart_race
 from matplotlib import animation
 from matplotlib import pyplot as plt
+from matplotlib.colors import to_hex
 
-from core.race import video
+from core.race import colors, video
 from core.race.frames import RaceOptions
+from core.race.html import race_payload
 
 TINY = RaceOptions(period="hour", top=3, figsize=(2.5, 1.5), dpi=50, steps_per_period=5, period_length_ms=500)
 
@@ -224,3 +226,18 @@ def test_bad_input(tmp_path):
         video.render_video(pd.DataFrame(), TINY, tmp_path / "x.mp4")
     with pytest.raises(ValueError, match="fmt"):
         video.render_video(table(), TINY, tmp_path / "x.webm", fmt="webm")
+
+
+@pytest.mark.parametrize("palette", ["tableau", "Set2"])
+def test_video_and_browser_race_give_each_worker_the_same_colour(palette):
+    """One colour assignment (core.race.colors) for both faces of the race, past the palette's end."""
+    options = RaceOptions(**{**vars(TINY), "colormap": palette})
+    t = table(20, 4)
+    browser = dict(zip(t.columns, race_payload(t, options)["colors"], strict=True))
+    with video._isolated(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        race = video._make_race(t, options, "x.mp4")
+        drawn = dict(zip(race.df_values.columns, (to_hex(c) for c in race.bar_colors), strict=True))
+    assert drawn == browser
+    n = min(20, len(colors.palette(palette)))
+    assert len(set(list(browser.values())[:n])) == n  # distinct until the palette runs out

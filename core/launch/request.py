@@ -233,7 +233,7 @@ def _config_problems(config: LaunchConfig, region: str | None) -> Iterable[Probl
             yield Problem("audit_attribute", message)
         elif config.audit_attribute == config.attribute:
             yield Problem("label_attribute", f"must differ from the attribute it checks ({config.audit_attribute}): "
-                                             "verification and adjustment jobs write a new attribute (§6)")
+                                             "verification and adjustment jobs write a new attribute")
     if config.annotation_type is not None:
         if not templates.uses_annotation_type(task):
             yield Problem("annotation_type", f"only video frame detection and tracking jobs have one, not {task.name}")
@@ -267,7 +267,7 @@ def _label_problems(config: LaunchConfig, task: TaskType) -> Iterable[Problem]:
             yield Problem(f"labels[{i}]", f"{label!r} is listed twice: labels must be unique")
         seen.add(label)
     if task.human_task_ui == "NamedEntityRecognition" and not (config.short_instructions and config.full_instructions):
-        yield Problem("short_instructions", "NER jobs need short and full instructions (they go in the label file, §6)")
+        yield Problem("short_instructions", "NER jobs need short and full instructions (they go in the label file)")
 
 
 def _workforce_problems(config: LaunchConfig, task: TaskType) -> Iterable[Problem]:

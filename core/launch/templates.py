@@ -169,7 +169,7 @@ def worker_template(task: TaskType | str, *, header: str = "", short_instruction
     opening, content, closing = _element(t, _text(header or t.title), audit_attribute or "")
     notes = []
     if t.name in AUDITS:
-        notes.append(f"<!-- Shows the labels under '{audit_attribute}' from the input manifest (§8), in the shapes of "
+        notes.append(f"<!-- Shows the labels under '{audit_attribute}' from the input manifest, in the shapes of "
                      "AWS's crowd element documentation; try it on a few objects before a big job. -->")
     if t.custom:
         notes.append("<!-- A minimal starting point for a custom task: replace the element with your own. -->")

@@ -231,7 +231,7 @@ def _text_candidates(location: Location, infos: list[ObjectInfo], spec: Manifest
             if len(item.text) > MAX_VALUE_CHARS:
                 counts["too_long"] += 1
                 skipped.append(Skipped(uri, f"line {item.line}: {len(item.text):,} characters, over the "
-                                            f"{MAX_VALUE_CHARS:,} a value may have (§6)"))
+                                            f"{MAX_VALUE_CHARS:,} a value may have"))
                 continue
             out.append(_Candidate({"source": item.text}, item.text, uri, item.line))
     return out
@@ -281,7 +281,7 @@ def plan_manifest(location: Location, spec: ManifestSpec, open_uri: OpenUri | No
             counts["too_large"] += 1
             plan.too_large.append((store.uri_of(info.key), info.size))
             plan.skipped.append(Skipped(store.uri_of(info.key), f"{info.size:,} bytes, over the size cap of {cap:,}"
-                                        + (" (Ground Truth refuses images over 40 MB, §6)" if
+                                        + (" (Ground Truth refuses images over 40 MB)" if
                                            cap == MAX_IMAGE_BYTES else "")))
         elif info.size == 0:
             counts["empty"] += 1
@@ -317,5 +317,5 @@ def plan_manifest(location: Location, spec: ManifestSpec, open_uri: OpenUri | No
     largest = max(len(part) for part in plan.parts)
     if largest > MAX_OBJECTS:
         plan.warnings.append(f"{largest:,} lines in one manifest: a labeling job takes at most {MAX_OBJECTS:,} "
-                             "objects (20,000 for semantic segmentation, §6); sample or split it")
+                             "objects (20,000 for semantic segmentation); sample or split it")
     return plan

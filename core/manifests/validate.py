@@ -28,18 +28,18 @@ Progress = Callable[[int, int], None]
 PROBLEM_KINDS = {
     "empty": "the manifest has no lines",
     "not_utf8": "the line is not UTF-8",
-    "too_long": f"the line is over {MAX_LINE_CHARS:,} characters (§6)",
+    "too_long": f"the line is over {MAX_LINE_CHARS:,} characters",
     "invalid_json": "the line is not JSON (an empty line included)",
     "not_object": "the line is JSON but not an object",
-    "dollar_key": "a key starts with $ (§6)",
-    "value_too_long": f"a value is over {MAX_VALUE_CHARS:,} characters (§6)",
+    "dollar_key": "a key starts with $",
+    "value_too_long": f"a value is over {MAX_VALUE_CHARS:,} characters",
     "no_source": "neither source-ref nor source",
     "both_sources": "both source-ref and source: a line holds one or the other",
     "bad_source": "source-ref or source is not a non-empty string",
     "duplicate": "the same object as an earlier line",
     "missing_object": "the source-ref object does not exist",
     "cannot_check": "whether the object exists could not be checked",
-    "too_many_objects": "more objects than one labeling job takes (§6)",
+    "too_many_objects": "more objects than one labeling job takes",
 }
 
 
@@ -270,7 +270,7 @@ def validate_manifest(data: bytes, open_uri: OpenUri | None = None, *, check_exi
         problems.append(Problem(0, "empty", "no lines: a labeling job needs at least one object"))
     if objects > limit:
         problems.append(Problem(0, "too_many_objects", f"{objects:,} objects: a {task or 'labeling'} job takes at "
-                                                       f"most {limit:,} (§6); split the manifest"))
+                                                       f"most {limit:,}; split the manifest"))
     report = ValidationReport(lines=len(raw_lines), objects=objects, max_objects=limit)
     if check_exists and refs:
         chosen = list(refs)[:max_checks] if max_checks is not None else list(refs)

@@ -33,7 +33,7 @@ class RaceOptions:
     title: str = "Labels per worker"
     period_format: str | None = None  # strftime; None = by period
     summary: bool = True  # "Total labels: N" under the period
-    colormap: str = "dark12"  # a bar_chart_race colour map name
+    colormap: str = "tableau"  # a key of core.race.colors.PALETTES
     # Video only: AWS's published recipe used figsize 5x3, dpi 144, 5 steps per period.
     steps_per_period: int = 5
     period_length_ms: int = 500

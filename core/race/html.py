@@ -13,13 +13,8 @@ import re
 
 import pandas as pd
 
+from .colors import race_colors
 from .frames import RaceOptions
-
-# Tableau-like colours that stay readable on white; assigned by final rank, so the leader keeps
-# the same colour in every render of the same data.
-PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6",
-           "#9d755d", "#79706e", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#17becf", "#bcbd22"]
 
 
 def _json_for_script(value) -> str:
@@ -33,7 +28,7 @@ def race_payload(table: pd.DataFrame, options: RaceOptions) -> dict:
         "title": options.title,
         "periods": [ts.strftime(options.label_format) for ts in table.index],
         "names": [str(c) for c in table.columns],
-        "colors": [PALETTE[i % len(PALETTE)] for i in range(table.shape[1])],
+        "colors": race_colors(table.shape[1], options.colormap),
         "values": table.to_numpy().tolist(),  # periods x workers, cumulative
         "top": options.top,
         "summary": options.summary,

@@ -54,10 +54,11 @@ from matplotlib import pyplot as plt
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.ft2font import FT2Font
 
+from core.race.colors import palette
 from core.race.frames import RaceOptions
 
 FORMATS = ("mp4", "gif")
-RENDER_VERSION = 1  # bump when the pixels or the encoding change: it is part of the cache key
+RENDER_VERSION = 2  # bump when the pixels or the encoding change: it is part of the cache key
 MIN_FRAMES_PER_PART = 60  # by default no worker gets fewer: starting one costs ~1 s (imports)
 
 # What bar_chart_race's layout code makes matplotlib say; harmless, and nothing a user can act on.
@@ -256,7 +257,7 @@ def race_kwargs(options: RaceOptions) -> dict:
         steps_per_period=options.steps_per_period, period_length=options.period_length_ms,
         interpolate_period=False, label_bars=True, bar_size=0.95, period_label=True,
         period_fmt=_plain(options.label_format), period_summary_func=_summary if options.summary else None,
-        perpendicular_bar_func=None, figsize=tuple(options.figsize), cmap=options.colormap,
+        perpendicular_bar_func=None, figsize=tuple(options.figsize), cmap=palette(options.colormap),
         title=_plain(options.title), title_size=None, bar_label_size=7, tick_label_size=7, shared_fontdict=None,
         scale="linear", writer=None, fig=None, dpi=options.dpi, bar_kwargs=None, filter_column_colors=False,
     )

@@ -30,6 +30,7 @@ import io
 import json
 import math
 import tarfile
+import threading
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
@@ -129,6 +130,20 @@ class Model:
         p = self.probabilities(features)
         best = p.argmax(axis=1)
         return self.classes[best], p[np.arange(len(p)), best]
+
+
+def preload() -> None:
+    """Import the learner in a background thread: importing scikit-learn (and SciPy) costs over a
+    second of CPU, which then overlaps with writing images instead of holding up the first model."""
+
+    def load() -> None:
+        try:
+            import sklearn.isotonic  # noqa: F401, PLC0415
+            import sklearn.linear_model  # noqa: F401, PLC0415
+        except ImportError:  # train() says so when it needs it
+            pass
+
+    threading.Thread(target=load, name="preload-sklearn", daemon=True).start()
 
 
 def train(features: np.ndarray, labels: np.ndarray, names: list[str], seed: int) -> Model | None:

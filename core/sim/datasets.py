@@ -20,6 +20,7 @@ import io
 import json
 import random
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,15 +55,28 @@ def put(open_uri: OpenUri, uri: str, data: bytes) -> None:
 
 
 class _Folder:
-    """Writes many objects under one prefix through a single store."""
+    """Writes many objects under one prefix through a single store. `put` encodes and writes in
+    two threads (Pillow's encoders and file writes release the GIL); leaving the `with` block
+    waits for every write and raises the first error."""
 
     def __init__(self, open_uri: OpenUri, prefix_uri: str):
         self.uri = prefix_uri.rstrip("/")
         self.location = open_uri(self.uri + "/")
+        self._pool = ThreadPoolExecutor(max_workers=2)
+        self._pending: list = []
 
-    def put(self, name: str, data: bytes) -> str:
-        self.location.store.put(self.location.prefix + name, data)
+    def put(self, name: str, make: Callable[[], bytes]) -> str:
+        key = self.location.prefix + name
+        self._pending.append(self._pool.submit(lambda: self.location.store.put(key, make())))
         return f"{self.uri}/{name}"
+
+    def __enter__(self) -> _Folder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True)
+        for future in self._pending:
+            future.result()
 
 
 def manifest_bytes(lines: Iterable[dict | str]) -> bytes:
@@ -137,13 +151,14 @@ def write_digits(open_uri: OpenUri, prefix_uri: str, count: int | None = None, s
     images, classes = load_digits_arrays()
     if count is not None:
         images, classes = images[:count], classes[:count]
-    folder, prefix = _Folder(open_uri, prefix_uri), prefix_uri.rstrip("/")
+    prefix = prefix_uri.rstrip("/")
     truths = digit_truth(images, classes)
     sources, truth = [], {}
-    for i, (image, t) in enumerate(zip(images, truths, strict=True), start=1):
-        source = folder.put(f"digit-{i:05d}.png", digit_png(image, size))
-        sources.append(source)
-        truth[source] = t
+    with _Folder(open_uri, prefix_uri) as folder:
+        for i, (image, t) in enumerate(zip(images, truths, strict=True), start=1):
+            source = folder.put(f"digit-{i:05d}.png", lambda image=image: digit_png(image, size))
+            sources.append(source)
+            truth[source] = t
     gold = [{"source-ref": s, "label": truth[s]["label"]} for s in sources]
     return _finish("digits", DIGIT_LABELS, sources, truth, prefix, open_uri, gold, "gold.jsonl")
 
@@ -159,15 +174,20 @@ def write_digit_variants(open_uri: OpenUri, prefix_uri: str, count: int, seed: i
     truths = digit_truth(images, classes)
     rng = np.random.default_rng(random.Random(f"{seed}/digit-variants").getrandbits(64))
     order = rng.permutation(len(images))
-    folder, prefix = _Folder(open_uri, prefix_uri), prefix_uri.rstrip("/")
+    prefix = prefix_uri.rstrip("/")
     sources, truth, origins = [], {}, []
-    for i in range(count):
-        origin = int(order[i % len(order)])
-        name = f"variant-{i + 1:05d}.png"
-        source = folder.put(name, png(digit_variant(images[origin], rng, size))) if write else f"{prefix}/{name}"
-        sources.append(source)
-        truth[source] = truths[origin]
-        origins.append(origin)
+    with _Folder(open_uri, prefix_uri) as folder:
+        for i in range(count):
+            origin = int(order[i % len(order)])
+            name = f"variant-{i + 1:05d}.png"
+            if write:  # the noise is drawn here, in order; the PNG is encoded in a writer thread
+                picture = digit_variant(images[origin], rng, size)
+                source = folder.put(name, lambda picture=picture: png(picture))
+            else:
+                source = f"{prefix}/{name}"
+            sources.append(source)
+            truth[source] = truths[origin]
+            origins.append(origin)
     gold = [{"source-ref": s, "label": truth[s]["label"]} for s in sources]
     if write:
         ds = _finish("digit-variants", DIGIT_LABELS, sources, truth, prefix, open_uri, gold, "gold.jsonl")
@@ -201,13 +221,11 @@ def _overlaps(box: dict, boxes: list[dict]) -> bool:
                for b in boxes)
 
 
-def shape_image(rng: random.Random, background: Image.Image) -> tuple[bytes, list[dict]]:
-    """A JPEG with 1-4 shapes on a noisy background, and the exact box of each shape."""
-    picture = background.copy()
-    width, height = picture.size
-    draw = ImageDraw.Draw(picture)
-    boxes: list[dict] = []
+def plan_shapes(rng: random.Random, width: int, height: int) -> list[tuple[dict, tuple]]:
+    """1-4 non-overlapping shapes: (box, colour) each, drawn from `rng` in a fixed order."""
+    drawn: list[tuple[dict, tuple]] = []
     for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
+        boxes = [b for b, _ in drawn]
         for _attempt in range(20):
             side = rng.choice((rng.randint(14, 30), rng.randint(30, 110)))
             w = side if rng.random() < 0.5 else int(side * rng.uniform(0.7, 1.3))
@@ -220,20 +238,30 @@ def shape_image(rng: random.Random, background: Image.Image) -> tuple[bytes, lis
                 break
         else:
             continue
+        drawn.append((box, rng.choice(PALETTE)))
+    return drawn
+
+
+def shape_jpeg(background: Image.Image, drawn: list[tuple[dict, tuple]]) -> bytes:
+    picture = background.copy()
+    draw = ImageDraw.Draw(picture)
+    for box, colour in drawn:
         x0, y0 = box["left"], box["top"]
         x1, y1 = x0 + box["width"] - 1, y0 + box["height"] - 1
-        colour = rng.choice(PALETTE)
         if box["label"] == "circle":
             draw.ellipse((x0, y0, x1, y1), fill=colour)
         elif box["label"] == "square":
             draw.rectangle((x0, y0, x1, y1), fill=colour)
         else:
             draw.polygon([(x0, y1), (x1, y1), ((x0 + x1) // 2, y0)], fill=colour)
-        boxes.append(box)
     buf = io.BytesIO()
     picture.save(buf, format="JPEG", quality=88)
-    ordered = sorted(boxes, key=lambda b: (b["top"], b["left"]))
-    return buf.getvalue(), [{k: b[k] for k in ("label", "left", "top", "width", "height")} for b in ordered]
+    return buf.getvalue()
+
+
+def truth_boxes(drawn: list[tuple[dict, tuple]]) -> list[dict]:
+    ordered = sorted((b for b, _ in drawn), key=lambda b: (b["top"], b["left"]))
+    return [{k: b[k] for k in ("label", "left", "top", "width", "height")} for b in ordered]
 
 
 def write_shapes(open_uri: OpenUri, prefix_uri: str, count: int, seed: int,
@@ -244,10 +272,12 @@ def write_shapes(open_uri: OpenUri, prefix_uri: str, count: int, seed: int,
     nrng = np.random.default_rng(random.Random(f"{seed}/shapes/pixels").getrandbits(64))
     backgrounds = [_background(nrng, width, height) for _ in range(BACKGROUNDS)]  # noise is slow to draw
     sources, truth = [], {}
-    for i in range(1, count + 1):
-        data, boxes = shape_image(rng, rng.choice(backgrounds))
-        source = folder.put(f"shape-{i:05d}.jpg", data)
-        sources.append(source)
-        truth[source] = {"image": {"width": width, "height": height, "depth": 3}, "boxes": boxes}
+    with folder:
+        for i in range(1, count + 1):
+            background = rng.choice(backgrounds)
+            drawn = plan_shapes(rng, width, height)
+            source = folder.put(f"shape-{i:05d}.jpg", lambda b=background, d=drawn: shape_jpeg(b, d))
+            sources.append(source)
+            truth[source] = {"image": {"width": width, "height": height, "depth": 3}, "boxes": truth_boxes(drawn)}
     gold = [{"source-ref": s, "image_size": [truth[s]["image"]], "annotations": truth[s]["boxes"]} for s in sources]
     return _finish("shapes", SHAPE_LABELS, sources, truth, prefix, open_uri, gold, "gold-boxes.jsonl")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..gt import tasks
 from ..storage import Location
+from . import autolabel
 from .buckets import folder_buckets
 from .clock import AcceleratedClock, Clock, FixedClock, to_ms, utc
 from .datasets import Dataset, manifest_bytes, put, write_digits, write_shapes
@@ -45,6 +46,8 @@ IC, BB = "ImageMultiClass", "BoundingBox"
 STOP_AT = 0.45  # share of digits-batch-3 labeled when it is stopped
 EXPIRED_SHARE = 0.2  # share of digits-batch-2 whose tasks expire
 RUNNING_SHARE = (0.2, 0.6)  # share of the running job labeled at `now`
+BUILD_STEPS = 12  # what `progress` counts: two data sets, ten jobs
+Progress = Callable[[str, int, int], None]  # (what is being done, steps done, BUILD_STEPS)
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def _request(name: str, attribute: str, task: str, manifest: str, labels: str, t
             "PreHumanTaskLambdaArn": tasks.pre_lambda_arn(task, "us-east-1"),
             "TaskKeywords": ["Images", "Classification" if task != "BoundingBox" else "Bounding boxes"],
             "TaskTitle": title,
-            "TaskDescription": f"{title}. Read the instructions before you start.",
+            "TaskDescription": "Read the instructions before you start.",
             "NumberOfHumanWorkersPerDataObject": workers,
             "TaskTimeLimitInSeconds": 300 if task != "BoundingBox" else 600,
             "AnnotationConsolidationConfig": {
@@ -92,13 +95,20 @@ def _request(name: str, attribute: str, task: str, manifest: str, labels: str, t
 
 
 class _Builder:
-    def __init__(self, root: Path, seed: int, now: datetime):
+    def __init__(self, root: Path, seed: int, now: datetime, progress: Progress | None = None):
         self.root = root
+        self.steps = 0
+        self._progress = progress
         self.now = now
         self.open_uri = folder_buckets(root / "buckets")
         self.clock = FixedClock(now - HISTORY)
         self.service = SimulatedService(root / "state", self.open_uri, self.clock, seed)
         self.jobs: list[str] = []
+
+    def step(self, what: str) -> None:
+        if self._progress is not None:
+            self._progress(what, self.steps, BUILD_STEPS)
+        self.steps += 1
 
     def manifest(self, name: str, lines: list[str]) -> str:
         uri = f"s3://{BUCKET}/manifests/{name}.manifest"
@@ -127,6 +137,7 @@ class _Builder:
         return self.staffed(team, max(not_before, self.clock.now()), least)
 
     def launch(self, at: datetime, request: dict) -> str:
+        self.step(f"Simulating job {len(self.jobs) + 1} of 10: {request['LabelingJobName']}")
         self.clock.set(at)
         self.service.advance()
         self.service.create_labeling_job(request)
@@ -155,19 +166,23 @@ class _Builder:
             self.service.stop_labeling_job(name)
 
 
-def build_demo(root: Path, seed: int = 7, now: datetime | None = None) -> DemoInfo:
+def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress: Progress | None = None) -> DemoInfo:
     """Build the demo workspace in `root` (which must not hold one yet). `now` (default
-    REFERENCE_NOW) is where the history ends; the last job is still running then."""
+    REFERENCE_NOW) is where the history ends; the last job is still running then. `progress`
+    hears of each step as it starts."""
     started = time.perf_counter()
     root = Path(root)
     if (root / "state").exists() or (root / "buckets").exists():
         raise FileExistsError(f"{root} already holds a demo workspace")
+    autolabel.preload()  # the auto-labeling job needs it; meanwhile the images are written
     now = utc(now or REFERENCE_NOW).replace(microsecond=0)
-    b = _Builder(root, seed, now)
+    b = _Builder(root, seed, now, progress)
     svc, start = b.service, now - HISTORY
     labeling, boxes = svc.team_arn("labeling-team"), svc.team_arn("box-team")
 
+    b.step("Writing 1,797 handwritten digit images")
     digits = write_digits(b.open_uri, f"s3://{BUCKET}/datasets/digits")
+    b.step("Drawing 2,200 shape photos")
     shapes = write_shapes(b.open_uri, f"s3://{BUCKET}/datasets/shapes", 2200, seed)
     svc.register_truth(digits.truth | shapes.truth)
 
@@ -240,6 +255,8 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None) -> DemoIn
     if status != "InProgress":
         raise RuntimeError(f"demo job {running} is {status} at {now}, not InProgress")
     _write_info(root, seed, now)
+    if progress is not None:
+        progress("Done", BUILD_STEPS, BUILD_STEPS)
     return DemoInfo(
         root=root, bucket=BUCKET, buckets_dir=root / "buckets", state_dir=root / "state", output_uri=OUTPUT_URI,
         now=now, jobs=tuple(b.jobs), in_progress=running, in_progress_ends=svc.finish_time(running),
@@ -256,7 +273,8 @@ def _write_info(root: Path, seed: int, now: datetime) -> None:
 
 
 def open_demo(root: Path, seed: int = 7, clock: Clock | None = None, speedup: float = DEMO_SPEEDUP,
-              at: datetime | None = None) -> tuple[SimulatedService, Callable[[str], Location]]:
+              at: datetime | None = None, progress: Progress | None = None,
+              ) -> tuple[SimulatedService, Callable[[str], Location]]:
     """The demo's service and URI opener, building the demo first if `root` holds none (its
     history then ends at `at`, else at the current real time). The default clock starts at the
     demo's end and runs `speedup` times faster than real time for DEMO_BOOST, so the running job
@@ -265,7 +283,7 @@ def open_demo(root: Path, seed: int = 7, clock: Clock | None = None, speedup: fl
     root = Path(root)
     info_path = root / "state" / "demo.json"
     if not info_path.is_file():
-        _build_atomically(root, seed, at)
+        _build_atomically(root, seed, at, progress)
     info = json.loads(info_path.read_text(encoding="utf-8"))
     built = datetime.fromisoformat(info["now"])
     if clock is None:
@@ -275,7 +293,11 @@ def open_demo(root: Path, seed: int = 7, clock: Clock | None = None, speedup: fl
     return SimulatedService(root / "state", open_uri, clock, info["seed"]), open_uri
 
 
-def _build_atomically(root: Path, seed: int, at: datetime | None = None) -> None:
+def is_built(root: Path) -> bool:
+    return (Path(root) / "state" / "demo.json").is_file()
+
+
+def _build_atomically(root: Path, seed: int, at: datetime | None = None, progress: Progress | None = None) -> None:
     """Build beside `root` and rename, so an interrupted build never leaves half a demo that a
     later start would take for a whole one."""
     if root.exists() and any(root.iterdir()):
@@ -283,7 +305,7 @@ def _build_atomically(root: Path, seed: int, at: datetime | None = None) -> None
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
     try:
-        build_demo(tmp, seed, at or datetime.now(UTC))
+        build_demo(tmp, seed, at or datetime.now(UTC), progress)
         if root.exists():
             root.rmdir()
         os.replace(tmp, root)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from ..storage import Location, ObjectExists
@@ -37,6 +38,7 @@ OUTPUT_TYPES = {
     "TextMultiClass": "groundtruth/text-classification",
     "BoundingBox": "groundtruth/object-detection",
 }
+WRITERS = 3  # threads writing a job's files
 SNAPSHOT_DELAY_MS = 30_000  # an iteration's intermediate manifest follows its last ACS run
 
 
@@ -70,6 +72,9 @@ class JobWriter:
         self.workers = workers
         self.issuer = issuer
         self._labels: dict[int, tuple] = {}
+        self._pool: ThreadPoolExecutor | None = None  # the writers of a materialize call
+        self._pending: list = []
+        self._rewrites: list[tuple[str, bytes]] = []
         self._machine = {oid: label for rnd in plan.rounds for oid, label in rnd.labels.items()}
         self.written = 0
 
@@ -80,15 +85,19 @@ class JobWriter:
         return f"{prefix}/{rel}" if prefix else rel
 
     def _put(self, rel: str, data: bytes) -> None:
+        """Write in the background (materialize waits for every write): file creation, a folder
+        per object, is most of a job's writing time, and it overlaps with making the next file."""
+        self._pending.append(self._pool.submit(self._write_new, self.key(rel), data))
+
+    def _write_new(self, key: str, data: bytes) -> int:
         try:
-            self.root.store.put(self.key(rel), data)
-            self.written += 1
+            self.root.store.put(key, data)
+            return 1
         except ObjectExists:
-            pass  # written by an earlier (or a concurrent) run: responses never change
+            return 0  # written by an earlier (or a concurrent) run: responses never change
 
     def _rewrite(self, rel: str, data: bytes) -> None:
-        self.root.store.put(self.key(rel), data, overwrite=True)
-        self.written += 1
+        self._rewrites.append((self.key(rel), data))  # after the new files, as before: see materialize
 
     # --- content -----------------------------------------------------------------------------------
 
@@ -205,6 +214,17 @@ class JobWriter:
         self.written = 0
         if until_ms <= since_ms or self.spec.init_error is not None:
             return 0
+        self._pending, self._rewrites = [], []
+        with ThreadPoolExecutor(max_workers=WRITERS) as self._pool:
+            self._write_due(outcome, since_ms, until_ms)
+        written = sum(f.result() for f in self._pending)  # raises the first write error
+        # The manifests last, once every response they count is written.
+        for key, data in self._rewrites:
+            self.root.store.put(key, data, overwrite=True)
+        self.written = written + len(self._rewrites)
+        return self.written
+
+    def _write_due(self, outcome: Outcome, since_ms: int, until_ms: int) -> None:
         plan = self.plan
         batches: dict[tuple[int, int], list[int]] = defaultdict(list)
         for oid, at in outcome.consolidated.items():
@@ -243,4 +263,3 @@ class JobWriter:
         if any(since_ms < t <= until_ms for t in outcome.change_times()):
             at = min(until_ms, outcome.final_ms)
             self._rewrite("manifests/output/output.manifest", self.manifest(outcome, at))
-        return self.written

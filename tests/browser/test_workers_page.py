@@ -34,3 +34,27 @@ def test_unreadable_source_says_why(page, app_server, tmp_path, wait_for_app):
     alert.wait_for()
     assert "does not exist" in alert.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+WORD_FITS = """els => els.map(e => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    const s = getComputedStyle(e);
+    ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+    const longest = Math.max(...e.textContent.trim().split(/\\s+/).map(w => ctx.measureText(w).width));
+    return [e.textContent.trim(), longest, e.getBoundingClientRect().width];
+})"""
+
+
+def test_first_screen_at_1440_shows_quality_and_recency_with_whole_words(browser, app_server, birds_dir,
+                                                                        wait_for_app):
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.goto(f"{app_server}/workers?source={quote(str(birds_dir))}&names=anon")
+    wait_for_app(page)
+    grid = page.frame_locator(GRID)
+    grid.locator(".ag-center-cols-container .ag-row").first.wait_for(timeout=30_000)
+    for title in ("Agreement %", "Accuracy %", "Last (UTC)"):
+        box = grid.locator(".ag-header-cell", has_text=title).first.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1440, (title, box)
+    headers = grid.locator(".ag-header-cell-text").evaluate_all(WORD_FITS)
+    broken = [(text, round(word), round(width)) for text, word, width in headers if word > width + 0.5]
+    assert not broken, broken  # a header wraps between words, never inside one
