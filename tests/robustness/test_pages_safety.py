@@ -67,7 +67,7 @@ def test_workers_and_race_with_a_bad_link_fall_back_with_a_note(case, birds_dir)
         assert {"labels", "agreement", "accuracy"} <= set(at.multiselect(key="cols_widget").value)  # defaults
     else:
         assert at.markdown[0].value.startswith("1,510 labels.")
-        assert at.slider[0].value == 10 and at.selectbox(key="cmap").value == "dark12"
+        assert at.slider[0].value == 10 and at.selectbox(key="cmap").value == "tableau"  # the default palette
 
 
 @pytest.mark.parametrize(("page", "params", "named"), [
