@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages._shared import workspace_sidebar
+from app_pages._shared import note_page, workspace_sidebar
 
 st.set_page_config(page_title="Ground Control", page_icon=":material/satellite_alt:", layout="wide")
 st.logo("assets/logo.svg", size="large")
@@ -16,5 +16,6 @@ pages = [
     st.Page("app_pages/race.py", title="Race", icon=":material/sprint:", url_path="race"),
 ]
 nav = st.navigation(pages)
+note_page(nav)
 workspace_sidebar()
 nav.run()

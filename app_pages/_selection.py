@@ -107,8 +107,9 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         skipped_files(data)
         return None
 
-    jobs = st.sidebar.multiselect("Jobs", data.jobs, default=[j for j in url_list("job") if j in data.jobs],
-                                  key="jobs_widget", placeholder="All jobs")
+    # `job` in the URL (a Jobs page link names one); its own session key, apart from the Jobs page's `job`.
+    st.session_state["jobs_widget"] = [j for j in url_list("jobs_widget", param="job") if j in data.jobs]
+    jobs = st.sidebar.multiselect("Jobs", data.jobs, key="jobs_widget", placeholder="All jobs")
     lo, hi, start, end = _dates(data)
     if url_state("names", "id") not in NAME_MODES:
         st.session_state["names"] = "id"  # a mistyped link falls back, not crashes

@@ -71,17 +71,32 @@ def workspace_sidebar() -> None:
 
 # ---- URL state: a copied link reopens the same view ------------------------------------------
 
-def url_state(key: str, default):
-    """Seed a widget's session value from the URL once, so the widget can own it afterwards."""
-    if key not in st.session_state:
-        raw = st.query_params.get(key)
+def note_page(page) -> None:
+    """Call before the page runs. Its first run after another page (or in a new session) is an
+    arrival: then the URL's values win over what the session kept from an earlier visit, so a
+    link from another page (st.page_link with query_params) opens the view it names."""
+    st.session_state["_arrived"] = st.session_state.get("_page") != page.url_path
+    st.session_state["_page"] = page.url_path
+
+
+def _seed(key: str, from_url) -> bool:
+    # The sidebar's links drop query params, so an arrival without them keeps the session's value.
+    return key not in st.session_state or (from_url and st.session_state.get("_arrived", False))
+
+
+def url_state(key: str, default, param: str | None = None):
+    """Seed a widget's session value from the URL (`param`, default `key`) when the session has
+    none or the page was just opened with it, so the widget can own it afterwards."""
+    raw = st.query_params.get(param or key)
+    if _seed(key, raw is not None):
         st.session_state[key] = default if raw is None else raw
     return st.session_state[key]
 
 
-def url_list(key: str) -> list[str]:
-    if key not in st.session_state:
-        st.session_state[key] = [v for v in st.query_params.get_all(key) if v]
+def url_list(key: str, param: str | None = None) -> list[str]:
+    values = [v for v in st.query_params.get_all(param or key) if v]
+    if _seed(key, bool(values)):
+        st.session_state[key] = values
     return st.session_state[key]
 
 
