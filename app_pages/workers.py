@@ -74,7 +74,7 @@ def summary(report: pd.DataFrame) -> None:
 def grid_frame(report: pd.DataFrame) -> pd.DataFrame:
     """Display values: percentages, rounded floats, readable times; unknown stays empty."""
     df = report.copy()
-    for col in PERCENT:
+    for col in [c for c in PERCENT if c in df]:  # only the chosen columns are here
         df[col] = (df[col] * 100).round(1)
     for col in df.columns:
         if pd.api.types.is_datetime64_any_dtype(df[col]):

@@ -115,6 +115,13 @@ def test_workers_name_modes_survive_in_the_url(birds_dir, mode):
     assert at.radio[0].value == mode
 
 
+def test_workers_column_choice_comes_back_from_the_link(birds_dir):
+    """A shared link with a few columns (not every percentage among them) reopens that choice."""
+    at = run("app_pages/workers.py", source=str(birds_dir), cols=["worker", "labels", "accuracy"])
+    assert at.multiselect(key="cols_widget").value == ["worker", "labels", "accuracy"]
+    assert at.query_params["cols"] == ["worker", "labels", "accuracy"]
+
+
 def test_jobs_on_aws_without_credentials_says_what_to_do(monkeypatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
@@ -247,6 +254,13 @@ def test_benchmark_guided_experiment_shows_the_walkthrough_order(tmp_path, monke
     shares = {m.label: int(m.value.rstrip("%")) for m in at.metric}
     assert shares["walkthrough-2-with-model"] > shares["walkthrough-3-without-model"]
     assert at.success[0].value.startswith("Starting from the earlier model, walkthrough-2-with-model labeled")
+    # The page's URL, opened in a new session, shows the same comparison of the walkthrough's jobs.
+    link = {k: at.query_params[k] for k in at.query_params}
+    assert link["src"] == "experiment", link
+    shared = run("app_pages/benchmark.py", **link)
+    assert shared.radio(key="bench_source").value == "experiment"
+    assert shared.multiselect(key="bench_jobs").value == at.multiselect(key="bench_jobs").value
+    assert {m.label for m in shared.metric} == set(shares)
 
 
 def test_benchmark_starts_the_experiment_on_the_workspace_data(own_demo):
