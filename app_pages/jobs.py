@@ -11,7 +11,7 @@ import streamlit as st
 from app_pages._shared import load_source, sync_url, url_state, workspace, workspace_key
 from core.chaining import ChainError, plan_in
 from core.gt.service import ACTIVE, ServiceError
-from core.jobs import days_left, eta, job_table
+from core.jobs import WORKING, days_left, eta, job_table
 from core.launch import LaunchError, launch, request_json
 
 STATUS_ICON = {  # Material icons: they render without an emoji font
@@ -112,8 +112,8 @@ def confirm_stop(name: str) -> None:
 
 
 def job_eta(job: dict) -> str:
-    if job["LabelingJobStatus"] not in ACTIVE:
-        return "finished"
+    if job["LabelingJobStatus"] not in WORKING:  # Stopping takes no more answers; the rest have ended
+        return "none"
     remaining = job["LabelCounters"].get("Unlabeled", 0)
     try:
         answers = load_source(output_prefix(job), version=job["LastModifiedTime"]).answers
@@ -140,7 +140,8 @@ def job_details(name: str) -> None:
         cols[1].metric("Labeled", f"{c.get('TotalLabeled', 0):,}")
         cols[2].metric("Failed", f"{c.get('FailedNonRetryableError', 0):,}")
         cols[3].metric("Unlabeled", f"{c.get('Unlabeled', 0):,}")
-        cols[4].metric("ETA", job_eta(job), help="At the answer rate of the last 24 hours")
+        cols[4].metric("ETA", job_eta(job), help="At the answer rate of the last 24 hours; none once the job is "
+                                                 "stopping or has ended")
         if job.get("FailureReason"):
             st.error(job["FailureReason"], icon=":material/error:")
         prefix = output_prefix(job)

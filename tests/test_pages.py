@@ -36,7 +36,7 @@ def test_jobs_opens_a_job_from_the_url_with_its_details():
     at = run(job="digits-batch-3")
     assert any(s.value.endswith("digits-batch-3") for s in at.subheader)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Status"] == "Stopped" and metrics["ETA"] == "finished"
+    assert metrics["Status"] == "Stopped" and metrics["ETA"] == "none"
     facts = at.table[0].value["Value"]
     assert facts["Output"] == "s3://ground-control-demo/labeling-jobs/digits-batch-3/"
     assert not [b for b in at.button if b.label == "Stop job"]  # a stopped job cannot be stopped again
@@ -234,6 +234,22 @@ def test_chain_continue_sends_only_what_the_parent_left(own_demo):
     facts = run(job="digits-batch-2-chain-1", live="0").table[0].value["Value"]
     assert facts["Input manifest"].endswith("digits-batch-2/manifests/output/output.manifest")
     assert facts["Label attribute"] == "digit"  # continued: the same attribute
+
+
+def test_jobs_a_stopping_job_has_no_eta(own_demo, monkeypatch):
+    """Stop the running job on a demo whose clock stands still: it stays Stopping, with no ETA."""
+    from core.sim import demo
+    from core.sim.clock import FixedClock
+
+    monkeypatch.setattr(demo, "AcceleratedClock", lambda start_real, start_sim, **_: FixedClock(start_sim))
+    at = run(job="shapes-boxes-3", live="0")
+    assert {m.label: m.value for m in at.metric}["ETA"].endswith((" h", " days"))  # running: it has one
+    demo.open_demo(own_demo)[0].stop_labeling_job("shapes-boxes-3")  # the same state, the same still clock
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Status"] == "Stopping"
+    assert metrics["ETA"] == "none"
 
 
 def test_benchmark_compares_the_demo_auto_labeling_job_with_its_human_twin():
