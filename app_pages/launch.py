@@ -33,11 +33,22 @@ DEFAULT_LABELS = {"ImageMultiClass": "cat\ndog", "BoundingBox": "car\nperson"}
 DEMO_LABELS = {"ImageMultiClass": "\n".join(map(str, range(10))), "BoundingBox": "circle\nsquare\ntriangle"}
 
 
+# What belongs to a task type: its labels, instructions, workers, time limit and auto-labeling.
+TASK_KEYS = ("labels_in", "short_in", "full_in", "workers_in", "limit_in", "auto_in", "model_in")
+
+
+def _task_changed() -> None:
+    """A new task type starts from its own defaults, not the last task's labels and options."""
+    for key in TASK_KEYS:
+        st.session_state.pop(key, None)
+
+
 def task_picker(region: str) -> tasks.TaskType:
     names = [t.name for t in tasks.TASKS]
     if url_state("task", "ImageMultiClass") not in names:
         st.session_state["task"] = "ImageMultiClass"
-    name = st.selectbox("Task type", names, key="task", format_func=lambda n: f"{tasks.task(n).title} ({n})")
+    name = st.selectbox("Task type", names, key="task", format_func=lambda n: f"{tasks.task(n).title} ({n})",
+                        on_change=_task_changed)
     task = tasks.task(name)
     with st.expander("What this task type needs", icon=":material/info:"):
         st.table(pd.DataFrame(task_facts(task, region), columns=["", "In " + region]).set_index(""))

@@ -215,6 +215,24 @@ def test_launch_dry_run_then_launch_in_the_demo(own_demo):
     assert "digits-batch-4" in set(jobs["job"])
 
 
+def test_launch_changing_the_task_type_starts_from_that_tasks_labels_and_options(own_demo):
+    at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/digits-batch-3.manifest",
+             name="shapes-next")
+    assert at.text_area(key="labels_in").value.split() == [str(d) for d in range(10)]
+    at.text_area(key="labels_in").set_value("0\n1\n2").run()  # the lead edits the digits' labels
+    at.text_input(key="short_in").set_value("Which digit is it?").run()
+    at.toggle(key="auto_in").set_value(True).run()
+    at.selectbox(key="task").set_value("BoundingBox").run()
+    assert at.text_area(key="labels_in").value.split() == ["circle", "square", "triangle"]
+    assert at.text_input(key="short_in").value == ""
+    assert at.number_input(key="workers_in").value == 5  # the bounding-box default
+    assert at.toggle(key="auto_in").value is False
+    at.button(key="dry").click().run()
+    request = json.loads(at.code[0].value)
+    assert request["HumanTaskConfig"]["PreHumanTaskLambdaArn"].endswith(":function:PRE-BoundingBox")
+    assert "LabelingJobAlgorithmsConfig" not in request
+
+
 def test_launch_names_the_field_to_fix(own_demo):
     at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/digits-batch-3.manifest",
              name="digits_batch_4")
