@@ -112,17 +112,12 @@ def _progress_printer(what: str):
 
 def _output(ws, out: str, folder: bool):
     """Where --out points, for writing: s3:// through the workspace; a local path may not exist yet."""
-    from .storage import LocalStore, Location
+    from .storage import output_location
 
-    if out.startswith("s3://"):
-        return ws.open(out)
-    path = Path(out).expanduser().resolve()
-    if folder:
-        path.mkdir(parents=True, exist_ok=True)
-        return Location(LocalStore(path), "")
-    if not path.parent.is_dir():
-        raise CliError(f"{path.parent} does not exist")
-    return Location(LocalStore(path.parent), path.name)
+    try:
+        return output_location(out, ws.open, folder=folder)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def cmd_race(args) -> int:

@@ -189,6 +189,23 @@ def test_manifests_builds_a_sample_split_and_writes_it(own_demo):
     assert at.button(key="write").disabled and "Already there" in at.warning[0].value
 
 
+def test_manifests_writes_a_local_file_like_the_command_line_never_overwriting(own_demo, tmp_path):
+    at = run("app_pages/manifests.py", data="s3://ground-control-demo/datasets/digits/")
+    at.number_input(key="sample_in").set_value(10).run()
+    out = tmp_path / "batch.manifest"  # the folder exists, the file not yet
+    at.text_input(key="out_in").set_value(str(out)).run()
+    assert not at.error, [e.value for e in at.error]
+    at.button(key="write").click().run()
+    assert any(str(out) in s.value for s in at.success), [e.value for e in at.error]
+    written = out.read_bytes()
+    assert len(written.splitlines()) == 10
+    at.button(key="write").click().run()  # again: refused, the file kept as it was
+    assert at.button(key="write").disabled and "Already there" in at.warning[0].value
+    assert out.read_bytes() == written
+    at.text_input(key="out_in").set_value(str(tmp_path / "no-such-folder" / "x.manifest")).run()
+    assert "does not exist" in at.error[0].value and not at.exception
+
+
 def test_manifests_check_lists_each_bad_line(own_demo, tmp_path):
     bad = tmp_path / "bad.manifest"
     bad.write_text('{"source-ref": "s3://ground-control-demo/datasets/digits/digit-00001.png"}\n{oops\n'
