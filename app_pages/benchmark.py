@@ -156,7 +156,7 @@ def prices_sidebar() -> Prices:
 
 def gold_sidebar(ws) -> dict[str, str] | None:
     with st.sidebar.expander("Accuracy against", icon=":material/verified:"):
-        uri = st.text_input("Gold file (CSV or JSON lines: source-ref, label)", key="bench_gold",
+        uri = st.text_input("Gold file (CSV, JSON, or a trusted job's output manifest)", key="bench_gold",
                             placeholder="s3://bucket/gold.csv")
     if not uri.strip():
         return None

@@ -39,7 +39,8 @@ HELP = {
 
 def gold_labels() -> dict[str, str] | None:
     with st.sidebar.expander("Gold labels", icon=":material/verified:"):
-        st.caption("CSV or JSON lines with `source-ref` (or `source`) and `label`.")
+        st.caption("The true label of each object: CSV, JSON lines, a JSON list or object, or a trusted "
+                   "job's output manifest.")
         url_state("gold", "")
         uri = st.text_input("Gold file URI", key="gold", placeholder="s3://bucket/gold.csv")
         upload = st.file_uploader("or upload", type=["csv", "jsonl", "json", "manifest"], key="gold_upload")

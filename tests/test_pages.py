@@ -91,6 +91,13 @@ def test_workers_with_gold_fills_accuracy(birds_dir, tmp_path):
     assert accuracy.endswith("%") and 50 <= int(accuracy[:-1]) <= 100
 
 
+def test_workers_takes_the_fixtures_own_true_labels_as_gold(birds_dir):
+    at = run("app_pages/workers.py", source=str(birds_dir), gold=str(birds_dir / "true_labels.json"))
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    accuracy = {m.label: m.value for m in at.metric}["Median accuracy"]
+    assert accuracy.endswith("%") and 50 <= int(accuracy[:-1]) <= 100
+
+
 def test_workers_bad_gold_names_the_line(birds_dir, tmp_path):
     gold = tmp_path / "gold.csv"
     gold.write_text("source-ref,label\ns3://b/1.jpg,\n")
