@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.aws import AwsSettings
+from core.aws import AwsSettings, setup_problems
 from core.ingest import SourceData, SourceReader
 from core.workspace import Workspace, aws_workspace, default_kind, demo_dir, demo_workspace
 
@@ -63,10 +63,30 @@ def workspace_sidebar() -> None:
             for field, env in _AWS_KEYS.items():
                 label = {"profile": "Profile", "region": "Region", "endpoint_url": "S3 endpoint URL"}[field]
                 st.text_input(label, key=f"aws_{field}", placeholder=os.environ.get(env, ""))
+        if problems := aws_setup_problems():
+            box.warning(aws_setup_text(problems), icon=":material/key_off:")
+            return
         try:
             box.caption(f":material/cloud: {_aws(aws_settings()).label}")
         except Exception as exc:  # a bad profile name: say so, keep the page usable
             box.error(f"AWS configuration problem: {exc}", icon=":material/error:")
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _setup_problems(settings: AwsSettings, env: tuple) -> list[str]:
+    # Keyed by the AWS_* environment as well: without credentials, looking costs a metadata lookup.
+    return setup_problems(settings)
+
+
+def aws_setup_problems() -> list[str]:
+    """What the AWS workspace lacks (profile, credentials, region), in the order to fix it."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    return _setup_problems(aws_settings(), env)
+
+
+def aws_setup_text(problems: list[str]) -> str:
+    steps = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, start=1))
+    return f"**AWS is not set up on this computer yet.**\n\n{steps}\n\nOr choose **Demo** to look around without AWS."
 
 
 # ---- URL state: a copied link reopens the same view ------------------------------------------

@@ -8,7 +8,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import load_source, sync_url, url_state, workspace, workspace_key
+from app_pages._shared import (
+    aws_setup_problems,
+    aws_setup_text,
+    load_source,
+    sync_url,
+    url_state,
+    workspace,
+    workspace_key,
+)
 from core.chaining import ChainError, plan_in
 from core.gt.service import ACTIVE, ServiceError
 from core.jobs import WORKING, days_left, eta, job_table
@@ -51,11 +59,10 @@ def jobs_overview() -> pd.DataFrame | None:
     try:
         table = job_table(ws.service.list_labeling_jobs(), ws.now())
     except ServiceError as exc:
-        hint = ""
-        if exc.code in ("NoCredentialsError", "ProfileNotFound", "NoRegionError", "PartialCredentialsError"):
-            hint = (" Set up AWS credentials (for example `aws configure`, or a profile in the sidebar), "
-                    "or switch to the **Demo** workspace.")
-        st.error(f"Cannot list labeling jobs: {exc}.{hint}", icon=":material/error:")
+        if ws.kind == "aws" and (problems := aws_setup_problems()):  # say what is missing, not botocore's words
+            st.error(f"Cannot list labeling jobs. {aws_setup_text(problems)}", icon=":material/key_off:")
+        else:
+            st.error(f"Cannot list labeling jobs: {exc}.", icon=":material/error:")
         return None
     if table.empty:
         st.info("No labeling jobs in this workspace yet.", icon=":material/inbox:")

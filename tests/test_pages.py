@@ -129,17 +129,27 @@ def test_workers_column_choice_comes_back_from_the_link(birds_dir):
     assert at.query_params["cols"] == ["worker", "labels", "accuracy"]
 
 
-def test_jobs_on_aws_without_credentials_says_what_to_do(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+@pytest.mark.parametrize("missing", [("credentials", "region"), ("region",), ("credentials",)])
+def test_aws_workspace_says_plainly_what_is_missing_and_how_to_set_it(fake_aws, monkeypatch, missing):
+    """A newcomer's machine: no ~/.aws, and no credentials or no region in the environment."""
+    fake_aws()
+    if "region" in missing:
+        monkeypatch.delenv("AWS_DEFAULT_REGION")
+    if "credentials" in missing:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
     at = run(ws="aws")
-    message = at.error[0].value
-    assert "NoCredentialsError" in message and "Demo" in message
-    assert "AWS" in at.caption[0].value
+    sidebar = " ".join(w.value for w in at.sidebar.warning)
+    page = at.error[0].value
+    for text in (sidebar, page):
+        said = [what for what in ("No AWS credentials found", "No AWS region set") if what in text]
+        assert said == [f"No AWS {what} {'found' if what == 'credentials' else 'set'}" for what in missing], text
+        assert ("aws configure" in text) == ("credentials" in missing)
+        assert ("AWS_REGION" in text) == ("region" in missing)
+        assert "Demo" in text
+    everything = " ".join(e.value for e in [*at.markdown, *at.caption, *at.error, *at.warning, *at.sidebar.caption])
+    assert "Error" not in everything and "region.." not in everything  # not botocore's NoRegionError words
+    assert "profile default" not in everything  # there is no profile on this machine
 
 
 def test_race_plays_in_the_page_with_the_options_from_the_url(birds_dir):
