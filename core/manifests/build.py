@@ -38,7 +38,7 @@ REFERENCE_KINDS = ("images", "files")  # one source-ref line per object; the oth
 # What each count means, in pipeline order (a count appears only where the kind has that step).
 COUNT_LABELS = {
     "listed": "objects listed",
-    "macos_metadata": "macOS ._ files left out (AppleDouble metadata, not data)",
+    "macos_metadata": "macOS ._ metadata files left out",
     "of_kind": "of the kind (by extension)",
     "excluded_by_pattern": "left out by include/exclude patterns",
     "too_large": "over the size cap",
