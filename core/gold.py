@@ -25,7 +25,7 @@ SHAPES = (
     '- JSON lines: `{"source-ref": "s3://bucket/a.jpg", "label": "Cat"}` on each line\n'
     '- a JSON list of records: `[{"ImageId": "a", "Label": "Cat"}, ...]`\n'
     '- a JSON object from source to label: `{"s3://bucket/a.jpg": "Cat", ...}`\n'
-    "- the output manifest of a trusted job: its label attribute's `class-name` per `source-ref`\n"
+    "- the output manifest of a trusted job: its label attribute's `class-name` per `source-ref`\n\n"
     "The source may be the whole `source-ref`, the file name, or the name without extension (an ID)."
 )
 
