@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages._shared import error_boundary, workspace_notice, workspace_sidebar
+from app_pages._shared import error_boundary, note_page, workspace_notice, workspace_sidebar
 
 st.set_page_config(page_title="Ground Control", page_icon=":material/satellite_alt:", layout="wide")
 st.logo("assets/logo.svg", size="large")
@@ -16,6 +16,7 @@ pages = [
     st.Page("app_pages/race.py", title="Race", icon=":material/sprint:", url_path="race"),
 ]
 nav = st.navigation(pages)
+note_page(nav)  # the first run of a page after another: the link's values win
 with error_boundary():  # the one for every page: no traceback or server path ever reaches a page
     box = workspace_sidebar()
     try:

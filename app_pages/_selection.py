@@ -200,12 +200,13 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         manifests_only(data)
         return None
 
-    unknown = [j for j in url_list("job") if j not in data.jobs]
-    if unknown and "jobs_widget" not in st.session_state:
+    # `job` in the URL (a Jobs page link names one); its own session key, apart from the Jobs page's `job`.
+    wanted = url_list("jobs_widget", param="job")
+    if unknown := [j for j in wanted if j not in data.jobs]:
         url_note("job", ", ".join(unknown), "no such job in this source; showing the others" if
-                 len(unknown) < len(url_list("job")) else "no such job in this source; showing all jobs")
-    jobs = st.sidebar.multiselect("Jobs", data.jobs, default=[j for j in url_list("job") if j in data.jobs],
-                                  key="jobs_widget", placeholder="All jobs")
+                 len(unknown) < len(wanted) else "no such job in this source; showing all jobs")
+    st.session_state["jobs_widget"] = [j for j in wanted if j in data.jobs]
+    jobs = st.sidebar.multiselect("Jobs", data.jobs, key="jobs_widget", placeholder="All jobs")
     lo, hi, start, end = _dates(data)
     # Names by default when the answers say where to look them up (a Cognito pool: the private
     # workforce, the demo's too); `names=id` in a link still shows IDs.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.aws import AwsSettings
+from core.aws import AwsSettings, setup_problems
 from core.ingest import SourceData, SourceReader
 from core.workspace import Workspace, aws_workspace, default_kind, demo_dir, demo_workspace
 
@@ -93,6 +93,9 @@ def workspace_sidebar():
             for field, env in _AWS_KEYS.items():
                 label = {"profile": "Profile", "region": "Region", "endpoint_url": "S3 endpoint URL"}[field]
                 st.text_input(label, key=f"aws_{field}", placeholder=os.environ.get(env, ""))
+        if problems := aws_setup_problems():
+            box.warning(aws_setup_text(problems), icon=":material/key_off:")
+            return box
         try:
             box.caption(f":material/cloud: {_aws(aws_settings()).label}")
         except Exception as exc:  # a bad profile name: say so, keep the page usable
@@ -145,12 +148,43 @@ def error_boundary() -> Iterator[None]:
                   on_click=_start_afresh)
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _setup_problems(settings: AwsSettings, env: tuple) -> list[str]:
+    # Keyed by the AWS_* environment as well: without credentials, looking costs a metadata lookup.
+    return setup_problems(settings)
+
+
+def aws_setup_problems() -> list[str]:
+    """What the AWS workspace lacks (profile, credentials, region), in the order to fix it."""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    return _setup_problems(aws_settings(), env)
+
+
+def aws_setup_text(problems: list[str]) -> str:
+    steps = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, start=1))
+    return f"**AWS is not set up on this computer yet.**\n\n{steps}\n\nOr choose **Demo** to look around without AWS."
+
+
 # ---- URL state: a copied link reopens the same view ------------------------------------------
 
-def url_state(key: str, default):
-    """Seed a widget's session value from the URL once, so the widget can own it afterwards."""
-    if key not in st.session_state:
-        raw = st.query_params.get(key)
+def note_page(page) -> None:
+    """Call before the page runs. Its first run after another page (or in a new session) is an
+    arrival: then the URL's values win over what the session kept from an earlier visit, so a
+    link from another page (st.page_link with query_params) opens the view it names."""
+    st.session_state["_arrived"] = st.session_state.get("_page") != page.url_path
+    st.session_state["_page"] = page.url_path
+
+
+def _seed(key: str, from_url) -> bool:
+    # The sidebar's links drop query params, so an arrival without them keeps the session's value.
+    return key not in st.session_state or (from_url and st.session_state.get("_arrived", False))
+
+
+def url_state(key: str, default, param: str | None = None):
+    """Seed a widget's session value from the URL (`param`, default `key`) when the session has
+    none or the page was just opened with it, so the widget can own it afterwards."""
+    raw = st.query_params.get(param or key)
+    if _seed(key, raw is not None):
         st.session_state[key] = default if raw is None else raw
     return st.session_state[key]
 
@@ -179,9 +213,10 @@ def url_choice(key: str, options, default, what: str, where=None):
     return value
 
 
-def url_list(key: str) -> list[str]:
-    if key not in st.session_state:
-        st.session_state[key] = [v for v in st.query_params.get_all(key) if v]
+def url_list(key: str, param: str | None = None) -> list[str]:
+    values = [v for v in st.query_params.get_all(param or key) if v]
+    if _seed(key, bool(values)):
+        st.session_state[key] = values
     return st.session_state[key]
 
 

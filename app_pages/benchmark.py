@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import sync_url, url_list, url_note, workspace, workspace_key
+from app_pages._shared import sync_url, url_list, url_note, url_state, workspace, workspace_key
 from core.benchmark import (
     Prices,
     compare,
@@ -137,11 +137,12 @@ def job_picker(ws) -> list[str]:
         st.error(f"Cannot list jobs: {exc}", icon=":material/error:")
         return []
     names = [s["LabelingJobName"] for s in summaries]
-    if "bench_jobs" not in st.session_state:
-        if unknown := [n for n in url_list("jobs") if n not in names]:
-            url_note("jobs", ", ".join(unknown), "there is no such job in this workspace")
-        st.session_state["bench_jobs"] = [n for n in url_list("jobs") if n in names] or default_jobs(summaries)
-    st.session_state["bench_jobs"] = [n for n in st.session_state["bench_jobs"] if n in names]
+    fresh = "bench_jobs" not in st.session_state
+    wanted = url_list("bench_jobs", param="jobs")
+    if fresh and (unknown := [n for n in wanted if n not in names]):
+        url_note("jobs", ", ".join(unknown), "there is no such job in this workspace")
+    chosen = [n for n in wanted if n in names]
+    st.session_state["bench_jobs"] = chosen or (default_jobs(summaries) if fresh else [])
     return st.multiselect("Jobs to compare", names, key="bench_jobs", placeholder="Pick jobs")
 
 
@@ -158,7 +159,7 @@ def prices_sidebar() -> Prices:
 
 def gold_sidebar(ws) -> dict[str, str] | None:
     with st.sidebar.expander("Accuracy against", icon=":material/verified:"):
-        uri = st.text_input("Gold file (CSV or JSON lines: source-ref, label)", key="bench_gold",
+        uri = st.text_input("Gold file (CSV, JSON, or a trusted job's output manifest)", key="bench_gold",
                             placeholder="s3://bucket/gold.csv")
     if not uri.strip():
         return None
@@ -222,6 +223,11 @@ def main() -> None:
     choices = {"workspace": ws.label}
     if (experiment_dir() / "state" / "experiment.json").is_file():
         choices["experiment"] = "Guided experiment (simulated)"
+    if url_state("bench_source", "workspace", param="src") not in choices:
+        if st.session_state["bench_source"] == "experiment":
+            st.info("This link compares the guided experiment's jobs, which has not been run on this computer: "
+                    "run it below to see them.", icon=":material/science:")
+        st.session_state["bench_source"] = "workspace"
     source = st.radio("Jobs from", list(choices), format_func=choices.get, horizontal=True, key="bench_source")
     target = _sandbox(str(experiment_dir())) if source == "experiment" else ws
     with st.expander("Guided experiment: does starting from an earlier model pay off?",
@@ -236,7 +242,7 @@ def main() -> None:
         st.divider()
         own_data_experiment(ws)
     names = job_picker(target)
-    sync_url(jobs=names)
+    sync_url(jobs=names, src=None if source == "workspace" else source)
     prices = prices_sidebar()
     gold = gold_sidebar(target)
     if not names:

@@ -8,10 +8,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import load_source, sync_url, url_note, url_state, workspace, workspace_key
+from app_pages._shared import (
+    aws_setup_problems,
+    aws_setup_text,
+    load_source,
+    sync_url,
+    url_note,
+    url_state,
+    workspace,
+    workspace_key,
+)
 from core.chaining import ChainError, chain_manifest_uri, plan_in
 from core.gt.service import ACTIVE, ServiceError
-from core.jobs import days_left, eta, job_table
+from core.jobs import WORKING, days_left, eta, job_table
 from core.launch import LaunchError, launch, request_json
 from core.launch.fields import field_title
 
@@ -52,11 +61,10 @@ def jobs_overview() -> pd.DataFrame | None:
     try:
         table = job_table(ws.service.list_labeling_jobs(), ws.now())
     except ServiceError as exc:
-        hint = ""
-        if exc.code in ("NoCredentialsError", "ProfileNotFound", "NoRegionError", "PartialCredentialsError"):
-            hint = (" Set up AWS credentials (for example `aws configure`, or a profile in the sidebar), "
-                    "or switch to the **Demo** workspace.")
-        st.error(f"Cannot list labeling jobs: {exc}.{hint}", icon=":material/error:")
+        if ws.kind == "aws" and (problems := aws_setup_problems()):  # say what is missing, not botocore's words
+            st.error(f"Cannot list labeling jobs. {aws_setup_text(problems)}", icon=":material/key_off:")
+        else:
+            st.error(f"Cannot list labeling jobs: {exc}.", icon=":material/error:")
         return None
     if table.empty:
         st.info("No labeling jobs in this workspace yet.", icon=":material/inbox:")
@@ -114,8 +122,8 @@ def confirm_stop(name: str) -> None:
 
 
 def job_eta(job: dict) -> str:
-    if job["LabelingJobStatus"] not in ACTIVE:
-        return "finished"
+    if job["LabelingJobStatus"] not in WORKING:  # Stopping takes no more answers; the rest have ended
+        return "none"
     remaining = job["LabelCounters"].get("Unlabeled", 0)
     try:
         answers = load_source(output_prefix(job), version=job["LastModifiedTime"]).answers
@@ -150,7 +158,8 @@ def job_details(name: str) -> None:
         cols[1].metric("Labeled", f"{c.get('TotalLabeled', 0):,}")
         cols[2].metric("Failed", f"{c.get('FailedNonRetryableError', 0):,}")
         cols[3].metric("Unlabeled", f"{c.get('Unlabeled', 0):,}")
-        cols[4].metric("ETA", job_eta(job), help="At the answer rate of the last 24 hours")
+        cols[4].metric("ETA", job_eta(job), help="At the answer rate of the last 24 hours; none once the job is "
+                                                 "stopping or has ended")
         if job.get("FailureReason"):
             st.error(job["FailureReason"], icon=":material/error:")
         prefix = output_prefix(job)

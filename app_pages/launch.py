@@ -39,10 +39,24 @@ def problem_list(found) -> str:
     return "\n".join(f"- **{field_title(p.field)}**: {_plain(p.message)}" for p in found)
 
 
+def task_defaults(kind: str, task: tasks.TaskType) -> dict:
+    """What belongs to a task type, by widget key: labels, instructions, workers, time limit, auto-labeling."""
+    labels = (DEMO_LABELS if kind == "demo" else DEFAULT_LABELS).get(task.name, "")
+    return {"labels_in": labels, "short_in": "", "full_in": "", "workers_in": task.default_workers,
+            "limit_in": min(300, task.max_task_seconds), "auto_in": False, "model_in": ""}
+
+
+def _task_changed() -> None:
+    """A new task type starts from its own defaults, not the last task's labels and options. Set,
+    not deleted: the browser keeps a widget's shown value unless the session sets a new one."""
+    st.session_state.update(task_defaults(workspace().kind, tasks.task(st.session_state["task"])))
+
+
 def task_picker(region: str) -> tasks.TaskType:
     names = [t.name for t in tasks.TASKS]
     url_choice("task", names, "ImageMultiClass", "task type")
-    name = st.selectbox("Task type", names, key="task", format_func=lambda n: f"{tasks.task(n).title} ({n})")
+    name = st.selectbox("Task type", names, key="task", format_func=lambda n: f"{tasks.task(n).title} ({n})",
+                        on_change=_task_changed)
     task = tasks.task(name)
     with st.expander("What this task type needs", icon=":material/info:"):
         st.table(pd.DataFrame(task_facts(task, region), columns=["", "In " + region]).set_index(""))
@@ -94,17 +108,17 @@ def settings_form(ws, region: str, task: tasks.TaskType) -> tuple[LaunchConfig |
              name=name.strip() or None)
 
     st.subheader("Labels and instructions")
-    default = (DEMO_LABELS if ws.kind == "demo" else DEFAULT_LABELS).get(task.name, "")
-    labels = lines_of(st.text_area("Labels, one per line", value=default, key="labels_in", height=120))
+    for key, value in task_defaults(ws.kind, task).items():  # the widgets below take them from here
+        st.session_state.setdefault(key, value)
+    labels = lines_of(st.text_area("Labels, one per line", key="labels_in", height=120))
     short = st.text_input("Short instructions", key="short_in", placeholder="What to do, in one sentence")
     full = st.text_area("Full instructions (optional)", key="full_in", height=80)
 
     st.subheader("Workers")
     team = team_picker(region, task)
     left, mid, right = st.columns(3)
-    workers = left.number_input("Workers per object", 1, 9, value=task.default_workers, key="workers_in")
-    limit = mid.number_input("Task time limit (s)", 30, task.max_task_seconds, value=min(300, task.max_task_seconds),
-                             key="limit_in")
+    workers = left.number_input("Workers per object", 1, 9, key="workers_in")
+    limit = mid.number_input("Task time limit (s)", 30, task.max_task_seconds, key="limit_in")
     concurrent = right.number_input("Max concurrent tasks", 1, 5000, value=1000, key="concurrent_in")
     public_price = None
     if ":workteam/public-crowd/" in (team or ""):

@@ -19,7 +19,7 @@ from core.manifests import (
     validate_manifest,
     write_parts,
 )
-from core.storage import ObjectExists, StoreError
+from core.storage import ObjectExists, StoreError, output_location
 
 KINDS = {"images": "Images (by extension)", "files": "Any files (by reference)", "text": "Text files, one item a line",
          "rows": "Rows of CSV / JSON-lines files"}
@@ -113,8 +113,8 @@ def write_section(plan) -> None:
     out = st.text_input("Manifest URI", value=default, key="out_in", placeholder="s3://bucket/manifests/batch.manifest")
     if not out.strip():
         return
-    try:
-        loc = ws.open(out.strip())
+    try:  # a local file need not exist yet (only its folder), as on the command line
+        loc = output_location(out.strip(), ws.open)
     except StoreError as exc:
         st.error(str(exc), icon=":material/error:")
         return

@@ -42,7 +42,8 @@ HELP = {
 
 def gold_labels() -> dict[str, str] | None:
     with st.sidebar.expander("Gold labels", icon=":material/verified:"):
-        st.caption("CSV or JSON lines with `source-ref` (or `source`) and `label`.")
+        st.caption("The true label of each object: CSV, JSON lines, a JSON list or object, or a trusted "
+                   "job's output manifest.")
         url_state("gold", "")
         uri = st.text_input("Gold file URI", key="gold", placeholder="s3://bucket/gold.csv")
         upload = st.file_uploader("or upload", type=["csv", "jsonl", "json", "manifest"], key="gold_upload")
@@ -77,9 +78,8 @@ def summary(report: pd.DataFrame) -> None:
 def grid_frame(report: pd.DataFrame) -> pd.DataFrame:
     """Display values: percentages, rounded floats, readable times; unknown stays empty."""
     df = printable_frame(report)  # control characters shown as \xNN, as in the CSV
-    for col in PERCENT:
-        if col in df:  # a link may choose other columns
-            df[col] = (df[col] * 100).round(1)
+    for col in [c for c in PERCENT if c in df]:  # only the chosen columns are here
+        df[col] = (df[col] * 100).round(1)
     for col in df.columns:
         if pd.api.types.is_datetime64_any_dtype(df[col]):
             df[col] = df[col].dt.strftime("%Y-%m-%d %H:%M")

@@ -6,12 +6,14 @@ AWS_ENDPOINT_URL_S3, ~/.aws/config ...) unless the caller names them; nothing he
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ProfileNotFound
 
 # Many small GETs run in parallel: the pool must be as large as the thread pool that uses it
 # (boto3's default of 10 connections would serialize the rest).
@@ -34,11 +36,43 @@ class AwsSettings:
     endpoint_url: str | None = None  # S3-compatible stores only
 
     def describe(self) -> str:
-        session = _session(self.profile, self.region)
-        parts = [f"profile {session.profile_name}", f"region {session.region_name or 'not set'}"]
+        """`profile p, region r`: a profile only when one is named or configured (boto3 says
+        "default" even when there is none)."""
+        try:
+            session = _session(self.profile, self.region)
+        except ProfileNotFound:
+            return f"profile {self.profile or os.environ.get('AWS_PROFILE', '')} (not found)"
+        parts = []
+        if self.profile or session.profile_name in session.available_profiles:
+            parts.append(f"profile {session.profile_name}")
+        parts.append(f"region {session.region_name or 'not set'}")
         if self.endpoint_url:
             parts.append(f"endpoint {self.endpoint_url}")
         return ", ".join(parts)
+
+
+def setup_problems(settings: AwsSettings) -> list[str]:
+    """What keeps boto3 from calling AWS, in plain words with how to set it, in the order to fix
+    it: the profile, the credentials, the region. Empty when nothing is missing."""
+    try:
+        session = _session(settings.profile, settings.region)
+    except ProfileNotFound:
+        name = settings.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+        return [f"The AWS profile {name!r} does not exist in ~/.aws/config or ~/.aws/credentials: create it "
+                "with `aws configure --profile NAME`, or use another profile."]
+    problems = []
+    try:
+        found = session.get_credentials() is not None
+    except Exception as exc:  # e.g. a broken credential_process or SSO cache: say which, not how it failed inside
+        found, problems = True, [f"The AWS credentials could not be loaded ({type(exc).__name__}): check the "
+                                 "profile's settings, or run `aws sso login` for an SSO profile."]
+    if not found:
+        problems.append("No AWS credentials found: run `aws configure`, or set AWS_ACCESS_KEY_ID and "
+                        "AWS_SECRET_ACCESS_KEY, or choose a profile that has them (`aws sso login` for SSO).")
+    if not session.region_name:
+        problems.append("No AWS region set: set AWS_REGION (for example `us-east-1`), or add `region = us-east-1` "
+                        "to the profile in ~/.aws/config, or enter a region in the connection settings.")
+    return problems
 
 
 @lru_cache(maxsize=8)

@@ -136,17 +136,12 @@ def _progress_printer(what: str):
 
 def _output(ws, out: str, folder: bool):
     """Where --out points, for writing: s3:// through the workspace; a local path may not exist yet."""
-    from .storage import LocalStore, Location
+    from .storage import output_location
 
-    if out.startswith("s3://"):
-        return ws.open(out)
-    path = Path(out).expanduser().resolve()
-    if folder:
-        path.mkdir(parents=True, exist_ok=True)
-        return Location(LocalStore(path), "")
-    if not path.parent.is_dir():
-        raise CliError(f"{path.parent} does not exist")
-    return Location(LocalStore(path.parent), path.name)
+    try:
+        return output_location(out, ws.open, folder=folder)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def cmd_race(args) -> int:
@@ -489,7 +484,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     w = sub.add_parser("workers", help="per-worker metrics of the Ground Truth output under SOURCE")
     w.add_argument("source", metavar="SOURCE", help="s3://bucket/prefix or a local folder")
-    w.add_argument("--gold", metavar="FILE", help="gold labels: CSV or JSON lines with source-ref and label")
+    w.add_argument("--gold", metavar="FILE", help="gold labels: CSV, JSON (lines), or a trusted job's output manifest")
     w.add_argument("--format", choices=["table", "csv", "json"], default="table")
     w.add_argument("--jobs", nargs="+", metavar="JOB", help="only these jobs (default: all)")
     w.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first day (UTC)")
@@ -624,7 +619,7 @@ def parser() -> argparse.ArgumentParser:
                     "files and every disagreement is printed. With one job started from an earlier model, a "
                     "one-sentence verdict against a job without one closes the report.")
     b.add_argument("jobs", nargs="+", metavar="JOB", help="labeling jobs to compare")
-    b.add_argument("--gold", metavar="FILE", help="gold labels: CSV or JSON lines with source-ref and label")
+    b.add_argument("--gold", metavar="FILE", help="gold labels: CSV, JSON (lines), or a trusted job's output manifest")
     b.add_argument("--reference", metavar="JOB", help="measure accuracy against this job's labels instead")
     b.add_argument("--format", choices=["table", "json"], default="table")
     b.add_argument("--train-price", type=float, metavar="USD/h",

@@ -31,6 +31,9 @@ def team_name(arn: str | None) -> str:
     return "Public (Mechanical Turk)" if kind == "public-crowd" else team
 
 
+WORKING = ("Initializing", "InProgress")  # labels still come in: only these can have an ETA
+
+
 def days_left(status: str, created: datetime, now: datetime) -> float | None:
     """Days before an unfinished job expires, 30 days after creation (Appendix B)."""
     if status not in ACTIVE:

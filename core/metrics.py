@@ -11,6 +11,7 @@ import re
 import pandas as pd
 
 from .bounds import MAX_PERIODS, time_grid
+from .gold import gold_of
 
 TEAM = "Team"
 
@@ -82,7 +83,7 @@ def _scored(answers: pd.DataFrame, agreed: pd.DataFrame, objects: pd.DataFrame, 
         normalized = {src: normalize_label(lbl) for src, lbl in gold.items()}
         sources = objects.drop_duplicates(["job", "object_id"])
         df = df.merge(sources, on=["job", "object_id"], how="left") if not sources.empty else df.assign(source=None)
-        df["gold"] = df["source"].map(normalized)
+        df["gold"] = gold_of(df["source"], normalized)
         df["correct"] = hit("gold")
     else:
         df["correct"] = pd.NA

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from core import aws
-from core.gold import GoldError, read_gold
+from core.gold import SHAPES, GoldError, read_gold
 from core.gt.sagemaker import SageMakerService
 from core.identity import IdentityError, display_names, names_from_users, read_names_csv, team_names, user_pools
 from core.ingest import SourceReader
@@ -61,7 +61,8 @@ def test_gold_identical_duplicates_are_fine():
         ("gold.csv", f"source-ref,class\n{SRC.format(0)},Cat\n", "gold.csv: line 1: needs columns"),
         ("gold.csv", f"source-ref,label\n{SRC.format(0)},Cat\n{SRC.format(1)},  \n", "gold.csv: line 3: no 'label'"),
         ("gold.csv", f"source-ref,label\n{SRC.format(0)},Cat\n{SRC.format(1)}\n", "gold.csv: line 3: no 'label'"),
-        ("gold.csv", f"source-ref,label\n{SRC.format(0)},Cat\n,Dog\n", "gold.csv: line 3: no 'source-ref' or 'source'"),
+        ("gold.csv", f"source-ref,label\n{SRC.format(0)},Cat\n,Dog\n",
+         "gold.csv: line 3: no 'source-ref', 'source' or 'ImageId'"),
         ("gold.csv", f"source-ref,label\n{SRC.format(0)},Cat\n{SRC.format(1)},Dog\n{SRC.format(0)},Owl\n",
          f"gold.csv: line 4: {SRC.format(0)} is labeled 'Owl' here but 'Cat' on line 2"),
         ("gold.jsonl", f'{{"source-ref": "{SRC.format(0)}", "label": "Cat"}}\n{{"source-ref": "x", "label": \n',
@@ -69,7 +70,7 @@ def test_gold_identical_duplicates_are_fine():
         ("gold.jsonl", f'{{"source-ref": "{SRC.format(0)}", "label": "Cat"}}\n["x", "Dog"]\n',
          "gold.jsonl: line 2: not a JSON object"),
         ("gold.jsonl", f'\n{{"source-ref": "{SRC.format(0)}", "label": ""}}\n', "gold.jsonl: line 2: no 'label'"),
-        ("gold.jsonl", '{"label": "Cat"}\n', "gold.jsonl: line 1: no 'source-ref' or 'source'"),
+        ("gold.jsonl", '{"label": "Cat"}\n', "gold.jsonl: line 1: no 'source-ref', 'source' or 'ImageId'"),
         ("gold.csv", "source-ref,label\n", "gold.csv: no gold labels found"),
         ("gold.csv", "", "gold.csv: line 1: needs columns"),
     ],
@@ -78,7 +79,67 @@ def test_gold_errors_name_the_file_and_the_line(name, text, message):
     with pytest.raises(GoldError) as err:
         read_gold(name, text.encode())
     assert str(err.value).startswith(message), str(err.value)
-    assert "\n" not in str(err.value)
+    problem, _, shapes = str(err.value).partition("\n\n")
+    assert "\n" not in problem
+    assert shapes in ("", SHAPES)  # a file in no accepted shape is told which shapes are
+
+
+# The real fixture's reference labels, in their own shape: a JSON list of {"ImageId", "Label"}.
+def test_gold_the_fixtures_own_true_labels_json(birds_dir):
+    gold = read_gold("true_labels.json", (birds_dir / "true_labels.json").read_bytes())
+    truth = json.loads((birds_dir / "true_labels.json").read_text())
+    assert len(gold) == len(truth) == 302
+    assert gold == {t["ImageId"]: t["Label"] for t in truth}
+
+
+def test_gold_by_image_id_scores_the_fixture_like_gold_by_source_ref(birds_dir):
+    """ImageIds match the objects by file name; accuracy is the same as with full source-refs."""
+    data = SourceReader(open_location(str(birds_dir))).load()
+    by_id = read_gold("true_labels.json", (birds_dir / "true_labels.json").read_bytes())
+    refs = [json.loads(line)["source-ref"] for line in (birds_dir / "output.manifest").read_text().splitlines()]
+    by_ref = {ref: by_id[ref.rsplit("/", 1)[1].split(".")[0]] for ref in refs}
+    with_ids = worker_report(data, gold=by_id).set_index("worker_id")["accuracy"]
+    with_refs = worker_report(data, gold=by_ref).set_index("worker_id")["accuracy"]
+    assert with_ids.notna().sum() == 98  # 97 workers and the Team row
+    pd.testing.assert_series_equal(with_ids, with_refs)
+
+
+def test_gold_a_trusted_jobs_output_manifest(birds_dir):
+    """Its label attribute's class-name per source-ref; an object it left unlabeled has no gold."""
+    text = (birds_dir / "output.manifest").read_text()
+    failed = {"source-ref": "s3://b/failed.jpg", "animal-metadata": {"failure-reason": "ClientError: expired",
+                                                                     "job-name": "labeling-job/x"}}
+    gold = read_gold("output.manifest", (text + json.dumps(failed) + "\n").encode())
+    assert len(gold) == 302 and "s3://b/failed.jpg" not in gold
+    first = json.loads(text.splitlines()[0])
+    assert gold[first["source-ref"]] == first["birds-open-images-clone-metadata"]["class-name"]
+
+
+@pytest.mark.parametrize("text", [
+    f"Source-Ref,Label\n{SRC.format(0)},Cat\n{SRC.format(1)},Dog\n",
+    f'{{"source-ref": "{SRC.format(0)}", "label": "Cat"}}\n{{"source": "{SRC.format(1)}", "label": "Dog"}}\n',
+    json.dumps([{"source-ref": SRC.format(0), "label": "Cat"}, {"ImageId": SRC.format(1), "Label": "Dog"}], indent=1),
+    json.dumps({SRC.format(0): "Cat", SRC.format(1): "Dog"}),
+    json.dumps({SRC.format(0): "Cat", SRC.format(1): "Dog"}, indent=2),
+], ids=["csv", "jsonl", "json-list", "json-object", "json-object-pretty"])
+def test_gold_every_accepted_shape(text):
+    assert read_gold("gold.json", text.encode()) == {SRC.format(0): "Cat", SRC.format(1): "Dog"}
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ('[["s3://b/a.jpg", "Cat"]]', "gold.json: record 1: not a JSON object"),
+    ('{"s3://b/a.jpg": {"class": "Cat"}}', "gold.json: line 1: the value of 's3://b/a.jpg' is not a label"),
+    ('[{"source-ref": "s3://b/a.jpg", "label": "Cat"},', "gold.json: invalid JSON at line 1"),
+    ("source-ref;label\ns3://b/a.jpg;Cat\n", "gold.json: line 1: needs columns"),
+])
+def test_gold_refusal_lists_the_accepted_shapes_with_an_example_each(text, problem):
+    with pytest.raises(GoldError) as err:
+        read_gold("gold.json", text.encode())
+    message = str(err.value)
+    assert message.startswith(problem), message
+    for example in ["source-ref,label", '{"source-ref": "s3://bucket/a.jpg", "label": "Cat"}',
+                    '[{"ImageId": "a", "Label": "Cat"}, ...]', '{"s3://bucket/a.jpg": "Cat", ...}', "class-name"]:
+        assert example in message
 
 
 def test_gold_binary_file_is_a_gold_error():

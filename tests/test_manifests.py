@@ -78,6 +78,27 @@ def test_images_from_a_folder_by_extension_sorted_by_key(images):
     assert plan.parts == [plan.lines] and not plan.skipped and not plan.warnings
 
 
+APPLEDOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        "  # the header macOS writes in ._ files
+
+
+@pytest.fixture
+def synced(images) -> Path:
+    """The images folder as a Mac leaves it on a shared drive: a `._` twin beside some files."""
+    for name in ["cats/._c1.jpg", "dogs/._d1.png", "._top.png"]:
+        touch(images / "data" / name, APPLEDOUBLE)
+    return images
+
+
+@pytest.mark.parametrize("kind", ["images", "files"])
+def test_macos_appledouble_files_are_left_out_and_counted(synced, kind):
+    plan = plan_folder(synced, kind=kind)
+    assert not [r for r in refs(plan.lines) if Path(r).name.startswith("._")]
+    assert len(plan.lines) == (6 if kind == "images" else 8)
+    assert plan.counts["listed"] == 11 and plan.counts["macos_metadata"] == 3
+    assert ("macOS ._ metadata files left out", 3) in plan.count_rows()
+    assert {Path(s.uri).name for s in plan.skipped} == {"._c1.jpg", "._d1.png", "._top.png"}
+
+
 def test_extensions_given_replace_the_kinds(images):
     assert [Path(r).name for r in refs(plan_folder(images, extensions=(".GIF",)).lines)] == ["c3.gif"]
     assert len(plan_folder(images, kind="files").lines) == 8  # any extension
@@ -414,6 +435,16 @@ def test_cli_manifest_dry_run_writes_nothing(images, tmp_path):
     assert [json.loads(line) for line in lines[1:]] == [{"source-ref": str(images / "data" / "cats" / "c1.jpg")},
                                                          {"source-ref": str(images / "data" / "cats" / "c2.JPEG")}]
     assert "objects listed" in run.stderr and "lines in the manifest" in run.stderr
+
+
+def test_cli_manifest_leaves_out_appledouble_files_and_says_how_many(synced, tmp_path):
+    out = tmp_path / "synced.manifest"
+    run = cli("manifest", str(synced / "data"), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    written = [json.loads(line)["source-ref"] for line in out.read_text().splitlines()]
+    assert len(written) == 6 and not [r for r in written if "/._" in r]
+    assert any(line.split() == ["3", "macOS", "._", "metadata", "files", "left", "out"]
+               for line in run.stderr.splitlines()), run.stderr
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@ def test_jobs_opens_a_job_from_the_url_with_its_details():
     at = run(job="digits-batch-3")
     assert any(s.value.endswith("digits-batch-3") for s in at.subheader)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Status"] == "Stopped" and metrics["ETA"] == "finished"
+    assert metrics["Status"] == "Stopped" and metrics["ETA"] == "none"
     facts = at.table[0].value["Value"]
     assert facts["Output"] == "s3://ground-control-demo/labeling-jobs/digits-batch-3/"
     assert not [b for b in at.button if b.label == "Stop job"]  # a stopped job cannot be stopped again
@@ -102,6 +102,13 @@ def test_workers_with_gold_fills_accuracy(birds_dir, tmp_path):
     assert accuracy.endswith("%") and 50 <= int(accuracy[:-1]) <= 100
 
 
+def test_workers_takes_the_fixtures_own_true_labels_as_gold(birds_dir):
+    at = run("app_pages/workers.py", source=str(birds_dir), gold=str(birds_dir / "true_labels.json"))
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    accuracy = {m.label: m.value for m in at.metric}["Median accuracy"]
+    assert accuracy.endswith("%") and 50 <= int(accuracy[:-1]) <= 100
+
+
 def test_workers_bad_gold_names_the_line(birds_dir, tmp_path):
     gold = tmp_path / "gold.csv"
     gold.write_text("source-ref,label\ns3://b/1.jpg,\n")
@@ -132,17 +139,34 @@ def test_workers_say_why_a_public_workforce_is_shown_by_id(birds_dir):
     assert any("no Cognito identity" in c.value for c in at.sidebar.caption)
 
 
-def test_jobs_on_aws_without_credentials_says_what_to_do(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+def test_workers_column_choice_comes_back_from_the_link(birds_dir):
+    """A shared link with a few columns (not every percentage among them) reopens that choice."""
+    at = run("app_pages/workers.py", source=str(birds_dir), cols=["worker", "labels", "accuracy"])
+    assert at.multiselect(key="cols_widget").value == ["worker", "labels", "accuracy"]
+    assert at.query_params["cols"] == ["worker", "labels", "accuracy"]
+
+
+@pytest.mark.parametrize("missing", [("credentials", "region"), ("region",), ("credentials",)])
+def test_aws_workspace_says_plainly_what_is_missing_and_how_to_set_it(fake_aws, monkeypatch, missing):
+    """A newcomer's machine: no ~/.aws, and no credentials or no region in the environment."""
+    fake_aws()
+    if "region" in missing:
+        monkeypatch.delenv("AWS_DEFAULT_REGION")
+    if "credentials" in missing:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
     at = run(ws="aws")
-    message = at.error[0].value
-    assert "NoCredentialsError" in message and "Demo" in message
-    assert "AWS" in at.caption[0].value
+    sidebar = " ".join(w.value for w in at.sidebar.warning)
+    page = at.error[0].value
+    for text in (sidebar, page):
+        said = [what for what in ("No AWS credentials found", "No AWS region set") if what in text]
+        assert said == [f"No AWS {what} {'found' if what == 'credentials' else 'set'}" for what in missing], text
+        assert ("aws configure" in text) == ("credentials" in missing)
+        assert ("AWS_REGION" in text) == ("region" in missing)
+        assert "Demo" in text
+    everything = " ".join(e.value for e in [*at.markdown, *at.caption, *at.error, *at.warning, *at.sidebar.caption])
+    assert "Error" not in everything and "region.." not in everything  # not botocore's NoRegionError words
+    assert "profile default" not in everything  # there is no profile on this machine
 
 
 def test_race_plays_in_the_page_with_the_options_from_the_url(birds_dir):
@@ -204,6 +228,24 @@ def test_manifests_builds_a_sample_split_and_writes_it(own_demo):
 
 
 @pytest.mark.slow
+def test_manifests_writes_a_local_file_like_the_command_line_never_overwriting(own_demo, tmp_path):
+    at = run("app_pages/manifests.py", data="s3://ground-control-demo/datasets/digits/")
+    at.number_input(key="sample_in").set_value(10).run()
+    out = tmp_path / "batch.manifest"  # the folder exists, the file not yet
+    at.text_input(key="out_in").set_value(str(out)).run()
+    assert not at.error, [e.value for e in at.error]
+    at.button(key="write").click().run()
+    assert any(str(out) in s.value for s in at.success), [e.value for e in at.error]
+    written = out.read_bytes()
+    assert len(written.splitlines()) == 10
+    at.button(key="write").click().run()  # again: refused, the file kept as it was
+    assert at.button(key="write").disabled and "Already there" in at.warning[0].value
+    assert out.read_bytes() == written
+    at.text_input(key="out_in").set_value(str(tmp_path / "no-such-folder" / "x.manifest")).run()
+    assert "does not exist" in at.error[0].value and not at.exception
+
+
+@pytest.mark.slow
 def test_manifests_check_lists_each_bad_line(own_demo, tmp_path):
     bad = tmp_path / "bad.manifest"
     bad.write_text('{"source-ref": "s3://ground-control-demo/datasets/digits/digit-00001.png"}\n{oops\n'
@@ -230,6 +272,25 @@ def test_launch_dry_run_then_launch_in_the_demo(own_demo):
     assert any("Launched arn:aws:sagemaker:" in s.value for s in at.success), [e.value for e in at.error]
     jobs = run().dataframe[0].value
     assert "digits-batch-4" in set(jobs["job"])
+
+
+@pytest.mark.slow
+def test_launch_changing_the_task_type_starts_from_that_tasks_labels_and_options(own_demo):
+    at = run("app_pages/launch.py", manifest="s3://ground-control-demo/manifests/digits-batch-3.manifest",
+             name="shapes-next")
+    assert at.text_area(key="labels_in").value.split() == [str(d) for d in range(10)]
+    at.text_area(key="labels_in").set_value("0\n1\n2").run()  # the lead edits the digits' labels
+    at.text_input(key="short_in").set_value("Which digit is it?").run()
+    at.toggle(key="auto_in").set_value(True).run()
+    at.selectbox(key="task").set_value("BoundingBox").run()
+    assert at.text_area(key="labels_in").value.split() == ["circle", "square", "triangle"]
+    assert at.text_input(key="short_in").value == ""
+    assert at.number_input(key="workers_in").value == 5  # the bounding-box default
+    assert at.toggle(key="auto_in").value is False
+    at.button(key="dry").click().run()
+    request = json.loads(at.code[0].value)
+    assert request["HumanTaskConfig"]["PreHumanTaskLambdaArn"].endswith(":function:PRE-BoundingBox")
+    assert "LabelingJobAlgorithmsConfig" not in request
 
 
 @pytest.mark.slow
@@ -274,6 +335,23 @@ def test_chain_continue_sends_only_what_the_parent_left(own_demo):
     assert facts["Label attribute"] == "digit"  # continued: the same attribute
 
 
+@pytest.mark.slow
+def test_jobs_a_stopping_job_has_no_eta(own_demo, monkeypatch):
+    """Stop the running job on a demo whose clock stands still: it stays Stopping, with no ETA."""
+    from core.sim import demo
+    from core.sim.clock import FixedClock
+
+    monkeypatch.setattr(demo, "AcceleratedClock", lambda start_real, start_sim, **_: FixedClock(start_sim))
+    at = run(job="shapes-boxes-3", live="0")
+    assert {m.label: m.value for m in at.metric}["ETA"].endswith((" h", " days"))  # running: it has one
+    demo.open_demo(own_demo)[0].stop_labeling_job("shapes-boxes-3")  # the same state, the same still clock
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Status"] == "Stopping"
+    assert metrics["ETA"] == "none"
+
+
 def test_benchmark_compares_the_demo_auto_labeling_job_with_its_human_twin():
     at = run("app_pages/benchmark.py")
     assert at.multiselect(key="bench_jobs").value == ["digits-auto", "digits-audit"]
@@ -293,6 +371,13 @@ def test_benchmark_guided_experiment_shows_the_walkthrough_order(tmp_path, monke
     shares = {m.label: int(m.value.rstrip("%")) for m in at.metric}
     assert shares["walkthrough-2-with-model"] > shares["walkthrough-3-without-model"]
     assert at.success[0].value.startswith("Starting from the earlier model, walkthrough-2-with-model labeled")
+    # The page's URL, opened in a new session, shows the same comparison of the walkthrough's jobs.
+    link = {k: at.query_params[k] for k in at.query_params}
+    assert link["src"] == "experiment", link
+    shared = run("app_pages/benchmark.py", **link)
+    assert shared.radio(key="bench_source").value == "experiment"
+    assert shared.multiselect(key="bench_jobs").value == at.multiselect(key="bench_jobs").value
+    assert {m.label for m in shared.metric} == set(shares)
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from ..gold import gold_of
 from ..metrics import normalize_label
 from .prices import DEFAULT_PRICES, Prices
 from .run import JobRun
@@ -192,7 +193,7 @@ def accuracy(run: JobRun, truth: Mapping[str, str]) -> dict:
     normalized = {src: normalize_label(str(label)) for src, label in truth.items()}
     lines = own_lines(run)
     lines = lines[lines["status"] == "labeled"].assign(
-        label=lambda d: d["class_name"].map(normalize_label), truth=lambda d: d["source"].map(normalized))
+        label=lambda d: d["class_name"].map(normalize_label), truth=lambda d: gold_of(d["source"], normalized))
     lines = lines[lines["label"].notna() & lines["truth"].notna()]
     hit = lines["label"] == lines["truth"]
 

@@ -38,6 +38,7 @@ REFERENCE_KINDS = ("images", "files")  # one source-ref line per object; the oth
 # What each count means, in pipeline order (a count appears only where the kind has that step).
 COUNT_LABELS = {
     "listed": "objects listed",
+    "macos_metadata": "macOS ._ metadata files left out",
     "of_kind": "of the kind (by extension)",
     "excluded_by_pattern": "left out by include/exclude patterns",
     "too_large": "over the size cap",
@@ -110,8 +111,8 @@ class ManifestPlan:
     warnings: list[str] = field(default_factory=list)
 
     def count_rows(self) -> list[tuple[str, int]]:
-        """(what, count) in pipeline order, for a table."""
-        return [(COUNT_LABELS[key], n) for key, n in self.counts.items()]
+        """(what, count) in pipeline order, for a table; the macOS row only when there were some."""
+        return [(COUNT_LABELS[key], n) for key, n in self.counts.items() if n or key != "macos_metadata"]
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,12 @@ def _listed(location: Location, skipped: list[Skipped]) -> list[ObjectInfo]:
 
     infos = [i for i in location.store.list(prefix, on_skip) if not i.key.endswith("/")]  # "folder/" markers
     return sorted((i for i in infos if inside(i.key)), key=lambda i: i.key)
+
+
+def is_appledouble(key: str) -> bool:
+    """`._name`: the resource fork macOS writes beside a file on a drive that is not its own. It
+    carries the original's name and extension, but it is metadata, never the data."""
+    return key.rsplit("/", 1)[-1].startswith("._")
 
 
 def _matches(relative: str, patterns: tuple[str, ...]) -> bool:
@@ -259,7 +266,7 @@ def plan_manifest(location: Location, spec: ManifestSpec, open_uri: OpenUri | No
     of text and rows files. StoreError if the location cannot be listed."""
     open_uri = open_uri or open_location
     text_kind = spec.kind not in REFERENCE_KINDS
-    counts = dict.fromkeys(["listed", "of_kind", "excluded_by_pattern"], 0)
+    counts = dict.fromkeys(["listed", "macos_metadata", "of_kind", "excluded_by_pattern"], 0)
     counts.update(dict.fromkeys(["unreadable_files", "items", "bad_rows", "too_long", "duplicates"] if text_kind
                                 else ["too_large", "empty"], 0))
     counts.update(dict.fromkeys(["already_in_manifests", "selected", "lines"], 0))
@@ -268,6 +275,10 @@ def plan_manifest(location: Location, spec: ManifestSpec, open_uri: OpenUri | No
 
     infos = _listed(location, plan.skipped)
     counts["listed"] = len(infos)
+    for info in [i for i in infos if is_appledouble(i.key)]:
+        plan.skipped.append(Skipped(store.uri_of(info.key), "macOS AppleDouble file (._*): metadata, not data"))
+    infos = [i for i in infos if not is_appledouble(i.key)]
+    counts["macos_metadata"] = counts["listed"] - len(infos)
     infos = [i for i in infos if not wanted or _extension(i.key) in wanted]
     counts["of_kind"] = len(infos)
     kept = []

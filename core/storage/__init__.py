@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from .s3 import S3Store
 
 __all__ = [
     "AwsSettings", "Fetcher", "LocalStore", "Location", "ObjectExists", "ObjectInfo",
-    "S3Store", "Store", "StoreError", "open_location",
+    "S3Store", "Store", "StoreError", "open_location", "output_location",
 ]
 
 
@@ -56,3 +57,23 @@ def open_location(uri: str, settings: AwsSettings = AwsSettings()) -> Location:
     if not store.root.is_dir():
         raise StoreError(f"{store.root} does not exist")
     return Location(store, "")
+
+
+def output_location(uri: str, open_uri: Callable[[str], Location] = open_location, *,
+                    folder: bool = False) -> Location:
+    """Where to write `uri`. s3:// goes through `open_uri` (the workspace's buckets); a local file
+    need not exist yet, only its folder; a local `folder` output is created."""
+    uri = uri.strip()
+    if uri.startswith("s3://") or "://" in uri:
+        return open_uri(uri)
+    if not uri:
+        raise StoreError("no output given: enter an s3://bucket/key URI or a file path")
+    path = Path(uri).expanduser().resolve()
+    if folder:
+        path.mkdir(parents=True, exist_ok=True)
+        return Location(LocalStore(path), "")
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder: name the file to write in it")
+    if not path.parent.is_dir():
+        raise StoreError(f"{path.parent} does not exist: create the folder first")
+    return Location(LocalStore(path.parent), path.name)

@@ -50,3 +50,38 @@ def test_stop_asks_first_then_stops_the_running_job(page, start_app, tmp_path_fa
     status = page.locator('[data-testid="stMetric"]').filter(has_text="Status").inner_text()
     assert "Stopping" in status or "Stopped" in status
     assert page.get_by_role("button", name="Stop job").count() == 0
+
+
+def _metric(page, label: str) -> str:
+    return page.locator('[data-testid="stMetric"]').filter(has_text=label).first.inner_text()
+
+
+def test_worker_metrics_link_opens_workers_on_that_job_after_an_earlier_visit(page, app_server, wait_for_app,
+                                                                              screenshot):
+    """Workers first (all jobs, so the session holds its widgets), then Jobs through the sidebar, then
+    the job's link: Workers must show that one job, not the earlier view."""
+    page.goto(f"{app_server}/workers")
+    wait_for_app(page, timeout_ms=240_000)  # the first page of a session may build the demo
+    all_labels = int(_metric(page, "Labels").split()[-1].replace(",", ""))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_role("link", name="Jobs").click()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for()
+    wait_for_app(page)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the newest job's selection cell
+    link = page.get_by_text("Worker metrics for this job")
+    link.wait_for(timeout=30_000)
+    wait_for_app(page)
+    job = page.url.split("job=", 1)[1].split("&", 1)[0]
+    link.click()
+    page.wait_for_url("**/workers?**", timeout=30_000)
+    page.locator('[data-testid="stMetric"]').filter(has_text="Labels").first.wait_for()
+    wait_for_app(page)
+    chosen = sidebar.locator('[data-testid="stMultiSelect"]').first.inner_text()
+    assert job in chosen, chosen
+    assert f"job={job}" in page.url
+    labels = int(_metric(page, "Labels").split()[-1].replace(",", ""))
+    assert 0 < labels < all_labels
+    assert page.locator('[data-testid="stException"]').count() == 0
+    screenshot(page, "workers-from-job-link")

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -30,3 +31,21 @@ def test_a_bad_job_name_is_named_not_launched(page, app_server, wait_for_app):
     alert.wait_for()
     assert "job_name" in alert.inner_text()
     assert page.get_by_role("button", name="Launch").is_disabled()
+
+
+def test_changing_the_task_type_shows_that_tasks_labels(page, app_server, wait_for_app):
+    """The browser keeps what a widget shows unless the app sets a new value: deleting the old
+    labels on the server is not enough, the page must show the new task's own."""
+    page.goto(f"{app_server}/launch?manifest=s3://ground-control-demo/manifests/digits-pilot.manifest"
+              "&name=browser-boxes")
+    wait_for_app(page, timeout_ms=240_000)  # the first page of a session may build the demo
+    labels = page.get_by_label("Labels, one per line")
+    expect(labels).to_have_value("\n".join(str(d) for d in range(10)))
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Task type").click()
+    page.get_by_role("option", name="Bounding box (BoundingBox)").click()
+    expect(labels).to_have_value("circle\nsquare\ntriangle")
+    expect(page.get_by_label("Workers per object")).to_have_value("5")
+    wait_for_app(page)
+    page.get_by_role("button", name="Dry run").click()
+    request = json.loads(page.locator('[data-testid="stCode"]').first.inner_text())
+    assert request["HumanTaskConfig"]["PreHumanTaskLambdaArn"].endswith(":function:PRE-BoundingBox")
