@@ -159,7 +159,9 @@ def read_gold(name: str, data: bytes) -> dict[str, str]:
     except _ShapeError as exc:
         raise GoldError(f"{name}: {exc}\n\n{SHAPES}") from exc
     except JsonError as exc:
-        raise GoldError(f"{name}: invalid JSON ({exc.where()})\n\n{SHAPES}") from exc
+        at = f" at line {exc.line}" if exc.line else ""
+        note = f"; {exc.note}" if exc.note else ""
+        raise GoldError(f"{name}: invalid JSON{at} ({exc.reason}{note})\n\n{SHAPES}") from exc
     except ValueError as exc:
         raise GoldError(f"{name}: {exc}") from exc
     if not gold:
