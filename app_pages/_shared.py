@@ -93,8 +93,11 @@ def workspace_sidebar():
             for field, env in _AWS_KEYS.items():
                 label = {"profile": "Profile", "region": "Region", "endpoint_url": "S3 endpoint URL"}[field]
                 st.text_input(label, key=f"aws_{field}", placeholder=os.environ.get(env, ""))
-        if problems := aws_setup_problems():
-            box.warning(aws_setup_text(problems), icon=":material/key_off:")
+        if problems := aws_setup_problems():  # short here; the page and the expander say how to fix it
+            missing = "; ".join(p.split(":")[0] for p in problems)
+            box.warning(f"**AWS is not set up yet**: {missing}. Or choose **Demo**.", icon=":material/key_off:")
+            with box.expander("How to set it up", icon=":material/help:"):
+                st.markdown(aws_setup_steps(problems))
             return box
         try:
             box.caption(f":material/cloud: {_aws(aws_settings()).label}")
@@ -160,8 +163,12 @@ def aws_setup_problems() -> list[str]:
     return _setup_problems(aws_settings(), env)
 
 
+def aws_setup_steps(problems: list[str]) -> str:
+    return "\n".join(f"{i}. {p}" for i, p in enumerate(problems, start=1))
+
+
 def aws_setup_text(problems: list[str]) -> str:
-    steps = "\n".join(f"{i}. {p}" for i, p in enumerate(problems, start=1))
+    steps = aws_setup_steps(problems)
     return f"**AWS is not set up on this computer yet.**\n\n{steps}\n\nOr choose **Demo** to look around without AWS."
 
 

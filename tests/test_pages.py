@@ -156,7 +156,7 @@ def test_aws_workspace_says_plainly_what_is_missing_and_how_to_set_it(fake_aws, 
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
             monkeypatch.delenv(name, raising=False)
     at = run(ws="aws")
-    sidebar = " ".join(w.value for w in at.sidebar.warning)
+    sidebar = " ".join(w.value for w in [*at.sidebar.warning, *at.sidebar.markdown])  # short, then the steps
     page = at.error[0].value
     for text in (sidebar, page):
         said = [what for what in ("No AWS credentials found", "No AWS region set") if what in text]
