@@ -29,7 +29,8 @@ def test_a_bad_job_name_is_named_not_launched(page, app_server, wait_for_app):
     wait_for_app(page)
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="Fix these before launching")
     alert.wait_for()
-    assert "job_name" in alert.inner_text()
+    text = alert.inner_text()
+    assert "Job name:" in text and "job_name" not in text  # the field as the page names it, no code
     assert page.get_by_role("button", name="Launch").is_disabled()
 
 
