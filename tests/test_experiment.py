@@ -9,12 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.experiment import ExperimentError, advance, experiments, load, split_halves, start
+from core.benchmark.experiment import ExperimentError, advance, experiments, load, split_halves, start
 from core.launch import LaunchConfig
 from core.sim.buckets import folder_buckets
 from core.sim.clock import FixedClock
-from core.sim.experiment import write_experiment_data
 from core.sim.service import SimulatedService
+from core.sim.walkthrough import write_experiment_data
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OUTPUT = "s3://lab/jobs/"
