@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -20,48 +19,36 @@ from core.benchmark import (
     verdict,
     verdict_pair,
 )
+from core.benchmark.experiment import (
+    GUIDED_LABEL,
+    ExperimentError,
+    advance,
+    experiments,
+    guided_built,
+    guided_dir,
+    guided_workspace,
+    load,
+    run_guided,
+    start,
+)
 from core.chaining import config_from_job
-from core.experiment import ExperimentError, advance, experiments, load, start
 from core.gold import GoldError, read_gold
 from core.gt.service import ServiceError
 from core.launch import LaunchError
 from core.storage import StoreError
-from core.workspace import cache_dir
 
 HEADLINE = ["objects", "human_labeled", "machine_labeled", "machine_share", "failed", "duration_h",
             "labels_per_hour", "total_cost", "cost_per_labeled_object", "accuracy", "accuracy_machine"]
 
 
-@dataclass
-class Sandbox:
-    """The guided experiment's own simulated workspace: the three walkthrough jobs, finished."""
-
-    label: str
-    service: object
-    open: object
-    now: object
-    kind: str = "experiment"
-
-
-def experiment_dir():
-    return cache_dir() / "experiment"
-
-
 @st.cache_resource(show_spinner=False)
-def _sandbox(root: str) -> Sandbox:
-    from core.sim.experiment import open_experiment
-
-    service, open_uri = open_experiment(root)
-    return Sandbox("Guided experiment (simulated)", service, open_uri, service.clock.now)
+def _guided(root: str):
+    return guided_workspace(Path(root))
 
 
 def run_experiment() -> None:
-    """The AWS walkthrough (§8) on the simulator: split the digits in halves; job 1 auto-labels
-    half 1; job 2 labels half 2 from job 1's model; job 3 labels half 2 without it."""
-    from core.sim.experiment import build_experiment
-
-    root = experiment_dir()
-    shutil.rmtree(root, ignore_errors=True)
+    """The AWS walkthrough on the simulator: split the digits in halves; job 1 auto-labels half 1;
+    job 2 labels half 2 from job 1's model; job 3 labels half 2 without it."""
     with st.status("Running the walkthrough on the simulator ...", expanded=True) as status:
         bars: dict[str, object] = {}
 
@@ -71,9 +58,9 @@ def run_experiment() -> None:
             what = "writing 5,000 digit images" if phase == "data" else f"{phase}: {done:,} of {total:,} objects"
             bars[phase].progress(done / total if total else 0.0, text=what)
 
-        info = build_experiment(root, progress=progress)
+        info = run_guided(progress=progress, reset=True)
         status.update(label=f"Walkthrough finished in {info.seconds:.0f} s", state="complete", expanded=False)
-    _sandbox.clear()
+    _guided.clear()
     # Widgets already drawn this run own their keys: hand the choice to the next run.
     st.session_state["after_experiment"] = list(info.walkthrough.jobs)
 
@@ -221,15 +208,15 @@ def main() -> None:
     if jobs := st.session_state.pop("after_own_experiment", None):
         st.session_state["bench_source"], st.session_state["bench_jobs"] = "workspace", jobs
     choices = {"workspace": ws.label}
-    if (experiment_dir() / "state" / "experiment.json").is_file():
-        choices["experiment"] = "Guided experiment (simulated)"
+    if guided_built():
+        choices["experiment"] = GUIDED_LABEL
     if url_state("bench_source", "workspace", param="src") not in choices:
         if st.session_state["bench_source"] == "experiment":
             st.info("This link compares the guided experiment's jobs, which has not been run on this computer: "
                     "run it below to see them.", icon=":material/science:")
         st.session_state["bench_source"] = "workspace"
     source = st.radio("Jobs from", list(choices), format_func=choices.get, horizontal=True, key="bench_source")
-    target = _sandbox(str(experiment_dir())) if source == "experiment" else ws
+    target = _guided(str(guided_dir())) if source == "experiment" else ws
     with st.expander("Guided experiment: does starting from an earlier model pay off?",
                      icon=":material/science:", expanded=source != "experiment"):
         st.markdown("AWS's walkthrough: split a data set in halves; **job 1** auto-labels half 1 and leaves a "

@@ -464,9 +464,11 @@ def cmd_benchmark(args) -> int:
 
 def cmd_experiment(args) -> int:
     """The pre-trained model walkthrough (§8) on the simulator; prints what each job did."""
-    from .sim.experiment import main as walkthrough
+    from .benchmark.experiment import guided_report
 
-    return walkthrough([*(["--dir", str(args.dir)] if args.dir else []), "--seed", str(args.seed)])
+    for line in guided_report(args.dir, args.seed):
+        print(line)
+    return 0
 
 
 def _source_options(p: argparse.ArgumentParser) -> None:

@@ -3,7 +3,7 @@
 A constructed auto-labeling job in the real layout (§1, §3, §4) has known counts, so each count,
 share, cost (to the cent, §9), duration and accuracy is checked against what was written; the
 demo's simulated jobs are read through the same loader and the command line, and the simulator's
-pre-trained model walkthrough (§8, core.sim.experiment) is benchmarked against its own files.
+pre-trained model walkthrough (§8, core.sim.walkthrough) is benchmarked against its own files.
 """
 
 from __future__ import annotations
@@ -500,8 +500,8 @@ def test_cli_table_on_the_demo_and_unknown_jobs(demo_dir):
 
 @pytest.fixture(scope="module")
 def walkthrough(tmp_path_factory):
-    """The simulator's three-job walkthrough (core.sim.experiment), built once for this module."""
-    experiment = pytest.importorskip("core.sim.experiment")
+    """The simulator's three-job walkthrough (core.sim.walkthrough), built once for this module."""
+    experiment = pytest.importorskip("core.sim.walkthrough")
     root = tmp_path_factory.mktemp("walkthrough") / "experiment"
     info = experiment.build_experiment(root)
     service, open_uri = experiment.open_experiment(root)

@@ -9,12 +9,23 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.experiment import ExperimentError, advance, experiments, load, split_halves, start
+from core import cli
+from core.benchmark.experiment import (
+    ExperimentError,
+    advance,
+    experiments,
+    guided_built,
+    guided_workspace,
+    load,
+    run_guided,
+    split_halves,
+    start,
+)
 from core.launch import LaunchConfig
 from core.sim.buckets import folder_buckets
 from core.sim.clock import FixedClock
-from core.sim.experiment import write_experiment_data
 from core.sim.service import SimulatedService
+from core.sim.walkthrough import NAMES, write_experiment_data
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OUTPUT = "s3://lab/jobs/"
@@ -77,3 +88,30 @@ def test_a_task_without_auto_labeling_is_refused(world):
     ws, base = world
     with pytest.raises(ExperimentError, match="does not support auto-labeling"):
         start(ws, LaunchConfig.from_dict({**base.to_dict(), "task_type": "NamedEntityRecognition"}), "ner")
+
+
+@pytest.mark.slow
+def test_the_guided_walkthrough_is_this_experiment_in_a_workspace_of_its_own(tmp_path, capsys):
+    """What the experiment command and the Benchmark page run: the same three jobs and state file."""
+    root = tmp_path / "guided"
+    assert guided_workspace(root) is None and not guided_built(root)
+    assert cli.main(["experiment", "--dir", str(root)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Walkthrough built in") and out[0].endswith(f" at {root}")
+    assert [line.split(":")[0].strip() for line in out[1:]] == list(NAMES)
+    assert [line.endswith("started from a model") for line in out[1:]] == [False, True, False]
+    ws = guided_workspace(root)
+    assert guided_built(root) and ws.kind == "experiment"
+    exp = load(ws, ws.output_uri, "walkthrough")
+    first = ws.service.describe_labeling_job(NAMES[0])
+    assert exp.jobs == list(NAMES) and exp.stage == "jobs 2 and 3 running"
+    assert exp.model == first["LabelingJobOutput"]["FinalActiveLearningModelArn"]
+    assert ws.service.describe_labeling_job(NAMES[1])["LabelingJobAlgorithmsConfig"][
+        "InitialActiveLearningModelArn"] == exp.model
+    # Without reset an earlier run is never deleted; with it (the page's button) it is run again.
+    with pytest.raises(FileExistsError):
+        run_guided(root)
+    (root / "stray.txt").write_text("left by hand")
+    again = run_guided(root, reset=True)
+    assert again.walkthrough.jobs == NAMES and not (root / "stray.txt").exists()
+    assert guided_workspace(root).service.describe_labeling_job(NAMES[2])["LabelingJobStatus"] == "Completed"

@@ -20,8 +20,8 @@ from core.sim import autolabel
 from core.sim.buckets import folder_buckets
 from core.sim.clock import FixedClock
 from core.sim.datasets import manifest_bytes, put, write_digit_variants, write_shapes
-from core.sim.experiment import run_walkthrough, walkthrough_request, write_experiment_data
 from core.sim.service import SimulatedService
+from core.sim.walkthrough import run_walkthrough, walkthrough_request, write_experiment_data
 from core.storage import LocalStore, Location
 
 pytestmark = pytest.mark.slow  # runs auto-labeling jobs on thousands of objects

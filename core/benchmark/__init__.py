@@ -8,6 +8,8 @@ side, per iteration, and in one sentence (docs/ground-truth.md §4, §6, §8, §
     prices    Prices: the service fee, worker prices and the editable instance-time assumptions
     verdict   verdict and verdict_pair: the plain-words outcome of a pre-trained model benchmark (§8)
     report    summary_table, findings, benchmark_document: the comparison as text and JSON
+    experiment  the pre-trained model experiment (AWS's walkthrough, §8), step by step on any workspace,
+              and the guided one on the simulator (core.benchmark.experiment; imported on its own)
 """
 
 from .measures import COLUMNS, ITERATION_COLUMNS, LABELS, accuracy, compare, file_counts, iterations, job_metrics

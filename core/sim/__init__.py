@@ -8,6 +8,8 @@ the real output layout into folders that stand for buckets (docs/ground-truth.md
     engine      a job's whole life, planned deterministically; output: its files, written as due
     autolabel   automated data labeling's model (scikit-learn), confidence threshold and artifacts
     service     SimulatedService (core.gt.service.LabelingService); buckets: s3:// to folders
-    demo        build_demo / open_demo: three weeks of a team's work and a job still running
-    experiment  the pre-trained model walkthrough (three auto-labeling jobs), in its own workspace
+Scenarios, whose jobs are launched through core.launch as a person would launch them:
+    demo         build_demo / open_demo: three weeks of a team's work and a job still running
+    walkthrough  the pre-trained model walkthrough (core.benchmark.experiment's three auto-labeling
+                 jobs) in a workspace of its own
 """

@@ -9,7 +9,8 @@ objects expire, one stopped half-way and continued by a chained job), a bounding
 that failed on a broken manifest, an audit of all digits with five workers, all digits again with
 automated data labeling (a FinalActiveLearningModelArn to start later jobs from), and a
 bounding-box job still running at `now` that keeps advancing with the clock. The three-job
-pre-trained model walkthrough needs 5,000 objects and is built on demand (core.sim.experiment).
+pre-trained model walkthrough needs 5,000 objects and is built on demand (core.sim.walkthrough).
+Every job is launched through core.launch from a LaunchConfig, as a person would launch it.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
-from ..gt import tasks
+from ..launch import LaunchConfig, build_request, launch
 from ..storage import Location
 from . import autolabel
 from .buckets import folder_buckets
@@ -67,31 +69,19 @@ class DemoInfo:
     seconds: float  # build time (not part of the workspace)
 
 
-def _request(name: str, attribute: str, task: str, manifest: str, labels: str, team: str, workers: int,
-             title: str, **task_config) -> dict:
-    return {
-        "LabelingJobName": name,
-        "LabelAttributeName": attribute,
-        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": manifest}},
-                        "DataAttributes": {"ContentClassifiers": ["FreeOfPersonallyIdentifiableInformation"]}},
-        "OutputConfig": {"S3OutputPath": OUTPUT_URI},
-        "RoleArn": ROLE,
-        "LabelCategoryConfigS3Uri": labels,
-        "HumanTaskConfig": {
-            "WorkteamArn": team,
-            "UiConfig": {"UiTemplateS3Uri": f"s3://{BUCKET}/templates/{task}.liquid.html"},
-            "PreHumanTaskLambdaArn": tasks.pre_lambda_arn(task, "us-east-1"),
-            "TaskKeywords": ["Images", "Classification" if task != "BoundingBox" else "Bounding boxes"],
-            "TaskTitle": title,
-            "TaskDescription": "Read the instructions before you start.",
-            "NumberOfHumanWorkersPerDataObject": workers,
-            "TaskTimeLimitInSeconds": 300 if task != "BoundingBox" else 600,
-            "AnnotationConsolidationConfig": {
-                "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn(task, "us-east-1")},
-            **task_config,
-        },
-        "Tags": [{"Key": "project", "Value": "ground-control-demo"}],
-    }
+def _config(name: str, attribute: str, task: str, manifest: str, labels: str, team: str, workers: int,
+            title: str, **settings) -> LaunchConfig:
+    """A demo job as a person would launch it (core.launch); the worker template is named, not
+    written: the simulator does not read it."""
+    return LaunchConfig(
+        job_name=name, task_type=task, manifest=manifest, output=OUTPUT_URI, role=ROLE, workteam=team,
+        label_category_uri=labels, label_attribute=attribute, title=title,
+        description="Read the instructions before you start.",
+        keywords=("Images", "Classification" if task != BB else "Bounding boxes"), workers_per_object=workers,
+        task_time_limit_s=300 if task != BB else 600, ui_template=f"s3://{BUCKET}/templates/{task}.liquid.html",
+        tags={"project": "ground-control-demo"}, content_classifiers=("FreeOfPersonallyIdentifiableInformation",),
+        **settings,
+    )
 
 
 class _Builder:
@@ -103,6 +93,7 @@ class _Builder:
         self.open_uri = folder_buckets(root / "buckets")
         self.clock = FixedClock(now - HISTORY)
         self.service = SimulatedService(root / "state", self.open_uri, self.clock, seed)
+        self.workspace = SimpleNamespace(open=self.open_uri, service=self.service)  # what core.launch needs
         self.jobs: list[str] = []
 
     def step(self, what: str) -> None:
@@ -136,19 +127,19 @@ class _Builder:
             not_before = max(not_before, self.service.finish_time(self.jobs[-1]) + timedelta(minutes=30))
         return self.staffed(team, max(not_before, self.clock.now()), least)
 
-    def launch(self, at: datetime, request: dict) -> str:
-        self.step(f"Simulating job {len(self.jobs) + 1} of 10: {request['LabelingJobName']}")
+    def launch(self, at: datetime, config: LaunchConfig) -> str:
+        self.step(f"Simulating job {len(self.jobs) + 1} of 10: {config.job_name}")
         self.clock.set(at)
         self.service.advance()
-        self.service.create_labeling_job(request)
-        self.jobs.append(request["LabelingJobName"])
-        return request["LabelingJobName"]
+        launch(config, self.workspace)
+        self.jobs.append(config.job_name)
+        return config.job_name
 
-    def preview(self, at: datetime, request: dict, until: datetime) -> tuple[str, float, float]:
+    def preview(self, at: datetime, config: LaunchConfig, until: datetime) -> tuple[str, float, float]:
         """(status, labeled share, failed share) at `until` of a job launched at `at` (nothing stored)."""
         saved = self.clock.now()
         self.clock.set(at)
-        outcome = Outcome(self.service.preview(request))
+        outcome = Outcome(self.service.preview(build_request(config)))
         self.clock.set(saved)
         counters = outcome.counters(to_ms(until))
         total = max(1, counters.labeled + counters.failed + counters.unlabeled)
@@ -194,11 +185,11 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
         return b.when(midnight + timedelta(hours=hour), team, least)
 
     def digit_job(name: str, manifest: str, workers: int, title: str = "Which digit is this?", attribute="digit",
-                  **config) -> dict:
-        return _request(name, attribute, IC, manifest, digits.labels_uri, labeling, workers, title, **config)
+                  **settings) -> LaunchConfig:
+        return _config(name, attribute, IC, manifest, digits.labels_uri, labeling, workers, title, **settings)
 
-    def shape_job(name: str, manifest: str, team: str, workers: int) -> dict:
-        return _request(name, "shapes", BB, manifest, shapes.labels_uri, team, workers, "Draw a box around every shape")
+    def shape_job(name: str, manifest: str, team: str, workers: int) -> LaunchConfig:
+        return _config(name, "shapes", BB, manifest, shapes.labels_uri, team, workers, "Draw a box around every shape")
 
     b.launch(day(0, 9), digit_job("digits-pilot", b.manifest("digits-pilot", lines(digits, 0, 150)), 5,
                                   "Which digit is this? (pilot)"))
@@ -207,9 +198,8 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
     # The lifetime is the one that lets about a fifth of the objects expire with this team's hours.
     at, manifest = day(4, 14), b.manifest("digits-batch-2", lines(digits, 800, 1250))
 
-    def batch2(lifetime: int) -> dict:
-        return digit_job("digits-batch-2", manifest, 3, TaskAvailabilityLifetimeInSeconds=lifetime,
-                         MaxConcurrentTaskCount=300)
+    def batch2(lifetime: int) -> LaunchConfig:
+        return digit_job("digits-batch-2", manifest, 3, task_availability_s=lifetime, max_concurrent_tasks=300)
 
     failed: dict[int, float] = {}
     for lifetime in (1800, 2700, 3600, 5400, 7200, 10800, 14400, 21600):  # fewer expire as it grows
@@ -227,14 +217,13 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
                                 attribute="digit-audit"))
     # Automated data labeling on all 1,797 digits (at least 1,250 objects, §4).
     b.launch(day(15), digit_job("digits-auto", digits.manifest_uri, 3, "Which digit is this?", attribute="digit-auto",
-                                MaxConcurrentTaskCount=200) | {"LabelingJobAlgorithmsConfig": {
-                                    "LabelingJobAlgorithmSpecificationArn": tasks.algorithm_arn(IC, "us-east-1")}})
+                                max_concurrent_tasks=200, auto_labeling=True))
     # A hand-edited manifest with a broken line: the job fails while initializing.
     broken = lines(shapes, 1400, 1700)
     broken[56] = broken[56][:-2]
     b.launch(day(16, 9, "box-team", 3), shape_job("shapes-boxes-2", b.manifest("shapes-boxes-2", broken), boxes, 5))
     # The running job: launched as long before `now` as it takes to be part-way through by then.
-    running_request = shape_job("shapes-boxes-3", b.manifest("shapes-boxes-3", lines(shapes, 1400, 2200)),
+    running_job = shape_job("shapes-boxes-3", b.manifest("shapes-boxes-3", lines(shapes, 1400, 2200)),
                                 labeling, 3)
     earliest = b.when(now - HISTORY, "labeling-team", 0)
     running_from = latest = max(earliest, now - timedelta(hours=2))
@@ -242,13 +231,13 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
         at = latest - timedelta(hours=hours)
         if at < earliest:
             break
-        status, labeled, _ = b.preview(at, running_request, now)
+        status, labeled, _ = b.preview(at, running_job, now)
         if status != "InProgress" or labeled > RUNNING_SHARE[1]:
             break
         running_from = at
         if labeled >= RUNNING_SHARE[0]:
             break
-    running = b.launch(running_from, running_request)
+    running = b.launch(running_from, running_job)
     b.clock.set(now)
     svc.advance()
     status = svc.describe_labeling_job(running)["LabelingJobStatus"]

@@ -1,4 +1,4 @@
-"""The pre-trained model walkthrough (docs/ground-truth.md §8, S8) on the simulator, fast.
+"""The pre-trained model walkthrough (docs/ground-truth.md §8, S8) as a scenario on the simulator, fast.
 
 Three image-classification jobs with auto-labeling on two halves of 5,000 digits (the 1,797
 shipped ones and 3,203 variants, core.sim.datasets): job 1 labels half 1 and leaves a
@@ -6,6 +6,9 @@ FinalActiveLearningModelArn; job 2 labels half 2 starting from that model
 (InitialActiveLearningModelArn); job 3 labels half 2 the same way without it. The halves split the
 data by shipped digit (a digit and its variants stay together), so job 2's head start comes from
 having learnt digits, not from having seen the same ones.
+
+The jobs are core.benchmark.experiment's, launched through core.launch as on SageMaker; this
+module only writes the data and moves the simulator's clock between the experiment's steps.
 
     write_experiment_data(open_uri, prefix, service)   the data set, halves and gold (idempotent)
     run_walkthrough(service, open_uri, data)           the three jobs, on a clock it can set
@@ -28,8 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
-from ..gt import tasks
+from ..benchmark import experiment
+from ..launch import LaunchConfig, build_request
 from ..storage import Location
 from .buckets import folder_buckets
 from .clock import FixedClock, utc
@@ -52,6 +57,7 @@ BUCKET = "ground-control-experiment"
 OUTPUT_URI = f"s3://{BUCKET}/labeling-jobs/"
 PREFIX = f"s3://{BUCKET}/datasets/digits-walkthrough"
 ROLE = "arn:aws:iam::123456789012:role/GroundControlLabeling"
+EXPERIMENT = "walkthrough"  # its state: <output>/_ground-control/experiments/walkthrough.json
 NAMES = ("walkthrough-1-first-half", "walkthrough-2-with-model", "walkthrough-3-without-model")
 STEP = timedelta(hours=6)  # how far the clock moves between progress reports
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # build_experiment's default start: a Monday morning
@@ -137,46 +143,40 @@ def _variants(open_uri: OpenUri, prefix: str, count: int, seed: int,
     return ds.sources, ds.truth, ds.origins
 
 
+def walkthrough_config(name: str, manifest: str, labels: str, team_arn: str, *, output_uri: str = OUTPUT_URI,
+                       initial_model: str | None = None, workers: int = 3, max_concurrent: int = 200,
+                       region: str | None = None) -> LaunchConfig:
+    """A job with auto-labeling, as in AWS's walkthrough (S8: 3 workers, MaxConcurrentTaskCount 200,
+    attribute `category`... here `digit`). The worker template is named, not written: the simulator
+    does not read it."""
+    return LaunchConfig(
+        job_name=name, task_type="ImageMultiClass", manifest=manifest, output=output_uri, role=ROLE,
+        workteam=team_arn, label_category_uri=labels, label_attribute="digit", region=region,
+        title="Which digit is this?", description="Which digit is this? Read the instructions before you start.",
+        keywords=("Images", "Classification"), workers_per_object=workers, task_time_limit_s=300,
+        max_concurrent_tasks=max_concurrent, auto_labeling=True, pretrained_model=initial_model,
+        ui_template=f"{output_uri.rstrip('/')}/templates/ImageMultiClass.liquid.html",
+        tags={"experiment": "pre-trained-model-walkthrough"},
+        content_classifiers=("FreeOfPersonallyIdentifiableInformation",),
+    )
+
+
 def walkthrough_request(name: str, manifest: str, labels: str, team_arn: str, region: str, *,
                         output_uri: str = OUTPUT_URI, initial_model: str | None = None, workers: int = 3,
                         max_concurrent: int = 200) -> dict:
-    """A create_labeling_job request with auto-labeling, as in AWS's walkthrough (S8: 3 workers,
-    MaxConcurrentTaskCount 200, attribute `category`... here `digit`)."""
-    algorithms = {"LabelingJobAlgorithmSpecificationArn": tasks.algorithm_arn("ImageMultiClass", region)}
-    if initial_model:
-        algorithms["InitialActiveLearningModelArn"] = initial_model
-    return {
-        "LabelingJobName": name,
-        "LabelAttributeName": "digit",
-        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": manifest}},
-                        "DataAttributes": {"ContentClassifiers": ["FreeOfPersonallyIdentifiableInformation"]}},
-        "OutputConfig": {"S3OutputPath": output_uri},
-        "RoleArn": ROLE,
-        "LabelCategoryConfigS3Uri": labels,
-        "LabelingJobAlgorithmsConfig": algorithms,
-        "HumanTaskConfig": {
-            "WorkteamArn": team_arn,
-            "UiConfig": {"UiTemplateS3Uri": f"{output_uri.rstrip('/')}/templates/ImageMultiClass.liquid.html"},
-            "PreHumanTaskLambdaArn": tasks.pre_lambda_arn("ImageMultiClass", region),
-            "TaskKeywords": ["Images", "Classification"],
-            "TaskTitle": "Which digit is this?",
-            "TaskDescription": "Which digit is this? Read the instructions before you start.",
-            "NumberOfHumanWorkersPerDataObject": workers,
-            "TaskTimeLimitInSeconds": 300,
-            "MaxConcurrentTaskCount": max_concurrent,
-            "AnnotationConsolidationConfig": {
-                "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", region)},
-        },
-        "Tags": [{"Key": "experiment", "Value": "pre-trained-model-walkthrough"}],
-    }
+    """The create_labeling_job request of walkthrough_config (core.launch.build_request)."""
+    return build_request(walkthrough_config(name, manifest, labels, team_arn, output_uri=output_uri,
+                                            initial_model=initial_model, workers=workers,
+                                            max_concurrent=max_concurrent, region=region))
 
 
 def run_walkthrough(service: SimulatedService, open_uri: OpenUri, data: ExperimentData | None = None, *,
                     names: tuple[str, str, str] = NAMES, team: str = "labeling-team", output_uri: str = OUTPUT_URI,
                     workers: int = 3, max_concurrent: int = 200, progress: Progress | None = None) -> Walkthrough:
-    """Run the three jobs to their end, moving the service's clock (which must have `set`, e.g.
-    core.sim.clock.FixedClock). `progress(phase, done, total)` follows each phase: `data`, then
-    each job name with its labeled + failed objects."""
+    """Run core.benchmark.experiment's three jobs (the experiment EXPERIMENT, on `data`'s halves)
+    to their end, moving the service's clock (which must have `set`, e.g. core.sim.clock.FixedClock)
+    and advancing the experiment when job 1 ends. `progress(phase, done, total)` follows each phase:
+    `data`, then each job name with its labeled + failed objects."""
     clock = service.clock
     if not hasattr(clock, "set"):
         raise TypeError("run_walkthrough moves the simulator's clock: give the service a FixedClock")
@@ -185,24 +185,17 @@ def run_walkthrough(service: SimulatedService, open_uri: OpenUri, data: Experime
         report("data", 0, 1)
         data = write_experiment_data(open_uri, PREFIX, service)
         report("data", 1, 1)
-    team_arn = service.team_arn(team)
+    ws = SimpleNamespace(open=open_uri, service=service)  # what core.launch needs of a workspace
     started = clock.now()
-
-    def request(name: str, half: int, model: str | None = None) -> dict:
-        return walkthrough_request(name, data.halves[half], data.labels_uri, team_arn, service.region,
-                                   output_uri=output_uri, initial_model=model, workers=workers,
-                                   max_concurrent=max_concurrent)
-
-    service.create_labeling_job(request(names[0], 0))
+    base = walkthrough_config(names[0], data.halves[0], data.labels_uri, service.team_arn(team),
+                              output_uri=output_uri, workers=workers, max_concurrent=max_concurrent)
+    exp = experiment.start(ws, base, EXPERIMENT, halves=data.halves, names=names)
     _run(service, clock, [names[0]], report)
-    first = service.describe_labeling_job(names[0])
-    model = first.get("LabelingJobOutput", {}).get("FinalActiveLearningModelArn")
-    if not model:
-        raise RuntimeError(f"{names[0]} ended {first['LabelingJobStatus']} without a final model")
-    service.create_labeling_job(request(names[1], 1, model))
-    service.create_labeling_job(request(names[2], 1))
+    exp = experiment.advance(ws, exp)
+    if exp.model is None:
+        raise RuntimeError(f"the walkthrough did not go on: {exp.stage}")
     _run(service, clock, list(names[1:]), report)
-    return Walkthrough(jobs=names, model_arn=model, data=data, started=started, finished=clock.now())
+    return Walkthrough(jobs=names, model_arn=exp.model, data=data, started=started, finished=clock.now())
 
 
 def _run(service: SimulatedService, clock, names: list[str], report: Progress) -> None:
@@ -264,6 +257,10 @@ def build_experiment(root: Path, seed: int = 7, start: datetime | None = None,
                           seconds=time.perf_counter() - started)
 
 
+def is_built(root: Path) -> bool:
+    return (Path(root) / "state" / "experiment.json").is_file()
+
+
 def open_experiment(root: Path) -> tuple[SimulatedService, OpenUri]:
     """The experiment workspace's service, its clock fixed at the end of the walkthrough."""
     root = Path(root)
@@ -273,7 +270,7 @@ def open_experiment(root: Path) -> tuple[SimulatedService, OpenUri]:
     return SimulatedService(root / "state", open_uri, clock, info["seed"]), open_uri
 
 
-# --- from the command line ------------------------------------------------------------------------------
+# --- what each job did ------------------------------------------------------------------------------
 
 
 def summary(service: SimulatedService, open_uri: OpenUri, walk: Walkthrough) -> list[dict]:
@@ -307,34 +304,3 @@ def summary(service: SimulatedService, open_uri: OpenUri, walk: Walkthrough) -> 
             "final_model": job.get("LabelingJobOutput", {}).get("FinalActiveLearningModelArn"),
         })
     return rows
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m core.sim.experiment [--dir DIR] [--seed N]`: build the walkthrough workspace and
-    print what each job did."""
-    import argparse  # noqa: PLC0415
-
-    parser = argparse.ArgumentParser(prog="python -m core.sim.experiment", description=__doc__.split("\n")[0])
-    parser.add_argument("--dir", type=Path, default=None, help="an empty folder for the workspace (default: a "
-                                                                    "temporary one, deleted afterwards)")
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
-    scratch = args.dir is None
-    root = Path(tempfile.mkdtemp(prefix="gc-experiment-")) / "experiment" if scratch else args.dir
-    try:
-        info = build_experiment(root, seed=args.seed)
-        service, open_uri = open_experiment(root)
-        print(f"Walkthrough built in {info.seconds:.1f} s" + ("" if scratch else f" at {root}"))
-        for row in summary(service, open_uri, info.walkthrough):
-            print(f"  {row['job']}: {row['status']}, {row['objects']:,} objects, {row['human']:,} by humans, "
-                  f"{row['machine']:,} by machine (share {row['machine_share']:.3f}); accuracy against gold: "
-                  f"humans {row['human_accuracy']}, machine {row['machine_accuracy']}"
-                  + (", started from a model" if row["initial_model"] else ""))
-    finally:
-        if scratch:
-            shutil.rmtree(root.parent, ignore_errors=True)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
