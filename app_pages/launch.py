@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._shared import sync_url, url_choice, url_state, workspace, workspace_key
+from core.errors import Problem
 from core.gt import tasks
-from core.gt.rules import Problem
 from core.gt.service import ServiceError
 from core.launch import (
     LaunchConfig,

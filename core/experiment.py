@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 
+from .errors import GroundControlError
 from .gt.jsonio import decode_text, json_lines
 from .gt.service import ServiceError
 from .launch import LaunchConfig, launch
@@ -21,7 +22,7 @@ from .storage import ObjectExists
 STATE_DIR = "_ground-control/experiments"  # '_' never starts a job name: no job writes here
 
 
-class ExperimentError(Exception):
+class ExperimentError(GroundControlError):
     """The experiment cannot start or go on; the message says why."""
 
 
