@@ -14,6 +14,7 @@ import streamlit as st
 from app_pages._shared import (
     load_source,
     refresh_button,
+    show_error,
     sync_url,
     url_choice,
     url_list,
@@ -64,13 +65,13 @@ def names_for(mode: str, answers: pd.DataFrame) -> dict[str, str]:
         try:
             names.update(read_names_csv(upload.name, upload.getvalue()))
         except IdentityError as exc:
-            st.sidebar.error(str(exc), icon=":material/error:")
+            show_error(exc, where=st.sidebar)
     pools = user_pools(answers)
     if pools and st.sidebar.toggle("Look up names in Cognito", key="cognito", value=True):
         try:
             names.update(_team_names(tuple(pools), workspace_key(), answers))
         except IdentityError as exc:
-            st.sidebar.error(str(exc), icon=":material/error:")
+            show_error(exc, where=st.sidebar)
     elif not pools and upload is None:
         st.sidebar.caption("These answers carry no Cognito identity (public workforce), so names cannot be "
                            "looked up: upload a names CSV.")
@@ -188,7 +189,7 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         # Answers dated where no labeling can have happened are reported, not placed in time.
         data = screen_dates(load_source(source), data_now(workspace(), source))
     except StoreError as exc:
-        st.error(f"Cannot read the source: {exc}", icon=":material/error:")
+        show_error(exc, "Cannot read the source")
         return None
     sync_url(source=source)
     if not data.jobs:  # nothing there, or nothing readable: say which, with how many files failed and why

@@ -17,7 +17,9 @@ from pathlib import Path
 import streamlit as st
 
 from core.aws import AwsSettings, setup_problems
+from core.errors import GroundControlError, Problem
 from core.ingest import SourceData, SourceReader
+from core.launch.fields import field_title
 from core.workspace import Workspace, aws_workspace, default_kind, demo_dir, demo_workspace
 
 _AWS_KEYS = {"profile": "AWS_PROFILE", "region": "AWS_REGION", "endpoint_url": "AWS_ENDPOINT_URL_S3"}
@@ -149,6 +151,26 @@ def error_boundary() -> Iterator[None]:
         st.error(PAGE_FAILED.format(ref=ref), icon=":material/error:")
         st.button("Start this page afresh", icon=":material/restart_alt:", key="_start_afresh",
                   on_click=_start_afresh)
+
+
+def _markdown_safe(message: str) -> str:
+    """Service messages may hold characters Markdown would act on."""
+    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", message)
+
+
+def problem_list(found: list[Problem]) -> str:
+    """Problems as a Markdown list, each under the name its field has on the pages."""
+    return "\n".join(f"- **{field_title(p.field)}**: {_markdown_safe(p.message)}" for p in found)
+
+
+def show_error(exc: GroundControlError, lead: str = "", where=None) -> None:
+    """The one way a page shows an error of the core: `lead: message`, or, when the error lists
+    problems by field, the lead and the list (the command line prints the same, core.cli.main)."""
+    box = where or st
+    if exc.problems:
+        box.error(f"{lead or 'Problems'}:\n\n{problem_list(exc.problems)}", icon=":material/error:")
+    else:
+        box.error(f"{lead}: {exc}" if lead else str(exc), icon=":material/error:")
 
 
 @st.cache_data(ttl=30, show_spinner=False)

@@ -12,6 +12,7 @@ from app_pages._shared import (
     aws_setup_problems,
     aws_setup_text,
     load_source,
+    show_error,
     sync_url,
     url_note,
     url_state,
@@ -225,7 +226,7 @@ def chain_section(job: dict) -> None:
             plan = chain_plan(ws, job, mode, new_attribute=attribute.strip() or None, auto_labeling=auto,
                               pretrained_from=donor or None, name=new_name.strip() or None)
         except ChainError as exc:
-            st.error(str(exc), icon=":material/error:")
+            show_error(exc)
             return
         cols = st.columns(2)
         cols[0].metric("Objects sent", f"{plan.objects_to_send:,}", help=f"of {plan.objects:,} in the manifest")
@@ -252,8 +253,7 @@ def chain_section(job: dict) -> None:
                 st.toast(f"Launched {arn}", icon=":material/rocket_launch:")
                 st.rerun()
             except LaunchError as exc:
-                problems = "\n".join(f"- **{field_title(p.field)}**: {p.message}" for p in exc.problems)
-                st.error("Not launched:\n\n" + problems, icon=":material/error:")
+                show_error(exc, "Not launched")
 
 
 def chain_plan(ws, job: dict, mode: str, **choices):

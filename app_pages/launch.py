@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import sync_url, url_choice, url_state, workspace, workspace_key
+from app_pages._shared import problem_list, show_error, sync_url, url_choice, url_state, workspace, workspace_key
+from core.errors import Problem
 from core.gt import tasks
-from core.gt.rules import Problem
 from core.gt.service import ServiceError
 from core.launch import (
     LaunchConfig,
@@ -25,18 +23,12 @@ from core.launch import (
     workspace_region,
     workteam_options,
 )
-from core.launch.fields import field_title
 from core.storage import StoreError
 
 DEMO_ROLE = "arn:aws:iam::123456789012:role/GroundControlLabeling"
 DEFAULT_LABELS = {"ImageMultiClass": "cat\ndog", "BoundingBox": "car\nperson"}
 # The demo's data sets: handwritten digits and drawn shapes (core.sim.datasets).
 DEMO_LABELS = {"ImageMultiClass": "\n".join(map(str, range(10))), "BoundingBox": "circle\nsquare\ntriangle"}
-
-
-def problem_list(found) -> str:
-    """Problems as a Markdown list, each under the name its field has on this page."""
-    return "\n".join(f"- **{field_title(p.field)}**: {_plain(p.message)}" for p in found)
 
 
 def task_defaults(kind: str, task: tasks.TaskType) -> dict:
@@ -181,16 +173,11 @@ def review(ws, config: LaunchConfig, data: bytes | None, region: str) -> None:
         try:
             arn = launch(config, ws)
         except LaunchError as exc:
-            st.error("Not launched:\n\n" + problem_list(exc.problems), icon=":material/error:")
+            show_error(exc, "Not launched")
             return
         st.success(f"Launched {arn}", icon=":material/rocket_launch:")
         st.page_link("app_pages/jobs.py", label="Watch it on the Jobs page", icon=":material/work_history:",
                      query_params={"job": config.job_name})
-
-
-def _plain(message: str) -> str:
-    """Markdown-safe: service messages may hold characters Markdown would act on."""
-    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", message)
 
 
 def main() -> None:

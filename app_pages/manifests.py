@@ -7,7 +7,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import sync_url, url_state, workspace, workspace_key
+from app_pages._shared import show_error, sync_url, url_state, workspace, workspace_key
 from core.gt import tasks
 from core.manifests import (
     PROBLEM_KINDS,
@@ -62,7 +62,7 @@ def spec_form() -> tuple[str, ManifestSpec | None]:
                             exclude_manifests=not_in, sample=sample or None, seed=int(seed),
                             split=split if split > 1 else None)
     except ManifestError as exc:
-        st.error(str(exc), icon=":material/error:")
+        show_error(exc)
         return source.strip(), None
     return source.strip(), spec
 
@@ -81,7 +81,7 @@ def build_tab() -> None:
     try:
         plan = _plan(source, spec, workspace_key())
     except (ManifestError, StoreError) as exc:
-        st.error(str(exc), icon=":material/error:")
+        show_error(exc)
         return
     counts = pd.DataFrame(plan.count_rows(), columns=["", "objects"]).set_index("")
     left, right = st.columns([2, 3])
@@ -116,7 +116,7 @@ def write_section(plan) -> None:
     try:  # a local file need not exist yet (only its folder), as on the command line
         loc = output_location(out.strip(), ws.open)
     except StoreError as exc:
-        st.error(str(exc), icon=":material/error:")
+        show_error(exc)
         return
     keys = part_keys(loc.prefix, len(plan.parts))
     taken = [k for k in keys if loc.store.exists(k)]
@@ -136,7 +136,7 @@ def write_section(plan) -> None:
         except ObjectExists as exc:
             st.error(f"{exc}: nothing was written.", icon=":material/error:")
         except StoreError as exc:
-            st.error(str(exc), icon=":material/error:")
+            show_error(exc)
     if len(plan.parts) == 1:
         right.download_button("Download", manifest_bytes(plan.lines), file_name=keys[0].rsplit("/", 1)[-1],
                               icon=":material/download:")
@@ -159,7 +159,7 @@ def validate_tab() -> None:
         else:
             return
     except StoreError as exc:
-        st.error(str(exc), icon=":material/error:")
+        show_error(exc)
         return
     with st.spinner("Checking ..."):
         report = validate_manifest(data, ws.open, check_exists=exists, task=task or None)

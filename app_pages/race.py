@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app_pages._selection import choose_answers, skipped_files
-from app_pages._shared import sync_url, url_choice, url_note, url_state, workspace
+from app_pages._shared import show_error, sync_url, url_choice, url_note, url_state, workspace
 from core.notify import NotifyError
 from core.race.colors import DEFAULT, PALETTES
 from core.race.frames import PERIODS, RaceOptions, natural_period, race_table, summary_line
 from core.race.html import race_html
-from core.race.share import link_caveat, race_message, save_race, share_link
+from core.race.share import race_message, save_race, send_race, shared
 from core.storage import StoreError
 from core.workspace import cache_dir
 
@@ -105,21 +105,20 @@ def share_section(source: str, table, options: RaceOptions, video: bytes, fmt: s
             st.toast("Already saved: same video, same key." if existed else f"Saved {uri}",
                      icon=":material/check_circle:")
         except StoreError as exc:
-            st.error(f"Not saved: {exc}", icon=":material/error:")
+            show_error(exc, "Not saved")
     saved = st.session_state.get("saved")
     if not saved:
         st.caption(f"Saves under `{loc.uri.rstrip('/')}/races/<date>-<hash>.{fmt}`; nothing is ever overwritten.")
         return
-    link = share_link(loc, saved, LINK_EXPIRY[expiry])
-    where = link or saved
-    if link:
+    share = shared(loc, saved, LINK_EXPIRY[expiry])
+    if share.link:
         st.success(f"Saved to `{saved}`. Link valid for {expiry}:", icon=":material/link:")
-        st.code(link, language=None, wrap_lines=True)
-        if caveat := link_caveat(loc):
-            st.warning(caveat, icon=":material/schedule:")
+        st.code(share.link, language=None, wrap_lines=True)
+        if share.caveat:
+            st.warning(share.caveat, icon=":material/schedule:")
     else:
         st.success(f"Saved to `{saved}` (a demo folder: no download link without S3).", icon=":material/check:")
-    send_section(ws, options.title, table, where)
+    send_section(ws, options.title, table, share.where)
 
 
 def send_section(ws, title: str, table, where: str) -> None:
@@ -131,15 +130,15 @@ def send_section(ws, title: str, table, where: str) -> None:
         st.caption(f"Topics could not be listed ({exc}); paste the topic ARN.")
     topic = st.selectbox("SNS topic", topics, index=0 if topics else None, key="topic", accept_new_options=True,
                          placeholder="arn:aws:sns:<region>:<account>:<topic>")
-    subject, body = race_message(title, table, where)
+    body = race_message(title, table, where)[1]
     st.text_area("Message", body, height=200, disabled=True, key=f"message-{hash(body)}")
     if st.button("Send", icon=":material/send:", key="send", disabled=not topic):
         try:
-            sent = ws.notifier.publish(topic, subject, body)
+            sent = send_race(ws.notifier, topic, title, table, where)
             note = " (demo: written to the outbox, not sent)" if ws.kind == "demo" else ""
             st.success(f"Sent to {topic}{note}. Message {sent}.", icon=":material/mark_email_read:")
         except NotifyError as exc:
-            st.error(str(exc), icon=":material/error:")
+            show_error(exc)
 
 
 def main() -> None:

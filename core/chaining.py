@@ -19,10 +19,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .errors import GroundControlError, Problem
 from .gt import tasks
 from .gt.errors import BadFile
 from .gt.manifest import read_manifest
-from .gt.rules import NAME, Problem
+from .gt.rules import NAME
 from .gt.service import ACTIVE, ServiceError
 from .launch import LaunchConfig, build_request, config_cost, problems
 from .launch.cost import Cost, price_of
@@ -35,7 +36,7 @@ _ATTRIBUTE = re.compile(NAME, re.ASCII)
 _SUFFIX = re.compile(r"-(chain|clone)-\d+$")
 
 
-class ChainError(ValueError):
+class ChainError(GroundControlError, ValueError):
     """The chain cannot be planned as asked; the message says why and what to do."""
 
 

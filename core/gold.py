@@ -9,10 +9,11 @@ from collections.abc import Iterator, Mapping
 
 import pandas as pd
 
+from .errors import GroundControlError
 from .gt.jsonio import JsonError, decode_text, json_lines, loads
 
 
-class GoldError(ValueError):
+class GoldError(GroundControlError, ValueError):
     """The gold file cannot be used; the message names the file and the line."""
 
 

@@ -11,13 +11,14 @@ import re
 
 import pandas as pd
 
+from .errors import GroundControlError
 from .gt.jsonio import decode_text
 from .gt.service import LabelingService, ServiceError
 
 _ISSUER = re.compile(r"^https://cognito-idp\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[\w-]+)$")
 
 
-class IdentityError(ValueError):
+class IdentityError(GroundControlError, ValueError):
     """Names could not be resolved; the message is safe to show."""
 
 

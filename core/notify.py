@@ -15,12 +15,13 @@ from typing import Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import AwsSettings, client
+from .errors import GroundControlError
 
 TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 SUBJECT_MAX = 100  # SNS: ASCII, at most 100 characters, no line breaks
 
 
-class NotifyError(Exception):
+class NotifyError(GroundControlError):
     """The message could not be sent; the reason is safe to show."""
 
 

@@ -464,7 +464,7 @@ def test_cli_prints_the_verdict_when_one_job_started_from_a_model(tmp_path, monk
     warm = describe("animals-warm", LabelCounters={"TotalLabeled": 55, "HumanLabeled": 10, "MachineLabeled": 45,
                                                    "FailedNonRetryableError": 2, "Unlabeled": 3})
     warm["LabelingJobAlgorithmsConfig"]["InitialActiveLearningModelArn"] = MODEL
-    monkeypatch.setattr(cli, "_workspace", lambda args: workspace(root, describe(), warm))
+    monkeypatch.setattr(cli.common, "workspace", lambda args: workspace(root, describe(), warm))
     assert cli.main(["benchmark", "animals", "animals-warm", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     # Cold: 4.40 + 2.16 + 2.0145 = 8.5745; warm: 4.40 + 1.08 + 2.0145 = 7.4945; 1.08 is 12.6% of 8.5745.

@@ -277,7 +277,7 @@ def test_what_is_not_carried_over_is_said(sim):
 
 
 def test_cli_chain_and_launch_on_the_simulator(sim, ws, monkeypatch, capsys, tmp_path):
-    monkeypatch.setattr(cli, "_workspace", lambda args: ws)
+    monkeypatch.setattr(cli.common, "workspace", lambda args: ws)
     config_file = tmp_path / "digits.json"
     config_file.write_text(digits_config(sim, max_concurrent_tasks=20).dumps())
     assert cli.main(["launch", "--config", str(config_file), "--dry-run"]) == 0
@@ -306,7 +306,7 @@ def test_cli_chain_and_launch_on_the_simulator(sim, ws, monkeypatch, capsys, tmp
 
 
 def test_cli_launch_problems_exit_2_naming_fields(sim, ws, monkeypatch, capsys, tmp_path):
-    monkeypatch.setattr(cli, "_workspace", lambda args: ws)
+    monkeypatch.setattr(cli.common, "workspace", lambda args: ws)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**digits_config(sim).to_dict(), "workers_per_object": 12, "labels": ["7"]}))
     assert cli.main(["launch", "--config", str(bad), "--dry-run"]) == 2

@@ -18,8 +18,8 @@ from core.ingest import SourceReader
 from core.notify import NotifyError, OutboxNotifier, SnsNotifier, email_subject
 from core.race.frames import RaceOptions, race_table, summary_line
 from core.race.html import race_html
-from core.race.share import race_key, race_message, save_race
-from core.storage import LocalStore, Location, StoreError, open_location
+from core.race.share import race_key, race_message, save_race, send_race, shared
+from core.storage import LocalStore, Location, ObjectExists, StoreError, open_location
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,6 +92,29 @@ def test_race_key_is_predictable_and_saving_never_overwrites(tmp_path):
     with pytest.raises(StoreError, match="nothing was overwritten"):
         save_race(loc, b"video", "mp4", date(2026, 11, 21))
     assert (tmp_path / key).read_bytes() == b"someone else's file"
+
+
+def test_a_race_saved_as_a_file_or_in_a_folder_is_shared_and_sent_one_way(birds, tmp_path):
+    # The Race page and the race command both call these: the same key, link, caveat and message.
+    table, video = race_table(birds.answers, {}, "D"), b"video"
+    day, store = date(2026, 11, 21), LocalStore(tmp_path, uri="s3://team-bucket")
+    folder = Location(store, "team/")
+    uri, _ = save_race(folder, video, "mp4", day)
+    assert uri == f"s3://team-bucket/{race_key('team/', video, 'mp4', day)}"
+    share = shared(folder, uri, 3600)
+    assert (share.link, share.caveat, share.where) == (None, None, uri)  # a folder: no link, nothing to warn
+    outbox = OutboxNotifier(tmp_path / "outbox")
+    message_id = send_race(outbox, outbox.topics()[0], "Birds race", table, share.where)
+    (sent,) = (tmp_path / "outbox" / "labeling-team-updates").glob("*.json")
+    subject, body = race_message("Birds race", table, uri)
+    assert message_id and json.loads(sent.read_text())["Message"] == body and uri in body
+    assert json.loads(sent.read_text())["Subject"] == subject
+
+    exact = Location(store, "races/birds.mp4")  # --out naming a file: that key, as given
+    assert save_race(exact, video, "mp4", day, folder=False) == ("s3://team-bucket/races/birds.mp4", False)
+    with pytest.raises(ObjectExists):  # and never overwritten
+        save_race(exact, b"another video", "mp4", day, folder=False)
+    assert (tmp_path / "races" / "birds.mp4").read_bytes() == video
 
 
 def test_message_names_the_leaders_total_and_link(birds):

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..errors import GroundControlError
 from ..gt.jsonio import decode_text, json_lines
 from ..gt.service import ServiceError
 from ..launch import LaunchConfig, launch
@@ -35,7 +36,7 @@ GUIDED_LABEL = "Guided experiment (simulated)"
 Progress = Callable[[str, int, int], None]  # (phase, done, total): "data", then each job's objects
 
 
-class ExperimentError(Exception):
+class ExperimentError(GroundControlError):
     """The experiment cannot start or go on; the message says why."""
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import GroundControlError
 
-class BadFile(ValueError):
+
+class BadFile(GroundControlError, ValueError):
     """The file is not what its place in the layout promises; the message says why."""
 
 

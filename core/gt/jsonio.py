@@ -8,6 +8,7 @@ import re
 import sys
 from datetime import UTC, datetime
 
+from ..errors import GroundControlError
 from .errors import BadFile
 
 # Deeper JSON is refused before parsing: no real Ground Truth file nests past a dozen levels, and
@@ -16,7 +17,7 @@ MAX_DEPTH = 200
 _TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
-class JsonError(ValueError):
+class JsonError(GroundControlError, ValueError):
     """Text that is not JSON we can read. `reason` is plain; `line`/`column` say where, when known."""
 
     def __init__(self, reason: str, line: int | None = None, column: int | None = None, note: str = ""):

@@ -16,18 +16,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import Problem  # the one Problem; importable from here as before
 from . import tasks
 from .tasks import TaskType
-
-
-@dataclass(frozen=True)
-class Problem:
-    field: str  # dotted path, e.g. "HumanTaskConfig.TaskKeywords[2]"
-    message: str  # plain words, e.g. "must be 1 to 9 workers (got 10)"
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
 
 Check = Callable[[Any], str | None]  # a message when the value breaks the rule, else None
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from ..errors import GroundControlError
+
 Job = dict[str, Any]  # describe_labeling_job's response shape
 JobSummary = dict[str, Any]  # one item of list_labeling_jobs' LabelingJobSummaryList
 
@@ -19,7 +21,7 @@ FINISHED = ("Completed", "Failed", "Stopped")
 EXPIRY_DAYS = 30
 
 
-class ServiceError(Exception):
+class ServiceError(GroundControlError):
     """An error the service returned, with its code (ValidationException, ResourceInUse,
     ResourceNotFound, ResourceLimitExceeded, ...) and a message safe to show."""
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import GroundControlError
+
 # Ground Truth's Lambda account per region, identical for PRE- and ACS- functions (§7, botocore docs).
 REGION_ACCOUNTS: Mapping[str, str] = {
     "us-east-1": "432418664414",
@@ -39,7 +41,7 @@ CLASSIC_LABELS = "2018-11-28"  # `document-version` of image/text/custom label c
 FRAME_LABELS = "2020-03-01"  # `documentVersion` of video frame and 3D point cloud files (§6)
 
 
-class UnsupportedRegion(ValueError):
+class UnsupportedRegion(GroundControlError, ValueError):
     """Ground Truth's built-in ARNs are not known for this region."""
 
     def __init__(self, region: str):

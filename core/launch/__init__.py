@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..gt.rules import Problem
+from ..errors import GroundControlError, Problem
 from ..gt.service import ServiceError
 from ..storage import Location, ObjectExists, StoreError
 from .config import ConfigError, LaunchConfig, workteam_region
@@ -44,12 +44,11 @@ __all__ = [
 ]
 
 
-class LaunchError(Exception):
+class LaunchError(GroundControlError):
     """Nothing was launched; `problems` says why, each on the config field to fix."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(str(p) for p in problems), problems=problems)
 
 
 def workspace_region(workspace: Any) -> str | None:

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ..errors import GroundControlError, Problem
 from ..gt import tasks
 from ..gt.jsonio import JsonError, loads
-from ..gt.rules import Problem
 
 DEFAULT_TIME_LIMIT_S = 300  # our choice for image, text and custom tasks (5 minutes)
 DEFAULT_FRAME_TIME_LIMIT_S = 3600  # our choice for video frame and 3D point cloud tasks
@@ -29,12 +29,11 @@ def workteam_region(arn: str) -> str | None:
     return m["region"] if m else None
 
 
-class ConfigError(ValueError):
+class ConfigError(GroundControlError, ValueError):
     """A config file that cannot be read as a LaunchConfig; every problem names its field."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
+        super().__init__(problems=problems)  # the message: the problems joined by "; "
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ import pprint
 from collections.abc import Iterable
 from typing import Any
 
+from ..errors import Problem
 from ..gt import tasks
 from ..gt.jsonio import JsonError, decode_text, json_lines, loads
-from ..gt.rules import NAME, Problem, matches, validate_create_request
+from ..gt.rules import NAME, matches, validate_create_request
 from ..gt.tasks import TaskType, UnsupportedRegion
 from . import templates
 from .config import ANNOTATION_TYPES, LaunchConfig, workteam_region

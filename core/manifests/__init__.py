@@ -16,12 +16,12 @@ from .build import (
     split_indexes,
 )
 from .limits import IMAGE_EXTENSIONS, MAX_IMAGE_BYTES, MAX_LINE_CHARS, MAX_OBJECTS, MAX_VALUE_CHARS, max_objects
-from .validate import PROBLEM_KINDS, AttributeSummary, Problem, ValidationReport, validate_manifest
+from .validate import PROBLEM_KINDS, AttributeSummary, LineProblem, ValidationReport, validate_manifest
 from .write import manifest_bytes, part_keys, write_manifest, write_parts
 
 __all__ = [
     "COUNT_LABELS", "DEFAULT_EXTENSIONS", "IMAGE_EXTENSIONS", "KINDS", "MAX_IMAGE_BYTES", "MAX_LINE_CHARS",
     "MAX_OBJECTS", "MAX_VALUE_CHARS", "PROBLEM_KINDS", "AttributeSummary", "ManifestError", "ManifestPlan",
-    "ManifestSpec", "Problem", "ValidationReport", "manifest_bytes", "max_objects", "part_keys", "plan_manifest",
+    "ManifestSpec", "LineProblem", "ValidationReport", "manifest_bytes", "max_objects", "part_keys", "plan_manifest",
     "sample_indexes", "split_indexes", "validate_manifest", "write_manifest", "write_parts",
 ]

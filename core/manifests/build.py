@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..errors import GroundControlError
 from ..gt.errors import BadFile, Skipped
 from ..gt.manifest import read_manifest
 from ..storage import Fetcher, Location, ObjectInfo, StoreError, open_location
@@ -54,7 +55,7 @@ COUNT_LABELS = {
 }
 
 
-class ManifestError(ValueError):
+class ManifestError(GroundControlError, ValueError):
     """The manifest cannot be planned as asked; the message is safe to show to a user."""
 
 

@@ -44,7 +44,10 @@ PROBLEM_KINDS = {
 
 
 @dataclass(frozen=True)
-class Problem:
+class LineProblem:
+    """A finding on one line of a manifest (a report, not an error: core.errors.Problem is the
+    problem of a field). Its fields are the JSON the validate command prints."""
+
     line: int  # 1-based; 0: the manifest as a whole
     kind: str  # a key of PROBLEM_KINDS
     message: str
@@ -67,7 +70,7 @@ class ValidationReport:
     lines: int
     objects: int  # lines with a usable source-ref or source
     max_objects: int
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
     attributes: list[AttributeSummary] = field(default_factory=list)
     checked: int = 0  # distinct source-ref objects whose existence was checked
     unchecked: int = 0  # distinct objects left unchecked (max_checks, or checks turned off)
@@ -115,49 +118,49 @@ def _split_lines(data: bytes) -> list[bytes]:
     return lines
 
 
-def _line_object(number: int, raw: bytes, problems: list[Problem]) -> tuple[str, dict | None]:
+def _line_object(number: int, raw: bytes, problems: list[LineProblem]) -> tuple[str, dict | None]:
     """The line's text and its object, or None after noting why it is not one."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(number, "not_utf8", f"not UTF-8 (byte {exc.start + 1} of the line)"))
+        problems.append(LineProblem(number, "not_utf8", f"not UTF-8 (byte {exc.start + 1} of the line)"))
         return "", None
     if len(text) > MAX_LINE_CHARS:
-        problems.append(Problem(number, "too_long", f"{len(text):,} characters, over the {MAX_LINE_CHARS:,} "
+        problems.append(LineProblem(number, "too_long", f"{len(text):,} characters, over the {MAX_LINE_CHARS:,} "
                                                     "a line may have"))
     if not text.strip():
-        problems.append(Problem(number, "invalid_json", "empty line"))
+        problems.append(LineProblem(number, "invalid_json", "empty line"))
         return text, None
     try:
         obj = loads(text)
     except JsonError as exc:
-        problems.append(Problem(number, "invalid_json", f"invalid JSON ({exc.where(with_line=False)})"))
+        problems.append(LineProblem(number, "invalid_json", f"invalid JSON ({exc.where(with_line=False)})"))
         return text, None
     if not isinstance(obj, dict):
-        problems.append(Problem(number, "not_object", f"a JSON {type(obj).__name__}, not an object"))
+        problems.append(LineProblem(number, "not_object", f"a JSON {type(obj).__name__}, not an object"))
         return text, None
     return text, obj
 
 
-def _line_problems(number: int, obj: dict, problems: list[Problem]) -> tuple[str, str] | None:
+def _line_problems(number: int, obj: dict, problems: list[LineProblem]) -> tuple[str, str] | None:
     """Problems of one object line; its (key, source) when it has one usable source."""
     dollars = _dollar_keys(obj)
     if dollars:
-        problems.append(Problem(number, "dollar_key", f"key(s) starting with $: {', '.join(dollars)}"))
+        problems.append(LineProblem(number, "dollar_key", f"key(s) starting with $: {', '.join(dollars)}"))
     for key, value in obj.items():
         if _chars(value) > MAX_VALUE_CHARS:
-            problems.append(Problem(number, "value_too_long", f"{key!r} is {_chars(value):,} characters, over "
+            problems.append(LineProblem(number, "value_too_long", f"{key!r} is {_chars(value):,} characters, over "
                                                               f"the {MAX_VALUE_CHARS:,} a value may have"))
     present = [k for k in ("source-ref", "source") if k in obj]
     if not present:
-        problems.append(Problem(number, "no_source", "no source-ref or source"))
+        problems.append(LineProblem(number, "no_source", "no source-ref or source"))
         return None
     if len(present) == 2:
-        problems.append(Problem(number, "both_sources", "both source-ref and source: keep one"))
+        problems.append(LineProblem(number, "both_sources", "both source-ref and source: keep one"))
         return None
     key, value = present[0], obj[present[0]]
     if not isinstance(value, str) or not value.strip():
-        problems.append(Problem(number, "bad_source", f"{key} is {json.dumps(value)[:80]}: expected a "
+        problems.append(LineProblem(number, "bad_source", f"{key} is {json.dumps(value)[:80]}: expected a "
                                                       f"{'URI' if key == 'source-ref' else 'text'}"))
         return None
     return key, value
@@ -219,19 +222,19 @@ def _exists_checks(uris: list[str], open_uri: OpenUri, progress: Progress | None
     return results
 
 
-def _existence_problems(refs: dict[str, int], results: dict[str, bool | str]) -> list[Problem]:
+def _existence_problems(refs: dict[str, int], results: dict[str, bool | str]) -> list[LineProblem]:
     problems = []
     cannot: dict[tuple[str, str], list[int]] = defaultdict(list)
     for uri, line in refs.items():
         result = results.get(uri)
         if result is False:
-            problems.append(Problem(line, "missing_object", f"{uri} does not exist"))
+            problems.append(LineProblem(line, "missing_object", f"{uri} does not exist"))
         elif isinstance(result, str):
             where = uri[5:].partition("/")[0] if uri.startswith("s3://") else str(Path(uri).parent)
             cannot[(where, result)].append(line)
     for (where, reason), lines in cannot.items():  # one problem per cause, at its first line
         shown = ", ".join(map(str, lines[:5])) + (", ..." if len(lines) > 5 else "")
-        problems.append(Problem(lines[0], "cannot_check", f"{len(lines):,} object(s) in {where} (lines {shown}): "
+        problems.append(LineProblem(lines[0], "cannot_check", f"{len(lines):,} object(s) in {where} (lines {shown}): "
                                                           f"{reason}"))
     return problems
 
@@ -244,7 +247,7 @@ def validate_manifest(data: bytes, open_uri: OpenUri | None = None, *, check_exi
     `task` (a task type name) sets the object quota. ValueError for an unknown task."""
     limit = max_objects(task)
     raw_lines = _split_lines(data)
-    problems: list[Problem] = []
+    problems: list[LineProblem] = []
     texts: list[str] = []
     first_line: dict[tuple[str, str], int] = {}
     refs: dict[str, int] = {}  # source-ref -> first line, in line order
@@ -260,16 +263,16 @@ def validate_manifest(data: bytes, open_uri: OpenUri | None = None, *, check_exi
             continue
         objects += 1
         if source in first_line:
-            problems.append(Problem(number, "duplicate", f"same {source[0]} as line {first_line[source]}: "
+            problems.append(LineProblem(number, "duplicate", f"same {source[0]} as line {first_line[source]}: "
                                                          f"{source[1][:200]}"))
             continue
         first_line[source] = number
         if source[0] == "source-ref":
             refs[source[1]] = number
     if not raw_lines:
-        problems.append(Problem(0, "empty", "no lines: a labeling job needs at least one object"))
+        problems.append(LineProblem(0, "empty", "no lines: a labeling job needs at least one object"))
     if objects > limit:
-        problems.append(Problem(0, "too_many_objects", f"{objects:,} objects: a {task or 'labeling'} job takes at "
+        problems.append(LineProblem(0, "too_many_objects", f"{objects:,} objects: a {task or 'labeling'} job takes at "
                                                        f"most {limit:,}; split the manifest"))
     report = ValidationReport(lines=len(raw_lines), objects=objects, max_objects=limit)
     if check_exists and refs:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
 from ..aws import temporary_credentials
+from ..notify import Notifier
 from ..storage import Location, ObjectExists, S3Store, StoreError
 from .frames import summary_line
 
@@ -21,11 +23,15 @@ def race_key(prefix: str, data: bytes, fmt: str, day: date) -> str:
     return f"{base}races/{day:%Y-%m-%d}-{digest}.{fmt}"
 
 
-def save_race(location: Location, data: bytes, fmt: str, day: date) -> tuple[str, bool]:
-    """Write the video under `location`'s prefix without overwriting anything.
+def save_race(location: Location, data: bytes, fmt: str, day: date, folder: bool = True) -> tuple[str, bool]:
+    """Write the video without overwriting anything: under `location`'s prefix (a folder) at its
+    content-addressed key, else at exactly `location` (a file, refused with ObjectExists if taken).
     Returns (URI, True if it was already there with the same bytes)."""
-    key = race_key(location.prefix, data, fmt, day)
     store = location.store
+    if not folder:
+        store.put(location.prefix, data)
+        return store.uri_of(location.prefix), False
+    key = race_key(location.prefix, data, fmt, day)
     try:
         store.put(key, data)
         return store.uri_of(key), False
@@ -71,3 +77,31 @@ def race_message(title: str, table: pd.DataFrame, where: str) -> tuple[str, str]
         "Sent by Ground Control.",
     ])
     return f"{title}: {summary_line(table, top=1)}", body
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A saved race as the team gets it: where it is, the link to it (None without S3), and what
+    to say about the link."""
+
+    uri: str
+    link: str | None
+    caveat: str | None  # set only with a link signed by temporary credentials
+
+    @property
+    def where(self) -> str:
+        return self.link or self.uri
+
+
+def shared(location: Location, uri: str, expires_s: int) -> Shared:
+    """The link and its caveat for a race saved at `uri` under `location`: the Race page and the
+    race command both share this way."""
+    link = share_link(location, uri, expires_s)
+    return Shared(uri, link, link_caveat(location) if link else None)
+
+
+def send_race(notifier: Notifier, topic: str, title: str, table: pd.DataFrame, where: str) -> str:
+    """Publish the race's message (race_message) to `topic`; returns the message id. NotifyError
+    when it cannot be sent."""
+    subject, body = race_message(title, table, where)
+    return notifier.publish(topic, subject, body)

@@ -54,6 +54,7 @@ from matplotlib import pyplot as plt
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.ft2font import FT2Font
 
+from core.errors import GroundControlError
 from core.race.colors import palette
 from core.race.frames import RaceOptions
 
@@ -69,7 +70,7 @@ _QUIET = (
 )
 
 
-class VideoError(RuntimeError):
+class VideoError(GroundControlError, RuntimeError):
     """The video could not be made (ffmpeg failed); the message ends with ffmpeg's stderr."""
 
 

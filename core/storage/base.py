@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..errors import GroundControlError
 
-class StoreError(Exception):
+
+class StoreError(GroundControlError):
     """A store could not be read or written; the message is safe to show to a user."""
 
 

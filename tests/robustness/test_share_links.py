@@ -7,14 +7,17 @@ expire, and whoever shares it is told so, with the time when it is known.
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
+import pandas as pd
 import pytest
 
 from core import aws
-from core.race.share import link_caveat, save_race, share_link
+from core.notify import OutboxNotifier
+from core.race.share import link_caveat, save_race, send_race, share_link, shared
 from core.storage import open_location
 
 KEY_ID, SECRET, TOKEN = "AKIAEXAMPLEKEYID0001", "secret-that-must-stay-home", "session-token-from-sso"
@@ -75,3 +78,17 @@ def test_a_folder_has_no_link_and_nothing_to_warn(tmp_path):
     location = open_location(str(tmp_path))
     uri, _ = save_race(location, VIDEO, "mp4", date(2026, 3, 16))
     assert share_link(location, uri, 3600) is None and link_caveat(location) is None
+
+
+def test_the_shared_race_carries_the_link_and_its_caveat_into_the_message(credentials, tmp_path):
+    # One way for the Race page and the race command: the link is what the team is sent, with the caveat.
+    location, _, _ = credentials(TOKEN, "2030-01-02T03:04:05Z")
+    uri, existed = save_race(location, VIDEO, "mp4", date(2026, 3, 16))
+    share = shared(location, uri, 3600)
+    assert existed and share.uri == uri and share.where == share.link and "2030-01-02 03:04 UTC" in share.caveat
+    with urllib.request.urlopen(share.link, timeout=30) as response:
+        assert response.read() == VIDEO
+    outbox = OutboxNotifier(tmp_path)
+    send_race(outbox, outbox.topics()[0], "Birds race", pd.DataFrame(), share.where)
+    (sent,) = (tmp_path / "labeling-team-updates").glob("*.json")
+    assert share.link in json.loads(sent.read_text())["Message"] and SECRET not in sent.read_text()

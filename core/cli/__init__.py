@@ -1,0 +1,48 @@
+"""The command line: the same operations as the app, for cron, Lambda and CI. One module per page's
+commands, each with its `add_parser` and `cmd_*`; this module assembles the parser and runs it.
+
+    python -m core workers SOURCE [--gold FILE] [--format table|csv|json]
+    python -m core jobs [--workspace demo|aws] [--format table|json]
+    python -m core demo [--dir DIR] [--seed N]
+    python -m core race SOURCE --out FILE|s3://... [--period hour|day] [--top N] [--anonymize]
+                        [--notify SNS_TOPIC_ARN]
+    python -m core manifest SOURCE --out URI [--ext ...] [--sample N] [--split K] [--seed S]
+    python -m core validate MANIFEST
+    python -m core launch --config FILE.json [--dry-run]
+    python -m core chain JOB [--new-attribute NAME] [--auto-label] [--dry-run]
+    python -m core benchmark JOB [JOB ...] [--gold FILE | --reference JOB] [--format table|json]
+                             [--train-price USD/h] [--infer-price USD/h]
+    python -m core experiment [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import GroundControlError
+from . import benchmark, jobs, launch, manifests, race, workers
+from .common import CliError
+
+__all__ = ["CliError", "main", "parser"]
+
+PAGES = (workers, jobs, race, manifests, launch, benchmark)  # the order `--help` lists their commands in
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m core", description="Ground Control from the command line.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for page in PAGES:
+        page.add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except GroundControlError as exc:  # CliError, or a core error a command let through
+        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem.field}: {problem.message}", file=sys.stderr)
+        return 2

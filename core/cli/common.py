@@ -1,0 +1,73 @@
+"""What every command shares: the workspace and AWS arguments, the error that ends a command,
+reading a source into a selection, and where --out points."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..aws import AwsSettings
+from ..bounds import screen_dates
+from ..errors import GroundControlError
+from ..ingest import SourceReader
+from ..storage import StoreError, output_location
+from ..workers import Selection
+from ..workspace import aws_workspace, data_now, default_kind, demo_workspace
+
+
+class CliError(GroundControlError):
+    """Ends the command with exit code 2 and this one-line reason (and its problems, if any)."""
+
+
+def source_options(p: argparse.ArgumentParser) -> None:
+    """--workspace, --dir and the AWS settings: where a command reads and writes."""
+    p.add_argument("--workspace", choices=["demo", "aws"],
+                   help="default: GC_WORKSPACE, else AWS when credentials are found, else the demo")
+    p.add_argument("--dir", type=Path, help="the demo workspace's folder (default: GC_DEMO_DIR or the user cache)")
+    aws = p.add_argument_group("AWS (default: the standard AWS configuration chain)")
+    aws.add_argument("--profile", help="named AWS profile")
+    aws.add_argument("--region", help="AWS region")
+    aws.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
+
+
+def settings(args) -> AwsSettings:
+    return AwsSettings(args.profile, args.region, args.endpoint_url)
+
+
+def workspace(args):
+    """The workspace a command works in: --workspace, else GC_WORKSPACE, else AWS when
+    credentials are found, else the demo."""
+    kind = args.workspace or default_kind()
+    return demo_workspace(args.dir) if kind == "demo" else aws_workspace(settings(args))
+
+
+def selected(args, ws):
+    """The source read (answers dated where no labeling can have happened undated), and the
+    selection of jobs and days the arguments ask for."""
+    try:
+        data = screen_dates(SourceReader(ws.open(args.source)).load(), data_now(ws, args.source))
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    skipped(data.skipped)
+    for item in data.suspect:
+        print(f"suspect {item.uri}: {item.reason}", file=sys.stderr)
+    if not data.jobs:
+        raise CliError(data.nothing_found())
+    unknown = sorted(set(args.jobs or ()) - set(data.jobs))
+    if unknown:
+        raise CliError(f"no job named {', '.join(unknown)} under {data.uri}; jobs: {', '.join(data.jobs)}")
+    return data, Selection(tuple(args.jobs) if args.jobs else None, args.since, args.until)
+
+
+def output(ws, out: str, folder: bool):
+    """Where --out points, for writing: s3:// through the workspace; a local path may not exist yet."""
+    try:
+        return output_location(out, ws.open, folder=folder)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def skipped(items) -> None:
+    for item in items:
+        print(f"skipped {item.uri}: {item.reason}", file=sys.stderr)

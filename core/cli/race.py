@@ -1,0 +1,106 @@
+"""`race`: render the bar chart race, save it, and send it, as the Race page does."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from ..identity import IdentityError, read_names_csv
+from ..notify import NotifyError
+from ..race.frames import RaceOptions, race_table, summary_line
+from ..race.html import race_html
+from ..race.share import save_race, send_race, shared
+from ..storage import ObjectExists, StoreError
+from ..workers import shown_names
+from ..workspace import cache_dir
+from . import common
+from .common import CliError
+
+
+def add_parser(sub) -> None:
+    r = sub.add_parser("race", help="render the bar chart race of cumulative labels per worker, save it, send it")
+    r.add_argument("source", metavar="SOURCE", help="s3://bucket/prefix or a local folder of job output")
+    r.add_argument("--out", required=True, metavar="FILE|s3://...",
+                   help="a file (never overwritten) or a folder ending in / (saved as races/<date>-<hash>.<fmt>)")
+    r.add_argument("--format", choices=["mp4", "gif", "html"], help="default: from --out's extension, else mp4")
+    r.add_argument("--jobs", nargs="+", metavar="JOB", help="only these jobs (default: all)")
+    r.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first day (UTC)")
+    r.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last day (UTC)")
+    r.add_argument("--period", default="day", help="hour, day, or a pandas frequency such as 6h (default: day)")
+    r.add_argument("--top", type=int, default=10, help="bars shown (default: 10)")
+    r.add_argument("--title", default="Labels per worker")
+    r.add_argument("--names", metavar="CSV", help="display names: CSV with sub (or worker_id) and name")
+    r.add_argument("--anonymize", action="store_true", help="show Worker 1..N")
+    r.add_argument("--notify", metavar="SNS_TOPIC_ARN", help="publish the link and the leaders to this topic")
+    r.add_argument("--link-expiry", type=int, default=7 * 24 * 3600, metavar="SECONDS",
+                   help="presigned link lifetime when saved to S3 (default and maximum: 7 days)")
+    common.source_options(r)
+    r.set_defaults(run=cmd_race)
+
+
+def cmd_race(args) -> int:
+    ws = common.workspace(args)
+    data, selection = common.selected(args, ws)
+    try:
+        names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}
+    except (StoreError, IdentityError) as exc:
+        raise CliError(str(exc)) from exc
+    answers = selection.apply(data)[0]
+    if answers.empty:
+        raise CliError("no answers in this selection: widen the dates or choose other jobs")
+    options = RaceOptions(period=args.period, top=args.top, title=args.title)
+    try:
+        table = race_table(answers, shown_names(data, names, args.anonymize), options.freq)
+    except ValueError as exc:  # a --period that is no period length
+        raise CliError(f"--period: {exc}") from exc
+    if table.empty:
+        raise CliError("no dated answers in this selection (see the suspect answers above): nothing to race")
+    if table.attrs.get("note"):
+        print(table.attrs["note"], file=sys.stderr)
+    fmt = args.format or (args.out.rsplit(".", 1)[-1].lower() if args.out.lower().endswith((".mp4", ".gif", ".html"))
+                          else "mp4")
+    video = race_html(table, options).encode() if fmt == "html" else _render(table, options, fmt)
+    folder = args.out.endswith("/") or (not args.out.startswith("s3://") and Path(args.out).is_dir())
+    loc = common.output(ws, args.out, folder)
+    try:  # a folder gets a content-addressed key below it: <prefix>/races/<date>-<hash>.<fmt>
+        uri, existed = save_race(loc, video, fmt, ws.now().date(), folder=folder)
+    except ObjectExists as exc:
+        raise CliError(f"{exc}: nothing was overwritten; choose another --out") from exc
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"{'already saved' if existed else 'saved'} {uri}", file=sys.stderr)
+    print(summary_line(table))
+    if args.notify:
+        share = shared(loc, uri, args.link_expiry)
+        if share.caveat:
+            print(f"warning: {share.caveat}", file=sys.stderr)
+        try:
+            sent = send_race(ws.notifier, args.notify, options.title, table, share.where)
+        except NotifyError as exc:
+            raise CliError(str(exc)) from exc
+        print(f"sent to {args.notify}: message {sent}", file=sys.stderr)
+    print(uri)
+    return 0
+
+
+def _render(table, options: RaceOptions, fmt: str) -> bytes:
+    # Deferred: the video renderer loads matplotlib and bar_chart_race, which only this needs.
+    from ..race.video import render_video
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = render_video(table, options, Path(tmp) / f"race.{fmt}", fmt=fmt,
+                            progress=_progress_printer("rendering"), cache_dir=cache_dir() / "races")
+        return path.read_bytes()
+
+
+def _progress_printer(what: str):
+    step = {"next": 0}
+
+    def progress(done: int, total: int) -> None:
+        if total and (done * 10 // total >= step["next"] or done == total):
+            step["next"] = done * 10 // total + 1
+            print(f"{what}: {done:,} of {total:,} frames", file=sys.stderr)
+
+    return progress

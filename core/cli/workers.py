@@ -1,0 +1,83 @@
+"""`workers`: per-worker metrics of a source, as the Workers page shows them."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+from ..gold import GoldError, read_gold
+from ..gt.service import ServiceError
+from ..identity import IdentityError, read_names_csv, team_names
+from ..labellayer import choose_layers, unknown_choice
+from ..storage import StoreError
+from ..tables import format_table
+from ..workers import manifest_counts, worker_report
+from . import common
+from .common import CliError
+
+
+def add_parser(sub) -> None:
+    w = sub.add_parser("workers", help="per-worker metrics of the Ground Truth output under SOURCE")
+    w.add_argument("source", metavar="SOURCE", help="s3://bucket/prefix or a local folder")
+    w.add_argument("--gold", metavar="FILE", help="gold labels: CSV, JSON (lines), or a trusted job's output manifest")
+    w.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    w.add_argument("--jobs", nargs="+", metavar="JOB", help="only these jobs (default: all)")
+    w.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first day (UTC)")
+    w.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last day (UTC)")
+    w.add_argument("--names", metavar="CSV", help="display names: CSV with sub (or worker_id) and name")
+    w.add_argument("--cognito", action="store_true", help="resolve names from the workers' Cognito pools")
+    w.add_argument("--anonymize", action="store_true", help="show Worker 1..N and drop ids")
+    w.add_argument("--attribute", metavar="NAME",
+                   help="the label attribute (layer) to score workers against, where a job's output manifest "
+                        "has several (default: decided from the job's metadata and answers, and said on stderr)")
+    common.source_options(w)
+    w.set_defaults(run=cmd_workers)
+
+
+def cmd_workers(args) -> int:
+    ws = common.workspace(args)
+    data, selection = common.selected(args, ws)
+    try:
+        gold = read_gold(args.gold, ws.open(args.gold).read()) if args.gold else None
+        names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}
+        if args.cognito:
+            names.update(team_names(ws.service, data.answers))
+    except (StoreError, GoldError, IdentityError) as exc:
+        raise CliError(str(exc)) from exc
+    if data.answers.empty:  # output manifests only: say so, and show what they hold
+        print(f"no worker responses under {data.uri}: {len(data.jobs)} job(s) with output manifests only; "
+              "their counts follow (per-worker metrics need annotations/worker-response/)", file=sys.stderr)
+        print(format_table(manifest_counts(data, selection), args.format))
+        return 1
+    if selection.apply(data)[0].empty:
+        print("no answers in this selection: widen the dates or choose other jobs", file=sys.stderr)
+    layers = _layers(args, ws, data)
+    report = worker_report(data, selection, gold=gold, names=names, anonymize=args.anonymize,
+                           attributes={job: layer.attribute for job, layer in layers.items()})
+    print(format_table(report, args.format))
+    if data.skipped:
+        print(f"{len(data.skipped)} file(s) or answers skipped (listed above)", file=sys.stderr)
+    if data.suspect:
+        print(f"{len(data.suspect)} answer value(s) left out, their answers counted (listed above)", file=sys.stderr)
+    return 0
+
+
+def _layers(args, ws, data):
+    """The label attribute each job's workers are scored on; a line on stderr wherever there was a
+    choice, so a renamed or chained job is never scored on a guessed layer without saying so."""
+    problem = unknown_choice(data.labels, args.attribute)
+    if problem:
+        raise CliError(problem)
+
+    def describe(job: str) -> str | None:  # only an S3 source can be a job the workspace knows
+        try:
+            return ws.service.describe_labeling_job(job).get("LabelAttributeName")
+        except ServiceError:
+            return None
+
+    layers = choose_layers(data.labels, data.answers, args.attribute,
+                           describe if args.source.startswith("s3://") else None)
+    for layer in layers.values():
+        if layer.inferred:
+            print(f"{layer.note} (--attribute NAME chooses)", file=sys.stderr)
+    return layers
