@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from core.experiment import ExperimentError
 from streamlit.testing.v1 import AppTest
 
+from core.benchmark.experiment import ExperimentError
 from core.chaining import ChainError
 from core.cli import CliError, main
 from core.errors import GroundControlError, Problem
