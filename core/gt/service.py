@@ -15,6 +15,7 @@ JobSummary = dict[str, Any]  # one item of list_labeling_jobs' LabelingJobSummar
 # LabelingJobStatus (docs/ground-truth.md §6).
 ACTIVE = ("Initializing", "InProgress", "Stopping")
 FINISHED = ("Completed", "Failed", "Stopped")
+WORKING = ("Initializing", "InProgress")  # labels still come in: only these can have an ETA
 # A job that has not finished after 30 days expires (docs/ground-truth.md Appendix B).
 EXPIRY_DAYS = 30
 
