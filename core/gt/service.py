@@ -20,6 +20,12 @@ WORKING = ("Initializing", "InProgress")  # labels still come in: only these can
 EXPIRY_DAYS = 30
 
 
+# Codes of the ServiceErrors that mean AWS was not reached at all (no credentials, region, profile or
+# network): botocore's exception names, which core.gt.sagemaker gives as the code.
+UNREACHABLE = ("NoCredentialsError", "PartialCredentialsError", "NoRegionError", "ProfileNotFound",
+               "ConnectionError", "HTTPClientError", "EndpointConnectionError")
+
+
 class ServiceError(Exception):
     """An error the service returned, with its code (ValidationException, ResourceInUse,
     ResourceNotFound, ResourceLimitExceeded, ...) and a message safe to show."""
@@ -28,6 +34,11 @@ class ServiceError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+    @property
+    def unreachable(self) -> bool:
+        """AWS could not be reached: the set-up (profile, credentials, region, network) is at fault."""
+        return self.code in UNREACHABLE
 
 
 class LabelingService(Protocol):
