@@ -24,6 +24,7 @@ from app_pages._shared import (
     workspace_key,
 )
 from core.bounds import screen_dates
+from core.gt.job import Job
 from core.gt.service import ServiceError
 from core.identity import IdentityError, read_names_csv, team_names, user_pools
 from core.ingest import SourceData
@@ -117,7 +118,7 @@ AUTO = ""  # the layer selector's "decide from the data"
 @st.cache_data(ttl=600, show_spinner=False)
 def _described_attribute(job: str, ws_key: tuple) -> str | None:
     try:
-        return workspace().service.describe_labeling_job(job).get("LabelAttributeName")
+        return Job.from_description(workspace().service.describe_labeling_job(job)).attribute
     except ServiceError:
         return None
 

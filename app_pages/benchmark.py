@@ -33,6 +33,7 @@ from core.benchmark.experiment import (
 )
 from core.chaining import config_from_job
 from core.gold import GoldError, read_gold
+from core.gt.job import Job
 from core.gt.service import ServiceError
 from core.launch import LaunchError
 from core.storage import StoreError
@@ -65,16 +66,14 @@ def run_experiment() -> None:
     st.session_state["after_experiment"] = list(info.walkthrough.jobs)
 
 
-def default_jobs(summaries: list[dict]) -> list[str]:
+def default_jobs(jobs: list[Job]) -> list[str]:
     """A finished auto-labeling job and a finished job of the same size without it, if any."""
-    done = [s for s in summaries if s["LabelingJobStatus"] == "Completed"]
-    size = lambda s: sum(s["LabelCounters"].get(k, 0) for k in ("TotalLabeled", "FailedNonRetryableError",  # noqa: E731
-                                                                   "Unlabeled"))
-    auto = [s for s in done if s["LabelCounters"].get("MachineLabeled")]
+    done = [j for j in jobs if j.status == "Completed"]
+    auto = [j for j in done if j.counters.machine]
     if not auto:
-        return [s["LabelingJobName"] for s in done[:2]]
-    twin = [s for s in done if not s["LabelCounters"].get("MachineLabeled") and size(s) == size(auto[0])]
-    return [auto[0]["LabelingJobName"], *[s["LabelingJobName"] for s in twin[:1]]]
+        return [j.name for j in done[:2]]
+    twin = [j for j in done if not j.counters.machine and j.counters.objects == auto[0].counters.objects]
+    return [auto[0].name, *[j.name for j in twin[:1]]]
 
 
 def own_data_experiment(ws) -> None:
@@ -82,12 +81,12 @@ def own_data_experiment(ws) -> None:
     st.markdown("**On your data**: pick a finished job as the template (task, labels, team, role); its input "
                 "manifest is split in halves and the three jobs are launched as job 1 finishes.")
     try:
-        done = [s for s in ws.service.list_labeling_jobs(status="Completed")]
+        done = [Job.from_summary(s) for s in ws.service.list_labeling_jobs(status="Completed")]
     except ServiceError as exc:
         st.caption(f"Jobs could not be listed: {exc}")
         return
     left, right = st.columns([2, 1])
-    template = left.selectbox("Template job", [s["LabelingJobName"] for s in done], index=None, key="exp_template",
+    template = left.selectbox("Template job", [j.name for j in done], index=None, key="exp_template",
                               placeholder="A finished image or text classification job")
     name = right.text_input("Experiment name", key="exp_name", max_chars=40, placeholder="pretrained-test")
     if st.button("Start on this data", key="exp_start", disabled=not (template and name.strip())):
@@ -98,8 +97,7 @@ def own_data_experiment(ws) -> None:
                        "finished: jobs 2 and 3 start then.", icon=":material/rocket_launch:")
         except (ExperimentError, LaunchError, ServiceError, StoreError) as exc:
             st.error(f"Not started: {exc}", icon=":material/error:")
-    outputs = sorted({s["LabelingJobOutput"]["OutputDatasetS3Uri"].split("/manifests/")[0].rsplit("/", 1)[0] + "/"
-                      for s in done if s.get("LabelingJobOutput", {}).get("OutputDatasetS3Uri")})
+    outputs = sorted({j.output_path for j in done if j.output_path})
     for output in outputs:
         try:
             names = experiments(ws, output)
@@ -119,17 +117,17 @@ def own_data_experiment(ws) -> None:
 
 def job_picker(ws) -> list[str]:
     try:
-        summaries = ws.service.list_labeling_jobs()
+        jobs = [Job.from_summary(s) for s in ws.service.list_labeling_jobs()]
     except ServiceError as exc:
         st.error(f"Cannot list jobs: {exc}", icon=":material/error:")
         return []
-    names = [s["LabelingJobName"] for s in summaries]
+    names = [j.name for j in jobs]
     fresh = "bench_jobs" not in st.session_state
     wanted = url_list("bench_jobs", param="jobs")
     if fresh and (unknown := [n for n in wanted if n not in names]):
         url_note("jobs", ", ".join(unknown), "there is no such job in this workspace")
     chosen = [n for n in wanted if n in names]
-    st.session_state["bench_jobs"] = chosen or (default_jobs(summaries) if fresh else [])
+    st.session_state["bench_jobs"] = chosen or (default_jobs(jobs) if fresh else [])
     return st.multiselect("Jobs to compare", names, key="bench_jobs", placeholder="Pick jobs")
 
 
@@ -253,9 +251,8 @@ def main() -> None:
                     f"${row['total_cost']:,.2f}")
     st.dataframe(summary_table(table), width="stretch")
     notes: dict[str, list[str]] = {}
-    for line in findings(table):  # "<job>: note: <text>": the same note for many jobs is shown once
-        job, _, text = line.partition(": ")
-        notes.setdefault(text, []).append(job)
+    for found in findings(table):  # the same note for many jobs is shown once
+        notes.setdefault(found.message, []).append(found.job)
     for text, jobs in notes.items():
         st.warning(f"{', '.join(jobs)}: {text}", icon=":material/warning:")
     charts(runs, prices)

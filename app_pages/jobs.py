@@ -20,8 +20,9 @@ from app_pages._shared import (
     workspace_key,
 )
 from core.chaining import ChainError, chain_manifest_uri, plan_in
+from core.gt.job import Job
 from core.gt.service import ACTIVE, ServiceError
-from core.jobs import WORKING, days_left, eta, job_table
+from core.jobs import days_left, eta, job_table
 from core.launch import LaunchError, launch, request_json
 from core.launch.fields import field_title
 
@@ -35,11 +36,6 @@ COUNTER_COLORS = {"human": "#4c78a8", "machine": "#72b7b2", "failed": "#e45756",
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def output_prefix(job: dict) -> str:
-    """The job's output root, `<S3OutputPath>/<job>/` (docs/ground-truth.md §1)."""
-    return f"{job['OutputConfig']['S3OutputPath'].rstrip('/')}/{job['LabelingJobName']}/"
 
 
 def progress_chart(table: pd.DataFrame) -> alt.Chart:
@@ -122,24 +118,23 @@ def confirm_stop(name: str) -> None:
         st.rerun()
 
 
-def job_eta(job: dict) -> str:
-    if job["LabelingJobStatus"] not in WORKING:  # Stopping takes no more answers; the rest have ended
+def job_eta(job: Job) -> str:
+    if not job.working:  # Stopping takes no more answers; the rest have ended
         return "none"
-    remaining = job["LabelCounters"].get("Unlabeled", 0)
     try:
-        answers = load_source(output_prefix(job), version=job["LastModifiedTime"]).answers
+        answers = load_source(job.output_folder, version=job.modified).answers
     except Exception:  # output not readable yet: no honest ETA
         return "unknown"
-    left = eta(answers, remaining, job["HumanTaskConfig"]["NumberOfHumanWorkersPerDataObject"], workspace().now())
+    left = eta(answers, job.counters.unlabeled, job.workers_per_object, workspace().now())
     if left is None:
         return "unknown (no answers in the last 24 h)"
     hours = left.total_seconds() / 3600
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
-def task_text(task: dict) -> str:
+def task_text(job: Job) -> str:
     """Title and description, once each: a description that repeats the title shows alone."""
-    title, description = task.get("TaskTitle", "").strip(), task.get("TaskDescription", "").strip()
+    title, description = job.title, job.task_description
     if not description or description.startswith(title):
         return description or title
     return f"{title} — {description}"
@@ -147,45 +142,44 @@ def task_text(task: dict) -> str:
 
 def job_details(name: str) -> None:
     try:
-        job = workspace().service.describe_labeling_job(name)
+        job = Job.from_description(workspace().service.describe_labeling_job(name))
     except ServiceError as exc:
         st.error(f"Cannot open job {name}: {exc}", icon=":material/error:")
         return
-    status, c, task = job["LabelingJobStatus"], job["LabelCounters"], job["HumanTaskConfig"]
+    status, c = job.status, job.counters
     with st.container(border=True):
         st.subheader(f"{STATUS_ICON.get(status, '')} {name}")
         cols = st.columns(5)
         cols[0].metric("Status", status)
-        cols[1].metric("Labeled", f"{c.get('TotalLabeled', 0):,}")
-        cols[2].metric("Failed", f"{c.get('FailedNonRetryableError', 0):,}")
-        cols[3].metric("Unlabeled", f"{c.get('Unlabeled', 0):,}")
+        cols[1].metric("Labeled", f"{c.total:,}")
+        cols[2].metric("Failed", f"{c.failed:,}")
+        cols[3].metric("Unlabeled", f"{c.unlabeled:,}")
         cols[4].metric("ETA", job_eta(job), help="At the answer rate of the last 24 hours; none once the job is "
                                                  "stopping or has ended")
-        if job.get("FailureReason"):
-            st.error(job["FailureReason"], icon=":material/error:")
-        prefix = output_prefix(job)
+        if job.failure_reason:
+            st.error(job.failure_reason, icon=":material/error:")
         facts = {
-            "Task": task_text(task),
-            "Label attribute": job.get("LabelAttributeName", ""),
-            "Workers per object": task["NumberOfHumanWorkersPerDataObject"],
-            "Task time limit": f"{task['TaskTimeLimitInSeconds']} s",
-            "Work team": task["WorkteamArn"],
-            "Input manifest": job["InputConfig"]["DataSource"].get("S3DataSource", {}).get("ManifestS3Uri", ""),
-            "Output": prefix,
-            "Output manifest": job.get("LabelingJobOutput", {}).get("OutputDatasetS3Uri", "not written yet"),
-            "Created": f"{job['CreationTime']:%Y-%m-%d %H:%M} UTC",
-            "Last modified": f"{job['LastModifiedTime']:%Y-%m-%d %H:%M} UTC",
+            "Task": task_text(job),
+            "Label attribute": job.attribute or "",
+            "Workers per object": job.workers_per_object,
+            "Task time limit": f"{job.task_time_limit_s} s",
+            "Work team": job.workteam,
+            "Input manifest": job.input_manifest or "",
+            "Output": job.output_folder,
+            "Output manifest": job.output_manifest or "not written yet",
+            "Created": f"{job.created:%Y-%m-%d %H:%M} UTC",
+            "Last modified": f"{job.modified:%Y-%m-%d %H:%M} UTC",
         }
-        if status in ACTIVE:
-            left = days_left(status, job["CreationTime"], workspace().now())
+        if job.active:
+            left = days_left(status, job.created, workspace().now())
             facts["Expires"] = f"in {left:.1f} days (30 days after creation), unless it finishes first"
         st.table(pd.DataFrame({"Value": [str(v) for v in facts.values()]}, index=list(facts)))
         left, right = st.columns([1, 1])
         # The whole output path as source, this job preselected: the team's other jobs stay one click away.
         left.page_link("app_pages/workers.py", label="Worker metrics for this job", icon=":material/groups:",
-                       query_params={"source": job["OutputConfig"]["S3OutputPath"], "job": name,
+                       query_params={"source": job.output_path, "job": name,
                                      **({"ws": st.session_state["ws"]} if st.session_state.get("ws") else {})})
-        if status in ("Initializing", "InProgress"):
+        if job.working:
             if right.button("Stop job", icon=":material/stop_circle:"):
                 confirm_stop(name)
     chain_section(job)
@@ -198,10 +192,10 @@ CHAIN_MODES = {
 }
 
 
-def chain_section(job: dict) -> None:
+def chain_section(job: Job) -> None:
     """Chaining (docs/ground-truth.md §8): the only way to go on after a stop, a failure or the 30-day expiry."""
-    name, ws = job["LabelingJobName"], workspace()
-    finished = job["LabelingJobStatus"] in ("Completed", "Failed", "Stopped")
+    name, ws = job.name, workspace()
+    finished = job.finished
     # A toggle, not an expander: planning reads the whole output manifest, which the page's 10-second
     # refresh must not do for every open job.
     if not st.toggle("Continue, add a layer, or clone", key=f"chain_open_{name}"):
@@ -213,11 +207,11 @@ def chain_section(job: dict) -> None:
         mode = st.radio("What to start", modes, format_func=CHAIN_MODES.get, key=f"chain_mode_{name}")
         left, right = st.columns(2)
         attribute = left.text_input("New label attribute", key=f"chain_attr_{name}", disabled=mode != "new-layer",
-                                    placeholder=f"{job.get('LabelAttributeName', '')}-review")
+                                    placeholder=f"{job.attribute or ''}-review")
         new_name = right.text_input("New job name (optional)", key=f"chain_name_{name}", max_chars=63)
         models = [s for s in _jobs_with_models(workspace_key()) if s != name]
         auto = st.toggle("Auto-labeling", key=f"chain_auto_{name}",
-                         value=bool(job.get("LabelingJobAlgorithmsConfig")),
+                         value=job.auto_labeling,
                          help="With the same attribute, Ground Truth reuses the earlier job's model.")
         donor = st.selectbox("Start from the model of", [""] + models, key=f"chain_model_{name}", disabled=not auto,
                              help="A finished auto-labeling job's FinalActiveLearningModelArn.",
@@ -256,11 +250,11 @@ def chain_section(job: dict) -> None:
                 show_error(exc, "Not launched")
 
 
-def chain_plan(ws, job: dict, mode: str, **choices):
+def chain_plan(ws, job: Job, mode: str, **choices):
     """The plan for these choices, made once: the Dry run click and the 10-second refresh reuse it
     until the job or a choice changes. Planning reads the whole manifest, so it says so."""
-    name = job["LabelingJobName"]
-    key = (workspace_key(), name, str(job["LastModifiedTime"]), mode, tuple(sorted(choices.items())))
+    name = job.name
+    key = (workspace_key(), name, str(job.modified), mode, tuple(sorted(choices.items())))
     kept = st.session_state.get(f"chain_plan_{name}")
     if kept is not None and kept[0] == key:
         return kept[1]
@@ -278,12 +272,8 @@ def chain_plan(ws, job: dict, mode: str, **choices):
 @st.cache_data(ttl=30, show_spinner=False)
 def _jobs_with_models(ws_key: tuple) -> list[str]:
     """Finished jobs that left a trained model (FinalActiveLearningModelArn)."""
-    ws = workspace()
-    out = []
-    for s in ws.service.list_labeling_jobs(status="Completed"):
-        if s.get("LabelingJobOutput", {}).get("FinalActiveLearningModelArn"):
-            out.append(s["LabelingJobName"])
-    return out
+    jobs = (Job.from_summary(s) for s in workspace().service.list_labeling_jobs(status="Completed"))
+    return [job.name for job in jobs if job.final_model]
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from app_pages._selection import choose_answers, label_layers, skipped_files
 from app_pages._shared import sync_url, url_choice, url_list, url_note, url_state, workspace
 from core import metrics
 from core.gold import GoldError, read_gold
+from core.race.frames import PERIODS, natural_period
 from core.storage import StoreError
 from core.tables import format_table, printable_frame
 from core.workers import worker_report
@@ -122,7 +123,6 @@ def worker_grid(report: pd.DataFrame) -> None:
            show_toolbar=True, show_download_button=True, show_search=True)
 
 
-PERIODS = {"5 min": "5min", "hour": "h", "day": "D"}
 TIME_UNITS = {
     "5 min": alt.TimeUnitParams(unit="utcyearmonthdatehoursminutes", step=5),
     "hour": alt.TimeUnitParams(unit="utcyearmonthdatehours"),
@@ -131,12 +131,6 @@ TIME_UNITS = {
 TABLEAU10 = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6",
              "#9d755d", "#79706e"]
 TOP_BARS = 25
-
-
-def default_period(answers: pd.DataFrame) -> str:
-    """The coarsest period that still gives the chart a dozen or more bars."""
-    span = answers["submission_time"].max() - answers["submission_time"].min()
-    return "5 min" if span <= pd.Timedelta(hours=2) else "hour" if span <= pd.Timedelta(days=3) else "day"
 
 
 def labels_per_worker_chart(df: pd.DataFrame, order: list[str]) -> None:
@@ -178,7 +172,7 @@ def time_per_label_chart(df: pd.DataFrame, order: list[str]) -> None:
 
 def labels_over_time_chart(answers: pd.DataFrame, names: dict[str, str], order: list[str]) -> None:
     st.subheader("Labels over time")
-    auto = default_period(answers)
+    auto = natural_period(answers)  # the coarsest period that still gives a dozen or more bars
     url_choice("period", PERIODS, auto, "period")
     period = st.segmented_control("Period", list(PERIODS), key="period")
     period = period or auto

@@ -16,15 +16,17 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import GroundControlError, Problem
 from .gt import tasks
 from .gt.errors import BadFile
+from .gt.job import Job, as_job
 from .gt.manifest import read_manifest
 from .gt.rules import NAME
-from .gt.service import ACTIVE, ServiceError
+from .gt.service import ServiceError
 from .launch import LaunchConfig, build_request, config_cost, problems
 from .launch.cost import Cost, price_of
 from .launch.request import objects_to_send
@@ -71,36 +73,26 @@ def _objects(parsed) -> int:
     return len(parsed.sources) - len(bad)
 
 
-def output_manifest_uri(job: dict[str, Any]) -> str | None:
+def output_manifest_uri(job: Job | Mapping[str, Any]) -> str | None:
     """The job's output manifest: LabelingJobOutput's, else where Ground Truth writes it (§8, S11);
     None while the job has written nothing."""
-    found = (job.get("LabelingJobOutput") or {}).get("OutputDatasetS3Uri")
-    if found:
-        return found
-    if job.get("LabelingJobStatus") in ("Initializing",) or "OutputConfig" not in job:
-        return None
-    root = f"{job['OutputConfig']['S3OutputPath'].rstrip('/')}/{job['LabelingJobName']}"
-    return f"{root}/manifests/output/output.manifest"
+    return as_job(job).expected_output_manifest
 
 
-def input_manifest_uri(job: dict[str, Any]) -> str:
-    return job["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
-
-
-def chain_manifest_uri(job: dict[str, Any], mode: str) -> str:
+def chain_manifest_uri(job: Job | Mapping[str, Any], mode: str) -> str:
     """The manifest a chained job reads: the parent's output (continue, new layer) or input (clone)."""
     _check_mode(mode)
-    if "S3DataSource" not in job.get("InputConfig", {}).get("DataSource", {}):
-        raise ChainError(f"{job['LabelingJobName']} is a streaming job: chain it through its SNS topics instead")
+    job = as_job(job)
+    if job.input_manifest is None:
+        raise ChainError(f"{job.name} is a streaming job: chain it through its SNS topics instead")
     if mode == "clone":
-        return input_manifest_uri(job)
-    parent = job["LabelingJobName"]
-    if job.get("LabelingJobStatus") in ACTIVE:
-        raise ChainError(f"{parent} is still {job['LabelingJobStatus']}: its output manifest is not final, so chaining "
+        return job.input_manifest
+    if job.active:
+        raise ChainError(f"{job.name} is still {job.status}: its output manifest is not final, so chaining "
                          "now would send objects it is still labeling. Stop it or wait until it ends (or clone it)")
-    uri = output_manifest_uri(job)
+    uri = job.expected_output_manifest
     if uri is None:
-        raise ChainError(f"{job['LabelingJobName']} has no output manifest yet ({job.get('LabelingJobStatus')})")
+        raise ChainError(f"{job.name} has no output manifest yet ({job.status})")
     return uri
 
 
@@ -112,42 +104,39 @@ def _check_mode(mode: str) -> None:
 # --- a config from a described job ------------------------------------------------------------------------
 
 
-def config_from_job(job: dict[str, Any]) -> LaunchConfig:
-    """The LaunchConfig that would create this job again (its label file and template reused)."""
-    task = tasks.task_from_request(job)
-    if task is None:
-        raise ChainError(f"{job.get('LabelingJobName')} runs custom Lambda functions, not a Ground Truth task type: "
+def config_from_job(job: Job | Mapping[str, Any]) -> LaunchConfig:
+    """The LaunchConfig that would create this job again (its label file and template reused). The
+    settings only a new request needs (role, keywords, UI, tags...) are read from the description."""
+    job = as_job(job)
+    if job.task is None:
+        raise ChainError(f"{job.name} runs custom Lambda functions, not a Ground Truth task type: "
                          "Ground Control cannot rebuild it")
-    htc = job["HumanTaskConfig"]
-    region = job["LabelingJobArn"].split(":")[3] if job.get("LabelingJobArn") else None
-    algorithms = job.get("LabelingJobAlgorithmsConfig") or {}
-    stopping = job.get("StoppingConditions") or {}
-    price = (htc.get("PublicWorkforceTaskPrice") or {}).get("AmountInUsd")
+    raw, htc = job.description, job.description["HumanTaskConfig"]
     return LaunchConfig(
-        job_name=job["LabelingJobName"],
-        task_type=task.name,
-        manifest=input_manifest_uri(job),
-        output=job["OutputConfig"]["S3OutputPath"],
-        role=job["RoleArn"],
-        workteam=htc["WorkteamArn"],
-        label_category_uri=job.get("LabelCategoryConfigS3Uri"),
-        label_attribute=job.get("LabelAttributeName"),
-        region=region,
+        job_name=job.name,
+        task_type=job.task.name,
+        manifest=job.input_manifest,
+        output=job.output_path,
+        role=raw["RoleArn"],
+        workteam=job.workteam,
+        label_category_uri=raw.get("LabelCategoryConfigS3Uri"),
+        label_attribute=job.attribute,
+        region=job.arn.split(":")[3] if job.arn else None,
         title=htc.get("TaskTitle", ""),
         description=htc.get("TaskDescription", ""),
         keywords=tuple(htc.get("TaskKeywords") or ()),
-        workers_per_object=htc.get("NumberOfHumanWorkersPerDataObject"),
-        task_time_limit_s=htc.get("TaskTimeLimitInSeconds"),
+        workers_per_object=job.workers_per_object,
+        task_time_limit_s=job.task_time_limit_s,
         task_availability_s=htc.get("TaskAvailabilityLifetimeInSeconds"),
         max_concurrent_tasks=htc.get("MaxConcurrentTaskCount"),
-        auto_labeling=bool(algorithms),
-        pretrained_model=algorithms.get("InitialActiveLearningModelArn"),
-        public_price_usd=float(price_of(price)) if price else None,
+        auto_labeling=job.auto_labeling,
+        pretrained_model=job.initial_model,
+        public_price_usd=float(price_of(job.price)) if job.price else None,
         ui_template=(htc.get("UiConfig") or {}).get("UiTemplateS3Uri"),
-        tags={t["Key"]: t["Value"] for t in job.get("Tags") or ()},
-        max_human_labeled=stopping.get("MaxHumanLabeledObjectCount"),
-        max_percent_labeled=stopping.get("MaxPercentageOfInputDatasetLabeled"),
-        content_classifiers=tuple((job["InputConfig"].get("DataAttributes") or {}).get("ContentClassifiers") or ()),
+        tags={t["Key"]: t["Value"] for t in raw.get("Tags") or ()},
+        max_human_labeled=job.stopping.get("MaxHumanLabeledObjectCount"),
+        max_percent_labeled=job.stopping.get("MaxPercentageOfInputDatasetLabeled"),
+        content_classifiers=tuple((raw["InputConfig"].get("DataAttributes") or {}).get("ContentClassifiers") or ()),
     )
 
 
@@ -199,15 +188,16 @@ class ChainPlan:
         return out
 
 
-def plan_chain(job: dict[str, Any], manifest: bytes, mode: str, new_attribute: str | None = None,
-               auto_labeling: bool | None = None, pretrained_from: dict[str, Any] | None = None,
+def plan_chain(job: Job | Mapping[str, Any], manifest: bytes, mode: str, new_attribute: str | None = None,
+               auto_labeling: bool | None = None, pretrained_from: Job | Mapping[str, Any] | None = None,
                name: str | None = None, existing_names: list[str] | tuple[str, ...] = ()) -> ChainPlan:
     """The chained job from `job` (describe_labeling_job). `manifest` is the manifest it will read:
     the parent's output manifest for continue and new-layer, its input manifest for clone (see
     chain_manifest_uri). `auto_labeling` None keeps the parent's choice; `pretrained_from` is the
     described job whose FinalActiveLearningModelArn starts auto-labeling."""
     _check_mode(mode)
-    parent = job["LabelingJobName"]
+    job = as_job(job)
+    parent = job.name
     manifest_uri = chain_manifest_uri(job, mode)
     base = config_from_job(job)
     try:
@@ -220,14 +210,15 @@ def plan_chain(job: dict[str, Any], manifest: bytes, mode: str, new_attribute: s
     auto = base.auto_labeling if auto_labeling is None else auto_labeling
     pretrained = None
     if pretrained_from is not None:
-        pretrained = (pretrained_from.get("LabelingJobOutput") or {}).get("FinalActiveLearningModelArn")
+        donor = as_job(pretrained_from)
+        pretrained = donor.final_model
         if not pretrained:
-            raise ChainError(f"{pretrained_from.get('LabelingJobName')} has no FinalActiveLearningModelArn: only "
+            raise ChainError(f"{donor.name} has no FinalActiveLearningModelArn: only "
                              "auto-labeling jobs that trained a model have one")
         if auto_labeling is False:
             raise ChainError("a pre-trained model starts auto-labeling: it cannot be used with auto-labeling off")
         auto = True
-        notes.append(f"auto-labeling starts from the model of {pretrained_from.get('LabelingJobName')}: {pretrained}")
+        notes.append(f"auto-labeling starts from the model of {donor.name}: {pretrained}")
     elif mode != "clone" and auto and attribute == base.attribute and base.auto_labeling:
         notes.append("auto-labeling with the same attribute reuses the earlier job's model")
     config = base.with_changes(
@@ -262,10 +253,10 @@ def plan_chain(job: dict[str, Any], manifest: bytes, mode: str, new_attribute: s
                      notes=tuple(notes), problems=tuple(found))
 
 
-def _not_carried(job: dict[str, Any]) -> list[str]:
+def _not_carried(job: Job) -> list[str]:
     """Settings of the parent that a LaunchConfig has no field for."""
-    output = job.get("OutputConfig") or {}
-    algorithms = job.get("LabelingJobAlgorithmsConfig") or {}
+    output = job.description.get("OutputConfig") or {}
+    algorithms = job.description.get("LabelingJobAlgorithmsConfig") or {}
     found = {
         "OutputConfig.KmsKeyId (output encryption key)": output.get("KmsKeyId"),
         "OutputConfig.SnsTopicArn (output topic)": output.get("SnsTopicArn"),
@@ -302,7 +293,7 @@ def plan_in(workspace: Any, job_name: str, mode: str, new_attribute: str | None 
             name: str | None = None) -> ChainPlan:
     """plan_chain with its data fetched from a workspace (service and store)."""
     try:
-        job = workspace.service.describe_labeling_job(job_name)
+        job = Job.from_description(workspace.service.describe_labeling_job(job_name))
         donor = workspace.service.describe_labeling_job(pretrained_from) if pretrained_from else None
         summaries = workspace.service.list_labeling_jobs()
     except ServiceError as exc:
@@ -312,20 +303,15 @@ def plan_in(workspace: Any, job_name: str, mode: str, new_attribute: str | None 
         manifest = workspace.open(uri).read()
     except StoreError as exc:
         raise ChainError(f"cannot read {uri}: {exc}") from exc
-    plan = plan_chain(job, manifest, mode, new_attribute, auto_labeling, donor, name,
-                      [s["LabelingJobName"] for s in summaries])
+    others = [Job.from_summary(s) for s in summaries]
+    plan = plan_chain(job, manifest, mode, new_attribute, auto_labeling, donor, name, [j.name for j in others])
     # Jobs already reading this manifest (list summaries carry InputConfig where the service gives it).
-    readers = [s["LabelingJobName"] for s in summaries if s["LabelingJobName"] != job_name and _reads(s, uri)]
+    readers = [j.name for j in others if j.name != job_name and j.input_manifest == uri]
     if readers and mode == "continue":
         note = (f"{', '.join(readers)} already read {uri}: if they continued {job_name}, continue from the last of "
                 "them instead, or objects they labeled are labeled again")
         plan = replace(plan, notes=(note, *plan.notes))
     return plan
-
-
-def _reads(summary: dict[str, Any], uri: str) -> bool:
-    source = ((summary.get("InputConfig") or {}).get("DataSource") or {}).get("S3DataSource") or {}
-    return source.get("ManifestS3Uri") == uri
 
 
 def plan_json(plan: ChainPlan) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from .gt import tasks
+from .gt.job import Job
 from .gt.service import ACTIVE, EXPIRY_DAYS, JobSummary
 
 COUNTERS = ["HumanLabeled", "MachineLabeled", "FailedNonRetryableError", "Unlabeled"]
@@ -14,24 +14,6 @@ COLUMNS = [
     "job", "status", "task", "team", "labeled", "human", "machine", "failed", "unlabeled", "objects", "done",
     "created", "modified", "days_left", "failure_reason",
 ]
-
-
-def task_name(summary: JobSummary) -> str:
-    """The built-in task a job runs, from its PRE/ACS Lambda (§7); `Custom` for its own Lambdas."""
-    task = (tasks.builtin_function_task(summary.get("PreHumanTaskLambdaArn") or "", "PRE")
-            or tasks.builtin_function_task(summary.get("AnnotationConsolidationLambdaArn") or "", "ACS"))
-    return task.name if task else "Custom"
-
-
-def team_name(arn: str | None) -> str:
-    """`...:workteam/private-crowd/<team>` -> `<team>`; the public crowd is named as such."""
-    if not arn:
-        return ""
-    kind, _, team = arn.partition(":workteam/")[2].partition("/")
-    return "Public (Mechanical Turk)" if kind == "public-crowd" else team
-
-
-WORKING = ("Initializing", "InProgress")  # labels still come in: only these can have an ETA
 
 
 def days_left(status: str, created: datetime, now: datetime) -> float | None:
@@ -44,24 +26,17 @@ def days_left(status: str, created: datetime, now: datetime) -> float | None:
 def job_table(summaries: list[JobSummary], now: datetime) -> pd.DataFrame:
     """One row per job, newest first. `done` is the share of objects no longer waiting."""
     rows = []
-    for s in summaries:
-        c = s.get("LabelCounters", {})
-        human, machine = c.get("HumanLabeled", 0), c.get("MachineLabeled", 0)
-        failed, unlabeled = c.get("FailedNonRetryableError", 0), c.get("Unlabeled", 0)
-        labeled = c.get("TotalLabeled", human + machine)
-        objects = labeled + failed + unlabeled
+    for job in map(Job.from_summary, summaries):
+        c = job.counters
         rows.append({
-            "job": s["LabelingJobName"],
-            "status": s["LabelingJobStatus"],
-            "task": task_name(s),
-            "team": team_name(s.get("WorkteamArn")),
-            "labeled": labeled, "human": human, "machine": machine, "failed": failed, "unlabeled": unlabeled,
-            "objects": objects,
-            "done": (labeled + failed) / objects if objects else None,
-            "created": pd.Timestamp(s["CreationTime"]),
-            "modified": pd.Timestamp(s["LastModifiedTime"]),
-            "days_left": days_left(s["LabelingJobStatus"], s["CreationTime"], now),
-            "failure_reason": s.get("FailureReason") or "",
+            "job": job.name, "status": job.status, "task": job.task_name, "team": job.team,
+            "labeled": c.total, "human": c.human, "machine": c.machine, "failed": c.failed, "unlabeled": c.unlabeled,
+            "objects": c.objects,
+            "done": (c.total + c.failed) / c.objects if c.objects else None,
+            "created": pd.Timestamp(job.created),
+            "modified": pd.Timestamp(job.modified),
+            "days_left": days_left(job.status, job.created, now),
+            "failure_reason": job.failure_reason or "",
         })
     df = pd.DataFrame(rows, columns=COLUMNS)
     return df.sort_values("created", ascending=False, ignore_index=True)

@@ -221,3 +221,18 @@ def test_list_users_needs_a_region_in_the_pool_id():
     with pytest.raises(ServiceError) as caught:
         SageMakerService(SETTINGS).list_users("AbCdEf123")
     assert caught.value.code == "ValidationException"
+
+
+def test_aws_out_of_reach_is_one_kind_of_error_whatever_botocore_raised(monkeypatch):
+    """Every botocore failure the service catches as "AWS not reached" is recognised as such by its
+    code, so launching explains it as the workspace's set-up (core.gt.service.UNREACHABLE, one list)."""
+    from core.gt.sagemaker import _UNREACHABLE
+    from core.gt.service import UNREACHABLE
+    from core.launch import explain_service_error
+
+    assert {error.__name__ for error in _UNREACHABLE} <= set(UNREACHABLE)
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    with pytest.raises(ServiceError) as caught:
+        SageMakerService(AwsSettings()).describe_workteam("birders")
+    assert caught.value.unreachable and not ServiceError("ValidationException", "bad").unreachable
+    assert [p.field for p in explain_service_error(caught.value)] == ["workspace"]

@@ -14,13 +14,13 @@ side, per iteration, and in one sentence (docs/ground-truth.md §4, §6, §8, §
 
 from .measures import COLUMNS, ITERATION_COLUMNS, LABELS, accuracy, compare, file_counts, iterations, job_metrics
 from .prices import DEFAULT_PRICES, INSTANCES, ON_DEMAND_USD_PER_HOUR, Prices
-from .report import benchmark_document, findings, summary_table
-from .run import CURVE_COLUMNS, JobRun, job_root_uri, load_job, read_run, validation_curve
+from .report import Finding, benchmark_document, findings, summary_table
+from .run import CURVE_COLUMNS, JobRun, load_job, read_run, validation_curve
 from .verdict import verdict, verdict_pair
 
 __all__ = [
     "COLUMNS", "CURVE_COLUMNS", "DEFAULT_PRICES", "INSTANCES", "ITERATION_COLUMNS", "LABELS", "ON_DEMAND_USD_PER_HOUR",
-    "JobRun", "Prices", "accuracy", "compare", "file_counts", "iterations", "job_metrics", "job_root_uri",
+    "Finding", "JobRun", "Prices", "accuracy", "compare", "file_counts", "iterations", "job_metrics",
     "benchmark_document", "findings", "load_job", "read_run", "summary_table", "validation_curve", "verdict",
     "verdict_pair",
 ]

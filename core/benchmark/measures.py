@@ -67,14 +67,14 @@ def own_lines(run: JobRun) -> pd.DataFrame:
     """Manifest rows of the job's label attribute that belong to it: a chained manifest also carries
     lines an earlier job labeled under the same attribute (§8), whose `job-name` names that job."""
     labels = run.data.labels
-    rows = labels[labels["attribute"] == run.attribute]
+    rows = labels[labels["attribute"] == run.job.attribute]
     other = rows["job_name"].notna() & (rows["job_name"].str.lower() != run.name.lower())
     return rows[~other]
 
 
 def _earlier_lines(run: JobRun) -> int:
     labels = run.data.labels
-    rows = labels[(labels["attribute"] == run.attribute) & (labels["status"] == "labeled")]
+    rows = labels[(labels["attribute"] == run.job.attribute) & (labels["status"] == "labeled")]
     return int((rows["job_name"].notna() & (rows["job_name"].str.lower() != run.name.lower())).sum())
 
 
@@ -111,10 +111,8 @@ def file_counts(run: JobRun) -> FileCounts:
 
 def mismatches(run: JobRun, files: FileCounts) -> list[str]:
     """Every place where LabelCounters and the output files disagree, in plain words."""
-    c = run.counters
-    human, machine = c.get("HumanLabeled", 0), c.get("MachineLabeled", 0)
-    failed, unlabeled = c.get("FailedNonRetryableError", 0), c.get("Unlabeled", 0)
-    total = c.get("TotalLabeled", human + machine)
+    c = run.job.counters
+    human, machine, failed, unlabeled, total = c.human, c.machine, c.failed, c.unlabeled, c.total
     found = []
     if total != human + machine:
         found.append(f"LabelCounters: TotalLabeled {total:,} is not HumanLabeled {human:,} + MachineLabeled "
@@ -141,8 +139,8 @@ def mismatches(run: JobRun, files: FileCounts) -> list[str]:
     ]
     found += [f"LabelCounters {name} is {counted:,} but there are {in_files:,} {what}"
               for name, counted, in_files, what in checks if in_files is not None and counted != in_files]
-    if found and not run.finished:
-        found = [f"{m} (the job is {run.status}: its files may lag behind)" for m in found]
+    if found and not run.job.finished:
+        found = [f"{m} (the job is {run.job.status}: its files may lag behind)" for m in found]
     return found
 
 
@@ -163,7 +161,7 @@ def _cost(run: JobRun, human: int, machine: int, rounds: int, prices: Prices) ->
     price = run.task_price
     worker_fee = None if price is None else price * run.workers_per_object * human
     if price is None:
-        notes.append("vendor work team: its price is not included" if run.workforce == "vendor"
+        notes.append("vendor work team: its price is not included" if run.job.workforce == "vendor"
                      else "public workforce without PublicWorkforceTaskPrice: worker fees not included")
     instance = prices.per_round(run.algorithm) * rounds if run.auto_labeling else Decimal(0)
     if run.auto_labeling:
@@ -225,13 +223,11 @@ def job_metrics(run: JobRun, gold: Mapping[str, str] | None = None, reference: J
     labels of `reference` (another job over the same sources), not both. Money is in USD."""
     if gold is not None and reference is not None:
         raise ValueError("measure accuracy against gold labels or against a reference job, not both")
-    c = run.counters
-    human, machine = c.get("HumanLabeled", 0), c.get("MachineLabeled", 0)
-    failed, unlabeled = c.get("FailedNonRetryableError", 0), c.get("Unlabeled", 0)
-    total = c.get("TotalLabeled", human + machine)
+    c = run.job.counters
+    human, machine, failed, unlabeled, total = c.human, c.machine, c.failed, c.unlabeled, c.total
     files = file_counts(run)
-    created = _utc(run.job["CreationTime"])
-    ended = _utc(run.job["LastModifiedTime"]) if run.finished else None
+    created = _utc(run.job.created)
+    ended = _utc(run.job.ended) if run.job.ended else None
     duration = _hours(((ended if ended is not None else _utc(run.as_of)) - created).total_seconds())
     costs, notes = _cost(run, human, machine, files.rounds, prices)
     if gold is not None:
@@ -240,13 +236,14 @@ def job_metrics(run: JobRun, gold: Mapping[str, str] | None = None, reference: J
         against, scores = f"job {reference.name}", accuracy(run, labels_as_truth(reference))
     else:
         against, scores = None, {"compared": None, "accuracy": None, "accuracy_human": None, "accuracy_machine": None}
-    if not run.finished:
-        notes.append(f"{run.status}: duration and counts so far")
+    if not run.job.finished:
+        notes.append(f"{run.job.status}: duration and counts so far")
     row = {
-        "job": run.name, "status": run.status, "task": run.task, "workforce": run.workforce,
+        "job": run.name, "status": run.job.status, "task": run.job.task_name, "workforce": run.job.workforce,
         "workers_per_object": run.workers_per_object,
         "task_price": _money(run.task_price), "auto_labeling": run.auto_labeling, "algorithm": run.algorithm,
-        "initial_model": run.initial_model, "final_model": run.final_model, "input_manifest": run.input_manifest,
+        "initial_model": run.job.initial_model, "final_model": run.job.final_model,
+        "input_manifest": run.job.input_manifest,
         "objects": total + failed + unlabeled, "labeled": human + machine, "human_labeled": human,
         "machine_labeled": machine, "machine_share": machine / (human + machine) if human + machine else None,
         "failed": failed, "unlabeled": unlabeled,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -49,10 +50,26 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(shown, index=[LABELS[c] for c in rows])
 
 
-def findings(table: pd.DataFrame) -> list[str]:
-    """`<job>: mismatch: ...` for every disagreement between LabelCounters and the files, then notes."""
-    out = [f"{row['job']}: mismatch: {m}" for _, row in table.iterrows() for m in row["mismatches"]]
-    return out + [f"{row['job']}: note: {n}" for _, row in table.iterrows() for n in row["notes"]]
+@dataclass(frozen=True)
+class Finding:
+    """One thing the benchmark found about one job; prints as `<job>: <kind>: <text>`."""
+
+    job: str
+    kind: str  # mismatch (LabelCounters and the files disagree) | note
+    text: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.kind}: {self.text}"
+
+    def __str__(self) -> str:
+        return f"{self.job}: {self.message}"
+
+
+def findings(table: pd.DataFrame) -> list[Finding]:
+    """Every disagreement between LabelCounters and the files, then the notes, job by job."""
+    out = [Finding(row["job"], "mismatch", m) for _, row in table.iterrows() for m in row["mismatches"]]
+    return out + [Finding(row["job"], "note", n) for _, row in table.iterrows() for n in row["notes"]]
 
 
 def _records(df: pd.DataFrame) -> list[dict]:

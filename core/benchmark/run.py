@@ -12,9 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..gt import tasks
+from ..gt.job import Job, as_job
 from ..gt.jsonio import JsonError, finite_float, loads
-from ..gt.service import FINISHED
 from ..ingest import Progress, SourceData, SourceReader
 from ..launch.cost import price_of
 from ..storage import Location
@@ -32,83 +31,35 @@ CURVE_COLUMNS = ["iteration", "metric", "value", "threshold"]
 @dataclass
 class JobRun:
     name: str
-    job: dict[str, Any]  # describe_labeling_job's response (§6)
+    job: Job  # the job's description (§6)
     data: SourceData  # the job's output files as tables (core.ingest), this job's rows only
     as_of: datetime  # when it was read: a running job's duration ends here
     validation: pd.DataFrame | None = None  # the model's validation curve (CURVE_COLUMNS), None if absent
 
     @property
-    def status(self) -> str:
-        return self.job["LabelingJobStatus"]
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED
-
-    @property
-    def attribute(self) -> str | None:
-        return self.job.get("LabelAttributeName")
-
-    @property
     def counters(self) -> dict[str, int]:
-        return self.job.get("LabelCounters") or {}
+        """LabelCounters in the service's own words, for checking them against the files."""
+        return dict(self.job.description.get("LabelCounters") or {})
 
     @property
     def algorithm(self) -> str | None:
-        """The auto-labeling algorithm (image-classification, ...), None without auto-labeling (§6, §7)."""
-        arn = (self.job.get("LabelingJobAlgorithmsConfig") or {}).get("LabelingJobAlgorithmSpecificationArn")
-        if not arn:
-            return None
-        parsed = tasks.parse_algorithm_arn(arn)
-        return parsed[2] if parsed else arn.rpartition("/")[2]
+        return self.job.algorithm
 
     @property
     def auto_labeling(self) -> bool:
-        return bool(self.job.get("LabelingJobAlgorithmsConfig"))
-
-    @property
-    def initial_model(self) -> str | None:
-        """InitialActiveLearningModelArn: the earlier model this job started from (§8)."""
-        return (self.job.get("LabelingJobAlgorithmsConfig") or {}).get("InitialActiveLearningModelArn")
-
-    @property
-    def final_model(self) -> str | None:
-        return (self.job.get("LabelingJobOutput") or {}).get("FinalActiveLearningModelArn")
-
-    @property
-    def input_manifest(self) -> str | None:
-        """ManifestS3Uri; None for a streaming job (§6)."""
-        return (self.job.get("InputConfig", {}).get("DataSource", {}).get("S3DataSource") or {}).get("ManifestS3Uri")
-
-    @property
-    def task(self) -> str:
-        found = tasks.task_from_request(self.job)
-        return found.name if found else "Custom"
+        return self.job.auto_labeling
 
     @property
     def workers_per_object(self) -> int:
-        return int(self.job.get("HumanTaskConfig", {}).get("NumberOfHumanWorkersPerDataObject") or 0)
-
-    @property
-    def workforce(self) -> str:
-        """public | private | vendor, from the work team's ARN (§6)."""
-        arn = self.job.get("HumanTaskConfig", {}).get("WorkteamArn") or ""
-        kind = arn.partition(":workteam/")[2].partition("/")[0]
-        return {"public-crowd": "public", "private-crowd": "private", "vendor-crowd": "vendor"}.get(kind, "private")
+        return int(self.job.workers_per_object or 0)
 
     @property
     def task_price(self) -> Decimal | None:
         """USD per worker per task: PublicWorkforceTaskPrice for the public crowd, 0 for private teams,
         None when unknown (a vendor's price, or a public job without one)."""
-        if self.workforce == "private":
+        if self.job.workforce == "private":
             return Decimal(0)
-        amount = (self.job.get("HumanTaskConfig", {}).get("PublicWorkforceTaskPrice") or {}).get("AmountInUsd")
-        return price_of(amount) if self.workforce == "public" and amount else None
-
-
-def job_root_uri(job: Mapping[str, Any]) -> str:
-    """`<S3OutputPath>/<job>/`: the job name appended once (§1)."""
-    return f"{job['OutputConfig']['S3OutputPath'].rstrip('/')}/{job['LabelingJobName']}/"
+        return price_of(self.job.price) if self.job.workforce == "public" and self.job.price else None
 
 
 def _only(data: SourceData, name: str) -> SourceData:
@@ -121,18 +72,20 @@ def _only(data: SourceData, name: str) -> SourceData:
                    consolidations=mine(data.consolidations), auto_labels=mine(data.auto_labels))
 
 
-def read_run(job: dict[str, Any], root: Location, as_of: datetime, progress: Progress | None = None) -> JobRun:
-    """A JobRun from a described job and its output folder."""
+def read_run(job: Job | Mapping[str, Any], root: Location, as_of: datetime,
+             progress: Progress | None = None) -> JobRun:
+    """A JobRun from a described job (a Job or the describe_labeling_job response) and its output folder."""
+    job = as_job(job)
     data = SourceReader(root).load(progress)
-    return JobRun(name=job["LabelingJobName"], job=job, data=_only(data, job["LabelingJobName"]), as_of=as_of,
+    return JobRun(name=job.name, job=job, data=_only(data, job.name), as_of=as_of,
                   validation=validation_curve(_validation_files(root)))
 
 
 def load_job(workspace, name: str, progress: Progress | None = None) -> JobRun:
     """describe_labeling_job, then every file under the job's output folder. Raises the service's
     ServiceError for an unknown job and StoreError when the folder cannot be read."""
-    job = workspace.service.describe_labeling_job(name)
-    return read_run(job, workspace.open(job_root_uri(job)), workspace.now(), progress)
+    job = Job.from_description(workspace.service.describe_labeling_job(name))
+    return read_run(job, workspace.open(job.output_folder), workspace.now(), progress)
 
 
 def _validation_files(root: Location) -> dict[str, bytes]:

@@ -65,6 +65,14 @@ def classify(key: str) -> KeyKind | None:
     return None
 
 
+OUTPUT_MANIFEST = "manifests/output/output.manifest"  # below the job folder (§1)
+
+
+def job_folder(output_path: str, job: str) -> str:
+    """`<S3OutputPath>/<job>/`: the folder a job writes everything to, its name appended once (§1)."""
+    return f"{output_path.rstrip('/')}/{job}/"
+
+
 def job_name(root: str, fallback: str) -> str:
     """A job's name is its root folder's name (`<S3OutputPath>/<job>/`, §1)."""
     name = root.rstrip("/").rpartition("/")[2]

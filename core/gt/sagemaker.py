@@ -26,7 +26,7 @@ from ..aws import AwsSettings, client
 from .rules import validate_create_request
 from .service import Job, JobSummary, ServiceError
 
-# Failures of reaching AWS at all: shown by their class name as the code.
+# Failures of reaching AWS at all: shown by their class name as the code (service.UNREACHABLE lists them).
 _UNREACHABLE = (NoCredentialsError, PartialCredentialsError, NoRegionError, ProfileNotFound,
                 ConnectionError, HTTPClientError)
 COGNITO_PAGE = 60  # ListUsers returns at most 60 users a call (Appendix B)

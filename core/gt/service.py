@@ -17,8 +17,15 @@ JobSummary = dict[str, Any]  # one item of list_labeling_jobs' LabelingJobSummar
 # LabelingJobStatus (docs/ground-truth.md §6).
 ACTIVE = ("Initializing", "InProgress", "Stopping")
 FINISHED = ("Completed", "Failed", "Stopped")
+WORKING = ("Initializing", "InProgress")  # labels still come in: only these can have an ETA
 # A job that has not finished after 30 days expires (docs/ground-truth.md Appendix B).
 EXPIRY_DAYS = 30
+
+
+# Codes of the ServiceErrors that mean AWS was not reached at all (no credentials, region, profile or
+# network): botocore's exception names, which core.gt.sagemaker gives as the code.
+UNREACHABLE = ("NoCredentialsError", "PartialCredentialsError", "NoRegionError", "ProfileNotFound",
+               "ConnectionError", "HTTPClientError", "EndpointConnectionError")
 
 
 class ServiceError(GroundControlError):
@@ -29,6 +36,11 @@ class ServiceError(GroundControlError):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+    @property
+    def unreachable(self) -> bool:
+        """AWS could not be reached: the set-up (profile, credentials, region, network) is at fault."""
+        return self.code in UNREACHABLE
 
 
 class LabelingService(Protocol):

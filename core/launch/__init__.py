@@ -109,8 +109,6 @@ _TOPICS = (
     (re.compile(r"automated data labeling|auto-?labeling|active learning", re.I), "auto_labeling"),
     (re.compile(r"simulator runs|task type", re.I), "task_type"),
 )
-_UNREACHABLE = ("NoCredentialsError", "PartialCredentialsError", "NoRegionError", "ProfileNotFound",
-                "ConnectionError", "HTTPClientError", "EndpointConnectionError")
 
 
 def explain_service_error(exc: ServiceError, request: dict[str, Any] | None = None) -> list[Problem]:
@@ -122,7 +120,7 @@ def explain_service_error(exc: ServiceError, request: dict[str, Any] | None = No
     if code in ("ResourceLimitExceeded", "ResourceLimitExceededException"):
         return [Problem("job", f"an account limit was reached (for example, running labeling jobs): wait for a job to "
                                f"end or ask AWS for a higher limit. The service said: {message}")]
-    if code in _UNREACHABLE:
+    if exc.unreachable:
         return [Problem("workspace", f"AWS could not be reached ({code}): check the profile, region and network. "
                                      f"{message}")]
     if code in ("AccessDeniedException", "AccessDenied"):

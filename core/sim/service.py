@@ -37,6 +37,7 @@ from typing import Any
 
 from ..gt import tasks
 from ..gt.jsonio import decode_text, json_lines
+from ..gt.layout import OUTPUT_MANIFEST, job_folder
 from ..gt.rules import validate_create_request
 from ..gt.service import FINISHED, Job, JobSummary, ServiceError
 from ..gt.tasks import task_from_request
@@ -264,7 +265,7 @@ class SimulatedService:
             start = autolabel.from_training_data(initial, spec.labels) if initial else None
             auto = AutoInput(features, usable, start)
         plan = plan_job(spec, sources, sent, truth, self.workers, auto)
-        root = self.open_uri(f"{record['request']['OutputConfig']['S3OutputPath'].rstrip('/')}/{record['name']}")
+        root = self.open_uri(job_folder(record["request"]["OutputConfig"]["S3OutputPath"], record["name"]).rstrip("/"))
         return plan, JobWriter(plan, lines, root, self.workers, self.issuer)
 
     # --- jobs: bringing them up to now --------------------------------------------------------------
@@ -494,7 +495,7 @@ class SimulatedService:
         return labels, None
 
     def _check_output_root(self, request: dict) -> None:
-        uri = f"{request['OutputConfig']['S3OutputPath'].rstrip('/')}/{request['LabelingJobName']}"
+        uri = job_folder(request["OutputConfig"]["S3OutputPath"], request["LabelingJobName"]).rstrip("/")
         try:
             root = self.open_uri(uri)
             taken = next(iter(root.store.list(root.prefix.rstrip("/") + "/")), None)
@@ -543,8 +544,7 @@ class SimulatedService:
 
     @staticmethod
     def output_manifest_uri(record: dict) -> str:
-        path = record["request"]["OutputConfig"]["S3OutputPath"].rstrip("/")
-        return f"{path}/{record['name']}/manifests/output/output.manifest"
+        return job_folder(record["request"]["OutputConfig"]["S3OutputPath"], record["name"]) + OUTPUT_MANIFEST
 
     def list_labeling_jobs(
         self,
