@@ -21,7 +21,7 @@ from core.race.html import race_html
 from core.race.share import race_key, race_message, save_race
 from core.storage import LocalStore, Location, StoreError, open_location
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

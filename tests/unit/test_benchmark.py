@@ -40,7 +40,7 @@ from core.notify import OutboxNotifier
 from core.sim.buckets import folder_buckets
 from core.workspace import Workspace, demo_workspace
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "data"
 OUTPUT = f"s3://{BUCKET}/jobs/"
 CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

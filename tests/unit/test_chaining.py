@@ -11,7 +11,7 @@ from decimal import Decimal
 import botocore.session
 import pytest
 from botocore.validate import validate_parameters
-from test_sim import OUTPUT, T0, Sim  # tests/ is on sys.path (pytest rootdir imports)
+from test_sim import OUTPUT, T0, Sim  # tests/unit is on sys.path (pyproject: pythonpath)
 
 from core import cli
 from core.chaining import (

@@ -28,7 +28,7 @@ from core.manifests.rows import csv_items, jsonl_items, text_items
 from core.storage import LocalStore, Location, ObjectExists, S3Store, StoreError, open_location
 from core.workspace import demo_workspace
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_BUCKET = "s3://ground-control-demo"
 
 

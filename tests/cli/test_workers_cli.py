@@ -18,7 +18,7 @@ from moto.server import ThreadedMotoServer
 
 pytestmark = pytest.mark.slow  # every test here starts `python -m core` as a subprocess
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ["worker", "labels", "objects", "jobs", "time_spent_s", "time_per_label_s_min", "time_per_label_s_mean",
             "time_per_label_s_max", "agreement", "accuracy"]
 TIME_COLUMNS = ["time_spent_s", "time_per_label_s_min", "time_per_label_s_mean", "time_per_label_s_median",
