@@ -102,6 +102,16 @@ def demo_at() -> Iterator[str]:
         yield DEMO_AT
 
 
+@pytest.fixture(scope="module")
+def demo(demo_dir):
+    """The session's demo workspace as a Workspace (built on first use, a few seconds)."""
+    from core.workspace import demo_workspace
+
+    ws = demo_workspace(demo_dir)
+    ws.service.list_labeling_jobs()  # builds it
+    return ws
+
+
 @pytest.fixture(autouse=True)
 def _demo_workspace_env(demo_dir, monkeypatch):
     """Pages and commands see the demo workspace, in the session's folder (pinned to DEMO_AT by
