@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import no_real_aws  # tests/ is on sys.path (pyproject: pythonpath)
 import pytest
 from test_benchmark import HUMAN_FILES, MODEL, describe, workspace, write_job  # tests/unit is on sys.path
 
@@ -18,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "core", "benchmark", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=180)
+                          text=True, timeout=180, env=no_real_aws.subprocess_env())
 
 
 @pytest.mark.slow

@@ -4,11 +4,11 @@ the repo root, on a folder of images and on the demo bucket."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+import no_real_aws  # tests/ is on sys.path (pyproject: pythonpath)
 import pytest
 from test_manifests import DEMO_BUCKET, touch  # tests/unit is on sys.path (pyproject: pythonpath)
 
@@ -16,11 +16,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent/aws-config",
-               AWS_SHARED_CREDENTIALS_FILE="/nonexistent/aws-credentials")
     return subprocess.run([sys.executable, "-m", "core", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=120, env=env)
+                          timeout=120, env=no_real_aws.subprocess_env())
 
 
 @pytest.mark.slow
