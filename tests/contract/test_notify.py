@@ -87,7 +87,7 @@ def test_the_message_arrives_intact_and_publish_returns_its_id(port):
 @pytest.mark.parametrize(("topic", "says"), [
     ("labeling-team-updates", "is not an SNS topic ARN"),  # a name, not an ARN
     (MISSING, f"cannot publish to {MISSING}"),  # an ARN of no topic (one letter off)
-])
+], ids=["a-name", "no-such-topic"])
 def test_a_bad_topic_is_a_notify_error_in_plain_words_and_nothing_is_sent(port, topic, says):
     with pytest.raises(NotifyError) as raised:
         port.notifier.publish(topic, SUBJECT, BODY)
