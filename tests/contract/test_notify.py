@@ -29,7 +29,7 @@ _queue_numbers = itertools.count()
 @dataclass
 class Port:
     notifier: Notifier
-    received: Callable[[], list[dict]]  # each message that arrived: TopicArn, Subject, Message
+    received: Callable[[], list[dict]]  # each message that arrived: TopicArn, Subject, Message, and its id
 
 
 def _sns_port(moto_settings: AwsSettings, monkeypatch) -> Port:
@@ -46,14 +46,14 @@ def _sns_port(moto_settings: AwsSettings, monkeypatch) -> Port:
     def received() -> list[dict]:
         answer = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=0)
         bodies = [json.loads(m["Body"]) for m in answer.get("Messages", [])]
-        return [{k: b[k] for k in ("TopicArn", "Subject", "Message")} for b in bodies]
+        return [{"id": b["MessageId"], **{k: b[k] for k in ("TopicArn", "Subject", "Message")}} for b in bodies]
 
     return Port(SnsNotifier(AwsSettings(region="us-east-1")), received)
 
 
 def _outbox_port(folder: Path) -> Port:
     def received() -> list[dict]:
-        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.rglob("*.json"))]
+        return [{"id": p.stem, **json.loads(p.read_text(encoding="utf-8"))} for p in sorted(folder.rglob("*.json"))]
 
     return Port(OutboxNotifier(folder), received)
 
@@ -80,8 +80,8 @@ def test_the_message_arrives_intact_and_publish_returns_its_id(port):
     second = port.notifier.publish(TOPIC, "Race of the day", "second")
     assert isinstance(first, str) and first and second and first != second
     got = sorted(port.received(), key=lambda m: m["Message"] != BODY)
-    assert got == [{"TopicArn": TOPIC, "Subject": "Race: 1,510 labels ? Zo? ahead", "Message": BODY},
-                   {"TopicArn": TOPIC, "Subject": "Race of the day", "Message": "second"}]
+    assert got == [{"id": first, "TopicArn": TOPIC, "Subject": "Race: 1,510 labels ? Zo? ahead", "Message": BODY},
+                   {"id": second, "TopicArn": TOPIC, "Subject": "Race of the day", "Message": "second"}]
 
 
 @pytest.mark.parametrize(("topic", "says"), [
