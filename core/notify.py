@@ -84,7 +84,10 @@ class OutboxNotifier:
         return [self.TOPIC]
 
     def publish(self, topic_arn: str, subject: str, message: str) -> str:
-        topic = check_topic(topic_arn).rsplit(":", 1)[1]
+        topic_arn = check_topic(topic_arn)
+        if topic_arn not in self.topics():  # as SNS refuses a topic that does not exist
+            raise NotifyError(f"cannot publish to {topic_arn}: the demo has no such topic, only {self.TOPIC}")
+        topic = topic_arn.rsplit(":", 1)[1]
         box = self.folder / topic
         box.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

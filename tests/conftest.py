@@ -2,18 +2,24 @@
 private-workforce job output in Ground Truth's real S3 layout and answer shape (docs/ground-truth.md §1-§3).
 
 Fixtures
-    birds_dir -> Path     the extracted `ic_data` folder of ../shared/fixtures/birds-ic-2019
-    gt_output -> GtOutput writes jobs under a fresh tmp folder; see GtOutput's methods
+    birds_dir -> Path          the extracted `ic_data` folder of ../shared/fixtures/birds-ic-2019
+    gt_output -> GtOutput      writes jobs under a fresh tmp folder; see GtOutput's methods
+    fake_aws(region)           no real AWS in this test (tests/no_real_aws.py), dummy credentials
+    moto_server -> str         the session's one moto server (every AWS service moto has): its endpoint
+    moto_settings -> AwsSettings  that server, emptied per module, and no real AWS while the module runs
+    demo -> Workspace          the session's demo workspace, built on first use
 """
 
 from __future__ import annotations
 
 import json
 import tarfile
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import no_real_aws  # tests/ is on sys.path (pyproject: pythonpath)
 import pytest
 
 BIRDS_ARCHIVE = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "birds-ic-2019" / "ic_data.tar.gz"
@@ -36,55 +42,43 @@ def pytest_collection_modifyitems(items) -> None:
 
 @pytest.fixture
 def fake_aws(monkeypatch):
-    """`fake_aws(region)`: dummy credentials, no real AWS configuration or profile, and fresh
-    shared clients (core.aws caches them) before and after the test."""
-    from core import aws
+    """`fake_aws(region)`: dummy credentials, no real AWS configuration or profile (no_real_aws.use),
+    and fresh shared clients (core.aws caches them) before and after the test."""
 
     def use(region: str = "us-east-1") -> None:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION"):
-            monkeypatch.delenv(name, raising=False)
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            monkeypatch.setenv(name, "testing")
-        monkeypatch.setenv("AWS_DEFAULT_REGION", region)
-        monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        aws._session.cache_clear()
-        aws.client.cache_clear()
+        no_real_aws.use(monkeypatch, region)
 
     yield use
-    aws._session.cache_clear()
-    aws.client.cache_clear()
+    no_real_aws.forget_clients()
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The session's one moto server (every service, real HTTP on a free local port): its endpoint."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")
-def moto_settings():
-    """A moto S3 server on a free local port (real HTTP), and the settings that point a client at it."""
-    from moto.server import ThreadedMotoServer
-
-    from core import aws
+def moto_settings(moto_server):
+    """Settings that point a client at the moto server, emptied for each module as a server of its own
+    would be, with no real AWS configuration (no_real_aws.use) while the module runs."""
     from core.aws import AwsSettings
 
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-            mp.delenv(name, raising=False)
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            mp.setenv(name, "testing")
-        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        mp.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        mp.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-        # Sessions and clients are cached: none made before the env above may be reused here.
-        aws._session.cache_clear()
-        aws.client.cache_clear()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
+        no_real_aws.use(mp, "us-east-1")
+        urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=30)
         try:
-            yield AwsSettings(endpoint_url=f"http://{host}:{port}", region="us-east-1")
+            yield AwsSettings(endpoint_url=moto_server, region="us-east-1")
         finally:
-            server.stop()
-            aws._session.cache_clear()
-            aws.client.cache_clear()
+            no_real_aws.forget_clients()
 
 
 @pytest.fixture(scope="session")
@@ -100,6 +94,16 @@ def demo_at() -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GC_DEMO_AT", DEMO_AT)
         yield DEMO_AT
+
+
+@pytest.fixture(scope="module")
+def demo(demo_dir):
+    """The session's demo workspace as a Workspace (built on first use, a few seconds)."""
+    from core.workspace import demo_workspace
+
+    ws = demo_workspace(demo_dir)
+    ws.service.list_labeling_jobs()  # builds it
+    return ws
 
 
 @pytest.fixture(autouse=True)

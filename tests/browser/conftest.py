@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import no_real_aws  # tests/ is on sys.path (pyproject: pythonpath)
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,7 @@ PASSTHROUGH_ENV = (
 )  # fmt: skip
 DEFAULT_APP_ENV = {
     "PYTHONUNBUFFERED": "1",
-    "AWS_EC2_METADATA_DISABLED": "true",  # no hanging on instance-metadata lookups off EC2
+    **no_real_aws.ISOLATED,  # HOME passes through: no ~/.aws profile is read, no metadata lookup hangs
 }
 
 

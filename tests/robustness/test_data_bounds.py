@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import no_real_aws  # tests/ is on sys.path (pyproject: pythonpath)
 import pandas as pd
 import pytest
 
@@ -287,10 +287,7 @@ PAGES = textwrap.dedent("""
 
 def peak(*command: str) -> tuple[int, str]:
     """Run `command` in a fresh process under an address-space limit: (peak RSS in kB, stderr)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/nonexistent/aws-config", AWS_SHARED_CREDENTIALS_FILE="/nonexistent/aws-credentials")
+    env = no_real_aws.subprocess_env(credentials=True, region="us-east-1", GC_WORKSPACE="aws")
     done = subprocess.run([sys.executable, "-c", MEASURE, str(ADDRESS_LIMIT), *command], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=900, env=env)
     code, rss = done.stdout.split()[-2:]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -13,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
+import no_real_aws  # tests/ is on sys.path (pyproject: pythonpath)
 import pytest
-from moto.server import ThreadedMotoServer
 
 pytestmark = pytest.mark.slow  # every test here starts `python -m core` as a subprocess
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ["worker", "labels", "objects", "jobs", "time_spent_s", "time_per_label_s_min", "time_per_label_s_mean",
             "time_per_label_s_max", "agreement", "accuracy"]
 TIME_COLUMNS = ["time_spent_s", "time_per_label_s_min", "time_per_label_s_mean", "time_per_label_s_median",
@@ -27,9 +26,8 @@ TIME_COLUMNS = ["time_spent_s", "time_per_label_s_min", "time_per_label_s_mean",
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The caller's environment without AWS settings (no real account is ever touched) or warning filters."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONWARNINGS"}
-    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent/aws-config",
-               AWS_SHARED_CREDENTIALS_FILE="/nonexistent/aws-credentials", **extra)
+    env = no_real_aws.subprocess_env(**extra)
+    env.pop("PYTHONWARNINGS", None)
     return env
 
 
@@ -180,30 +178,24 @@ def test_known_times_are_printed(gt_output):
     assert later.returncode == 0 and workers(rows(later.stdout)) == []
 
 
-def test_cognito_names_from_the_workers_pool(gt_output):
+def test_cognito_names_from_the_workers_pool(gt_output, moto_settings):
     """`--cognito` finds the pool from the answers' issuer and pages through its users (moto server)."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        idp = boto3.client("cognito-idp", region_name="eu-west-1", endpoint_url=endpoint,
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
-        pool = idp.create_user_pool(PoolName="labelers")["UserPool"]["Id"]
-        subs = []
-        for i in range(65):
-            user = idp.admin_create_user(UserPoolId=pool, Username=f"u{i}",
-                                         UserAttributes=[{"Name": "name", "Value": f"Labeler {i}"}])["User"]
-            subs.append(next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub"))
-        issuer = f"https://cognito-idp.eu-west-1.amazonaws.com/{pool}"
-        t = datetime(2024, 3, 12, 10, 0, tzinfo=UTC)
-        gt_output.job("job", {0: [gt_output.answer(1, "Cat", t, sub=subs[0], issuer=issuer),
-                                  gt_output.answer(2, "Cat", t, sub=subs[64], issuer=issuer)]})
-        env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=endpoint)
-        done = run(str(gt_output.root), "--format", "csv", "--cognito", env=env)
-        assert done.returncode == 0, done.stderr
-        shown = {r["sub"]: r["worker"] for r in workers(rows(done.stdout))}
-        assert shown == {subs[0]: "Labeler 0", subs[64]: "Labeler 64"}
-    finally:
-        server.stop()
+    endpoint = moto_settings.endpoint_url  # the session's one moto server (tests/conftest.py)
+    idp = boto3.client("cognito-idp", region_name="eu-west-1", endpoint_url=endpoint,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    pool = idp.create_user_pool(PoolName="labelers")["UserPool"]["Id"]
+    subs = []
+    for i in range(65):
+        user = idp.admin_create_user(UserPoolId=pool, Username=f"u{i}",
+                                     UserAttributes=[{"Name": "name", "Value": f"Labeler {i}"}])["User"]
+        subs.append(next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub"))
+    issuer = f"https://cognito-idp.eu-west-1.amazonaws.com/{pool}"
+    t = datetime(2024, 3, 12, 10, 0, tzinfo=UTC)
+    gt_output.job("job", {0: [gt_output.answer(1, "Cat", t, sub=subs[0], issuer=issuer),
+                              gt_output.answer(2, "Cat", t, sub=subs[64], issuer=issuer)]})
+    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=endpoint)
+    done = run(str(gt_output.root), "--format", "csv", "--cognito", env=env)
+    assert done.returncode == 0, done.stderr
+    shown = {r["sub"]: r["worker"] for r in workers(rows(done.stdout))}
+    assert shown == {subs[0]: "Labeler 0", subs[64]: "Labeler 64"}

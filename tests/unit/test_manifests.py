@@ -1,18 +1,14 @@
-"""Input manifests: build (folder, S3 on moto's server, the demo bucket), write without clobbering,
-validate line by line, and the `manifest` / `validate` commands (docs/ground-truth.md §3, §6)."""
+"""Input manifests: build (a folder, the demo bucket), write without clobbering, validate line by line
+(docs/ground-truth.md §3, §6). On S3: tests/integration/test_manifests_s3.py; the commands:
+tests/cli/test_manifests_cli.py."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from core import aws
 from core.manifests import (
     MAX_IMAGE_BYTES,
     ManifestError,
@@ -25,10 +21,9 @@ from core.manifests import (
     write_parts,
 )
 from core.manifests.rows import csv_items, jsonl_items, text_items
-from core.storage import LocalStore, Location, ObjectExists, S3Store, StoreError, open_location
-from core.workspace import demo_workspace
+from core.storage import LocalStore, Location, ObjectExists
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_BUCKET = "s3://ground-control-demo"
 
 
@@ -230,68 +225,7 @@ def test_rows_and_text_kinds_give_source_lines_and_name_file_and_line(tmp_path):
     assert single.lines == [{"source": "great"}, {"source": "awful"}]  # SOURCE may name one file
 
 
-# --- S3 (moto's server) and the demo bucket ---------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def s3_bucket(moto_settings) -> S3Store:
-    aws.client("s3", moto_settings).create_bucket(Bucket="gc-manifests")
-    store = S3Store("gc-manifests", moto_settings)
-    with ThreadPoolExecutor(16) as pool:  # more than one page of list_objects_v2 (1,000 keys)
-        list(pool.map(lambda i: store.put(f"photos/p{i:04d}.jpg", b"jpeg"), range(1, 1_006)))
-    store.put("photos/notes.txt", b"text")
-    store.put("photos-other/x.jpg", b"jpeg")
-    return store
-
-
-@pytest.mark.slow
-def test_images_from_s3_all_pages_and_a_conditional_write(s3_bucket, moto_settings):
-    def open_uri(uri):
-        return open_location(uri, moto_settings)
-
-    plan = plan_manifest(open_uri("s3://gc-manifests/photos"), ManifestSpec(sample=100, seed=3), open_uri)
-    assert plan.counts["listed"] == 1_006 and plan.counts["selected"] == 1_005 and len(plan.lines) == 100
-    assert all(r.startswith("s3://gc-manifests/photos/p") for r in refs(plan.lines))
-    out = open_uri("s3://gc-manifests/manifests/sample.manifest")
-    assert write_parts(out, plan.parts) == ["s3://gc-manifests/manifests/sample.manifest"]
-    original = s3_bucket.get("manifests/sample.manifest")
-    with pytest.raises(ObjectExists):
-        write_manifest(out, b'{"source":"other"}\n')
-    assert s3_bucket.get("manifests/sample.manifest") == original
-    rest = plan_manifest(open_uri("s3://gc-manifests/photos/"),
-                         ManifestSpec(exclude_manifests=("s3://gc-manifests/manifests/sample.manifest",)), open_uri)
-    assert rest.counts["already_in_manifests"] == 100 and len(rest.lines) == 905
-
-
-@pytest.mark.slow
-def test_validate_finds_missing_s3_objects_in_parallel(s3_bucket, moto_settings):
-    lines = [{"source-ref": "s3://gc-manifests/photos/p0001.jpg"},
-             {"source-ref": "s3://gc-manifests/photos/gone.jpg"},
-             {"source-ref": "s3://gc-manifests/photos/p0002.jpg"},
-             {"source-ref": "s3://gc-manifests-no-such-bucket/a.jpg"}]
-    report = validate_manifest(manifest_bytes(lines), lambda uri: open_location(uri, moto_settings))
-    assert [(p.line, p.kind) for p in report.problems] == [(2, "missing_object"), (4, "missing_object")]
-    assert report.checked == 4 and report.unchecked == 0
-
-    def refusing(uri):
-        if "no-such" in uri:
-            raise StoreError("AccessDenied (no access to this bucket)")
-        return open_location(uri, moto_settings)
-
-    report = validate_manifest(manifest_bytes(lines + lines[3:]), refusing)
-    assert [(p.line, p.kind) for p in report.problems] == [(2, "missing_object"), (4, "cannot_check"),
-                                                           (5, "duplicate")]
-    assert "AccessDenied" in report.problems[1].message
-    capped = validate_manifest(manifest_bytes(lines), lambda uri: open_location(uri, moto_settings), max_checks=1)
-    assert capped.checked == 1 and capped.unchecked == 3 and capped.ok
-
-
-@pytest.fixture(scope="module")
-def demo(demo_dir):
-    """The session's demo workspace (built on first use, a few seconds)."""
-    ws = demo_workspace(demo_dir)
-    ws.service.list_labeling_jobs()  # builds it
-    return ws
+# --- the demo bucket ---------------------------------------------------------------------------------
 
 
 def test_images_from_the_demo_bucket(demo):
@@ -410,77 +344,3 @@ def test_demo_failed_objects_are_counted_as_failed(demo):
     batch2 = demo.open(f"{DEMO_BUCKET}/labeling-jobs/digits-batch-2/manifests/output/output.manifest")
     (digit,) = validate_manifest(batch2.store.get(batch2.prefix), check_exists=False).attributes
     assert digit.failed > 0 and digit.labeled + digit.failed + digit.unlabeled == 450
-
-
-# --- the commands -----------------------------------------------------------------------------------
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE="/nonexistent/aws-config",
-               AWS_SHARED_CREDENTIALS_FILE="/nonexistent/aws-credentials")
-    return subprocess.run([sys.executable, "-m", "core", *args], cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=120, env=env)
-
-
-@pytest.mark.slow
-def test_cli_manifest_dry_run_writes_nothing(images, tmp_path):
-    out = tmp_path / "out" / "batch.manifest"
-    out.parent.mkdir()
-    run = cli("manifest", str(images / "data"), "--out", str(out), "--dry-run", "--preview", "2")
-    assert run.returncode == 0, run.stderr
-    assert not out.exists()
-    lines = run.stdout.splitlines()
-    assert lines[0] == f"# {out}: 6 lines (dry run: nothing written)"
-    assert [json.loads(line) for line in lines[1:]] == [{"source-ref": str(images / "data" / "cats" / "c1.jpg")},
-                                                         {"source-ref": str(images / "data" / "cats" / "c2.JPEG")}]
-    assert "objects listed" in run.stderr and "lines in the manifest" in run.stderr
-
-
-def test_cli_manifest_leaves_out_appledouble_files_and_says_how_many(synced, tmp_path):
-    out = tmp_path / "synced.manifest"
-    run = cli("manifest", str(synced / "data"), "--out", str(out))
-    assert run.returncode == 0, run.stderr
-    written = [json.loads(line)["source-ref"] for line in out.read_text().splitlines()]
-    assert len(written) == 6 and not [r for r in written if "/._" in r]
-    assert any(line.split() == ["3", "macOS", "._", "metadata", "files", "left", "out"]
-               for line in run.stderr.splitlines()), run.stderr
-
-
-@pytest.mark.slow
-def test_cli_manifest_split_then_refuses_to_overwrite(images, tmp_path):
-    out = tmp_path / "batch.manifest"
-    args = ["manifest", str(images / "data"), "--out", str(out), "--split", "2", "--seed", "9"]
-    run = cli(*args)
-    assert run.returncode == 0, run.stderr
-    parts = [tmp_path / "batch-part1-of-2.manifest", tmp_path / "batch-part2-of-2.manifest"]
-    assert run.stdout.split() == [str(p) for p in parts]
-    written = [p.read_bytes() for p in parts]
-    assert sorted(len(w.splitlines()) for w in written) == [3, 3]
-    again = cli(*args[:-1], "10")
-    assert again.returncode == 2 and again.stdout == ""
-    assert again.stderr.strip().splitlines()[-1].startswith("error: ") and "nothing was written" in again.stderr
-    assert [p.read_bytes() for p in parts] == written
-    replaced = cli(*args[:-1], "10", "--overwrite")
-    assert replaced.returncode == 0, replaced.stderr
-
-
-@pytest.mark.slow
-def test_cli_validate_exit_codes(tmp_path, demo, demo_dir):
-    good = touch(tmp_path / "good.manifest", b'{"source":"a"}\n{"source":"b"}\n')
-    bad = touch(tmp_path / "bad.manifest", b'{"source":"a"}\n{"source":"a"}\nnope\n')
-    run = cli("validate", str(good))
-    assert run.returncode == 0, run.stderr
-    run = cli("validate", str(bad))
-    assert run.returncode == 1
-    assert f"{bad}:2: duplicate: same source as line 1" in run.stdout and f"{bad}:3: invalid_json" in run.stdout
-    as_json = json.loads(cli("validate", str(bad), "--format", "json").stdout)
-    assert [(p["line"], p["kind"]) for p in as_json["problems"]] == [(2, "duplicate"), (3, "invalid_json")]
-    missing = cli("validate", str(tmp_path / "nope.manifest"))
-    assert missing.returncode == 2 and missing.stderr.startswith("error: ")
-    output = f"{DEMO_BUCKET}/labeling-jobs/digits-batch-2/manifests/output/output.manifest"
-    run = cli("validate", output, "--workspace", "demo", "--dir", str(demo_dir))
-    assert run.returncode == 0, run.stdout + run.stderr
-    header, row = run.stdout.splitlines()[-2:]
-    assert header.split() == ["attribute", "labeled", "failed", "unlabeled", "human", "machine"]
-    assert row.split()[0] == "digit" and int(row.split()[2]) > 0

@@ -42,9 +42,8 @@ def demo(contract_demo_dir):
 
 
 @pytest.fixture
-def stubbed(monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def stubbed(fake_aws):
+    fake_aws()
     client = boto3.client("sagemaker", region_name="us-east-1")
     with Stubber(client) as stubber:
         yield SageMakerService(sagemaker_client=client), stubber

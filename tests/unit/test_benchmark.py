@@ -1,17 +1,14 @@
 """Benchmark (core.benchmark): every number equals what the output files and LabelCounters say.
 
 A constructed auto-labeling job in the real layout (§1, §3, §4) has known counts, so each count,
-share, cost (to the cent, §9), duration and accuracy is checked against what was written; the
-demo's simulated jobs are read through the same loader and the command line, and the simulator's
-pre-trained model walkthrough (§8, core.sim.walkthrough) is benchmarked against its own files.
+share, cost (to the cent, §9), duration and accuracy is checked against what was written. The demo
+and the walkthrough: tests/integration/test_benchmark_demo.py; the command: tests/cli/test_benchmark_cli.py.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core import cli
 from core.benchmark import (
     CURVE_COLUMNS,
     ITERATION_COLUMNS,
@@ -33,14 +29,12 @@ from core.benchmark import (
     verdict,
     verdict_pair,
 )
-from core.gold import read_gold
 from core.gt.service import ServiceError
-from core.ingest import SourceReader
 from core.notify import OutboxNotifier
 from core.sim.buckets import folder_buckets
-from core.workspace import Workspace, demo_workspace
+from core.workspace import Workspace
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "data"
 OUTPUT = f"s3://{BUCKET}/jobs/"
 CREATED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -396,144 +390,3 @@ def test_verdict_pair_picks_the_job_without_a_model_on_the_same_data():
     frame = pd.DataFrame([a, b, c, d])
     found = verdict_pair(frame)
     assert (found[0]["job"], found[1]["job"]) == ("b", "d")
-
-
-# --- the demo's simulated jobs and the command line -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(demo_dir) -> Workspace:
-    ws = demo_workspace(demo_dir)
-    ws.service.list_labeling_jobs()  # builds it on first use
-    return ws
-
-
-@pytest.mark.slow
-def test_every_demo_job_agrees_with_its_files(demo):
-    """Simulated jobs (stopped, failed, chained, running, auto-labeling): counters and files agree."""
-    for summary in demo.service.list_labeling_jobs():
-        run = load_job(demo, summary["LabelingJobName"])
-        row = job_metrics(run)
-        assert row["mismatches"] == [], (run.name, row["mismatches"])
-        c = run.counters
-        assert row["objects"] == c["TotalLabeled"] + c["FailedNonRetryableError"] + c["Unlabeled"]
-        assert Decimal(str(row["service_fee"])) == Decimal("0.08") * c["TotalLabeled"]
-        assert row["worker_fee"] == 0  # private teams
-        rounds = run.data.auto_labels["iteration"].nunique()
-        assert Decimal(str(row["instance_cost"])) == Prices().per_round(run.algorithm) * rounds * run.auto_labeling
-        table = iterations(run)
-        assert table["human"].sum() == c["HumanLabeled"] and table["machine"].sum() == c["MachineLabeled"]
-        assert table["cumulative_cost"].iloc[-1:].sum() == pytest.approx(row["total_cost"])
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "core", "benchmark", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=180)
-
-
-@pytest.mark.slow
-def test_cli_json_on_the_demo(demo, demo_dir):
-    jobs = ["digits-batch-2", "digits-batch-3", "digits-batch-3-continued"]
-    gold_uri = "s3://ground-control-demo/datasets/digits/gold.jsonl"
-    done = run_cli(*jobs, "--gold", gold_uri, "--format", "json", "--workspace", "demo", "--dir", str(demo_dir))
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(done.stdout)
-    assert [r["job"] for r in doc["jobs"]] == jobs and doc["verdict"] is None
-    for found in doc["jobs"]:
-        job = demo.service.describe_labeling_job(found["job"])
-        c = job["LabelCounters"]
-        data = SourceReader(demo.open(f"{job['OutputConfig']['S3OutputPath']}{found['job']}/")).load()
-        assert (found["human_labeled"], found["failed"], found["unlabeled"]) == (
-            c["HumanLabeled"], c["FailedNonRetryableError"], c["Unlabeled"])
-        assert found["consolidated_objects"] == len(data.consolidations.drop_duplicates(["iteration", "object_id"]))
-        assert found["service_fee"] == pytest.approx(0.08 * c["TotalLabeled"])
-        expected_h = (job["LastModifiedTime"] - job["CreationTime"]).total_seconds() / 3600
-        assert found["duration_h"] == pytest.approx(expected_h, abs=1e-4)
-        assert found["accuracy_against"] == "gold" and found["compared"] == c["HumanLabeled"]
-        assert found["mismatches"] == []
-        per_iteration = doc["iterations"][found["job"]]
-        assert sum(i["human"] for i in per_iteration) == c["HumanLabeled"]
-        assert doc["validation"][found["job"]] is None
-
-
-def test_cli_prints_the_verdict_when_one_job_started_from_a_model(tmp_path, monkeypatch, capsys):
-    root = tmp_path / "s3"
-    write_job(root)
-    # The same data, started from the earlier model: humans label only the first 10, the machine 45.
-    write_job(root, "animals-warm", human_files={1: HUMAN_FILES[1]}, machine_lines={2: range(10, 40), 3: range(40, 55)})
-    warm = describe("animals-warm", LabelCounters={"TotalLabeled": 55, "HumanLabeled": 10, "MachineLabeled": 45,
-                                                   "FailedNonRetryableError": 2, "Unlabeled": 3})
-    warm["LabelingJobAlgorithmsConfig"]["InitialActiveLearningModelArn"] = MODEL
-    monkeypatch.setattr(cli.common, "workspace", lambda args: workspace(root, describe(), warm))
-    assert cli.main(["benchmark", "animals", "animals-warm", "--format", "json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    # Cold: 4.40 + 2.16 + 2.0145 = 8.5745; warm: 4.40 + 1.08 + 2.0145 = 7.4945; 1.08 is 12.6% of 8.5745.
-    assert [r["total_cost"] for r in doc["jobs"]] == [pytest.approx(8.5745), pytest.approx(7.4945)]
-    assert doc["verdict"] == ("Starting from the earlier model, animals-warm labeled 10 more objects by machine than "
-                              "animals (82% vs 64% machine-labeled) and saved $1.08 (13%).")
-    assert [i["machine"] for i in doc["iterations"]["animals-warm"]] == [0, 30, 15]
-    assert cli.main(["benchmark", "animals", "animals-warm", "--train-price", "0", "--infer-price", "0"]) == 0
-    out = capsys.readouterr().out
-    assert out.splitlines()[-1] == doc["verdict"].replace("(13%)", "(16%)")  # 1.08 of 6.56 without instance time
-    instance = next(line for line in out.splitlines() if line.startswith("Instance time"))
-    assert instance.split()[-2:] == ["$0.00", "$0.00"]
-    assert "animals: note: instance time estimated at 0.25 h training + 0.25 h inference" in out
-    assert cli.main(["benchmark", "animals", "--gold", "g.csv", "--reference", "animals-warm"]) == 2
-    assert "not both" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_cli_table_on_the_demo_and_unknown_jobs(demo_dir):
-    done = run_cli("digits-pilot", "digits-batch-1", "--workspace", "demo", "--dir", str(demo_dir))
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[0].split() == ["digits-pilot", "digits-batch-1"]
-    assert any(line.startswith("Total cost (USD)") and "$12.00" in line and "$52.00" in line for line in lines)
-    unknown = run_cli("digits-pilot", "no-such-job", "--workspace", "demo", "--dir", str(demo_dir))
-    assert unknown.returncode == 2 and unknown.stdout == ""
-    assert unknown.stderr.strip().splitlines() == [
-        "error: no labeling job named no-such-job in Demo workspace (local Ground Truth simulator)"]
-
-
-# --- a simulated auto-labeling benchmark: the pre-trained model walkthrough (§8) ----------------------------
-
-
-@pytest.fixture(scope="module")
-def walkthrough(tmp_path_factory):
-    """The simulator's three-job walkthrough (core.sim.walkthrough), built once for this module."""
-    experiment = pytest.importorskip("core.sim.walkthrough")
-    root = tmp_path_factory.mktemp("walkthrough") / "experiment"
-    info = experiment.build_experiment(root)
-    service, open_uri = experiment.open_experiment(root)
-    ws = Workspace(kind="demo", label="walkthrough", open=open_uri, service=service,
-                   notifier=OutboxNotifier(root / "outbox"), now=service.clock.now)
-    return ws, info
-
-
-@pytest.mark.slow
-def test_the_walkthrough_benchmark_equals_its_files(walkthrough):
-    ws, info = walkthrough
-    gold_file = ws.open(info.walkthrough.data.gold_uri)
-    runs = [load_job(ws, name) for name in info.walkthrough.jobs]
-    table = compare(runs, gold=read_gold("gold.jsonl", gold_file.store.get(gold_file.prefix)))
-    assert table["mismatches"].map(len).tolist() == [0, 0, 0]
-    for run, (_, found) in zip(runs, table.iterrows(), strict=True):
-        folder = info.buckets_dir / info.bucket / "labeling-jobs" / run.name
-        lines = {int(p.parts[-3]): len(p.read_text().splitlines())
-                 for p in folder.glob("activelearning/**/auto_annotator_output.txt")}
-        assert found["machine_labeled"] == run.counters["MachineLabeled"] == sum(lines.values()) > 0
-        per_iteration = iterations(run).set_index("iteration")
-        assert {n: per_iteration.loc[n, "machine"] for n in lines} == lines
-        assert found["training_rounds"] == len(lines)
-        assert Decimal(str(found["instance_cost"])) == Prices().per_round("image-classification") * len(lines)
-        assert found["accuracy_machine"] > 0.9 and found["compared"] == found["labeled"]
-        records = [json.loads(p.read_text()) for p in folder.glob("activelearning/**/validation.json")]
-        measured = {r["iteration"]: r["validation_accuracy"] for r in records if r["validation_accuracy"] is not None}
-        assert dict(zip(run.validation["iteration"], run.validation["value"], strict=True)) == measured
-    with_model, without = verdict_pair(table)
-    assert (with_model["job"], without["job"]) == info.walkthrough.jobs[1:]  # the same half, without the model
-    more = with_model["machine_labeled"] - without["machine_labeled"]
-    assert verdict(with_model, without).startswith(
-        f"Starting from the earlier model, {with_model['job']} labeled {abs(more):,} "
-        f"{'more' if more >= 0 else 'fewer'} objects by machine than {without['job']} "
-        f"({with_model['machine_share']:.0%} vs {without['machine_share']:.0%} machine-labeled)")

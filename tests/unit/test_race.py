@@ -1,27 +1,24 @@
-"""The race's data, its browser page, saving and sending: on the real fixture and the demo."""
+"""The race's data, its browser page and saving, on the real fixture. Sending: tests/contract/test_notify.py;
+the command: tests/cli/test_race_cli.py."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
-import boto3
 import pandas as pd
 import pytest
-from moto import mock_aws
 
 from core.ingest import SourceReader
-from core.notify import NotifyError, OutboxNotifier, SnsNotifier, email_subject
+from core.notify import OutboxNotifier
 from core.race.frames import RaceOptions, race_table, summary_line
 from core.race.html import race_html
 from core.race.share import race_key, race_message, save_race, send_race, shared
 from core.storage import LocalStore, Location, ObjectExists, StoreError, open_location
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -124,56 +121,3 @@ def test_message_names_the_leaders_total_and_link(birds):
     assert "Top 3:" in body and "https://example.com/race.mp4" in body and "2019-04-18" in body
 
 
-def test_sns_notifier_publishes_in_the_topic_region(fake_aws):
-    fake_aws("us-east-1")
-    with mock_aws():
-        sns = boto3.client("sns", region_name="eu-west-1")
-        arn = sns.create_topic(Name="labeling-team")["TopicArn"]
-        sqs = boto3.client("sqs", region_name="eu-west-1")
-        queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
-        message_id = SnsNotifier().publish(arn, "Race: 1,510 labels — Ana ahead", "body with the link")
-        got = json.loads(sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"])
-    assert got["MessageId"] == message_id and got["Message"] == "body with the link"
-    assert got["Subject"] == "Race: 1,510 labels ? Ana ahead"  # SNS subjects are ASCII
-
-
-def test_sns_errors_are_plain(fake_aws):
-    fake_aws("us-east-1")
-    with mock_aws(), pytest.raises(NotifyError, match="cannot publish to arn:aws:sns:us-east-1:123456789012:nope"):
-        SnsNotifier().publish("arn:aws:sns:us-east-1:123456789012:nope", "s", "m")
-    with pytest.raises(NotifyError, match="not an SNS topic ARN"):
-        SnsNotifier().publish("labeling-team", "s", "m")
-
-
-def test_demo_outbox_keeps_what_was_sent(tmp_path):
-    outbox = OutboxNotifier(tmp_path)
-    topic = outbox.topics()[0]
-    outbox.publish(topic, "Race\nof the day", "hello")
-    (sent,) = (tmp_path / "labeling-team-updates").glob("*.json")
-    assert json.loads(sent.read_text()) == {"TopicArn": topic, "Subject": "Race of the day", "Message": "hello"}
-    assert email_subject("x" * 300) == "x" * 100
-
-
-@pytest.mark.slow
-def test_cli_race_html_saves_under_a_content_key_and_notifies_the_demo_outbox(birds_dir, tmp_path, demo_dir):
-    out = tmp_path / "share"
-    run = [sys.executable, "-m", "core", "race", str(birds_dir), "--out", f"{out}/", "--format", "html",
-           "--anonymize", "--workspace", "demo", "--dir", str(demo_dir),
-           "--notify", OutboxNotifier.TOPIC]
-    done = subprocess.run(run, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    saved = Path(done.stdout.strip().splitlines()[-1])
-    assert saved.parent == out / "races" and saved.suffix == ".html"
-    assert "Worker 47" in saved.read_text() and "public.us-east-1." not in saved.read_text()
-    assert "1,510 labels. Top 3: Worker 47 (80)" in done.stdout
-    sent = [json.loads(m.read_text()) for m in (demo_dir / "outbox" / "labeling-team-updates").glob("*.json")]
-    assert any(str(saved) in m["Message"] for m in sent)
-
-    again = subprocess.run(run, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and "already saved" in again.stderr  # same race, same key, no second copy
-    onto_saved = [sys.executable, "-m", "core", "race", str(birds_dir), "--out", str(saved), "--workspace", "demo",
-                  "--dir", str(demo_dir)]
-    exact = subprocess.run(onto_saved, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert exact.returncode == 2 and "nothing was overwritten" in exact.stderr

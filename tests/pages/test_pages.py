@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.workspace import demo_workspace
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 def run(page: str | None = None, **params) -> AppTest:

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
-from test_rules import valid_request  # tests/ is on sys.path (pytest rootdir imports)
+from test_rules import valid_request  # tests/unit is on sys.path (pyproject: pythonpath)
 
 from core import aws
 from core.aws import AwsSettings
