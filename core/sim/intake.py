@@ -20,7 +20,8 @@ from ..gt.tasks import task_from_request
 from ..storage import StoreError
 from . import autolabel
 from .clock import to_ms
-from .engine import AUTO_TASKS, SUPPORTED_TASKS, JobSpec
+from .engine import AUTO_TASKS, SUPPORTED_TASKS
+from .plan import JobSpec
 from .state import _ALNUM, _read_json, _validation
 
 # Default HumanTaskConfig values the service fills in (§6; botocore docs: private workforce).

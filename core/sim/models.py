@@ -9,7 +9,8 @@ from pathlib import Path
 
 from . import autolabel
 from .clock import to_ms
-from .engine import Outcome, Plan
+from .outcome import Outcome
+from .plan import Plan
 from .state import _read_json, _write_json
 
 MODEL_SUFFIX = "-final-model"  # FinalActiveLearningModelArn: model/<job>-final-model (naming UNCONFIRMED)

@@ -40,10 +40,12 @@ from ..gt.service import FINISHED, Job, JobSummary, ServiceError
 from ..storage import Location, StoreError
 from . import autolabel
 from .clock import Clock, from_ms, to_ms
-from .engine import AutoInput, JobSpec, Outcome, Plan, plan_job
+from .engine import plan_job
 from .intake import IntakeMixin
 from .models import ModelsMixin
+from .outcome import Outcome
 from .output import JobWriter
+from .plan import AutoInput, JobSpec, Plan
 from .state import STATE_VERSION, _read_json, _validation, _write_json
 from .workforce import Worker
 from .workteams import WorkteamsMixin
