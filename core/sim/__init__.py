@@ -6,8 +6,11 @@ the real output layout into folders that stand for buckets (docs/ground-truth.md
     annotate    what a worker answers, by task type; consolidate: what the ACS Lambda makes of it
     datasets    digits (scikit-learn) and synthetic shapes, written into a bucket with their truth
     engine      a job's whole life, planned deterministically; output: its files, written as due
+    plan        the plan's values (spec, runs, iterations, rounds); outcome: the plan cut where the job ended
     autolabel   automated data labeling's model (scikit-learn), confidence threshold and artifacts
     service     SimulatedService (core.gt.service.LabelingService); buckets: s3:// to folders
+    workteams, intake, models   SimulatedService's mixins: work teams and Cognito users, checking a
+                create request, auto-labeling models; state: its state files
 Scenarios, whose jobs are launched through core.launch as a person would launch them:
     demo         build_demo / open_demo: three weeks of a team's work and a job still running
     walkthrough  the pre-trained model walkthrough (core.benchmark.experiment's three auto-labeling

@@ -3,9 +3,9 @@
 `plan_job` runs the work: Initializing, then iterations (the first of 10 objects, then batches of
 MaxConcurrentTaskCount, docs/ground-truth.md §1/§4), each object answered by NumberOfHumanWorkersPerDataObject
 distinct workers who pick tasks in their working hours; tasks not taken before
-TaskAvailabilityLifetimeInSeconds expire and the object fails (§3). `Outcome` cuts the plan where
-the job was stopped, hit a stopping condition or expired (30 days, Appendix B), and answers what
-the job looks like at any instant (status, LabelCounters). Writing files is core.sim.output's job.
+TaskAvailabilityLifetimeInSeconds expire and the object fails (§3). The plan's values are in
+core.sim.plan; core.sim.outcome's `Outcome` cuts the plan where the job ended and answers what it
+looks like at any instant. Writing files is core.sim.output's job.
 
 With automated data labeling (§4, image classification) the order follows the documentation and
 AWS's notebooks: a random sample goes to humans first (the 10-object probe, then
@@ -24,20 +24,19 @@ import heapq
 import math
 import random
 from bisect import bisect_right
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import numpy as np
 
 from . import autolabel
 from .annotate import classification_content, classify, draw_boxes, pseudo_truth
 from .consolidate import vote
-from .workforce import HOUR_MS, MINUTE_MS, Schedule, Worker, pause_ms, task_ms
+from .outcome import Outcome as Outcome  # re-exported: core.sim.output and core.sim.demo import it from here
+from .plan import Answer, AutoInput, AutoRound, Iteration, JobSpec, ObjectRun, Plan
+from .workforce import MINUTE_MS, Schedule, Worker, pause_ms, task_ms
 
 SUPPORTED_TASKS = ("ImageMultiClass", "TextMultiClass", "BoundingBox")
 FIRST_ITERATION = 10  # probe batch (§1: iteration-1 holds 10 objects in real output)
 CONSOLIDATION_PERIOD_MS = 3 * MINUTE_MS  # ACS runs on what was answered since its last run
-EXPIRY_MS = 30 * 24 * HOUR_MS  # a job not finished after 30 days expires (Appendix B)
 # Observed text (§3, S14); the API reports such objects as FailedNonRetryableError.
 EXPIRED_TASKS = (
     "ClientError: Annotation tasks expired.  Probable Reasons are 1) TaskAvailabilityLifetimeInSeconds parameter "
@@ -45,8 +44,6 @@ EXPIRED_TASKS = (
     "your template may be broken.  4) Data (image/video/text) sent for annotation is broken or too big, "
     "preventing completion.  5) All workers declined the tasks."
 )
-# UNCONFIRMED wording (no source shows the FailureReason of an expired job).
-EXPIRED_JOB = "ClientError: The labeling job expired: it did not complete within 30 days of its creation."
 # §4: the job fails when over 10% of the first sample sent to humans fails. Wording UNCONFIRMED.
 SAMPLE_FAILED = ("ClientError: More than 10% of the data objects in the first sample sent to human workers failed "
                  "({failed} of {sample}), so automated data labeling cannot continue. Check that the data displays "
@@ -55,113 +52,6 @@ AUTO_TASKS = ("ImageMultiClass",)  # auto-labeling the simulator runs
 TRAINING_MS = (8 * MINUTE_MS, 15 * MINUTE_MS)  # a training job, start to model.tar.gz
 INFERENCE_MS = (4 * MINUTE_MS, 9 * MINUTE_MS)  # batch transform on the validation and unlabeled objects
 
-
-@dataclass
-class JobSpec:
-    """Everything a job's plan depends on; stored as JSON with the job."""
-
-    name: str
-    attribute: str
-    task: str  # one of SUPPORTED_TASKS
-    labels: list[str]
-    workers_per_object: int
-    max_concurrent: int
-    lifetime_s: int
-    time_limit_s: int
-    created_ms: int
-    team: list[int]  # worker indexes
-    seed: int
-    max_labeled: int | None = None  # from StoppingConditions: human labels (all labels without auto-labeling)
-    init_error: str | None = None  # the job fails while Initializing, with this FailureReason
-    auto_labeling: bool = False  # LabelingJobAlgorithmsConfig given (§4)
-    initial_model: str | None = None  # ARN of the model the job starts from (given, or its parent's, §8)
-    max_total: int | None = None  # with auto-labeling: MaxPercentageOfInputDatasetLabeled as a count of all labels
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> JobSpec:
-        return cls(**data)
-
-
-@dataclass
-class Answer:
-    worker: int
-    accept_ms: int
-    submit_ms: int
-    active_ms: int
-    content: dict
-
-
-@dataclass
-class ObjectRun:
-    id: int  # datasetObjectId: the line index in the input manifest
-    iteration: int
-    answers: list[Answer] = field(default_factory=list)
-    done_ms: int | None = None  # all answers in: the worker-response file is written
-    batch_ms: int | None = None  # consolidated (ACS run) at
-    failed_ms: int | None = None  # tasks expired at
-
-
-@dataclass
-class Iteration:
-    number: int
-    start_ms: int
-    expire_ms: int
-    end_ms: int
-    ids: list[int]  # objects sent to humans, or auto-labeled
-    auto: bool = False  # an auto-labeling round
-
-
-@dataclass
-class AutoInput:
-    """What auto-labeling knows about a job's objects, read by the service (core.sim.autolabel)."""
-
-    features: np.ndarray  # (lines, 64) uint8, one row per input manifest line
-    usable: np.ndarray  # (lines,) bool: the image could be read
-    initial: tuple[np.ndarray, np.ndarray] | None = None  # training set of the model the job starts from
-
-
-@dataclass
-class AutoRound:
-    """One auto-labeling iteration: train, validate, label what clears the threshold."""
-
-    number: int  # its iteration number
-    start_ms: int
-    trained_ms: int  # the training job ends: model.tar.gz
-    end_ms: int  # batch transform done: auto labels written
-    training_job: str
-    train_ids: list[int]  # the job's own objects in the training set (plus the initial model's rows)
-    model: Any  # core.sim.autolabel.Model, None when the labels so far hold a single class
-    record: dict  # what validation measured (core.sim.autolabel.validation_record)
-    labels: dict[int, tuple[int, float]] = field(default_factory=dict)  # object -> (label index, confidence)
-
-
-@dataclass
-class Plan:
-    spec: JobSpec
-    sent: list[int]  # object ids sent to workers (chaining skips labeled lines, §8)
-    ready_ms: int  # end of Initializing
-    finish_ms: int  # when the job would complete if nothing cut it short
-    iterations: list[Iteration] = field(default_factory=list)
-    objects: dict[int, ObjectRun] = field(default_factory=dict)
-    rounds: list[AutoRound] = field(default_factory=list)  # auto-labeling rounds
-    failure: str | None = None  # the job fails at finish_ms with this FailureReason
-    auto: AutoInput | None = None
-    human_labels: dict[int, int] = field(default_factory=dict)  # auto-labeling: consolidated label index
-
-    @property
-    def answers(self) -> int:
-        return sum(len(o.answers) for o in self.objects.values())
-
-    def training_set(self, rnd: AutoRound) -> tuple[np.ndarray, np.ndarray]:
-        """(features, label indexes) a round trained on: the initial model's data, then its own."""
-        own_x = self.auto.features[rnd.train_ids]
-        own_y = np.asarray([self.human_labels[o] for o in rnd.train_ids], dtype=int)
-        if self.auto.initial is None:
-            return own_x, own_y
-        return np.vstack([self.auto.initial[0], own_x]), np.concatenate([self.auto.initial[1], own_y])
 
 
 def _truth(task: str, source: str | None, labels: list[str], truth: dict[str, dict]) -> dict:
@@ -376,107 +266,3 @@ class _AutoPlanner:
         plan.iterations.append(Iteration(self.number, start, end, end, sorted(rnd.labels), auto=True))
         self.t = end + self.rng.randint(1 * MINUTE_MS, 3 * MINUTE_MS)
         return confidence
-
-
-@dataclass(frozen=True)
-class Counters:
-    labeled: int  # human and machine
-    failed: int
-    unlabeled: int
-    machine: int = 0
-
-    def to_api(self) -> dict:
-        """LabelCounters (§6): TotalLabeled = HumanLabeled + MachineLabeled."""
-        return {"TotalLabeled": self.labeled, "HumanLabeled": self.labeled - self.machine,
-                "MachineLabeled": self.machine, "FailedNonRetryableError": self.failed, "Unlabeled": self.unlabeled}
-
-
-class Outcome:
-    """The plan cut where the job ended: its status and counters at any instant, and which
-    objects were labeled (and consolidated when) or failed (when)."""
-
-    def __init__(self, plan: Plan, stop_ms: int | None = None):
-        self.plan = plan
-        spec = plan.spec
-        self.failure: str | None = None
-        self.cut_ms: int | None = None  # nothing is answered after this
-        self.final_status = "Completed"
-        self.final_ms = plan.finish_ms
-        self.stopping_ms: int | None = None  # Stopping from here until final_ms
-        if spec.init_error is not None:
-            self.final_status, self.failure = "Failed", spec.init_error
-            self.final_ms = plan.ready_ms
-        else:
-            auto_stop = self._stopping_condition()
-            expiry = spec.created_ms + EXPIRY_MS
-            cuts = [(t, kind) for t, kind in ((stop_ms, "stop"), (auto_stop, "stop"), (expiry, "expire"))
-                    if t is not None and t < plan.finish_ms]
-            if cuts:
-                self.cut_ms, kind = min(cuts)
-                if kind == "expire":
-                    self.final_status, self.failure, self.final_ms = "Failed", EXPIRED_JOB, self.cut_ms
-                else:
-                    self.final_status, self.stopping_ms = "Stopped", self.cut_ms
-                    delay = random.Random(f"{spec.seed}/stop/{spec.name.lower()}").randint(MINUTE_MS, 3 * MINUTE_MS)
-                    self.final_ms = self.cut_ms + delay
-            elif plan.failure is not None:
-                self.final_status, self.failure = "Failed", plan.failure
-        self.consolidated: dict[int, int] = {}  # object id -> consolidation time
-        self.failed: dict[int, int] = {}  # object id -> failure time
-        self.machine: dict[int, int] = {}  # object id -> auto-labeled at
-        for run in plan.objects.values():
-            if run.done_ms is not None and (self.cut_ms is None or run.done_ms <= self.cut_ms):
-                batch = run.batch_ms if self.cut_ms is None or run.batch_ms <= self.cut_ms else self.final_ms
-                self.consolidated[run.id] = batch
-            elif run.failed_ms is not None and (self.cut_ms is None or run.failed_ms <= self.cut_ms):
-                self.failed[run.id] = run.failed_ms
-        self.rounds = [r for r in plan.rounds if self.cut_ms is None or r.end_ms <= self.cut_ms]
-        for rnd in self.rounds:
-            self.machine.update(dict.fromkeys(rnd.labels, rnd.end_ms))
-        # The model the job ends with: the last one trained before the end (FinalActiveLearningModelArn).
-        trained = [r for r in plan.rounds
-                   if r.model is not None and (self.cut_ms is None or r.trained_ms <= self.cut_ms)]
-        self.final_round: AutoRound | None = trained[-1] if trained else None
-        self._labeled_times = sorted([*self.consolidated.values(), *self.machine.values()])
-        self._machine_times = sorted(self.machine.values())
-        self._failed_times = sorted(self.failed.values())
-
-    def _stopping_condition(self) -> int | None:
-        spec = self.plan.spec
-        cuts = []
-        # Cut right when the limit-th object's answers are all in: exactly `limit` get labeled.
-        human = sorted(r.done_ms for r in self.plan.objects.values() if r.done_ms is not None)
-        if spec.max_labeled is not None and len(human) > spec.max_labeled:
-            cuts.append(human[spec.max_labeled - 1])
-        if spec.max_total is not None:
-            every = sorted([*human, *(r.end_ms for r in self.plan.rounds for _ in r.labels)])
-            if len(every) > spec.max_total:
-                cuts.append(every[spec.max_total - 1])
-        return min(cuts) if cuts else None
-
-    def status(self, at_ms: int) -> str:
-        if at_ms >= self.final_ms:
-            return self.final_status
-        if self.stopping_ms is not None and at_ms >= self.stopping_ms:
-            return "Stopping"
-        return "InProgress" if at_ms >= self.plan.ready_ms else "Initializing"
-
-    def counters(self, at_ms: int) -> Counters:
-        if at_ms < self.plan.ready_ms or self.plan.spec.init_error is not None:
-            return Counters(0, 0, 0)
-        labeled = bisect_right(self._labeled_times, at_ms)
-        failed = bisect_right(self._failed_times, at_ms)
-        machine = bisect_right(self._machine_times, at_ms)
-        return Counters(labeled, failed, len(self.plan.sent) - labeled - failed, machine)
-
-    def change_times(self) -> list[int]:
-        """Instants when the output manifest changes: each ACS run, each expiry, the end."""
-        if self.plan.spec.init_error is not None:
-            return []
-        return sorted(set(self._labeled_times) | set(self._failed_times) | {self.final_ms})
-
-    def last_modified(self, at_ms: int) -> int:
-        marks = [self.plan.spec.created_ms, self.plan.ready_ms, self.final_ms, *self.change_times()]
-        if self.stopping_ms is not None:
-            marks.append(self.stopping_ms)
-        return max(t for t in marks if t <= at_ms) if at_ms >= self.plan.spec.created_ms else self.plan.spec.created_ms

@@ -18,72 +18,42 @@ Automated data labeling (§4) is simulated for ImageMultiClass (core.sim.engine,
 the request needs the region's image-classification algorithm ARN; InitialActiveLearningModelArn
 must name a model this simulator produced; a manifest under 1,250 objects fails the job while
 Initializing (the service reads the manifest after CreateLabelingJob returns; wording UNCONFIRMED).
+
+SimulatedService is assembled from mixins: core.sim.workteams (work teams, Cognito users, truth),
+core.sim.intake (checking a CreateLabelingJob request) and core.sim.models (auto-labeling
+models); core.sim.state holds the state files' helpers. This module runs the jobs.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import math
-import os
-import random
-import re
-import string
 import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..gt import tasks
-from ..gt.jsonio import decode_text, json_lines
+from ..gt.jsonio import json_lines
 from ..gt.layout import OUTPUT_MANIFEST, job_folder
-from ..gt.rules import validate_create_request
 from ..gt.service import FINISHED, Job, JobSummary, ServiceError
-from ..gt.tasks import task_from_request
 from ..storage import Location, StoreError
 from . import autolabel
 from .clock import Clock, from_ms, to_ms
-from .engine import AUTO_TASKS, SUPPORTED_TASKS, AutoInput, JobSpec, Outcome, Plan, plan_job
+from .engine import plan_job
+from .intake import IntakeMixin
+from .models import ModelsMixin
+from .outcome import Outcome
 from .output import JobWriter
-from .workforce import Worker, make_team
+from .plan import AutoInput, JobSpec, Plan
+from .state import STATE_VERSION, _read_json, _validation, _write_json
+from .workforce import Worker
+from .workteams import WorkteamsMixin
 
 OpenUri = Callable[[str], Location]
-STATE_VERSION = 1
-WORKFORCE_SIZE = 16
-# Default HumanTaskConfig values the service fills in (§6; botocore docs: private workforce).
-DEFAULT_MAX_CONCURRENT = 1000
-DEFAULT_LIFETIME_S = 2_592_000
-MAX_OBJECTS = 100_000  # dataset quota for all but semantic segmentation (§6)
-MAX_LINE_CHARS = 100_000
-MODEL_SUFFIX = "-final-model"  # FinalActiveLearningModelArn: model/<job>-final-model (naming UNCONFIRMED)
-_ALNUM = string.ascii_letters + string.digits
-_JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")  # LabelingJobName (§6)
-_MODEL_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 
 
-def _write_json(path: Path, value: Any, compact: bool = False) -> None:
-    """Atomic write; `compact` for big files (json's indenting encoder is pure Python, slow)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.{threading.get_ident()}")
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":")) if compact else \
-        json.dumps(value, ensure_ascii=False, indent=1)
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-
-
-def _validation(message: str) -> ServiceError:
-    return ServiceError("ValidationException", message)
-
-
-class SimulatedService:
+class SimulatedService(WorkteamsMixin, IntakeMixin, ModelsMixin):
     """LabelingService on a simulated private workforce. `seed`, `region` and `account` apply when
     `state_dir` is new; an existing state keeps the values it was created with."""
 
@@ -111,93 +81,6 @@ class SimulatedService:
         self.created_ms: int = state["created_ms"]
         self.workers = [Worker.from_json(w) for w in state["workers"]]
         self.teams: list[dict] = state["teams"]
-
-    # --- the workforce ------------------------------------------------------------------------------
-
-    def _new_workforce(self, seed: int, region: str, account: str) -> dict:
-        rng = random.Random(f"{seed}/workforce")
-        workers = make_team(seed, WORKFORCE_SIZE, region)
-        created = to_ms(self.clock.now())
-        n = len(workers)
-        return {
-            "version": STATE_VERSION, "seed": seed, "region": region, "account": account, "created_ms": created,
-            "user_pool": f"{region}_" + "".join(rng.choice(_ALNUM) for _ in range(9)),
-            "client_id": "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(26)),
-            "subdomain": "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(10)),
-            "workers": [w.to_json() for w in workers],
-            "teams": [
-                {"name": "labeling-team", "description": "Everyone who labels images", "members": list(range(n - 2))},
-                {"name": "box-team", "description": "Workers trained for bounding boxes",
-                 "members": list(range(n // 2, n))},
-            ],
-        }
-
-    @property
-    def issuer(self) -> str:
-        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool}"
-
-    def team_arn(self, name: str) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{self.account}:workteam/private-crowd/{name}"
-
-    def _workteam(self, team: dict) -> dict:
-        created = from_ms(self.created_ms)
-        return {
-            "WorkteamName": team["name"],
-            "MemberDefinitions": [{"CognitoMemberDefinition": {
-                "UserPool": self.user_pool, "UserGroup": team["name"], "ClientId": self.client_id}}],
-            "WorkteamArn": self.team_arn(team["name"]),
-            "WorkforceArn": f"arn:aws:sagemaker:{self.region}:{self.account}:workforce/default",
-            "ProductListingIds": [],
-            "Description": team["description"],
-            "SubDomain": f"{self.subdomain}.labeling.{self.region}.sagemaker.aws",
-            "CreateDate": created,
-            "LastUpdatedDate": created,
-            "NotificationConfiguration": {},
-        }
-
-    def list_workteams(self) -> list[dict[str, Any]]:
-        return [self._workteam(t) for t in sorted(self.teams, key=lambda t: t["name"])]
-
-    def describe_workteam(self, name: str) -> dict[str, Any]:
-        for team in self.teams:
-            if team["name"] == name:
-                return self._workteam(team)
-        raise _validation(f"Workteam {name} does not exist.")
-
-    def team_members(self, name: str) -> list[Worker]:
-        team = next((t for t in self.teams if t["name"] == name), None)
-        if team is None:
-            raise _validation(f"Workteam {name} does not exist.")
-        return [self.workers[i] for i in team["members"]]
-
-    def list_users(self, user_pool_id: str) -> list[dict[str, Any]]:
-        """Cognito ListUsers' `Users` (Username is the sub, as for users invited by email)."""
-        if user_pool_id != self.user_pool:
-            raise ServiceError("ResourceNotFoundException", f"User pool {user_pool_id} does not exist.")
-        created = from_ms(self.created_ms)
-        return [{
-            "Username": w.sub,
-            "Attributes": [{"Name": "sub", "Value": w.sub}, {"Name": "email_verified", "Value": "true"},
-                           {"Name": "name", "Value": w.name}, {"Name": "email", "Value": w.email}],
-            "UserCreateDate": created,
-            "UserLastModifiedDate": created,
-            "Enabled": True,
-            "UserStatus": "CONFIRMED",
-        } for w in self.workers]
-
-    # --- truth --------------------------------------------------------------------------------------
-
-    def truth(self) -> dict[str, dict]:
-        if self._truth is None:
-            self._truth = _read_json(self.state_dir / "truth.json") or {}
-        return self._truth
-
-    def register_truth(self, truth: dict[str, dict]) -> None:
-        """What the objects at these URIs really show: simulated workers answer from it."""
-        with self._lock:
-            merged = {**self.truth(), **truth}
-            self._truth = dict(sorted(merged.items()))
-            _write_json(self.state_dir / "truth.json", self._truth, compact=True)
 
     # --- jobs: storage ------------------------------------------------------------------------------
 
@@ -303,54 +186,6 @@ class SimulatedService:
             view["model"] = self.model_arn(outcome.plan.spec.name)
         return view
 
-    # --- auto-labeling models ------------------------------------------------------------------------
-
-    def model_arn(self, job: str) -> str:
-        """FinalActiveLearningModelArn of a job (the model's name is the simulator's choice)."""
-        return f"arn:aws:sagemaker:{self.region}:{self.account}:model/{job.lower()}{MODEL_SUFFIX}"
-
-    def _model_path(self, name: str) -> Path:
-        return self.state_dir / "models" / f"{name.lower()}.json"
-
-    def _register_model(self, arn: str, record: dict, plan: Plan, outcome: Outcome) -> None:
-        features, labels = plan.training_set(outcome.final_round)
-        doc = {"arn": arn, "job": record["name"], "job_arn": record["arn"], "task": plan.spec.task,
-               "training_job": outcome.final_round.training_job,
-               **autolabel.training_data(features, labels, plan.spec.labels)}
-        _write_json(self._model_path(arn.rpartition("/")[2]), doc, compact=True)
-
-    def _find_model(self, arn: str) -> dict | None:
-        """The stored model an ARN names, bringing its job up to now first; None if unknown."""
-        prefix = f"arn:aws:sagemaker:{self.region}:{self.account}:model/"
-        if not arn.startswith(prefix):
-            return None
-        name = arn[len(prefix):]
-        if not _MODEL_NAME.fullmatch(name):  # letters, digits, hyphens: never a path
-            return None
-        if name.lower().endswith(MODEL_SUFFIX):
-            owner = _read_json(self._job_dir(name[: -len(MODEL_SUFFIX)]) / "job.json")
-            if owner is not None:
-                self._advance(owner, to_ms(self.clock.now()))
-        return _read_json(self._model_path(name))
-
-    def _parent_model(self, parsed: list[dict], attribute: str) -> dict | None:
-        """Chaining with the same attribute reuses the model of the job that labeled those lines,
-        if it auto-labeled (§8)."""
-        counts: dict[str, int] = {}
-        for line in parsed:
-            meta = line.get(f"{attribute}-metadata")
-            job = meta.get("job-name") if attribute in line and isinstance(meta, dict) else None
-            name = job.removeprefix("labeling-job/") if isinstance(job, str) else ""
-            if _JOB_NAME.fullmatch(name):
-                counts[name] = counts.get(name, 0) + 1
-        for name in sorted(counts, key=lambda n: (-counts[n], n)):
-            record = _read_json(self._job_dir(name) / "job.json")
-            if record is not None:
-                view = self._advance(record, to_ms(self.clock.now()))
-                if view.get("model"):
-                    return _read_json(self._model_path(view["model"].rpartition("/")[2]))
-        return None
-
     def advance(self) -> None:
         """Bring every job up to the clock (write the files due)."""
         with self._lock:
@@ -377,134 +212,6 @@ class SimulatedService:
         with self._lock:
             record, lines, truth, initial = self._prepare(request)
             return self._make_plan(record, lines, truth, initial)[0]
-
-    def _prepare(self, request: dict[str, Any]) -> tuple[dict, list[str], dict[str, dict], dict | None]:
-        """Check a create request as SageMaker would and turn it into a job record, the input
-        manifest's lines, the truth of its objects and the model it starts from (auto-labeling)."""
-        problems = validate_create_request(request)
-        if problems:
-            raise _validation("; ".join(str(p) for p in problems))
-        request = copy.deepcopy(request)
-        name = request["LabelingJobName"]
-        existing = _read_json(self._job_dir(name) / "job.json")
-        if existing is not None:
-            raise ServiceError("ResourceInUse", "Job name must be unique within an AWS account and region, and a job "
-                                                f"with this name already exists ({existing['arn']})")
-        task = self._task(request)
-        team = self._team_of(request["HumanTaskConfig"]["WorkteamArn"])
-        lines = self._read_manifest(request)
-        labels, label_error = self._read_labels(request, task)
-        self._check_output_root(request)
-        now = to_ms(self.clock.now())
-        arn = f"arn:aws:sagemaker:{self.region}:{self.account}:labeling-job/{name.lower()}"
-        rng = random.Random(f"{self.seed}/reference/{name.lower()}/{now}")
-        reference = self.account + "".join(rng.choice(_ALNUM) for _ in range(16))
-        htc = request["HumanTaskConfig"]
-        htc.setdefault("MaxConcurrentTaskCount", DEFAULT_MAX_CONCURRENT)
-        htc.setdefault("TaskAvailabilityLifetimeInSeconds", DEFAULT_LIFETIME_S)
-        request["OutputConfig"].setdefault("KmsKeyId", "")
-        auto = request.get("LabelingJobAlgorithmsConfig")
-        initial = self._initial_model(auto) if auto else None
-        init_error = label_error or _manifest_error(lines, task)
-        if auto and init_error is None and len(lines) < autolabel.MIN_OBJECTS:
-            init_error = (f"ClientError: Automated data labeling needs at least {autolabel.MIN_OBJECTS:,} objects in "
-                          f"the input manifest; it has {len(lines):,}.")
-        parsed = [json.loads(line) for line in lines] if init_error is None else []
-        sent = sum(1 for p in parsed if request["LabelAttributeName"] not in p)
-        if auto and initial is None and parsed:
-            initial = self._parent_model(parsed, request["LabelAttributeName"])
-        max_labeled, max_total = _limits(request.get("StoppingConditions"), sent, bool(auto))
-        spec = JobSpec(
-            name=name, attribute=request["LabelAttributeName"], task=task, labels=labels,
-            workers_per_object=htc["NumberOfHumanWorkersPerDataObject"], max_concurrent=htc["MaxConcurrentTaskCount"],
-            lifetime_s=htc["TaskAvailabilityLifetimeInSeconds"], time_limit_s=htc["TaskTimeLimitInSeconds"],
-            created_ms=now, team=list(team["members"]), seed=self.seed,
-            max_labeled=max_labeled, init_error=init_error, auto_labeling=bool(auto),
-            initial_model=initial["arn"] if initial else None, max_total=max_total,
-        )
-        truth = self.truth()
-        sources = sorted({s for p in parsed if (s := p.get("source-ref") or p.get("source")) in truth})
-        record = {"name": name, "arn": arn, "reference_code": reference, "created_ms": now, "request": request,
-                  "spec": spec.to_json(), "stop_ms": None, "written_ms": now, "final": None}
-        return record, lines, {s: truth[s] for s in sources}, initial if init_error is None else None
-
-    def _initial_model(self, config: dict) -> dict | None:
-        arn = config.get("InitialActiveLearningModelArn")
-        if not arn:
-            return None
-        model = self._find_model(arn)
-        if model is None:
-            raise _validation(f"Could not find model \"{arn}\".")
-        return model
-
-    def _task(self, request: dict) -> str:
-        task = task_from_request(request)
-        if task is None or task.name not in SUPPORTED_TASKS:
-            found = task.name if task else "a custom task"
-            raise _validation(f"The local simulator runs {', '.join(SUPPORTED_TASKS)} jobs, not {found}.")
-        if "SnsDataSource" in request["InputConfig"]["DataSource"]:
-            raise _validation("The local simulator runs jobs on an input manifest, not streaming jobs.")
-        config = request.get("LabelingJobAlgorithmsConfig")
-        if config is not None:
-            if task.name not in AUTO_TASKS:
-                raise _validation(f"auto-labeling for {task.name} is not simulated (the local simulator auto-labels "
-                                  f"{', '.join(AUTO_TASKS)} jobs only)")
-            expected = tasks.algorithm_arn(task, self.region)
-            if config.get("LabelingJobAlgorithmSpecificationArn") != expected:
-                raise _validation(f"LabelingJobAlgorithmSpecificationArn must be {expected} for {task.name} jobs in "
-                                  f"{self.region}.")
-        return task.name
-
-    def _team_of(self, arn: str) -> dict:
-        for team in self.teams:
-            if self.team_arn(team["name"]) == arn:
-                return team
-        raise _validation(f"Workteam {arn} does not exist.")
-
-    def _fetch(self, uri: str, what: str) -> bytes:
-        try:
-            location = self.open_uri(uri)
-            if not location.store.exists(location.prefix):
-                raise _validation(f"The {what} {uri} does not exist.")
-            return location.read()
-        except StoreError as exc:
-            raise _validation(f"Cannot read the {what} {uri}: {exc}") from exc
-
-    def _read_manifest(self, request: dict) -> list[str]:
-        uri = request["InputConfig"]["DataSource"]["S3DataSource"]["ManifestS3Uri"]
-        data = self._fetch(uri, "input manifest")
-        try:
-            return json_lines(decode_text(data))
-        except ValueError as exc:
-            raise _validation(f"Cannot read the input manifest {uri}: {exc}") from exc
-
-    def _read_labels(self, request: dict, task: str) -> tuple[list[str], str | None]:
-        uri = request.get("LabelCategoryConfigS3Uri")
-        if not uri:
-            raise _validation(f"LabelCategoryConfigS3Uri is required for {task} jobs.")
-        data = self._fetch(uri, "label category configuration file")
-        try:
-            doc = json.loads(decode_text(data))
-            labels = [item["label"] for item in doc["labels"]]
-        except (ValueError, KeyError, TypeError):
-            return [], f"ClientError: The label category configuration file {uri} is not valid JSON with labels."
-        fewest = 1 if task == "BoundingBox" else 2
-        if len(labels) < fewest or len(set(labels)) != len(labels) or not all(isinstance(x, str) for x in labels):
-            return labels, (f"ClientError: The label category configuration file {uri} needs at least {fewest} "
-                            "distinct labels.")
-        return labels, None
-
-    def _check_output_root(self, request: dict) -> None:
-        uri = job_folder(request["OutputConfig"]["S3OutputPath"], request["LabelingJobName"]).rstrip("/")
-        try:
-            root = self.open_uri(uri)
-            taken = next(iter(root.store.list(root.prefix.rstrip("/") + "/")), None)
-        except StoreError as exc:
-            raise _validation(f"Cannot write to the output location {uri}: {exc}") from exc
-        if taken is not None:
-            # Ground Truth would write over it; the simulator never overwrites a user's data.
-            raise _validation(f"The output location {uri}/ already holds files ({taken.key}).")
-
     def describe_labeling_job(self, name: str) -> Job:
         with self._lock:
             record = self._record(name)
@@ -624,36 +331,3 @@ class SimulatedService:
             outcome = Outcome(plan, record.get("stop_ms"))
             return sum(len(plan.objects[oid].answers) for oid in outcome.consolidated
                        if plan.objects[oid].done_ms <= now)
-
-
-def _limits(conditions: dict | None, objects: int, auto: bool) -> tuple[int | None, int | None]:
-    """StoppingConditions as object counts: (human labels, all labels) at which the job stops.
-    Without auto-labeling every label is a human one, so both fold into the first."""
-    if not conditions:
-        return None, None
-    human = conditions.get("MaxHumanLabeledObjectCount")
-    pct = conditions.get("MaxPercentageOfInputDatasetLabeled")
-    total = math.ceil(objects * pct / 100) if pct is not None else None
-    if auto:
-        return human, total
-    limits = [x for x in (human, total) if x is not None]
-    return (min(limits) if limits else None), None
-
-
-def _manifest_error(lines: list[str], task: str) -> str | None:
-    """Why Ground Truth would fail the job while Initializing (wording UNCONFIRMED), or None."""
-    if not lines:
-        return "ClientError: The input manifest is empty."
-    if len(lines) > MAX_OBJECTS:
-        return f"ClientError: The input manifest has {len(lines)} objects; the limit is {MAX_OBJECTS}."
-    key = "source" if task == "TextMultiClass" else "source-ref"
-    for number, line in enumerate(lines, start=1):
-        if len(line) > MAX_LINE_CHARS:
-            return f"ClientError: Line {number} of the input manifest is longer than {MAX_LINE_CHARS} characters."
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            return f"ClientError: Line {number} of the input manifest is not valid JSON."
-        if not isinstance(obj, dict) or not isinstance(obj.get(key), str):
-            return f"ClientError: Line {number} of the input manifest has no {key} key."
-    return None
