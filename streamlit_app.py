@@ -1,25 +1,35 @@
-"""Ground Control: the entry point. Page config, navigation, and the connection settings."""
+"""Ground Control: the entry point. Page config, navigation, and the connection settings.
+
+Its body is `run()`, as Streamlit's own hello app keeps it: the module is the script Streamlit
+runs, and importing it runs nothing."""
 
 import streamlit as st
 
 from app_pages._shared import error_boundary, note_page, workspace_notice, workspace_sidebar
 
-st.set_page_config(page_title="Ground Control", page_icon=":material/satellite_alt:", layout="wide")
-st.logo("assets/logo.svg", size="large")
-
-pages = [
-    st.Page("app_pages/jobs.py", title="Jobs", icon=":material/work_history:", default=True),
-    st.Page("app_pages/manifests.py", title="Manifests", icon=":material/list_alt:", url_path="manifests"),
-    st.Page("app_pages/launch.py", title="Launch", icon=":material/rocket_launch:", url_path="launch"),
-    st.Page("app_pages/benchmark.py", title="Benchmark", icon=":material/model_training:", url_path="benchmark"),
-    st.Page("app_pages/workers.py", title="Workers", icon=":material/groups:", url_path="workers"),
-    st.Page("app_pages/race.py", title="Race", icon=":material/sprint:", url_path="race"),
+PAGES = [  # (script, title, icon, url path); the first is the home page
+    ("app_pages/jobs.py", "Jobs", ":material/work_history:", None),
+    ("app_pages/manifests.py", "Manifests", ":material/list_alt:", "manifests"),
+    ("app_pages/launch.py", "Launch", ":material/rocket_launch:", "launch"),
+    ("app_pages/benchmark.py", "Benchmark", ":material/model_training:", "benchmark"),
+    ("app_pages/workers.py", "Workers", ":material/groups:", "workers"),
+    ("app_pages/race.py", "Race", ":material/sprint:", "race"),
 ]
-nav = st.navigation(pages)
-note_page(nav)  # the first run of a page after another: the link's values win
-with error_boundary():  # the one for every page: no traceback or server path ever reaches a page
-    box = workspace_sidebar()
-    try:
-        nav.run()
-    finally:
-        workspace_notice(box)  # a demo rebuilt while the page ran says so, even if the page then failed
+
+
+def run() -> None:
+    st.set_page_config(page_title="Ground Control", page_icon=":material/satellite_alt:", layout="wide")
+    st.logo("assets/logo.svg", size="large")
+    nav = st.navigation([st.Page(script, title=title, icon=icon, url_path=path, default=path is None)
+                         for script, title, icon, path in PAGES])
+    note_page(nav)  # the first run of a page after another: the link's values win
+    with error_boundary():  # the one for every page: no traceback or server path ever reaches a page
+        box = workspace_sidebar()
+        try:
+            nav.run()
+        finally:
+            workspace_notice(box)  # a demo rebuilt while the page ran says so, even if the page then failed
+
+
+if __name__ == "__main__":
+    run()
