@@ -26,7 +26,7 @@ from .common import CliError
 
 def add_parser(sub) -> None:
     b = sub.add_parser(
-        "benchmark", help="compare jobs: labels by humans and machine, duration, cost, accuracy (reference §8, §9)",
+        "benchmark", help="compare jobs: labels by humans and machine, duration, cost, accuracy",
         description="Benchmark labeling jobs side by side: objects, human- and machine-labeled, machine share, "
                     "failed, duration, labels per hour, cost (service fee, worker fee, estimated instance time) and "
                     "accuracy against gold labels or a reference job. LabelCounters are checked against the output "

@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
     la.set_defaults(run=cmd_launch)
 
     ch = sub.add_parser(
-        "chain", help="continue a job, add a label layer, or clone it (reference §8)",
+        "chain", help="continue a job, add a label layer, or clone it",
         description="Plan a job chained to JOB: by default it continues JOB's attribute on its output manifest, so "
                     "only unlabeled and failed objects are sent; --new-attribute adds a layer (everything is sent); "
                     "--clone reruns JOB's input manifest. Prints per-attribute counts, objects to send and the cost "
