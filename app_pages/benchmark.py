@@ -250,11 +250,15 @@ def main() -> None:
         col.caption(f"{int(row['machine_labeled']):,} of {int(row['objects']):,} objects by machine · "
                     f"${row['total_cost']:,.2f}")
     st.dataframe(summary_table(table), width="stretch")
-    notes: dict[str, list[str]] = {}
-    for found in findings(table):  # the same note for many jobs is shown once
-        notes.setdefault(found.message, []).append(found.job)
-    for text, jobs in notes.items():
-        st.warning(f"{', '.join(jobs)}: {text}", icon=":material/warning:")
+    said: dict[tuple[str, str], list[str]] = {}
+    for found in findings(table):  # the same finding for many jobs is shown once
+        said.setdefault((found.kind, found.text), []).append(found.job)
+    for (kind, text), jobs in said.items():
+        if kind == "mismatch":
+            st.warning(f"{', '.join(jobs)}: the job's counters and its files disagree: {text}",
+                       icon=":material/warning:")
+        else:
+            st.info(f"{', '.join(jobs)}: {text}", icon=":material/info:")
     charts(runs, prices)
     st.download_button("Download the comparison (CSV)", table.to_csv(index=False), file_name="benchmark.csv",
                        mime="text/csv", icon=":material/download:")
