@@ -3,7 +3,6 @@ are named. Every choice is kept in the URL."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._shared import (
+    literal,
     load_source,
     refresh_button,
     show_error,
@@ -107,11 +107,6 @@ def manifests_only(data: SourceData) -> None:
     skipped_files(data)
 
 
-def _literal(text: str) -> str:
-    """Job and attribute names are data: no markdown, link, icon shortcode or LaTeX in them may act."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
-
-
 AUTO = ""  # the layer selector's "decide from the data"
 
 
@@ -143,7 +138,7 @@ def label_layers(data: SourceData, source: str) -> dict[str, str]:
         layers = choose_layers(data.labels, data.answers, chosen, described)
     for layer in layers.values():
         if layer.inferred:
-            st.sidebar.caption(_literal(layer.note))
+            st.sidebar.caption(literal(layer.note))
     return {job: layer.attribute for job, layer in layers.items()}
 
 
@@ -195,7 +190,7 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
     sync_url(source=source)
     if not data.jobs:  # nothing there, or nothing readable: say which, with how many files failed and why
         why = data.nothing_found()
-        st.warning(_literal(f"{why[0].upper()}{why[1:]}."), icon=":material/search_off:")  # URIs, S3 errors: data
+        st.warning(literal(f"{why[0].upper()}{why[1:]}."), icon=":material/search_off:")  # URIs, S3 errors: data
         skipped_files(data)
         return None
     if data.answers.empty:

@@ -218,11 +218,16 @@ def url_state(key: str, default, param: str | None = None):
     return st.session_state[key]
 
 
-def _plain(text, limit: int = 60) -> str:
-    """A value from a URL, shown as literal text in Markdown: no markup, no control characters."""
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
+def literal(text: str) -> str:
+    """Data (a job name, a URI, a value from a link) shown as text in Markdown: no markup, link, icon
+    shortcode, LaTeX or entity in it may act."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])", r"\\\1", text)
+
+
+def _plain(text, limit: int = 60) -> str:
+    """A value from a URL, short and without control characters, shown literally."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", str(text))
+    return literal(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def url_note(what: str, raw, used: str, where=None) -> None:
