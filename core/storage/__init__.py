@@ -55,7 +55,7 @@ def open_location(uri: str, settings: AwsSettings = AwsSettings()) -> Location:
     if store.root.is_file():
         return Location(LocalStore(store.root.parent), store.root.name)
     if not store.root.is_dir():
-        raise StoreError(f"{store.root} does not exist")
+        raise StoreError(f"{uri} does not exist")  # as typed: a relative path never shows the server's folder
     return Location(store, "")
 
 
