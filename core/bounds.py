@@ -44,10 +44,10 @@ def screen_dates(data: SourceData, now: datetime) -> SourceData:
         return data
     notes = []
     odd = data.answers[bad]
-    for uri, index, ts, before in zip(odd["file"], odd["answer"], odd["submission_time"], early[bad], strict=True):
+    for key, index, ts, before in zip(odd["file"], odd["answer"], odd["submission_time"], early[bad], strict=True):
         why = (f"before {EARLIEST:%Y-%m-%d} (Ground Truth opened in November 2018)" if before
                else f"after {latest:%Y-%m-%d %H:%M} UTC, in the future")
-        notes.append(Skipped(uri, f"answers[{index}] submissionTime {_day(ts)} {ts:%H:%M:%S} is {why}: "
+        notes.append(Skipped(data.file_uri(key), f"answers[{index}] submissionTime {_day(ts)} {ts:%H:%M:%S} is {why}: "
                                   "counted as a label, left out of dates and charts"))
     answers = data.answers.assign(submission_time=times.mask(bad))
     return replace(data, answers=answers, suspect=[*data.suspect, *notes])

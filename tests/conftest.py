@@ -33,6 +33,15 @@ LABEL_ATTRIBUTE = "animal"
 DEMO_AT = "2026-03-16T15:00:00+00:00"
 
 
+def pytest_configure(config) -> None:
+    """Every parsed-answer cache a test writes goes to a folder of this run, never the user's."""
+    import os
+    import tempfile
+
+    if "GC_CACHE_DIR" not in os.environ:
+        os.environ["GC_CACHE_DIR"] = tempfile.mkdtemp(prefix="gc-test-cache-")
+
+
 def pytest_collection_modifyitems(items) -> None:
     """Browser tests start a server and Chromium: they are in the slow tier wherever they live."""
     for item in items:

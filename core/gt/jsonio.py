@@ -8,6 +8,8 @@ import re
 import sys
 from datetime import UTC, datetime
 
+import orjson
+
 from ..errors import GroundControlError
 from .errors import BadFile
 
@@ -114,7 +116,28 @@ def _int(digits: str) -> int | float:
     return int(digits) if len(digits) <= 4000 else float(digits)
 
 
+# orjson reads integers of 20+ digits as floats where json keeps them exact: such files take the
+# careful path, as do files that could nest too deep. Everything else orjson reads ~10x faster.
+# (Every digit made a "0", a run of 20 is one bytes.find: a regex scan cost more than orjson.)
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 20
+
+
+def fast_loads(data: bytes):
+    """orjson's reading of `data`, or None when the careful path must decide (it then says why in
+    words, or accepts what orjson refuses: a BOM, NaN, a lone surrogate)."""
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH or _LONG_RUN in data.translate(_DIGITS_AS_ZERO):
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def load_json(data: bytes):
+    doc = fast_loads(data)
+    if doc is not None:
+        return doc
     text = decode_text(data)
     if not text.strip():
         raise BadFile("empty file")

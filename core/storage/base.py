@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ..errors import GroundControlError
 
@@ -17,8 +16,7 @@ class ObjectExists(StoreError):
     """A write was refused because an object already sits at that key."""
 
 
-@dataclass(frozen=True)
-class ObjectInfo:
+class ObjectInfo(NamedTuple):  # a named tuple: one is made per listed object, millions per listing
     """One listed object. `version` changes whenever the content does (ETag, or size+mtime)."""
 
     key: str

@@ -7,7 +7,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 
 import pytest
 
@@ -38,10 +41,12 @@ def birds_in_s3(faulty_s3, birds_dir) -> int:
 
 
 def workers(faulty_s3) -> tuple[int, str, str]:
-    """`python -m core workers SOURCE` in process, through the proxy: (exit code, stdout, stderr)."""
+    """`python -m core workers SOURCE` in process, through the proxy: (exit code, stdout, stderr).
+    Each run starts cold (its own answer cache): a warm run would GET nothing for faults to hit."""
     settings = faulty_s3.settings
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (tempfile.TemporaryDirectory() as cache, mock.patch.dict(os.environ, {"GC_CACHE_DIR": cache}),
+          contextlib.redirect_stdout(out), contextlib.redirect_stderr(err)):
         code = main(["workers", SOURCE, "--workspace", "aws", "--region", settings.region,
                      "--endpoint-url", settings.endpoint_url, "--format", "json"])
     return code, out.getvalue(), err.getvalue()

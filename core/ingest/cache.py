@@ -1,0 +1,118 @@
+"""The parsed tables of each source, kept on disk as Parquet so a restart starts warm.
+
+One folder per source under `<cache>/answers/`, named by a hash of the source's identity. Each save
+writes a new generation folder and then points `current` at it (an atomic rename), so a reader in
+another process (the app while a cron run saves) always sees one whole generation. Saves take an
+exclusive lock on the source's folder. The whole cache is bounded: past the cap, the sources used
+least recently are removed first.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .rows import SCHEMAS
+
+FORMAT = "1"  # bump when SCHEMAS or the parsing changes: older caches are then simply not found
+DEFAULT_CAP_MB = 2048
+
+
+def cap_bytes() -> int:
+    """GC_CACHE_MAX_MB, else 2 GB: the most the answer cache keeps on disk."""
+    try:
+        return int(float(os.environ.get("GC_CACHE_MAX_MB", DEFAULT_CAP_MB)) * 1024 * 1024)
+    except ValueError:
+        return DEFAULT_CAP_MB * 1024 * 1024
+
+
+class TableCache:
+    def __init__(self, root: Path, identity: str):
+        self.root = Path(root)
+        self.folder = self.root / hashlib.sha256(f"{FORMAT}|{identity}".encode()).hexdigest()[:24]
+
+    @contextmanager
+    def _locked(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / "lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def load(self) -> tuple[dict[str, pa.Table], bytes | None] | None:
+        """The last saved tables and the saved listing of folders, or None (nothing saved, or a
+        cache this version cannot read: it is then rebuilt, never trusted)."""
+        for _ in range(3):  # a save in another process may remove the generation being read
+            try:
+                gen = self.folder / (self.folder / "current").read_text().strip()
+                tables = {name: pq.read_table(gen / f"{name}.parquet", schema=schema)
+                          for name, schema in SCHEMAS.items()}
+                folders = gen / "folders.json"
+                listing = folders.read_bytes() if folders.exists() else None
+                os.utime(self.folder / "current")  # recently used: the cap removes others first
+                return tables, listing
+            except FileNotFoundError:
+                continue
+            except (OSError, pa.ArrowException, ValueError):
+                return None
+        return None
+
+    def save(self, tables: dict[str, pa.Table], listing: bytes | None = None) -> None:
+        """Write a new generation and make it current; never fails the load that called it."""
+        try:
+            self._save(tables, listing)
+        except OSError:
+            return  # a full or read-only disk costs the next run its warm start, nothing more
+        trim(self.root, keep=self.folder)
+
+    def _save(self, tables: dict[str, pa.Table], listing: bytes | None) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{uuid.uuid4().hex[:12]}"
+        gen = self.folder / name
+        gen.mkdir()
+        for table_name, table in tables.items():
+            pq.write_table(table, gen / f"{table_name}.parquet", compression="zstd")
+        if listing is not None:
+            (gen / "folders.json").write_bytes(listing)
+        with self._locked():
+            pointer = self.folder / f".current.{name}"
+            pointer.write_text(name)
+            os.replace(pointer, self.folder / "current")
+            for old in self.folder.glob("gen-*"):  # a reader of one retries with the new pointer
+                if old.name != name:
+                    shutil.rmtree(old, ignore_errors=True)
+
+
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def trim(root: Path, keep: Path | None = None, cap: int | None = None) -> list[Path]:
+    """Remove whole sources, least recently used first, until the cache is under its cap."""
+    cap = cap_bytes() if cap is None else cap
+    try:
+        sources = [(f, (f / "current").stat().st_mtime if (f / "current").exists() else 0.0, _size(f))
+                   for f in Path(root).iterdir() if f.is_dir()]
+    except OSError:
+        return []
+    total = sum(size for _, _, size in sources)
+    removed = []
+    for folder, _, size in sorted(sources, key=lambda s: s[1]):
+        if total <= cap:
+            break
+        if folder == keep:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        total -= size
+        removed.append(folder)
+    return removed
