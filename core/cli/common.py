@@ -50,6 +50,8 @@ def selected(args, ws):
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     skipped(data.skipped)
+    print(f"{data.parsed:,} Ground Truth file(s) parsed (new or changed), {data.cached:,} unchanged from the cache",
+          file=sys.stderr)
     for item in data.suspect:
         print(f"suspect {item.uri}: {item.reason}", file=sys.stderr)
     if not data.jobs:

@@ -12,6 +12,7 @@ import posixpath
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -64,10 +65,18 @@ class SourceReader:
         self._kinds: dict[str, KeyKind] = {}
         # Local files are read one after another: 64 threads cost more in hand-offs than they save.
         threads = 1 if isinstance(store, LocalStore) else MAX_POOL
-        self._fetcher = Fetcher(store, lambda key, data: parse(key, data, self._kinds[key]), threads, keep=False)
+        self._fetcher = Fetcher(store, lambda key, data: parse(key, data, self._kind(key)), threads, keep=False)
         self._disk = TableCache(cache_root or cache_dir() / "answers", _identity(location))
         self._tables: dict[str, pa.Table] | None = None
         self._versions: dict[str, str] = {}
+
+    def _kind(self, key: str) -> KeyKind:
+        """Its place in the layout: known keys were classified when first read, maybe by another
+        process, so a changed one is classified again here."""
+        kind = self._kinds.get(key)
+        if kind is None:
+            kind = self._kinds[key] = classify(key)
+        return kind
 
     @property
     def gets(self) -> int:
@@ -104,6 +113,9 @@ class SourceReader:
         if self._tables is None:
             cached = self._disk.load()
             self._tables = cached[0] if cached else _empty()
+            store = self.location.store
+            if cached and cached[1] and isinstance(store, LocalStore) and not store.folders:
+                store.folders = orjson.loads(cached[1])
             files = self._tables["files"]
             self._versions = dict(zip(files["key"].to_pylist(), files["version"].to_pylist(), strict=True))
         return self._tables
@@ -120,10 +132,12 @@ class SourceReader:
             self._tables = tables
             files = tables["files"]
             self._versions = dict(zip(files["key"].to_pylist(), files["version"].to_pylist(), strict=True))
-            self._disk.save(tables)
+            store = self.location.store
+            self._disk.save(tables, orjson.dumps(store.folders) if isinstance(store, LocalStore) else None)
         elif progress:
             progress("fetch", len(wanted), len(wanted))
-        return self._source_data(tables, skipped, failed, parsed=len(todo) - len(failed))
+        return self._source_data(tables, skipped, failed, parsed=len(todo) - len(failed),
+                                 cached=len(wanted) - len(todo))
 
     def _parse(self, todo: list, failed: dict[str, StoreError], progress: Progress | None) -> Batch:
         """The rows of every file in `todo`, each added as it arrives so its parsed form is freed at
@@ -139,7 +153,7 @@ class SourceReader:
                 if isinstance(value, StoreError):  # not kept: the next load tries it again
                     failed[key] = value
                     continue
-                kind = self._kinds.get(key) or classify(key)
+                kind = self._kind(key)
                 batch.add(key, versions[key], kind, job_name(kind.root, fallback), value)
         finally:
             if paused:
@@ -154,7 +168,8 @@ class SourceReader:
         assert store.uri_of(probe) == prefix + probe, "a store whose URIs are not its root and the key"
         return prefix
 
-    def _source_data(self, tables, skipped: list[Skipped], failed: dict[str, StoreError], parsed: int) -> SourceData:
+    def _source_data(self, tables, skipped: list[Skipped], failed: dict[str, StoreError], parsed: int,
+                     cached: int) -> SourceData:
         store = self.location.store
         notes = [(key, kind, text) for key, kind, text in zip(
             tables["notes"]["key"].to_pylist(), tables["notes"]["kind"].to_pylist(),
@@ -184,6 +199,7 @@ class SourceReader:
             files=read.num_rows,
             unread=unread,
             parsed=parsed,
+            cached=cached,
             file_prefix=self._prefix(),
             **frames,
         )

@@ -31,7 +31,8 @@ class SourceData:
     suspect: list[Skipped] = field(default_factory=list)  # answers counted, with a value left out: which and why
     files: int = 0  # Ground Truth files read (after skipping)
     unread: list[Skipped] = field(default_factory=list)  # Ground Truth files that could not be read or used
-    parsed: int = 0  # files parsed by this load; the rest came from the cache unchanged
+    parsed: int = 0  # files parsed by this load
+    cached: int = 0  # files unchanged since an earlier load, taken from the cache
     file_prefix: str = ""  # answers' `file` is a key below the source's store: this + key is its URI
 
     def file_uri(self, key: str) -> str:
