@@ -1,0 +1,25 @@
+"""Runs the metric queries (core.engine.sql) in DuckDB, in process: the input tables are registered
+as views (no copy), the result comes back as a pandas DataFrame."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from .sql import QUERIES
+
+
+def run(name: str, tables: Mapping[str, pa.Table | pd.DataFrame]) -> pd.DataFrame:
+    """The result of query `name` over `tables` ({view name: table}).
+
+    A connection per call: cheap in memory, and safe from the app's several script threads.
+    Times are UTC, whatever the machine's zone, so days and hours are UTC days and hours.
+    """
+    with duckdb.connect(":memory:") as con:
+        con.execute("SET TimeZone = 'UTC'")
+        for view, table in tables.items():
+            con.register(view, table)
+        return con.execute(QUERIES[name]).df()
