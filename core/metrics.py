@@ -52,10 +52,13 @@ def job_attributes(labels: pd.DataFrame, answers: pd.DataFrame | None = None) ->
 
 
 def _like(values: pd.Series, source: pd.Series) -> pd.Series:
-    """`values` (a query's column) in the dtype of the input column they come from; text kept as
-    object has None for unknown, as pandas' own groupby gives."""
+    """`values` (a query's column) in the dtype of the input column they come from: times back in
+    their zone (the queries see UTC without one), text kept as object with None for unknown, as
+    pandas' own groupby gives."""
     if values.dtype == source.dtype:
         return values
+    if isinstance(source.dtype, pd.DatetimeTZDtype) and pd.api.types.is_datetime64_dtype(values):
+        return values.dt.tz_localize("UTC").dt.tz_convert(source.dtype.tz).astype(source.dtype)
     if source.dtype == object and not pd.api.types.is_datetime64_any_dtype(values):
         return values.astype(object).where(values.notna(), None)
     return values.astype(source.dtype)

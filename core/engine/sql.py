@@ -19,31 +19,51 @@ that differs is the median: DuckDB's `median` is exact; Trino has only `approx_p
 
 from __future__ import annotations
 
-# Answers with their normalized label (NULL: no label, or one that normalizes to nothing).
+# Each job, object and worker once, as a number: grouping and joining by numbers is many times
+# faster than by text, and every step below groups by them.
+_KEYS = """
+job_keys AS (
+    SELECT job, ROW_NUMBER() OVER () AS job_key
+    FROM (SELECT job FROM answers UNION SELECT job FROM labels) j
+    WHERE job IS NOT NULL
+),
+object_keys AS (
+    SELECT k.job, k.object_id, j.job_key, ROW_NUMBER() OVER () AS object_key
+    FROM (SELECT job, object_id FROM answers UNION SELECT job, object_id FROM labels) k
+    JOIN job_keys j ON j.job = k.job
+    WHERE k.object_id IS NOT NULL
+),
+worker_keys AS (
+    SELECT worker_id, ROW_NUMBER() OVER () AS worker_key
+    FROM (SELECT DISTINCT worker_id FROM answers WHERE worker_id IS NOT NULL) w
+)"""
+
+# Answers with their keys and normalized label (NULL: no label, or one that normalizes to nothing).
 _NORMED = """
 normed AS (
-    SELECT a.job, a.object_id, a.worker_id, a.sub, a.submission_time, a.time_spent_s, a.row_no, n.norm
+    SELECT w.worker_key, k.job_key, k.object_key, a.sub, a.submission_time, a.time_spent_s, a.row_no, n.norm
     FROM answers a
+    LEFT JOIN worker_keys w ON w.worker_id = a.worker_id
+    LEFT JOIN object_keys k ON k.job = a.job AND k.object_id = a.object_id
     LEFT JOIN label_norms n ON n.label = a.label
 )"""
 
 # Per object: the plain majority of the normalized answers; a tie for the most votes has none.
 _MAJORITY = """
 votes AS (
-    SELECT job, object_id, norm, COUNT(*) AS n
+    SELECT object_key, norm, COUNT(*) AS n
     FROM normed
-    WHERE norm IS NOT NULL AND job IS NOT NULL AND object_id IS NOT NULL
-    GROUP BY job, object_id, norm
+    WHERE norm IS NOT NULL AND object_key IS NOT NULL
+    GROUP BY object_key, norm
 ),
-ranked AS (
-    SELECT job, object_id, norm, n, MAX(n) OVER (PARTITION BY job, object_id) AS top
-    FROM votes
+tops AS (
+    SELECT object_key, MAX(n) AS top FROM votes GROUP BY object_key
 ),
 majority AS (
-    SELECT job, object_id, CASE WHEN COUNT(*) = 1 THEN MIN(norm) END AS majority
-    FROM ranked
-    WHERE n = top
-    GROUP BY job, object_id
+    SELECT v.object_key, CASE WHEN COUNT(*) = 1 THEN MIN(v.norm) END AS majority
+    FROM votes v
+    JOIN tops t ON t.object_key = v.object_key AND t.top = v.n
+    GROUP BY v.object_key
 )"""
 
 # Per object: the consolidated label of the job's layer, the first labeled line with a label.
@@ -52,25 +72,25 @@ layer_count AS (
     SELECT COUNT(*) AS n FROM job_layers
 ),
 own AS (
-    SELECT l.job, l.object_id, n.norm AS consolidated, l.row_no,
-           ROW_NUMBER() OVER (PARTITION BY l.job, l.object_id ORDER BY l.row_no) AS pick
+    SELECT k.object_key, n.norm AS consolidated, l.row_no,
+           ROW_NUMBER() OVER (PARTITION BY k.object_key ORDER BY l.row_no) AS pick
     FROM labels l
+    JOIN object_keys k ON k.job = l.job AND k.object_id = l.object_id
     JOIN label_norms n ON n.label = l.class_name
     LEFT JOIN job_layers j ON j.job = l.job
     CROSS JOIN layer_count c
-    WHERE l.status = 'labeled' AND l.job IS NOT NULL AND l.object_id IS NOT NULL
-      AND (c.n = 0 OR l.attribute = j.attribute)
+    WHERE l.status = 'labeled' AND (c.n = 0 OR l.attribute = j.attribute)
 ),
 consolidated AS (
-    SELECT job, object_id, consolidated, row_no FROM own WHERE pick = 1
+    SELECT object_key, consolidated, row_no FROM own WHERE pick = 1
 )"""
 
-_CONSENSUS = f"""{_NORMED},{_MAJORITY},{_CONSOLIDATED},
+_CONSENSUS = f"""{_KEYS},{_NORMED},{_MAJORITY},{_CONSOLIDATED},
 consensus AS (
-    SELECT COALESCE(c.job, m.job) AS job, COALESCE(c.object_id, m.object_id) AS object_id,
-           c.consolidated, m.majority, c.row_no AS label_line
+    SELECT COALESCE(c.object_key, m.object_key) AS object_key, c.consolidated, m.majority,
+           c.row_no AS label_line
     FROM consolidated c
-    FULL OUTER JOIN majority m ON m.job = c.job AND m.object_id = c.object_id
+    FULL OUTER JOIN majority m ON m.object_key = c.object_key
 )"""
 
 
@@ -83,20 +103,21 @@ def _hit(answer: str, reference: str) -> str:
 # Each answer scored against the consolidated label, the majority and the gold label of its source
 # (the source of the object's first line in `objects`).
 _SCORED = f"""{_CONSENSUS},
-first_source AS (
-    SELECT job, object_id, source
-    FROM (SELECT job, object_id, source,
-                 ROW_NUMBER() OVER (PARTITION BY job, object_id ORDER BY row_no) AS pick
-          FROM objects) o
-    WHERE pick = 1
+object_gold AS (
+    SELECT f.object_key, g.gold
+    FROM (SELECT k.object_key, o.source,
+                 ROW_NUMBER() OVER (PARTITION BY k.object_key ORDER BY o.row_no) AS pick
+          FROM objects o
+          JOIN object_keys k ON k.job = o.job AND k.object_id = o.object_id) f
+    JOIN source_gold g ON g.source = f.source
+    WHERE f.pick = 1
 ),
 scored AS (
     SELECT a.*, {_hit("a.norm", "k.consolidated")} AS agree, {_hit("a.norm", "k.majority")} AS agree_majority,
            {_hit("a.norm", "g.gold")} AS correct
     FROM normed a
-    LEFT JOIN consensus k ON k.job = a.job AND k.object_id = a.object_id
-    LEFT JOIN first_source s ON s.job = a.job AND s.object_id = a.object_id
-    LEFT JOIN source_gold g ON g.source = s.source
+    LEFT JOIN consensus k ON k.object_key = a.object_key
+    LEFT JOIN object_gold g ON g.object_key = a.object_key
 )"""
 
 DISTINCT_LABELS = """
@@ -112,39 +133,47 @@ SELECT DISTINCT source FROM objects WHERE source IS NOT NULL
 # In the order of the manifests' lines, then the objects only the workers' answers name.
 CONSENSUS = f"""
 WITH {_CONSENSUS}
-SELECT job, object_id, consolidated, majority
-FROM consensus
-ORDER BY label_line ASC NULLS LAST, job ASC, object_id ASC
+SELECT k.job, k.object_id, c.consolidated, c.majority
+FROM consensus c
+JOIN object_keys k ON k.object_key = c.object_key
+ORDER BY c.label_line ASC NULLS LAST, k.job ASC, k.object_id ASC
 """
 
 # Times: unknown (NULL) times are left out, never zero; a worker with none has NULL statistics.
 # Labels per active hour: dated labels over the clock hours with any; undated answers count in
 # neither, so a worker with only those has no rate (0/0 is NULL).
 WORKER_TABLE = f"""
-WITH {_SCORED}
-SELECT
-    worker_id,
-    MIN_BY(sub, row_no) FILTER (WHERE sub IS NOT NULL) AS sub,
-    COUNT(*) AS labels,
-    COUNT(DISTINCT job || '/' || object_id) AS objects,
-    COUNT(DISTINCT job) AS jobs,
-    MIN(submission_time) AS first_submission,
-    MAX(submission_time) AS last_submission,
-    COUNT(DISTINCT DATE_TRUNC('day', submission_time)) AS active_days,
-    SUM(time_spent_s) AS time_spent_s,
-    MIN(time_spent_s) AS time_per_label_s_min,
-    AVG(time_spent_s) AS time_per_label_s_mean,
-    MEDIAN(time_spent_s) AS time_per_label_s_median,
-    MAX(time_spent_s) AS time_per_label_s_max,
-    CAST(COUNT(submission_time) AS DOUBLE)
-        / NULLIF(COUNT(DISTINCT DATE_TRUNC('hour', submission_time)), 0) AS labels_per_active_hour,
-    AVG(agree) AS agreement,
-    AVG(agree_majority) AS majority_agreement,
-    AVG(correct) AS accuracy
-FROM scored
-WHERE worker_id IS NOT NULL
-GROUP BY worker_id
-ORDER BY labels DESC, first_submission ASC NULLS LAST, worker_id ASC
+WITH {_SCORED},
+per_worker AS (
+    SELECT
+        worker_key,
+        MIN_BY(sub, row_no) FILTER (WHERE sub IS NOT NULL) AS sub,
+        COUNT(*) AS labels,
+        COUNT(DISTINCT object_key) AS objects,
+        COUNT(DISTINCT job_key) AS jobs,
+        MIN(submission_time) AS first_submission,
+        MAX(submission_time) AS last_submission,
+        COUNT(DISTINCT DATE_TRUNC('day', submission_time)) AS active_days,
+        SUM(time_spent_s) AS time_spent_s,
+        MIN(time_spent_s) AS time_per_label_s_min,
+        AVG(time_spent_s) AS time_per_label_s_mean,
+        MEDIAN(time_spent_s) AS time_per_label_s_median,
+        MAX(time_spent_s) AS time_per_label_s_max,
+        CAST(COUNT(submission_time) AS DOUBLE)
+            / NULLIF(COUNT(DISTINCT DATE_TRUNC('hour', submission_time)), 0) AS labels_per_active_hour,
+        AVG(agree) AS agreement,
+        AVG(agree_majority) AS majority_agreement,
+        AVG(correct) AS accuracy
+    FROM scored
+    WHERE worker_key IS NOT NULL
+    GROUP BY worker_key
+)
+SELECT w.worker_id, p.sub, p.labels, p.objects, p.jobs, p.first_submission, p.last_submission, p.active_days,
+       p.time_spent_s, p.time_per_label_s_min, p.time_per_label_s_mean, p.time_per_label_s_median,
+       p.time_per_label_s_max, p.labels_per_active_hour, p.agreement, p.majority_agreement, p.accuracy
+FROM per_worker p
+JOIN worker_keys w ON w.worker_key = p.worker_key
+ORDER BY p.labels DESC, p.first_submission ASC NULLS LAST, w.worker_id ASC
 """
 
 # Totals for counts (over the answers), medians across workers for rates (over `workers`).

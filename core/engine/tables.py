@@ -34,9 +34,12 @@ def _text(values) -> pa.Array:
 
 
 def _time(values) -> pa.Array:
+    """UTC times without a zone: the queries' days and hours are UTC ones on any machine, and
+    truncating a plain timestamp needs no time-zone calendar (several times faster)."""
     if not pd.api.types.is_datetime64_any_dtype(values):
         values = pd.to_datetime(values, utc=True)  # e.g. an empty or all-None object column
-    return pa.array(values, from_pandas=True)
+    array = pa.array(values, from_pandas=True)
+    return array.cast(pa.timestamp(array.type.unit)) if array.type.tz else array
 
 
 def _column(values, kind: str) -> pa.Array:
@@ -48,7 +51,7 @@ def _column(values, kind: str) -> pa.Array:
         kind_type = pa.float64() if kind == NUMBER else pa.int64()
         return values.cast(kind_type) if isinstance(values, pa.Array) else pa.array(values, type=kind_type,
                                                                                     from_pandas=True)
-    return _time(values) if not isinstance(values, pa.Array) else values
+    return _time(values) if not isinstance(values, pa.Array) else values.cast(pa.timestamp(values.type.unit))
 
 
 def table(frame: pd.DataFrame | pa.Table, columns: dict[str, str], row_no: bool = True) -> pa.Table:
