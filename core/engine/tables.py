@@ -63,7 +63,10 @@ def table(frame: pd.DataFrame | pa.Table, columns: dict[str, str], row_no: bool 
 
 
 def lookup(keys: Iterable, values: Iterable, names: tuple[str, str]) -> pa.Table:
-    """A two-column text table (key -> value), rows without a value left out."""
-    pairs = [(k, v) for k, v in zip(keys, values, strict=True) if isinstance(v, str)]
-    return pa.table({names[0]: pa.array([k for k, _ in pairs], type=pa.large_string()),
-                     names[1]: pa.array([v for _, v in pairs], type=pa.large_string())})
+    """A two-column text table (key -> value) from text or missing values; rows without a value
+    are left out."""
+    pairs = pd.DataFrame({"key": pd.Series(list(keys) if not isinstance(keys, pd.Series) else keys.to_numpy(),
+                                           dtype=object),
+                          "value": pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_numpy(),
+                                             dtype=object)}).dropna(subset=["value"])
+    return pa.table({names[0]: _text(pairs["key"]), names[1]: _text(pairs["value"])})
