@@ -16,7 +16,8 @@ def run(name: str, tables: Mapping[str, pa.Table | pd.DataFrame]) -> pd.DataFram
     """The result of query `name` over `tables` ({view name: table}).
 
     A connection per call: cheap in memory, and safe from the app's several script threads.
-    Times are UTC, whatever the machine's zone, so days and hours are UTC days and hours.
+    The tables' times carry no zone (core.engine.tables); the session's zone is UTC all the same, so
+    nothing ever depends on the machine's.
     """
     with duckdb.connect(":memory:") as con:
         con.execute("SET TimeZone = 'UTC'")

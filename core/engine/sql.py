@@ -10,7 +10,8 @@ Every query reads views named as the tables it needs (core.engine.tables builds 
   source_gold(source, gold)      every distinct source with a gold label, already normalized
   workers(...)                   the per-worker table (team_row)
   dated(period_no, worker_id), grid(period_no)                        labels_over_time
-`row_no` is the row's place in its frame: "first" means the first in the readers' order.
+`row_no` is the row's place in its frame: "first" means the first in the readers' order. Times
+are UTC timestamps without a zone (as Parquet and Athena keep them), so days and hours are UTC.
 
 Portability: CTEs, window functions, CASE, FILTER, MIN_BY, standard ORDER BY. The one function
 that differs is the median: DuckDB's `median` is exact; Trino has only `approx_percentile`, which
@@ -95,9 +96,10 @@ consensus AS (
 
 
 def _hit(answer: str, reference: str) -> str:
-    """1.0 when the labels match, 0.0 when not, NULL when either is unknown (not counted)."""
-    return (f"CASE WHEN {answer} IS NOT NULL AND {reference} IS NOT NULL "
-            f"THEN CASE WHEN {answer} = {reference} THEN 1.0 ELSE 0.0 END END")
+    """1 when the labels match, 0 when not, NULL when either is unknown (not counted); a DOUBLE, as
+    Trino would average a decimal literal as a decimal."""
+    return (f"CAST(CASE WHEN {answer} IS NOT NULL AND {reference} IS NOT NULL "
+            f"THEN CASE WHEN {answer} = {reference} THEN 1 ELSE 0 END END AS DOUBLE)")
 
 
 # Each answer scored against the consolidated label, the majority and the gold label of its source
@@ -150,8 +152,8 @@ worker_objects AS (
     GROUP BY worker_key
 ),
 worker_hours AS (
-    SELECT worker_key, COUNT(*) AS hours, COUNT(DISTINCT DATE_TRUNC('day', hour)) AS days
-    FROM (SELECT DISTINCT worker_key, DATE_TRUNC('hour', submission_time) AS hour
+    SELECT worker_key, COUNT(*) AS hours, COUNT(DISTINCT DATE_TRUNC('day', active_hour)) AS days
+    FROM (SELECT DISTINCT worker_key, DATE_TRUNC('hour', submission_time) AS active_hour
           FROM normed WHERE submission_time IS NOT NULL) h
     GROUP BY worker_key
 ),
