@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from .bounds import MAX_PERIODS, time_grid
 from .engine import tables as et
-from .engine.duck import run
+from .engine.duck import run, run_all
 from .gold import gold_of
 
 TEAM = "Team"
@@ -157,10 +157,12 @@ def labels_over_time(answers: pd.DataFrame, freq: str = "h", max_periods: int = 
     place = grid.index.get_indexer(grid.periods)  # each answer's period on the grid, -1 when undated
     dated = et.table(answers, {"worker_id": et.TEXT}, row_no=False).append_column(
         "period_no", pa.array(place, mask=place < 0))
-    counts = run("period_counts", {"dated": dated, "grid": pa.table({"period_no": np.arange(len(grid.index))})})
+    grid_table = pa.table({"period_no": np.arange(len(grid.index))})
+    active, counts = run_all(["active_workers", "period_counts"], {"dated": dated, "grid": grid_table})
+    workers = _like(active.sort_values("worker_no")["worker_id"], answers["worker_id"])
     out = pd.DataFrame({
         "period": grid.index.take(counts["period_no"].to_numpy()),
-        "worker_id": _like(counts["worker_id"], answers["worker_id"]),
+        "worker_id": workers.take(counts["worker_no"].to_numpy() - 1).reset_index(drop=True),
         "labels": counts["labels"],
     })
     out.attrs.update(step=grid.step, note=grid.note)

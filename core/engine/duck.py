@@ -3,7 +3,7 @@ as views (no copy), the result comes back as a pandas DataFrame."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pandas as pd
@@ -13,7 +13,12 @@ from .sql import QUERIES
 
 
 def run(name: str, tables: Mapping[str, pa.Table | pd.DataFrame]) -> pd.DataFrame:
-    """The result of query `name` over `tables` ({view name: table}).
+    """The result of query `name` over `tables` ({view name: table})."""
+    return run_all([name], tables)[0]
+
+
+def run_all(names: Sequence[str], tables: Mapping[str, pa.Table | pd.DataFrame]) -> list[pd.DataFrame]:
+    """The results of the queries `names` over the same `tables`, registered once.
 
     A connection per call: cheap in memory, and safe from the app's several script threads.
     The tables' times carry no zone (core.engine.tables); the session's zone is UTC all the same, so
@@ -23,4 +28,4 @@ def run(name: str, tables: Mapping[str, pa.Table | pd.DataFrame]) -> pd.DataFram
         con.execute("SET TimeZone = 'UTC'")
         for view, table in tables.items():
             con.register(view, table)
-        return con.execute(QUERIES[name]).df()
+        return [con.execute(QUERIES[name]).df() for name in names]

@@ -229,23 +229,28 @@ GROUP BY worker_id
 ORDER BY MIN(submission_time) ASC NULLS LAST, worker_id ASC
 """
 
-# Labels per period (a place on the grid) and worker: every grid period for every worker with a
-# dated label, 0 where they did nothing.
-PERIOD_COUNTS = """
-WITH counts AS (
-    SELECT period_no, worker_id, COUNT(*) AS labels
-    FROM dated
-    WHERE worker_id IS NOT NULL
-    GROUP BY period_no, worker_id
-),
-active AS (
-    SELECT DISTINCT worker_id FROM counts
+# Workers with a dated label, numbered in the order of their ids (labels_over_time's columns).
+ACTIVE_WORKERS = """
+SELECT worker_id, ROW_NUMBER() OVER (ORDER BY worker_id) AS worker_no
+FROM (SELECT DISTINCT worker_id FROM dated WHERE period_no IS NOT NULL AND worker_id IS NOT NULL) w
+"""
+
+# Labels per period (a place on the grid) and active worker (by number): every grid period for
+# every active worker, 0 where they did nothing.
+PERIOD_COUNTS = f"""
+WITH active AS ({ACTIVE_WORKERS}),
+counts AS (
+    SELECT d.period_no, a.worker_no, COUNT(*) AS labels
+    FROM dated d
+    JOIN active a ON a.worker_id = d.worker_id
+    WHERE d.period_no IS NOT NULL
+    GROUP BY d.period_no, a.worker_no
 )
-SELECT g.period_no, w.worker_id, COALESCE(c.labels, 0) AS labels
+SELECT g.period_no, a.worker_no, COALESCE(c.labels, 0) AS labels
 FROM grid g
-CROSS JOIN active w
-LEFT JOIN counts c ON c.period_no = g.period_no AND c.worker_id = w.worker_id
-ORDER BY g.period_no, w.worker_id
+CROSS JOIN active a
+LEFT JOIN counts c ON c.period_no = g.period_no AND c.worker_no = a.worker_no
+ORDER BY g.period_no, a.worker_no
 """
 
 # Every query by name: what the engine runs, and what the Trino test transpiles.
@@ -256,6 +261,7 @@ QUERIES: dict[str, str] = {
     "worker_table": WORKER_TABLE,
     "team_row": TEAM_ROW,
     "anonymous_order": ANONYMOUS_ORDER,
+    "active_workers": ACTIVE_WORKERS,
     "period_counts": PERIOD_COUNTS,
 }
 
