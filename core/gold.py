@@ -174,8 +174,10 @@ def gold_of(sources: pd.Series, gold: Mapping[str, str]) -> pd.Series:
     """Each source's gold label (NaN when it has none): by the whole source, else by its file name,
     else by the name without extension, so gold keyed by an ID (Open Images' ImageId) still matches."""
     found = sources.map(gold)
-    missing = found.isna() & sources.astype("string").str.contains("/", regex=False).fillna(False)
+    text = sources.astype("str")  # Arrow-backed: the regular expressions below run in C++, not per row
+    missing = found.isna() & text.str.contains("/", regex=False).fillna(False) & sources.notna()
     if missing.any():
-        names = sources[missing].astype(str).str.rsplit("/", n=1).str[-1]
-        found[missing] = names.map(gold).fillna(names.str.rsplit(".", n=1).str[0].map(gold))
+        names = text[missing].str.replace(r"(?s)^.*/", "", regex=True)  # after the last '/'
+        stems = names.str.replace(r"(?s)\.[^.]*$", "", regex=True)  # before the last '.', if any
+        found[missing] = names.map(gold).fillna(stems.map(gold))
     return found

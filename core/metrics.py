@@ -1,16 +1,26 @@
 """Worker metrics: pure functions over the tables that core.ingest builds.
 
 Every answer is a label. Times come from `timeSpentInSeconds`, else acceptance-to-submission, else
-they are unknown (NaN), never zero. Agreement and accuracy are for single-label classification.
+they are unknown (NaN), never zero. Agreement and accuracy are for single-label classification:
+they compare an answer's one label with the consolidated one, the majority and the gold label, and
+answers without a label (boxes, video) count in neither.
+
+The computing is SQL (core.engine.sql), run by DuckDB over the frames as Arrow tables; Python only
+normalizes the distinct labels and matches the distinct sources to gold, and types the results as
+pandas' own groupby would.
 """
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .bounds import MAX_PERIODS, time_grid
+from .engine import tables as et
+from .engine.duck import run, run_all
 from .gold import gold_of
 
 TEAM = "Team"
@@ -41,53 +51,59 @@ def job_attributes(labels: pd.DataFrame, answers: pd.DataFrame | None = None) ->
     return {job: layer.attribute for job, layer in choose_layers(labels, empty if answers is None else answers).items()}
 
 
-def _majority(votes: pd.Series) -> str | None:
-    counts = votes.value_counts()
-    if counts.empty or (len(counts) > 1 and counts.iloc[0] == counts.iloc[1]):
-        return None  # a tie has no majority
-    return counts.index[0]
+def _like(values: pd.Series, source: pd.Series) -> pd.Series:
+    """`values` (a query's column) in the dtype of the input column they come from: times back in
+    their zone (the queries see UTC without one), text kept as object with None for unknown, as
+    pandas' own groupby gives."""
+    if values.dtype == source.dtype:
+        return values
+    if isinstance(source.dtype, pd.DatetimeTZDtype) and pd.api.types.is_datetime64_dtype(values):
+        return values.dt.tz_localize("UTC").dt.tz_convert(source.dtype.tz).astype(source.dtype)
+    if source.dtype == object and not pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype(object).where(values.notna(), None)
+    return values.astype(source.dtype)
+
+
+def _label_norms(tables: dict[str, pa.Table]) -> pa.Table:
+    """label -> normalized label, over the distinct labels of answers and manifests (Python's
+    normalization, once per distinct label)."""
+    distinct = run("distinct_labels", tables)["label"]
+    return et.lookup(distinct, distinct.map(normalize_label), ("label", "norm"))
+
+
+def _source_gold(objects: pa.Table, gold: dict[str, str] | None) -> pa.Table:
+    """source -> normalized gold label, over the distinct sources of the objects (core.gold.gold_of:
+    by the whole source, the file name, or the name without extension)."""
+    if not gold:
+        return et.lookup([], [], ("source", "gold"))
+    sources = run("distinct_sources", {"objects": objects})["source"]
+    labels = pd.Series(gold, dtype=object)
+    normalized = labels.map({label: normalize_label(label) for label in labels.unique()})
+    return et.lookup(sources, gold_of(sources, normalized), ("source", "gold"))
+
+
+def _inputs(answers: pd.DataFrame, labels: pd.DataFrame, attributes: dict[str, str] | None,
+            objects: pd.DataFrame | None = None, gold: dict[str, str] | None = None) -> dict[str, pa.Table]:
+    """The views the queries read (core.engine.sql)."""
+    tables = {"answers": et.table(answers, et.ANSWERS), "labels": et.table(labels, et.LABELS)}
+    tables["label_norms"] = _label_norms(tables)
+    attrs = attributes if attributes is not None else job_attributes(labels, answers) if not labels.empty else {}
+    tables["job_layers"] = et.lookup(attrs.keys(), attrs.values(), ("job", "attribute"))  # empty: every layer
+    if objects is not None:
+        tables["objects"] = et.table(objects, et.OBJECTS)
+        tables["source_gold"] = _source_gold(tables["objects"], gold)
+    return tables
 
 
 def consensus(answers: pd.DataFrame, labels: pd.DataFrame, attributes: dict[str, str] | None = None) -> pd.DataFrame:
     """Per (job, object_id): the consolidated label of the job's layer (`attributes`, else decided
     by job_attributes) and a plain majority vote of the workers' answers (ties have none). Labels
-    are normalized."""
-    voted = answers.assign(norm=answers["label"].map(normalize_label)).dropna(subset=["norm"])
-    majority = voted.groupby(["job", "object_id"])["norm"].agg(_majority).rename("majority")
-    attrs = attributes if attributes is not None else job_attributes(labels, answers) if not labels.empty else {}
-    own = labels[labels.apply(lambda r: attrs.get(r["job"]) == r["attribute"], axis=1)] if attrs else labels
-    consolidated = (
-        own[own["status"] == "labeled"]
-        .assign(consolidated=lambda d: d["class_name"].map(normalize_label))
-        .dropna(subset=["consolidated"])
-        .drop_duplicates(["job", "object_id"])
-        .set_index(["job", "object_id"])["consolidated"]
-    )
-    return pd.concat([consolidated, majority], axis=1).reset_index()
-
-
-def _scored(answers: pd.DataFrame, agreed: pd.DataFrame, objects: pd.DataFrame, gold: dict | None):
-    """Answers with booleans (or NA) for agreement, majority agreement and accuracy."""
-    df = answers.assign(norm=answers["label"].map(normalize_label))
-    df = df.merge(agreed, on=["job", "object_id"], how="left") if not agreed.empty else df.assign(
-        consolidated=None, majority=None
-    )
-
-    def hit(col):
-        known = df["norm"].notna() & df[col].notna()
-        return (df["norm"] == df[col]).where(known)
-
-    df["agree"] = hit("consolidated")
-    df["agree_majority"] = hit("majority")
-    if gold:
-        normalized = {src: normalize_label(lbl) for src, lbl in gold.items()}
-        sources = objects.drop_duplicates(["job", "object_id"])
-        df = df.merge(sources, on=["job", "object_id"], how="left") if not sources.empty else df.assign(source=None)
-        df["gold"] = gold_of(df["source"], normalized)
-        df["correct"] = hit("gold")
-    else:
-        df["correct"] = pd.NA
-    return df
+    are normalized. Objects in the order of their manifest lines, then those only answers name."""
+    out = run("consensus", _inputs(answers, labels, attributes))
+    for col, source in (("job", answers["job"]), ("object_id", answers["object_id"]),
+                        ("consolidated", labels["class_name"]), ("majority", answers["label"])):
+        out[col] = _like(out[col], source)  # text as pandas' own would be typed
+    return out
 
 
 def worker_table(
@@ -97,67 +113,35 @@ def worker_table(
     gold: dict[str, str] | None = None,
     attributes: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per worker (index: worker_id), columns as in COLUMNS (without `worker`). `attributes`
-    ({job: label attribute}) says which layer the workers are scored on (default: decided)."""
+    """One row per worker (index: worker_id), columns as in COLUMNS (without `worker`), most labels
+    first, then earliest first submission, then id. `attributes` ({job: label attribute}) says
+    which layer the workers are scored on (default: decided)."""
     if answers.empty:
         return pd.DataFrame(columns=COLUMNS[1:]).set_index("worker_id")
-    df = _scored(answers, consensus(answers, labels, attributes), objects, gold)
-    df["day"] = df["submission_time"].dt.floor("D")
-    df["hour"] = df["submission_time"].dt.floor("h")
-    df["obj"] = df["job"] + "/" + df["object_id"]
-    g = df.groupby("worker_id")
-    t = g["time_spent_s"]
-    table = pd.DataFrame({
-        "sub": g["sub"].first(),
-        "labels": g.size(),
-        "objects": g["obj"].nunique(),
-        "jobs": g["job"].nunique(),
-        "first_submission": g["submission_time"].min(),
-        "last_submission": g["submission_time"].max(),
-        "active_days": g["day"].nunique(),
-        "time_spent_s": t.sum(min_count=1),
-        "time_per_label_s_min": t.min(),
-        "time_per_label_s_mean": t.mean(),
-        "time_per_label_s_median": t.median(),
-        "time_per_label_s_max": t.max(),
-        # Labels per clock hour in which the worker submitted anything; undated answers are in no
-        # hour, so they count in neither (a worker with only those has no rate: 0/0 is NaN).
-        "labels_per_active_hour": g["submission_time"].count() / g["hour"].nunique(),
-        "agreement": g["agree"].mean(),
-        "majority_agreement": g["agree_majority"].mean(),
-        "accuracy": g["correct"].apply(lambda s: s.dropna().astype(float).mean()),
-    })
-    for col in ("agreement", "majority_agreement", "accuracy"):
-        table[col] = pd.to_numeric(table[col], errors="coerce")
-    return table.sort_values(["labels", "first_submission"], ascending=[False, True])
+    table = run("worker_table", _inputs(answers, labels, attributes, objects, gold))
+    for col, source in (("worker_id", "worker_id"), ("sub", "sub"), ("first_submission", "submission_time"),
+                        ("last_submission", "submission_time")):
+        table[col] = _like(table[col], answers[source])
+    return table.set_index("worker_id")
 
 
 def team_row(table: pd.DataFrame, answers: pd.DataFrame) -> pd.Series:
     """Totals for counts, medians across workers for rates."""
     if table.empty:
         return pd.Series(dtype=object)
-    times = answers["time_spent_s"]
-    medians = ["time_per_label_s_mean", "time_per_label_s_median", "labels_per_active_hour",
-               "agreement", "majority_agreement", "accuracy"]
-    row = {
-        "labels": int(table["labels"].sum()),
-        "objects": (answers["job"] + "/" + answers["object_id"]).nunique(),
-        "jobs": answers["job"].nunique(),
-        "first_submission": table["first_submission"].min(),
-        "last_submission": table["last_submission"].max(),
-        "active_days": answers["submission_time"].dt.floor("D").nunique(),
-        "time_spent_s": times.sum(min_count=1),
-        "time_per_label_s_min": times.min(),
-        "time_per_label_s_max": times.max(),
-    }
-    row.update({col: table[col].median() for col in medians})
+    tables = {"workers": et.table(table, et.WORKERS, row_no=False), "answers": et.table(answers, et.ANSWERS)}
+    out = run("team_row", tables)
+    for col in ("first_submission", "last_submission"):
+        out[col] = _like(out[col], table[col])
+    row = {col: out[col].iloc[0] for col in out.columns}  # numpy scalars, as pandas' own reductions
+    row.update({col: int(row[col]) for col in ("labels", "objects", "jobs", "active_days")})
     return pd.Series(row, name=TEAM)
 
 
 def anonymous_names(answers: pd.DataFrame) -> dict[str, str]:
     """Worker 1..N in order of first submission (then id): stable when new work is appended."""
-    first = answers.groupby("worker_id")["submission_time"].min().reset_index()
-    order = first.sort_values(["submission_time", "worker_id"])["worker_id"]
+    times = et.table(answers, {"worker_id": et.TEXT, "submission_time": et.TIME}, row_no=False)
+    order = run("anonymous_order", {"answers": times})["worker_id"]
     return {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
 
 
@@ -170,10 +154,16 @@ def labels_over_time(answers: pd.DataFrame, freq: str = "h", max_periods: int = 
         out = pd.DataFrame(columns=["period", "worker_id", "labels"])
         out.attrs.update(step=grid.step if grid else freq, note=None)
         return out
-    dated = answers.assign(period=grid.periods).dropna(subset=["period"])
-    counts = dated.groupby(["period", "worker_id"]).size().unstack(fill_value=0)
-    counts = counts.reindex(grid.index, fill_value=0)
-    counts.index.name = "period"
-    out = counts.stack().rename("labels").reset_index()
+    place = grid.index.get_indexer(grid.periods)  # each answer's period on the grid, -1 when undated
+    dated = et.table(answers, {"worker_id": et.TEXT}, row_no=False).append_column(
+        "period_no", pa.array(place, mask=place < 0))
+    grid_table = pa.table({"period_no": np.arange(len(grid.index))})
+    active, counts = run_all(["active_workers", "period_counts"], {"dated": dated, "grid": grid_table})
+    workers = _like(active.sort_values("worker_no")["worker_id"], answers["worker_id"])
+    out = pd.DataFrame({
+        "period": grid.index.take(counts["period_no"].to_numpy()),
+        "worker_id": workers.take(counts["worker_no"].to_numpy() - 1).reset_index(drop=True),
+        "labels": counts["labels"],
+    })
     out.attrs.update(step=grid.step, note=grid.note)
     return out
