@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -311,6 +312,17 @@ def report(figures: dict) -> str:
     return "\n".join(out)
 
 
+def check_disk(data: Path, sizes: dict[str, int]) -> None:
+    """Each response file takes about two 4 KiB blocks (its folder and itself): stop before filling the disk."""
+    missing = [a for label, a in sizes.items() if not (data / f"{label}.json").is_file()]
+    need = sum(a / 3 * 8192 for a in missing) * 1.2
+    existing = data if data.exists() else data.parent
+    free = shutil.disk_usage(existing).free
+    print(f"{existing}: {free / 2**30:.1f} GiB free, about {need / 2**30:.1f} GiB to generate", flush=True)
+    if need > free:
+        raise SystemExit(f"not enough free disk under {existing} for {', '.join(sizes)}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10k,100k,1m", help="answers per dataset (default 10k,100k,1m)")
@@ -328,7 +340,7 @@ def main() -> int:
         return 0
 
     sizes = {s.strip().lower(): parse_size(s) for s in args.sizes.split(",") if s.strip()}
-    subprocess.run(["df", "-h", str(args.data.parent if not args.data.exists() else args.data)], check=False)
+    check_disk(args.data, sizes)
     figures: dict = {"machine": machine(), "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="gc-scale-") as work:  # what every run of ours pays first
         figures["startup"] = run_child([sys.executable, "-m", "core", "workers", "--help"], child_env(),
@@ -341,17 +353,21 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix=f"gc-scale-{label}-") as work:
             entry["runs"] = measure_size(root, answers, Path(work), touch=not args.no_touch)
         figures["sizes"][label] = entry
-        print(f"{label}: measured", flush=True)
+        print(f"{label}: " + ", ".join(f"{k} {r['cpu_s']:.1f} s CPU" for k, r in entry["runs"].items()), flush=True)
+        save(args.json, figures)  # figures so far: the page or a larger size may take long
     if args.page:
         label = max(sizes, key=sizes.get)
         with tempfile.TemporaryDirectory(prefix="gc-scale-page-") as work:
             figures["page"] = {"size": label, **measure_page(args.data / label, Path(work), args.page_timeout)}
-    text = report(figures)
+    save(args.json, figures)
     print()
-    print(text)
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    print(report(figures))
     return 0
+
+
+def save(path: Path | None, figures: dict) -> None:
+    if path:
+        path.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":
