@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import BadFile
-from .jsonio import JsonError, decode_text, finite_float, json_lines, loads
+from .jsonio import JsonError, decode_text, fast_loads, finite_float, json_lines, loads
 
 METADATA = "-metadata"
 # Service limit on a manifest line (docs/ground-truth.md §6, dataset quotas).
@@ -87,7 +87,9 @@ def read_manifest(data: bytes) -> Manifest:
     for index, line in enumerate(lines):
         obj = None
         try:
-            obj = loads(line)
+            obj = fast_loads(line.encode())
+            if obj is None:  # the careful path: its reading, or a reason in words
+                obj = loads(line)
         except JsonError as exc:
             out.notes.append(f"line {index + 1}: invalid JSON ({exc.where(with_line=False)})")
         if obj is not None and not isinstance(obj, dict):

@@ -71,9 +71,8 @@ class LocalStore:
         self._named = uri is not None
         self._folders: set[str] = set()  # folders this store made or found, so a put skips mkdir
         self.uri = uri.rstrip("/") if uri is not None else str(self.root)
-        # rel folder -> (mtime_ns, entry names, their versions or None, subfolder names) as the last
-        # listing saw it; a caller may save and restore it (core.ingest does) so a new process
-        # lists warm too.
+        # rel folder -> (mtime_ns, entry names, subfolder names) as the last listing saw it; a caller
+        # may save and restore it (core.ingest does) so a new process lists warm too.
         self.folders: dict[str, tuple] = {}
         self._seen: dict[str, tuple] = {}
 
@@ -112,14 +111,12 @@ class LocalStore:
                          if f"{rel}{name}/".startswith(prefix) or prefix.startswith(f"{rel}{name}/"))
 
     def _folder(self, folder: str, rel: str, prefix: str, on_skip: OnSkip | None):
-        """Yield the files of one folder; return its subfolders' names.
+        """Yield the files of one folder (each stated: its size and mtime are its version); return
+        its subfolders' names.
 
         A folder whose mtime is what the last listing saw has had no entry added, removed or renamed
-        since, so its entries and their versions are taken from that listing: one stat for the folder
-        instead of reading it and stating every file (330,000 files took 3 s to list, 1 s so). Ground
-        Truth never rewrites an output file, and copies (aws s3 sync, this store's own writes)
-        replace a file by renaming onto it, which changes the folder; a file rewritten in place is
-        seen when its folder next changes."""
+        since, so its entry names are taken from that listing: one stat instead of opening and
+        reading the folder, which was most of a warm refresh's cost at 333,000 folders."""
         try:
             st = os.stat(folder)
         except OSError:
@@ -128,7 +125,7 @@ class LocalStore:
         # A folder changed in the same clock tick as the last listing could look unchanged.
         settled = time.time_ns() - st.st_mtime_ns > _SETTLE_NS
         if seen is not None and seen[0] == st.st_mtime_ns and settled:
-            names, versions, subs = seen[1], seen[2], seen[3]
+            names, subs = seen[1], seen[2]
         else:
             try:
                 with os.scandir(folder) as it:
@@ -141,22 +138,18 @@ class LocalStore:
                     (subs if entry.is_dir(follow_symlinks=False) else names).append(entry.name)
                 except OSError:
                     continue
-            versions = [None] * len(names)
-        checked = []
-        for name, version in zip(names, versions, strict=True):
+        self._seen[rel] = (st.st_mtime_ns, names, subs)
+        for name in names:
             key = rel + name
-            if key.startswith(prefix) and version is None:
+            if key.startswith(prefix):
                 version = self._version(f"{folder}/{name}", key, on_skip)
-            checked.append(version)
-            if version is not None and key.startswith(prefix):
-                yield ObjectInfo(key=key, size=int(version.partition("-")[0]), version=version)
-        self._seen[rel] = (st.st_mtime_ns, names, checked, subs)
+                if version is not None:
+                    yield ObjectInfo(key=key, size=int(version.partition("-")[0]), version=version)
         return subs
 
     @staticmethod
     def _version(path: str, key: str, on_skip: OnSkip | None) -> str | None:
-        """`size-mtime_ns` of a regular file (links followed), else None after telling on_skip why
-        (None is never remembered, so a fixed link or a replaced FIFO is seen next time)."""
+        """`size-mtime_ns` of a regular file (links followed), else None after telling on_skip why."""
         try:
             st = os.stat(path)
         except OSError:
