@@ -222,7 +222,8 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
     # The whole span is no date filter: undated answers still count.
     selection = Selection(tuple(jobs) if jobs else None, start if start != lo else None, end if end != hi else None)
     answers = selection.apply(data)[0]
-    st.caption(f"{data.uri} · {len(data.jobs)} job(s) · {data.files:,} files read")
+    fresh = "" if data.cached == 0 else f" ({data.parsed:,} new or changed since the last read)"
+    st.caption(literal(f"{data.uri} · {len(data.jobs)} job(s) · {data.files:,} files read{fresh}"))
     if answers.empty:
         st.info("No answers in this selection: widen the dates or choose other jobs.")
         skipped_files(data)

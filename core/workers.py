@@ -27,12 +27,14 @@ class Selection:
             answers = answers[answers["job"].isin(keep)]
             labels = labels[labels["job"].isin(keep)]
             objects = objects[objects["job"].isin(keep)]
-        day = answers["submission_time"].dt.date
+        # Day bounds as UTC timestamps: comparing a million timestamps is one vector operation, where
+        # .dt.date made a million Python dates. Undated answers fall outside any bound, as before.
+        times = answers["submission_time"]
         if self.start:
-            answers = answers[day >= self.start]
-            day = answers["submission_time"].dt.date
+            answers = answers[times >= pd.Timestamp(self.start, tz="UTC")]
+            times = answers["submission_time"]
         if self.end:
-            answers = answers[day <= self.end]
+            answers = answers[times < pd.Timestamp(self.end, tz="UTC") + pd.Timedelta(days=1)]
         return answers, labels, objects
 
 
