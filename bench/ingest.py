@@ -10,7 +10,10 @@ it compares:
   (a') the same Fetcher with S3Store(fast_get=False): every GET a boto3 get_object call;
   (b) a sequential boto3 get_object loop, as AWS's example notebooks do (timed on a sample);
   (c) the ceiling of the server itself: the same number of threads issuing raw http.client GETs;
-  (d) a refresh with nothing new, which must issue no GET.
+  (d) a refresh with nothing new, which must issue no GET;
+  (e) the app's whole read, SourceReader: the same parallel GETs, parsing into Arrow tables and the
+      Parquet cache;
+  (f) a new SourceReader on that cache, as after a restart: the listing and no GET.
 This is a measurement, not a test: it asserts nothing about time.
 """
 
@@ -23,6 +26,7 @@ import json
 import multiprocessing
 import os
 import sys
+import tempfile
 import threading
 import time
 from bisect import bisect_left
@@ -37,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import boto3  # noqa: E402
 
 from core.aws import MAX_POOL, AwsSettings, client  # noqa: E402
-from core.storage import Fetcher, S3Store  # noqa: E402
+from core.ingest import SourceReader  # noqa: E402
+from core.storage import Fetcher, Location, S3Store  # noqa: E402
 
 BUCKET = "bench-bucket"
 PREFIX = "birds-2019/annotations/worker-response/iteration-1/"
@@ -310,6 +315,22 @@ def run(n: int, latency: float, threads: int, sample: int, endpoint: str, port: 
     assert again == got
     rows["refresh"] = (t, n, fetcher.gets - gets0, server_stats(port)["gets"] - server_gets0)
 
+    # (e) the app's whole read: SourceReader (parallel GETs, parse, Arrow tables, Parquet cache), cold;
+    # (f) a new reader on the same cache, as after a restart: the listing, and no GET at all
+    with tempfile.TemporaryDirectory() as cache:
+        source = Location(store, PREFIX)
+        reader = SourceReader(source, cache_root=Path(cache))
+        before = server_stats(port)["gets"]
+        with Timer() as t:
+            data = reader.load()
+        assert len(data.answers) == 3 * n and data.parsed == n, (len(data.answers), data.parsed)
+        rows["reader"] = (t, n, server_stats(port)["gets"] - before)
+        before = server_stats(port)["gets"]
+        with Timer() as t:
+            warm = SourceReader(source, cache_root=Path(cache)).load()
+        assert len(warm.answers) == 3 * n and warm.cached == n
+        rows["restart"] = (t, n, server_stats(port)["gets"] - before)
+
     # (a') the same fetcher, boto3 get_object for every GET
     boto3_store = S3Store(BUCKET, settings, fast_get=False)
     _, _, rows["parallel_boto3"], _ = parallel_fetch(boto3_store, infos, threads, port)
@@ -362,6 +383,11 @@ def print_report(n: int, latency: float, threads: int, sample: int, cores: int |
         f"{'(d) refresh, nothing new':38}{count:>9,}{t.wall:>9.2f}{count / t.wall:>11,.0f}"
         f"{t.cpu / count * 1e6:>12.0f}   (list + cache lookups)"
     )
+    for key, label in (("reader", "(e) SourceReader, cold (parse + cache)"),
+                       ("restart", "(f) SourceReader, new process, warm")):
+        t, count, gets = rows[key]
+        print(f"{label:38}{count:>9,}{t.wall:>9.2f}{count / t.wall:>11,.0f}{t.cpu / count * 1e6:>12.0f}"
+              f"   ({gets:,} GETs)")
     print()
     print(
         f"sequential was timed on {sample:,} of the {n:,} objects; at that rate all {n:,} would take "

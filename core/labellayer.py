@@ -67,7 +67,8 @@ def _by_answers(rows: pd.DataFrame, answers: pd.DataFrame, candidates: list[str]
         return fitting[0]
     if not classify or len(fitting) < 2:
         return None
-    voted = answers.dropna(subset=["label"]).assign(norm=lambda d: d["label"].map(normalize_label))
+    voted = answers.dropna(subset=["label"])
+    voted = voted.assign(norm=voted["label"].map({label: normalize_label(label) for label in voted["label"].unique()}))
     scores = {}
     for a in fitting:
         layer = rows[(rows["attribute"] == a) & (rows["status"] == "labeled")]
