@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages._shared import (
     literal,
     load_source,
+    memo,
     refresh_button,
     show_error,
     sync_url,
@@ -183,7 +184,9 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         return None
     try:
         # Answers dated where no labeling can have happened are reported, not placed in time.
-        data = screen_dates(load_source(source), data_now(workspace(), source))
+        raw, now = load_source(source), data_now(workspace(), source)
+        hour = now.replace(minute=0, second=0, microsecond=0)  # a day's slack: the hour is exact enough
+        data = memo("screened", raw, hour, lambda: screen_dates(raw, hour))
     except StoreError as exc:
         show_error(exc, "Cannot read the source")
         return None

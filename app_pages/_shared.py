@@ -314,6 +314,34 @@ def load_source(uri: str, version=None) -> SourceData:
     return data
 
 
+@st.cache_resource(show_spinner=False)
+def _memos() -> dict:
+    """(name, id of the data, key) -> (data, result): reports of loaded sources, shared by sessions."""
+    return {}
+
+
+def memo(name: str, data, key, compute):
+    """compute(), once per loaded `data` and `key`: a page opened again, or rerun by a widget that
+    does not change `key`, shows its table at once instead of recomputing it over every answer.
+    A refresh loads new data, so nothing stale is ever shown."""
+    memos = _memos()
+    slot = (name, id(data), key)
+    hit = memos.get(slot)
+    if hit is not None and hit[0] is data:  # the same object, not a new one at a reused address
+        return hit[1]
+    result = compute()
+    memos.pop(slot, None)
+    memos[slot] = (data, result)
+    while len(memos) > 4 * MAX_LOADED:
+        memos.pop(next(iter(memos)))
+    return result
+
+
+def digest(mapping: dict | None) -> int:
+    """A hashable stand-in for a dict argument (gold labels, names) in a memo key."""
+    return hash(frozenset(mapping.items())) if mapping else 0
+
+
 def refresh_button() -> None:
     if st.button("Refresh", icon=":material/refresh:", help="Fetch only what is new or changed"):
         # A fresh token per click: tokens of different sessions never collide.

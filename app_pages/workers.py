@@ -8,7 +8,7 @@ import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
 from app_pages._selection import choose_answers, label_layers, skipped_files
-from app_pages._shared import sync_url, url_choice, url_list, url_note, url_state, workspace
+from app_pages._shared import digest, memo, sync_url, url_choice, url_list, url_note, url_state, workspace
 from core import metrics
 from core.gold import GoldError, read_gold
 from core.race.frames import PERIODS, natural_period
@@ -160,7 +160,8 @@ def time_per_label_chart(df: pd.DataFrame, order: list[str]) -> None:
         st.info("Unknown: these answers carry neither timeSpentInSeconds nor an acceptance time "
                 "(the older public-workforce format).", icon=":material/timer_off:")
         return
-    shown = [w for w in order if w in set(timed["worker"])][:TOP_BARS]
+    present = set(timed["worker"].unique())  # once: in the comprehension it was rebuilt per worker
+    shown = [w for w in order if w in present][:TOP_BARS]
     # Five numbers a worker, computed here: the browser gets 25 rows, not every answer (a million
     # answers made a 40 MB chart).
     seconds = timed[timed["worker"].isin(shown)].groupby("worker")["time_spent_s"]
@@ -231,8 +232,10 @@ def main() -> None:
     data, mode = chosen.data, chosen.mode
     layers = label_layers(data, st.session_state.get("source", ""))
     with st.spinner(f"Computing each worker's numbers from {len(chosen.answers):,} labels ..."):
-        report = worker_report(data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon",
-                               attributes=layers)
+        key = (chosen.selection, digest(gold), digest(chosen.names), mode, digest(layers))
+        report = memo("workers", data, key, lambda: worker_report(
+            data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon", attributes=layers)
+        ).copy()  # the page may change its copy; the memo's stays as computed
     summary(report)
     worker_grid(report)
     st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
