@@ -389,3 +389,15 @@ def test_consolidation_response_content_reads_like_a_manifest_line():
                                                "job-name": "labeling-job/fruit-ic", "human-annotated": "yes"}}
     [row] = read_line(content, "fruit-ic", "12", "response").rows
     assert (row.label, row.class_id, row.object_id, row.source) == ("apple", "0", "12", "consolidated")
+
+
+def test_manifest_box_class_id_as_string_and_a_line_of_an_unknown_attribute_metadata():
+    line = {"source-ref": "s3://b/1.jpg",
+            "cars": {"annotations": [{"class_id": "0", "left": 1, "top": 2, "width": 3, "height": 4}]},
+            "cars-metadata": {"class-map": {"0": "car"}, "objects": [{"confidence": "high"}],
+                              "type": "groundtruth/object-detection", "job-name": "cars-bb"},
+            "odd-metadata": "not an object"}
+    result = read_line(line, "cars-bb", "1", "line 2")
+    [row] = result.rows
+    assert (row.label, row.class_id, row.confidence) == ("car", "0", None)  # a non-number confidence is unknown
+    assert result.notes == []
