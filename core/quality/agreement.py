@@ -46,25 +46,35 @@ class Pairwise:
 
 
 def pairwise_agreement(answers: pd.DataFrame, agree: Agree = same_label) -> Pairwise:
+    """Agreement of every two workers over the objects both answered (one row per worker and
+    object; leave unanswered objects out). `agree` scores two values in [0, 1]."""
     _check_one_answer(answers)
     workers = sorted(answers["worker"].unique(), key=str)
     rank = {w: i for i, w in enumerate(workers)}
     left = answers[["worker", "object", "value"]].assign(rank=answers["worker"].map(rank))
     both = left.merge(left, on="object", suffixes=("_a", "_b"))
     both = both[both["rank_a"] < both["rank_b"]]  # each unordered pair once
-    scores = [agree(a, b) for a, b in zip(both["value_a"], both["value_b"], strict=True)]
-    pairs = both.assign(score=pd.Series(scores, index=both.index, dtype=float)).groupby(
-        ["worker_a", "worker_b"])["score"].agg(["mean", "size"])
-    agreement = pd.DataFrame(np.nan, index=workers, columns=workers)
-    common = pd.DataFrame(0, index=workers, columns=workers, dtype=np.int64)
-    for (a, b), row in pairs.iterrows():
-        agreement.loc[a, b] = agreement.loc[b, a] = row["mean"]
-        common.loc[a, b] = common.loc[b, a] = int(row["size"])
-    for w, n in answers.groupby("worker").size().items():
-        common.loc[w, w] = n
-    for frame in (agreement, common):
-        frame.index.name, frame.columns.name = "worker", "worker"
+    if agree is same_label:  # labels compare as columns; other values one pair at a time
+        scores = (both["value_a"] == both["value_b"]).astype(float)
+    else:
+        scores = pd.Series([agree(a, b) for a, b in zip(both["value_a"], both["value_b"], strict=True)],
+                           index=both.index, dtype=float)
+    pairs = both.assign(score=scores).groupby(["worker_a", "worker_b"])["score"].agg(["mean", "size"])
+    agreement = _symmetric(pairs["mean"], workers, np.full(len(workers), np.nan))
+    labeled = answers.groupby("worker").size().reindex(workers).to_numpy()
+    common = _symmetric(pairs["size"], workers, labeled, fill=0).astype(np.int64)
     return Pairwise(agreement, common)
+
+
+def _symmetric(upper: pd.Series, workers: list, diagonal: np.ndarray, fill=np.nan) -> pd.DataFrame:
+    """A square frame from values keyed (worker_a, worker_b), a before b, and its diagonal."""
+    index = {w: i for i, w in enumerate(workers)}
+    values = np.full((len(workers), len(workers)), fill, dtype=float)
+    for (a, b), value in upper.items():
+        values[index[a], index[b]] = values[index[b], index[a]] = value
+    values[np.diag_indices(len(workers))] = diagonal
+    axis = pd.Index(workers, name="worker")
+    return pd.DataFrame(values, index=axis, columns=axis.copy())
 
 
 def reliability_data(answers: pd.DataFrame) -> pd.DataFrame:
@@ -79,14 +89,18 @@ def reliability_data(answers: pd.DataFrame) -> pd.DataFrame:
 def nominal_alpha(answers: pd.DataFrame) -> float:
     """Krippendorff's alpha for nominal labels; objects labeled by one worker only do not count.
 
-    NaN when undefined: no object has two labels, or all the paired labels are one class (no
-    disagreement is expected, so alpha is 0/0).
+    Computed from label counts per object (objects x labels), the same alpha as from the reliability
+    data but without a workers x objects matrix. NaN when undefined: no object has two labels, or
+    all the paired labels are one class (no disagreement is expected, so alpha is 0/0).
     """
-    data = reliability_data(answers).to_numpy()
-    pairable = np.isfinite(data).sum(axis=0) >= 2
-    if not pairable.any() or len(np.unique(data[:, pairable][np.isfinite(data[:, pairable])])) < 2:
+    _check_one_answer(answers)
+    labeled = answers[answers["value"].notna()]
+    counts = pd.crosstab(labeled["object"], labeled["value"])
+    counts = counts[counts.sum(axis=1) >= 2]
+    counts = counts.loc[:, counts.sum(axis=0) > 0]
+    if counts.shape[1] < 2:
         return float("nan")
-    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    return float(krippendorff.alpha(value_counts=counts.to_numpy(), level_of_measurement="nominal"))
 
 
 def _check_one_answer(answers: pd.DataFrame) -> None:

@@ -3,10 +3,11 @@ one-to-one matching of a worker's boxes to reference boxes (gold or consolidated
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .matching import Counts, assign
 
@@ -84,6 +85,32 @@ def match_boxes(reference, predicted, threshold: float = DEFAULT_THRESHOLD,
     rows, cols = assign(ious, eligible)
     pairs = tuple((int(r), int(c), float(ious[r, c])) for r, c in zip(rows, cols, strict=True))
     return BoxMatch(pairs, Counts(len(pairs), len(reference), len(predicted)))
+
+
+SCORES = ["tp", "n_ref", "n_pred", "precision", "recall", "f1", "mean_iou"]
+
+
+def box_scores(answers: pd.DataFrame, reference: Mapping, threshold: float = DEFAULT_THRESHOLD,
+               class_aware: bool = False) -> pd.DataFrame:
+    """Per answer, its boxes matched to `reference[object]`: the keys (`job` if present, `worker`,
+    `object`) and SCORES, the shape core.quality.rollup takes (it pools tp, n_ref, n_pred).
+
+    answers: columns `worker`, `object`, `boxes` (rows of left, top, width, height), and `labels`
+    when class-aware, where a reference is a (boxes, labels) pair. An object without a reference
+    gets NaN in every column (unknown), not a miss.
+    """
+    keys = [c for c in ("job", "worker", "object") if c in answers.columns]
+    labels = answers["labels"] if class_aware else [None] * len(answers)
+    rows = []
+    for obj, boxes, box_labels in zip(answers["object"], answers["boxes"], labels, strict=True):
+        if obj not in reference:
+            rows.append([np.nan] * len(SCORES))
+            continue
+        ref, ref_labels = reference[obj] if class_aware else (reference[obj], None)
+        m = match_boxes(ref, boxes, threshold, ref_labels, box_labels)
+        rows.append([m.counts.tp, m.counts.n_ref, m.counts.n_pred, m.precision, m.recall, m.f1, m.mean_iou])
+    out = answers[keys].reset_index(drop=True)
+    return out.join(pd.DataFrame(rows, columns=SCORES, dtype=float))
 
 
 def _labels(labels: Sequence, n: int) -> np.ndarray:

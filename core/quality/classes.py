@@ -6,7 +6,7 @@ reference writes 'Blue jay' where the task says 'Bluejay'.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,18 @@ def confusion_matrix(answers: pd.Series, reference: pd.Series, classes: Iterable
     table = table.reindex(index=axis, columns=axis, fill_value=0).astype(np.int64)
     table.index.name, table.columns.name = "reference", "answer"
     return table
+
+
+def label_scores(answers: pd.DataFrame, reference: Mapping) -> pd.DataFrame:
+    """Per answer, 1.0 when its `label` equals `reference[object]`, else 0.0; NaN (unknown) for an
+    object without a reference. answers: columns `worker`, `object`, `label`, and `job` if present.
+    Returns the keys and `score`, the shape core.quality.rollup takes (its mean: the match rate)."""
+    keys = [c for c in ("job", "worker", "object") if c in answers.columns]
+    scores = [float(label == reference[obj]) if reference.get(obj) is not None else float("nan")
+              for obj, label in zip(answers["object"], answers["label"], strict=True)]
+    out = answers[keys].reset_index(drop=True)
+    out["score"] = pd.Series(scores, dtype=float)
+    return out
 
 
 def _aligned(answers, reference) -> tuple[pd.Series, pd.Series]:

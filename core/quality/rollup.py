@@ -19,7 +19,7 @@ COUNTS = ["tp", "n_ref", "n_pred"]
 def by_worker(scores: pd.DataFrame) -> pd.DataFrame:
     """One row per (job, worker), then per job a row with worker JOB over all its answers.
 
-    Columns: `job`, `worker`, `objects` (rows scored), the mean of each measure column (NaN skipped:
+    Columns: `job`, `worker`, `objects` (its answers, scored or not), the mean of each measure column (NaN skipped:
     an unknown score is not a zero), and `pooled_precision`/`pooled_recall`/`pooled_f1` from summed
     counts when the scores have them. A job's mean weighs each (worker, object) answer the same,
     so a worker who labeled more objects weighs more there.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
@@ -120,3 +121,17 @@ def test_by_worker_refuses_bad_input():
 def test_job_row_name_matches_metrics():
     from core.metrics import TEAM
     assert JOB == TEAM
+
+
+def test_alpha_matches_the_published_example():
+    # Krippendorff's nominal example (3 coders, 15 units, '*' missing), as in the krippendorff
+    # package's README: alpha 0.691. From label counts here, from reliability data there.
+    rows = ["*  *  *  *  *  3  4  1  2  1  1  3  3  *  3",
+            "1  *  2  1  3  3  4  3  *  *  *  *  *  *  *",
+            "*  *  2  1  3  4  4  *  2  1  1  3  3  *  4"]
+    rows = answers([(coder, unit, v) for coder, row in zip("ABC", rows, strict=True)
+                    for unit, v in enumerate(row.split()) if v != "*"])
+    assert nominal_alpha(rows) == pytest.approx(0.691, abs=5e-4)
+    data = reliability_data(rows)
+    assert nominal_alpha(rows) == pytest.approx(
+        krippendorff.alpha(reliability_data=data.to_numpy(), level_of_measurement="nominal"))

@@ -6,10 +6,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from core.quality.boxes import iou_matrix, match_boxes
+from core.quality.boxes import box_scores, iou_matrix, match_boxes
 from core.quality.matching import Counts, assign
+from core.quality.rollup import JOB, by_worker
 
 # (left, top, width, height)
 A = (0, 0, 10, 10)
@@ -137,3 +139,25 @@ def test_threshold_is_checked():
 
 def test_counts_add_for_pooling():
     assert Counts(1, 2, 3) + Counts(2, 2, 2) == Counts(3, 4, 5)
+
+
+def test_box_scores_per_answer_rolled_up():
+    answers = pd.DataFrame({
+        "job": "j", "worker": ["w1", "w2", "w1", "w2"], "object": ["img1", "img1", "img2", "img3"],
+        "boxes": [[(1, 0, 10, 10)], [(1, 0, 10, 10), (60, 60, 5, 5)], [], [A]],
+    })
+    reference = {"img1": [A], "img2": []}
+    scores = box_scores(answers, reference)
+    # w1 img1: IoU 9/11, F1 1. w2 img1: 1 of 2 boxes -> precision 1/2, F1 2/3. w1 img2: both empty, F1 1.
+    # w2 img3: no reference -> NaN everywhere.
+    assert scores["f1"].tolist()[:3] == pytest.approx([1.0, 2 / 3, 1.0]) and scores.iloc[3, 3:].isna().all()
+    out = by_worker(scores).set_index("worker")
+    # w1: tp 1, ref 1, pred 1 -> pooled F1 1. w2: tp 1, ref 1, pred 2 -> 2/3. Job: tp 2, ref 2, pred 3 -> 4/5.
+    assert out["pooled_f1"].to_dict() == pytest.approx({"w1": 1.0, "w2": 2 / 3, JOB: 0.8})
+    assert out.loc[JOB, "mean_iou"] == pytest.approx(9 / 11)
+
+
+def test_box_scores_class_aware():
+    answers = pd.DataFrame({"worker": ["w1"], "object": ["img1"], "boxes": [[A]], "labels": [["dog"]]})
+    assert box_scores(answers, {"img1": ([A], ["cat"])}, class_aware=True)["f1"].tolist() == [0.0]
+    assert box_scores(answers, {"img1": [A]})["f1"].tolist() == [1.0]

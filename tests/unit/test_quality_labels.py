@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core.quality.audit import pass_rates
-from core.quality.classes import confusion_matrix, exact_match_rate
+from core.quality.classes import confusion_matrix, exact_match_rate, label_scores
 from core.quality.sets import jaccard, jaccard_scores
 
 # --- classification ---------------------------------------------------------------------------
@@ -54,6 +54,15 @@ def test_confusion_matrix_empty_and_identical():
     assert confusion_matrix([], [], classes=["a", "b"]).to_numpy().tolist() == [[0, 0], [0, 0]]
     m = confusion_matrix(["a", "b", "b"], ["a", "b", "b"])
     assert m.to_numpy().tolist() == [[1, 0], [0, 2]]
+
+
+def test_label_scores_feed_the_rollup():
+    answers = pd.DataFrame({"job": "j", "worker": ["w1", "w1", "w2"], "object": ["o1", "o2", "o1"],
+                            "label": ["cat", "dog", "dog"]})
+    scores = label_scores(answers, {"o1": "cat"})
+    # o1: w1 right (1), w2 wrong (0); o2 has no reference: NaN.
+    assert scores["score"].tolist()[::2] == [1.0, 0.0] and math.isnan(scores["score"].iloc[1])
+    assert list(scores.columns) == ["job", "worker", "object", "score"]
 
 
 # --- multi-label ------------------------------------------------------------------------------
