@@ -54,7 +54,9 @@ def _identity(location: Location) -> str:
     """What makes two sources the same for the cache: the folder itself for local stores (two demo
     folders both named s3://...), the URI and endpoint for S3."""
     store = location.store
-    where = str(store.root) if isinstance(store, LocalStore) else f"{store.uri}|{getattr(store, 'endpoint', '')}"
+    settings = getattr(store, "settings", None)
+    endpoint = getattr(settings, "endpoint_url", None) or ""
+    where = str(store.root) if isinstance(store, LocalStore) else f"{store.uri}|{endpoint}"
     return f"{type(store).__name__}|{where}|{location.prefix}"
 
 
@@ -146,7 +148,7 @@ class SourceReader:
         batch, fallback = Batch(), self._fallback_name()
         versions = {info.key: info.version for info in todo}
         step = (lambda d, t: progress("fetch", d, t)) if progress else None
-        paused = gc.isenabled()
+        collecting = gc.isenabled()
         gc.disable()
         try:
             for key, value in self._fetcher.each(todo, step):
@@ -156,7 +158,7 @@ class SourceReader:
                 kind = self._kind(key)
                 batch.add(key, versions[key], kind, job_name(kind.root, fallback), value)
         finally:
-            if paused:
+            if collecting:
                 gc.enable()
         return batch
 
