@@ -115,7 +115,7 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def ours(root: Path, cache: Path, demo: Path, log: Path) -> dict:
-    cmd = [sys.executable, "-m", "core", "workers", str(root), "--format", "csv"]
+    cmd = [sys.executable, "-m", "core", "workers", str(root), "--format", "csv", "--verbose"]
     return run_child(cmd, child_env(GC_CACHE_DIR=str(cache), GC_DEMO_DIR=str(demo)), log)
 
 

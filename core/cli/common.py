@@ -25,6 +25,8 @@ def source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workspace", choices=["demo", "aws"],
                    help="default: GC_WORKSPACE, else AWS when credentials are found, else the demo")
     p.add_argument("--dir", type=Path, help="the demo workspace's folder (default: GC_DEMO_DIR or the user cache)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also say how many files were parsed and how many were unchanged in the cache")
     aws = p.add_argument_group("AWS (default: the standard AWS configuration chain)")
     aws.add_argument("--profile", help="named AWS profile")
     aws.add_argument("--region", help="AWS region")
@@ -50,8 +52,9 @@ def selected(args, ws):
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     skipped(data.skipped)
-    print(f"{data.parsed:,} Ground Truth file(s) parsed (new or changed), {data.cached:,} unchanged from the cache",
-          file=sys.stderr)
+    if getattr(args, "verbose", False):  # off by default: what cron mails is the skips and their count
+        print(f"{data.parsed:,} Ground Truth file(s) parsed (new or changed), {data.cached:,} unchanged from the cache",
+              file=sys.stderr)
     for item in data.suspect:
         print(f"suspect {item.uri}: {item.reason}", file=sys.stderr)
     if not data.jobs:

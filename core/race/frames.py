@@ -59,7 +59,8 @@ def race_table(answers: pd.DataFrame, names: dict[str, str], freq: str, max_peri
     if grid is None or grid.index.empty:
         return pd.DataFrame()
     dated = grid.periods.notna()
-    worker = answers["worker_id"].map(names).fillna(answers["worker_id"])  # a dict lookup in C, not per row
+    # A dict lookup in C, not per row (an empty one would make an all-NaN float column).
+    worker = answers["worker_id"].map(names).fillna(answers["worker_id"]) if names else answers["worker_id"]
     counts = pd.crosstab(grid.periods[dated], worker[dated])
     table = counts.reindex(grid.index.rename("period"), fill_value=0).cumsum()
     table.columns.name = None

@@ -81,7 +81,17 @@ def test_other_pages_with_a_bad_link_fall_back_with_a_note(page, params, named):
     assert "<img" not in text.replace("\\<img", "")  # shown escaped, as text
 
 
-def test_an_unexpected_error_is_one_plain_message_with_a_way_out(birds_dir, monkeypatch, caplog):
+@pytest.fixture
+def fresh_reports():
+    """No report kept from an earlier test on the same data: the page must call the patched code."""
+    from app_pages._shared import _memos
+
+    _memos.clear()
+    yield
+    _memos.clear()
+
+
+def test_an_unexpected_error_is_one_plain_message_with_a_way_out(birds_dir, monkeypatch, caplog, fresh_reports):
     import core.workers
 
     def broken(*args, **kwargs):
@@ -102,7 +112,7 @@ def test_an_unexpected_error_is_one_plain_message_with_a_way_out(birds_dir, monk
     assert "names" not in at.query_params and str(birds_dir) not in str(at.query_params.get("source"))
 
 
-def test_streamlit_stop_passes_through_the_boundary(birds_dir, monkeypatch):
+def test_streamlit_stop_passes_through_the_boundary(birds_dir, monkeypatch, fresh_reports):
     import core.workers
 
     monkeypatch.setattr(core.workers, "worker_report", lambda *a, **k: st.stop())

@@ -167,12 +167,13 @@ def test_what_a_cold_read_reports_a_warm_one_reports(gt_output, tmp_path, conten
 
 
 def test_the_command_says_how_many_files_it_parsed(gt_output, tmp_path, monkeypatch, capsys):
+    """With --verbose; without it, cron mails only the skipped files and their count."""
     from core.cli import main
 
     folder = _job(gt_output)
     _settle(folder)
     monkeypatch.setenv("GC_CACHE_DIR", str(tmp_path / "cache"))
-    assert main(["workers", str(folder), "--format", "csv"]) == 0
+    assert main(["workers", str(folder), "--format", "csv", "--verbose"]) == 0
     assert "7 Ground Truth file(s) parsed (new or changed), 0 unchanged from the cache" in capsys.readouterr().err
-    assert main(["workers", str(folder), "--format", "csv"]) == 0
+    assert main(["workers", str(folder), "--format", "csv", "--verbose"]) == 0
     assert "0 Ground Truth file(s) parsed (new or changed), 7 unchanged from the cache" in capsys.readouterr().err
