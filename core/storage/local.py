@@ -52,11 +52,15 @@ def problem_of(path: Path) -> str | None:
 
 
 def _read_all(fd: int, size: int) -> bytes:
-    """The whole file, to EOF (it may have grown since it was listed)."""
+    """The whole file, to EOF (it may have grown since it was listed). A short read of a regular
+    file is its end, so a file read whole costs one read, not a second one that returns nothing."""
+    want = max(size + 1, 1 << 16)
     chunks = []
-    while chunk := os.read(fd, max(size + 1, 1 << 16)):
+    while True:
+        chunk = os.read(fd, want)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if len(chunk) < want:
+            return b"".join(chunks)
 
 
 _SETTLE_NS = 2_000_000_000  # coarse file systems stamp mtimes in (up to) 2-second steps
