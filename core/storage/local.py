@@ -146,14 +146,15 @@ class LocalStore:
         for name in names:
             key = rel + name
             if key.startswith(prefix):
-                version = self._version(f"{folder}/{name}", key, on_skip)
-                if version is not None:
-                    yield ObjectInfo(key=key, size=int(version.partition("-")[0]), version=version)
+                info = self._info(f"{folder}/{name}", key, on_skip)
+                if info is not None:
+                    yield info
         return subs
 
     @staticmethod
-    def _version(path: str, key: str, on_skip: OnSkip | None) -> str | None:
-        """`size-mtime_ns` of a regular file (links followed), else None after telling on_skip why."""
+    def _info(path: str, key: str, on_skip: OnSkip | None) -> ObjectInfo | None:
+        """A regular file (links followed), its version `size-mtime_ns`; else None after telling
+        on_skip why."""
         try:
             st = os.stat(path)
         except OSError:
@@ -166,7 +167,7 @@ class LocalStore:
             if on_skip:
                 on_skip(key, problem + (" behind a symbolic link" if os.path.islink(path) else ""))
             return None
-        return f"{st.st_size}-{st.st_mtime_ns}"
+        return ObjectInfo(key=key, size=st.st_size, version=f"{st.st_size}-{st.st_mtime_ns}")
 
     def get(self, key: str) -> bytes:
         path = self._str_path(key)
