@@ -111,15 +111,21 @@ class SourceReader:
                     wanted[info.key] = info
         return wanted, skipped
 
+    def _keep(self, tables: dict[str, pa.Table]) -> None:
+        """Hold `tables` as the last load, with each file's version for the next one to compare."""
+        self._tables = tables
+        files = tables["files"]
+        self._versions = dict(zip(files["key"].to_pylist(), files["version"].to_pylist(), strict=True))
+
     def _warm(self) -> dict[str, pa.Table]:
+        """The last load's tables: in memory, else from the disk cache (with a local folder's saved
+        listing), else none."""
         if self._tables is None:
             cached = self._disk.load()
-            self._tables = cached[0] if cached else _empty()
+            self._keep(cached[0] if cached else _empty())
             store = self.location.store
             if cached and cached[1] and isinstance(store, LocalStore) and not store.folders:
                 store.folders = orjson.loads(cached[1])
-            files = self._tables["files"]
-            self._versions = dict(zip(files["key"].to_pylist(), files["version"].to_pylist(), strict=True))
         return self._tables
 
     def load(self, progress: Progress | None = None) -> SourceData:
@@ -131,9 +137,7 @@ class SourceReader:
         if todo or gone:
             batch = self._parse(todo, failed, progress)
             tables = _merge(tables, {i.key for i in todo} | gone, batch.tables())
-            self._tables = tables
-            files = tables["files"]
-            self._versions = dict(zip(files["key"].to_pylist(), files["version"].to_pylist(), strict=True))
+            self._keep(tables)
             store = self.location.store
             self._disk.save(tables, orjson.dumps(store.folders) if isinstance(store, LocalStore) else None)
         elif progress:
@@ -167,7 +171,8 @@ class SourceReader:
         store = self.location.store
         probe = "k/ey"
         prefix = store.uri_of(probe)[: -len(probe)]
-        assert store.uri_of(probe) == prefix + probe, "a store whose URIs are not its root and the key"
+        if store.uri_of(probe) != prefix + probe:  # a new kind of store must name objects <root>/<key>
+            raise TypeError(f"{type(store).__name__}: an object's URI is not its store's root and its key")
         return prefix
 
     def _source_data(self, tables, skipped: list[Skipped], failed: dict[str, StoreError], parsed: int,
