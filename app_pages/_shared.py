@@ -305,8 +305,10 @@ def load_source(uri: str, version=None) -> SourceData:
         elif total:
             bar.progress(done / total, text=f"Reading {done:,} of {total:,} files ...")
 
-    data = _reader(uri, workspace(), key[1]).load(progress)
-    bar.empty()
+    try:
+        data = _reader(uri, workspace(), key[1]).load(progress)
+    finally:
+        bar.empty()  # also when the source cannot be read: the error stands alone, not under a bar
     loaded.pop(key, None)
     loaded[key] = (token, data)
     while len(loaded) > MAX_LOADED:  # the oldest source goes first; its reader keeps its object cache

@@ -120,6 +120,7 @@ def test_workers_bad_gold_names_the_line(birds_dir, tmp_path):
 def test_workers_unreadable_source_is_an_error_not_a_crash(tmp_path):
     at = run("app_pages/workers.py", source=str(tmp_path / "missing"))
     assert "does not exist" in at.error[0].value
+    assert not at.get("progress")  # the reading bar goes; the error stands alone
 
 
 def test_workers_empty_folder_says_no_output(tmp_path):
