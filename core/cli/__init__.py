@@ -18,27 +18,40 @@ commands, each with its `add_parser` and `cmd_*`; this module assembles the pars
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from ..errors import GroundControlError
-from . import benchmark, jobs, launch, manifests, race, workers
 from .common import CliError
 
 __all__ = ["CliError", "main", "parser"]
 
-PAGES = (workers, jobs, race, manifests, launch, benchmark)  # the order `--help` lists their commands in
+# Each page's module and the commands it adds, in the order `--help` lists them. A command imports
+# only its own page: importing all six (the benchmark pulls in the demo simulator and Pillow) cost
+# a second of every run.
+PAGES = {
+    "workers": ("workers",),
+    "jobs": ("jobs", "demo"),
+    "race": ("race",),
+    "manifests": ("manifest", "validate"),
+    "launch": ("launch", "chain"),
+    "benchmark": ("benchmark", "experiment"),
+}
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or only the page that adds `command` when it is one."""
     p = argparse.ArgumentParser(prog="python -m core", description="Ground Control from the command line.")
     sub = p.add_subparsers(dest="command", required=True)
-    for page in PAGES:
-        page.add_parser(sub)
+    pages = [page for page, commands in PAGES.items() if command in commands] or list(PAGES)
+    for page in pages:
+        importlib.import_module(f".{page}", __name__).add_parser(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(argv[0] if argv else None).parse_args(argv)
     try:
         return args.run(args)
     except GroundControlError as exc:  # CliError, or a core error a command let through
