@@ -36,16 +36,28 @@ def _empty() -> dict[str, pa.Table]:
 
 
 def _merge(tables: dict[str, pa.Table], drop: set[str], new: dict[str, pa.Table]) -> dict[str, pa.Table]:
-    """`tables` without the rows of the files in `drop`, plus `new`, in key order."""
+    """`tables` without the rows of the files in `drop`, plus `new`, in key order. Both dicts are
+    emptied as they are used, and tables are sorted a column at a time, each unsorted column freed as
+    its sorted copy is made: taking all columns at once held two copies of every table (+350 MB at a
+    million answers)."""
     gone = pa.array(sorted(drop), pa.string())
     out = {}
-    for name, table in tables.items():
+    for name in list(tables):
+        table = tables.pop(name)
         if len(gone) and table.num_rows:
             table = table.filter(pc.invert(pc.is_in(table["key"], value_set=gone)))
-        if new[name].num_rows:
-            table = pa.concat_tables([table, new[name]])
+        added = new.pop(name)
+        if added.num_rows:
+            table = pa.concat_tables([table, added])
+            del added
             keys = [(column, "ascending") for column in _ORDER.get(name, ["key"])]
-            table = table.take(pc.sort_indices(table, sort_keys=keys))
+            order = pc.sort_indices(table.select([k for k, _ in keys]), sort_keys=keys)
+            names, columns = table.column_names, table.columns
+            del table
+            for i, column in enumerate(columns):
+                columns[i] = column.take(order).combine_chunks()
+                del column
+            table = pa.table(dict(zip(names, columns, strict=True)), schema=SCHEMAS[name])
         out[name] = table.combine_chunks()
     return out
 
@@ -136,6 +148,7 @@ class SourceReader:
         failed: dict[str, StoreError] = {}
         if todo or gone:
             batch = self._parse(todo, failed, progress)
+            self._tables = None  # merged in place: read from the disk cache again should it fail
             tables = _merge(tables, {i.key for i in todo} | gone, batch.tables())
             self._keep(tables)
             store = self.location.store
