@@ -10,7 +10,8 @@ the manifest was filtered or reordered in between; `source_ref` is the safer joi
 
 from __future__ import annotations
 
-from .values import job_name, text
+from ..gt.manifest import job_name
+from .values import text
 
 # Verification label categories are the user's own; AWS's examples use good/bad (§3).
 _PASS = {"good", "pass", "passed", "correct", "yes", "valid", "accept", "accepted", "ok", "approve", "approved"}

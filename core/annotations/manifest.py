@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..gt.jsonio import JsonError, decode_text, fast_loads, finite_float, json_lines, loads
+from ..gt.manifest import human_annotated, job_name
 from . import audit
 from .masks import color_map_of
 from .model import CONSOLIDATED, Annotations, Note, Row, SeqRef
 from .units import box, cuboid, span
-from .values import Malformed, attributes, class_map, human, index, job_name, text
+from .values import Malformed, attributes, class_map, index, text
 
 METADATA = "-metadata"
 TYPES = {
@@ -101,7 +102,7 @@ def _template(line, attribute, meta, task, job, object_id, hint) -> Row:
     return Row(
         job=job_name(meta.get("job-name")) or job, object_id=object_id, source=CONSOLIDATED,
         task_type="adjustment" if status else task, kind="", attribute=attribute,
-        human_annotated=human(meta.get("human-annotated")), source_ref=text(line.get("source-ref")),
+        human_annotated=human_annotated(meta.get("human-annotated")), source_ref=text(line.get("source-ref")),
         adjustment=status, audited_attribute=audited_attribute, audited_job=audited_job,
         frame_attributes=attributes(meta.get("dataset-object-attributes")),
     )

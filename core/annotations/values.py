@@ -1,11 +1,10 @@
 """Reading single values of Ground Truth files the way real files write them (numbers as numbers or
-as strings, `labeling-job/` prefixes), and geometry that must be finite numbers."""
+as strings), and geometry that must be finite numbers. `job-name` and `human-annotated` are read by
+core.gt.manifest, for both readers."""
 
 from __future__ import annotations
 
 from ..gt.jsonio import finite_float
-
-JOB_PREFIX = "labeling-job/"
 
 
 class Malformed(ValueError):
@@ -34,22 +33,6 @@ def integer(value) -> int | None:
         return int(text_index)
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return None
-
-
-def job_name(value) -> str | None:
-    """`job-name` without the `labeling-job/` prefix real output writes (§3)."""
-    if not isinstance(value, str):
-        return None
-    return value[len(JOB_PREFIX):] if value.startswith(JOB_PREFIX) else value
-
-
-def human(value) -> bool | None:
-    """`human-annotated`: "yes"/"no" on labels, the string "true" on failed lines (§3)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        return {"yes": True, "true": True, "no": False, "false": False}.get(value.lower())
     return None
 
 

@@ -41,8 +41,8 @@ class Manifest:
         return sorted({e.attribute for e in self.labels})
 
 
-def _human(value) -> bool | None:
-    # "yes"/"no" on labeled lines; failed lines carry the string "true" (§3).
+def human_annotated(value) -> bool | None:
+    """`human-annotated`: "yes"/"no" on labeled lines, the string "true" on failed lines (§3)."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -54,13 +54,17 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def job_name(value) -> str | None:
+    """`job-name` without the `labeling-job/` prefix real output writes (§3)."""
+    if not isinstance(value, str):
+        return None
+    return value.removeprefix("labeling-job/")
+
+
 def _entry(index: int, obj: dict, attribute: str, meta: dict) -> LabelEntry:
     has_label = attribute in obj
     failure = meta.get("failure-reason")
     status = "labeled" if has_label else ("failed" if failure else "unlabeled")
-    job = meta.get("job-name")
-    if isinstance(job, str) and job.startswith("labeling-job/"):
-        job = job[len("labeling-job/"):]
     confidence = meta.get("confidence")
     return LabelEntry(
         line=index,
@@ -68,9 +72,9 @@ def _entry(index: int, obj: dict, attribute: str, meta: dict) -> LabelEntry:
         status=status,
         type=_text(meta.get("type")),
         class_name=meta.get("class-name") if isinstance(meta.get("class-name"), str) else None,
-        human_annotated=_human(meta.get("human-annotated")),
+        human_annotated=human_annotated(meta.get("human-annotated")),
         confidence=finite_float(confidence),
-        job_name=job if isinstance(job, str) else None,
+        job_name=job_name(meta.get("job-name")),
         creation_date=_text(meta.get("creation-date")),
         failure_reason=failure if isinstance(failure, str) else None,
         value=obj.get(attribute),
