@@ -48,6 +48,14 @@ def names_from_users(users: list[dict]) -> dict[str, str]:
     return names
 
 
+# What the usual refusals mean, in words; the service's code stays beside them for a search.
+_WHY = {
+    "ResourceNotFoundException": "no such user pool in this account and region",
+    "AccessDeniedException": "these credentials may not list its users (cognito-idp:ListUsers)",
+    "NotAuthorizedException": "these credentials may not list its users (cognito-idp:ListUsers)",
+}
+
+
 def team_names(service: LabelingService, answers: pd.DataFrame) -> dict[str, str]:
     """{sub: name} for every Cognito pool the answers name, through the workspace's service (which
     reads every page: ListUsers returns at most 60 users a call, Appendix B)."""
@@ -56,7 +64,8 @@ def team_names(service: LabelingService, answers: pd.DataFrame) -> dict[str, str
         try:
             names.update(names_from_users(service.list_users(pool)))
         except ServiceError as exc:
-            raise IdentityError(f"cannot list users of Cognito pool {pool} ({region}): {exc.code}") from exc
+            why = f" ({_WHY[exc.code]})" if exc.code in _WHY else ""
+            raise IdentityError(f"cannot list users of Cognito pool {pool} ({region}): {exc.code}{why}") from exc
     return names
 
 
