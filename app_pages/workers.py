@@ -7,14 +7,14 @@ import pandas as pd
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
-from app_pages._selection import choose_answers, label_layers, skipped_files
+from app_pages._selection import Chosen, choose_answers, label_layers, skipped_files
 from app_pages._shared import digest, memo, sync_url, url_choice, url_list, url_note, url_state, workspace
 from core import metrics
 from core.gold import GoldError, read_gold
 from core.race.frames import PERIODS, natural_period
 from core.storage import StoreError
 from core.tables import format_table, printable_frame
-from core.workers import worker_report
+from core.workers import WorkerCharts, worker_charts, worker_report
 
 PERCENT = ["agreement", "majority_agreement", "accuracy"]
 # What a lead looks for first (quality, recency, pace) on the first screen at 1440 px; the rest scrolls.
@@ -133,13 +133,13 @@ TABLEAU10 = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "
 TOP_BARS = 25
 
 
-def labels_per_worker_chart(df: pd.DataFrame, order: list[str]) -> None:
+def labels_per_worker_chart(summary: WorkerCharts) -> None:
     st.subheader("Labels per worker")
-    shown = order
+    order = shown = summary.order
     if len(order) > TOP_BARS and not st.toggle(f"Show all {len(order)} workers", key="all_bars"):
         shown = order[:TOP_BARS]
         st.caption(f"The {TOP_BARS} workers with the most labels; the table lists all {len(order)}.")
-    per_job = df[df["worker"].isin(shown)].groupby(["worker", "job"]).size().rename("labels").reset_index()
+    per_job = summary.per_job[summary.per_job["worker"].isin(shown)]
     # Every worker's name, on a row tall enough for it; a colour per job only when there are several.
     color = alt.Color("job:N", title="Job", legend=alt.Legend(orient="bottom", columns=3, labelLimit=260))
     st.altair_chart(
@@ -153,21 +153,17 @@ def labels_per_worker_chart(df: pd.DataFrame, order: list[str]) -> None:
     )
 
 
-def time_per_label_chart(df: pd.DataFrame, order: list[str]) -> None:
+def time_per_label_chart(summary: WorkerCharts) -> None:
     st.subheader("Time per label")
-    timed = df.dropna(subset=["time_spent_s"])
-    if timed.empty:
+    if summary.seconds.empty:
         st.info("Unknown: these answers carry neither timeSpentInSeconds nor an acceptance time "
                 "(the older public-workforce format).", icon=":material/timer_off:")
         return
-    present = set(timed["worker"].unique())  # once: in the comprehension it was rebuilt per worker
-    shown = [w for w in order if w in present][:TOP_BARS]
-    # Five numbers a worker, computed here: the browser gets 25 rows, not every answer (a million
-    # answers made a 40 MB chart).
-    seconds = timed[timed["worker"].isin(shown)].groupby("worker")["time_spent_s"]
-    box = seconds.quantile([0, 0.25, 0.5, 0.75, 1]).unstack()
-    box.columns = ["min", "q1", "median", "q3", "max"]
-    box = box.reset_index()
+    present = set(summary.seconds["worker"])
+    shown = [w for w in summary.order if w in present][:TOP_BARS]
+    # Five numbers a worker (core.workers.worker_charts): the browser gets 25 rows, not every answer
+    # (a million answers made a 40 MB chart).
+    box = summary.seconds[summary.seconds["worker"].isin(shown)]
     y = alt.Y("worker:N", sort=shown, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
     tooltip = ["worker", *(alt.Tooltip(f"{c}:Q", format=".1f", title=f"{c} (s)")
                            for c in ("min", "q1", "median", "q3", "max"))]
@@ -184,19 +180,22 @@ def time_per_label_chart(df: pd.DataFrame, order: list[str]) -> None:
                "the white tick is the median.")
 
 
-def labels_over_time_chart(answers: pd.DataFrame, names: dict[str, str], order: list[str]) -> None:
+def labels_over_time_chart(chosen: Chosen, order: list[str]) -> None:
     st.subheader("Labels over time")
-    auto = natural_period(answers)  # the coarsest period that still gives a dozen or more bars
+    answers, key = chosen.answers, (chosen.selection, digest(chosen.shown))
+    # the coarsest period that still gives a dozen or more bars
+    auto = memo("natural_period", chosen.data, key, lambda: natural_period(answers))
     url_choice("period", PERIODS, auto, "period")
     period = st.segmented_control("Period", list(PERIODS), key="period")
     period = period or auto
     sync_url(period=None if period == auto else period)
-    series = metrics.labels_over_time(answers, PERIODS[period])
+    series = memo("over_time", chosen.data, (*key, period),
+                  lambda: metrics.labels_over_time(answers, PERIODS[period])).copy()
     coarsened = series.attrs.get("note")
     if coarsened:
         st.caption(coarsened)
     top = order[:10]
-    series["who"] = series["worker_id"].map(names).where(lambda w: w.isin(top), "Others")
+    series["who"] = series["worker_id"].map(chosen.shown).where(lambda w: w.isin(top), "Others")
     stacked = series.groupby(["period", "who"], as_index=False)["labels"].sum()
     palette = TABLEAU10[: len(top)] + ["#c9ccd3"]  # "Others" in grey, never a worker's colour
     st.caption("Stacked by worker (the ten with the most labels, then everyone else): the height is the team's total.")
@@ -215,12 +214,12 @@ def labels_over_time_chart(answers: pd.DataFrame, names: dict[str, str], order: 
     )
 
 
-def charts(answers: pd.DataFrame, names: dict[str, str]) -> None:
-    df = answers.assign(worker=answers["worker_id"].map(names))
-    order = df["worker"].value_counts().index.tolist()
-    labels_per_worker_chart(df, order)
-    time_per_label_chart(df, order)
-    labels_over_time_chart(answers, names, order)
+def charts(chosen: Chosen) -> None:
+    summary = memo("charts", chosen.data, (chosen.selection, digest(chosen.shown)),
+                   lambda: worker_charts(chosen.answers, chosen.shown))
+    labels_per_worker_chart(summary)
+    time_per_label_chart(summary)
+    labels_over_time_chart(chosen, summary.order)
 
 
 def main() -> None:
@@ -240,7 +239,7 @@ def main() -> None:
     worker_grid(report)
     st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
                        icon=":material/download:")
-    charts(chosen.answers, chosen.shown)
+    charts(chosen)
     skipped_files(data)
 
 

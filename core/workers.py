@@ -92,3 +92,40 @@ def manifest_counts(data: SourceData, selection: Selection = Selection()) -> pd.
                      int((labeled["human_annotated"] == True).sum()),  # noqa: E712 (None stays unknown)
                      int((labeled["human_annotated"] == False).sum())))  # noqa: E712
     return pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
+
+
+@dataclass(frozen=True)
+class WorkerCharts:
+    """What the Workers page's charts draw, a few rows a worker: computed once per selection, so a
+    rerun (a toggle, a period) never goes over every answer again."""
+
+    order: list[str]  # shown names, most labels first
+    per_job: pd.DataFrame  # worker, job, labels
+    seconds: pd.DataFrame  # worker, min, q1, median, q3, max of the timed answers
+
+
+_FIVE = ["min", "q1", "median", "q3", "max"]
+
+
+def _shown(ids: pd.Series, names: dict[str, str]) -> pd.Series:
+    """Each id's shown name (itself when it has none), looked up once per distinct id."""
+    codes, uniques = pd.factorize(ids)
+    shown = pd.Index([names.get(w, w) for w in uniques], dtype=object)
+    return pd.Series(shown.take(codes), index=ids.index)
+
+
+def worker_charts(answers: pd.DataFrame, names: dict[str, str]) -> WorkerCharts:
+    """Labels per worker and job, and each worker's time per label in five numbers, by shown name
+    (`names`: worker_id -> name; an id without one is shown as itself). Workers with the same
+    shown name are one bar, as the table's rows would be read."""
+    per_job = (answers.assign(worker=_shown(answers["worker_id"], names))
+               .groupby(["worker", "job"], sort=False).size().rename("labels").reset_index())
+    totals = per_job.groupby("worker")["labels"].sum()
+    order = sorted(totals.index, key=lambda w: (-totals[w], w))
+    timed = answers[["worker_id", "time_spent_s"]].dropna()
+    if timed.empty:
+        return WorkerCharts(order, per_job, pd.DataFrame(columns=["worker", *_FIVE]))
+    seconds = (timed.assign(worker=_shown(timed["worker_id"], names))
+               .groupby("worker")["time_spent_s"].quantile([0, 0.25, 0.5, 0.75, 1]).unstack())
+    seconds = seconds.set_axis(_FIVE, axis=1).reset_index()
+    return WorkerCharts(order, per_job, seconds)

@@ -18,7 +18,7 @@ from core import metrics
 from core.gold import read_gold
 from core.ingest import SourceData, SourceReader
 from core.storage import open_location
-from core.workers import Selection, worker_report
+from core.workers import Selection, worker_charts, worker_report
 
 TIME_COLUMNS = ["time_spent_s", "time_per_label_s_min", "time_per_label_s_mean", "time_per_label_s_median",
                 "time_per_label_s_max"]
@@ -219,6 +219,27 @@ def test_time_metrics_are_exact(team_data):
     assert row["time_spent_s"] == pytest.approx(54.5)
     assert (row["time_per_label_s_min"], row["time_per_label_s_max"]) == (1.0, 30.5)
     assert (row["labels"], row["objects"], row["jobs"], row["active_days"]) == (10, 6, 2, 2)
+
+
+def test_worker_charts_summarise_the_answers(team_data):
+    data, gt = team_data
+    w1, w2, w3 = (gt.worker_id(n) for n in (W1, W2, W3))
+    # W2 and W3 shown under one name: one bar, their answers pooled.
+    charts = worker_charts(data.answers, {w1: "Ann", w2: "Bo", w3: "Bo"})
+    assert charts.order == ["Ann", "Bo"]  # 6 labels, then 2 + 2
+    per_job = {(r.worker, r.job): r.labels for r in charts.per_job.itertuples()}
+    assert per_job == {("Ann", "job-a"): 4, ("Ann", "job-b"): 2, ("Bo", "job-a"): 2, ("Bo", "job-b"): 2}
+    # Ann's times 1,2,3,4,5,9; Bo's only known one is W2's 30.5 s (the unknown ones are left out).
+    ann = charts.seconds.set_index("worker").loc["Ann"]
+    assert (ann["min"], ann["median"], ann["max"]) == (1.0, pytest.approx(3.5), 9.0)
+    assert ann["q1"] == pytest.approx(2.25) and ann["q3"] == pytest.approx(4.75)
+    bo = charts.seconds.set_index("worker").loc["Bo"]
+    assert bo["min"] == bo["max"] == pytest.approx(30.5)
+    # An id with no name is shown as itself.
+    assert worker_charts(data.answers, {}).order[0] == w1
+    # No time known at all (the older public-workforce format): no boxes, still the bars.
+    untimed = worker_charts(data.answers.assign(time_spent_s=float("nan")), {})
+    assert untimed.seconds.empty and untimed.per_job["labels"].sum() == 10
 
 
 def test_labels_per_active_hour_and_active_days(team_data):
