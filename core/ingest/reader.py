@@ -100,11 +100,15 @@ class SourceReader:
         path = self.location.prefix.rstrip("/") or self.location.store.uri.rstrip("/")
         return posixpath.basename(path) or self.location.uri
 
-    def _list(self, progress: Progress | None):
-        """{key: ObjectInfo} of the Ground Truth files, and what was listed but is no file to read."""
+    def _list(self, progress: Progress | None) -> tuple[list, set[str], int, list[Skipped]]:
+        """What a load must parse (new or changed Ground Truth files), which known files are gone,
+        how many Ground Truth files are listed, and what was listed but is no file to read.
+
+        Compared as listed: only the keys of the listing are kept, not an entry per file (at a
+        million answers those entries were 195 MB of the peak)."""
         store = self.location.store
         skipped: list[Skipped] = []
-        wanted = {}
+        todo, seen, versions = [], set(), self._versions
 
         def on_skip(key: str, reason: str) -> None:  # a FIFO, socket or broken link in a folder
             skipped.append(Skipped(store.uri_of(key), reason))
@@ -112,16 +116,22 @@ class SourceReader:
         for n, info in enumerate(store.list(self.location.prefix, on_skip), start=1):
             if progress and n % 1000 == 0:
                 progress("list", n, 0)
-            if info.key in self._versions:  # known: classified when it was first read
-                wanted[info.key] = info
-            elif is_apple_double(info.key):
-                skipped.append(Skipped(store.uri_of(info.key), "macOS AppleDouble file (._*), not Ground Truth data"))
+            key = info.key
+            known = versions.get(key)
+            if known is not None:  # classified when it was first read
+                seen.add(key)
+                if known != info.version:
+                    todo.append(info)
+            elif is_apple_double(key):
+                skipped.append(Skipped(store.uri_of(key), "macOS AppleDouble file (._*), not Ground Truth data"))
             else:
-                kind = classify(info.key)
+                kind = classify(key)
                 if kind is not None:
-                    self._kinds[info.key] = kind
-                    wanted[info.key] = info
-        return wanted, skipped
+                    self._kinds[key] = kind
+                    todo.append(info)
+        listed = len(seen) + sum(1 for info in todo if info.key not in seen)
+        gone = set() if len(seen) == len(versions) else versions.keys() - seen
+        return todo, gone, listed, skipped
 
     def _keep(self, tables: dict[str, pa.Table]) -> None:
         """Hold `tables` as the last load, with each file's version for the next one to compare."""
@@ -142,9 +152,7 @@ class SourceReader:
 
     def load(self, progress: Progress | None = None) -> SourceData:
         tables = self._warm()
-        wanted, skipped = self._list(progress)
-        todo = [info for key, info in wanted.items() if self._versions.get(key) != info.version]
-        gone = self._versions.keys() - wanted.keys()
+        todo, gone, listed, skipped = self._list(progress)
         failed: dict[str, StoreError] = {}
         if todo or gone:
             batch = self._parse(todo, failed, progress)
@@ -154,9 +162,10 @@ class SourceReader:
             store = self.location.store
             self._disk.save(tables, orjson.dumps(store.folders) if isinstance(store, LocalStore) else None)
         elif progress:
-            progress("fetch", len(wanted), len(wanted))
+            progress("fetch", listed, listed)
+        self._kinds.clear()  # needed from listing to parsing only; a later load classifies its own
         return self._source_data(tables, skipped, failed, parsed=len(todo) - len(failed),
-                                 cached=len(wanted) - len(todo))
+                                 cached=listed - len(todo))
 
     def _parse(self, todo: list, failed: dict[str, StoreError], progress: Progress | None) -> Batch:
         """The rows of every file in `todo`, each added as it arrives so its parsed form is freed at
