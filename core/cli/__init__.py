@@ -2,6 +2,8 @@
 commands, each with its `add_parser` and `cmd_*`; this module assembles the parser and runs it.
 
     python -m core workers SOURCE [--gold FILE] [--format table|csv|json]
+    python -m core quality SOURCE [--jobs ...] [--gold FILE] [--iou 0.5] [--format table|csv|json]
+    python -m core annotations SOURCE [--jobs ...] [--format table|csv|json]
     python -m core jobs [--workspace demo|aws] [--format table|json]
     python -m core demo [--dir DIR] [--seed N]
     python -m core race SOURCE --out FILE|s3://... [--period hour|day] [--top N] [--anonymize]
@@ -31,6 +33,7 @@ __all__ = ["CliError", "main", "parser"]
 # a second of every run.
 PAGES = {
     "workers": ("workers",),
+    "quality": ("quality", "annotations"),
     "jobs": ("jobs", "demo"),
     "race": ("race",),
     "manifests": ("manifest", "validate"),

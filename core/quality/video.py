@@ -69,6 +69,7 @@ def id_switches(pairs: pd.DataFrame) -> pd.Series:
     Simplification of CLEAR-MOT: each frame is matched on its own; the previous frame's pairs are
     not kept first, so on an exact IoU tie the solver may pick a different partner.
     """
+    pairs = pairs.dropna(subset=["ref_track", "pred_track"])  # a box without a track id cannot switch
     if pairs.empty:
         return pd.Series(dtype=np.int64, name="id_switches").rename_axis("ref_track")
     ordered = pairs.sort_values(["ref_track", "frame"], kind="stable")

@@ -1,0 +1,83 @@
+"""`quality` and `annotations`: what the jobs under a source labeled, and how good it is, for every
+task type (core.annotations reads it, core.quality measures it)."""
+
+from __future__ import annotations
+
+import sys
+
+from ..annotations.source import SourceAnnotations, note_counts, read_source
+from ..annotations.summary import annotation_summary
+from ..gold import GoldError
+from ..quality.gold import read_gold_annotations
+from ..quality.report import DEFAULT_IOU, quality_report
+from ..storage import StoreError
+from ..tables import format_table
+from . import common
+from .common import CliError
+
+
+def _source_arguments(p) -> None:
+    p.add_argument("source", metavar="SOURCE", help="s3://bucket/prefix or a local folder")
+    p.add_argument("--jobs", nargs="+", metavar="JOB", help="only these jobs (default: all)")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    common.source_options(p)
+
+
+def add_parser(sub) -> None:
+    q = sub.add_parser("quality", help="per worker and per job: each task type's quality measures")
+    _source_arguments(q)
+    q.add_argument("--gold", metavar="FILE",
+                   help="trusted labels: a trusted job's output manifest (any task type), or JSON lines with "
+                        "source-ref and annotations (boxes), labels or label")
+    q.add_argument("--iou", type=float, default=DEFAULT_IOU, metavar="0-1",
+                   help=f"how much two boxes must overlap to match (default {DEFAULT_IOU})")
+    q.set_defaults(run=cmd_quality)
+    a = sub.add_parser("annotations", help="per job: counts per class, attribute value, frame attribute, "
+                                           "annotations per object, audit verdicts")
+    _source_arguments(a)
+    a.set_defaults(run=cmd_annotations)
+
+
+def _read(args, ws) -> SourceAnnotations:
+    """The source's annotations (only --jobs), its problems said on stderr; exit 2 when it holds none."""
+    try:
+        found = read_source(ws.open(args.source))
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    for item in found.unread:
+        print(f"skipped {item.uri}: {item.reason}", file=sys.stderr)
+    for what, n in note_counts(found.notes):
+        print(f"not read: {n:,} x {what}", file=sys.stderr)
+    if getattr(args, "verbose", False):
+        for note in found.notes:
+            print(f"  {note}", file=sys.stderr)
+    if not found.jobs:
+        why = f"; {len(found.unread):,} file(s) could not be read" if found.unread else ""
+        raise CliError(f"no Ground Truth annotations found under {found.uri}{why}")
+    unknown = sorted(set(args.jobs or ()) - set(found.jobs))
+    if unknown:
+        raise CliError(f"no job named {', '.join(unknown)} under {found.uri}; jobs: {', '.join(found.jobs)}")
+    if args.jobs:
+        found.table = found.table[found.table["job"].isin(args.jobs)]
+    return found
+
+
+def cmd_quality(args) -> int:
+    if not 0 < args.iou <= 1:
+        raise CliError(f"--iou {args.iou}: give a number above 0 and at most 1 (0.5 is usual)")
+    ws = common.workspace(args)
+    gold = None
+    if args.gold:
+        try:
+            gold = read_gold_annotations(args.gold, ws.open(args.gold).read())
+        except (StoreError, GoldError) as exc:
+            raise CliError(str(exc)) from exc
+    found = _read(args, ws)
+    print(format_table(quality_report(found.table, gold=gold, iou=args.iou), args.format))
+    return 0
+
+
+def cmd_annotations(args) -> int:
+    found = _read(args, common.workspace(args))
+    print(format_table(annotation_summary(found.table), args.format))
+    return 0

@@ -1,0 +1,212 @@
+"""Quality per (job, worker) and per job for every task type, from an annotations table
+(core.annotations): each worker's units against a reference, the consolidated result of the same
+job or, when given, a gold table joined on the data object (`source_ref`).
+
+One row per (job, worker) then the job's own row (worker `Team`), with the job's task type, the
+reference used and that type's measures; measures of other types stay empty:
+- classification: `exact_match` (share of answers equal to the reference label)
+- multi-label: `jaccard` (mean over answers of |A & R| / |A | R|)
+- bounding boxes (and adjustment jobs' boxes): boxes matched one-to-one by IoU at `iou`, class
+  aware; `precision`, `recall`, `f1` pooled over all boxes, `mean_iou` of the matched pairs
+- NER: `f1` of exact spans (label, start, end) and `f1_overlap` (same label, sharing a character)
+- video detection and tracking: per-frame boxes; `f1` pooled, `mean_frame_f1`, `id_switches`
+- label verification: the verifiers' `exact_match` with the consolidated verdict, and, on the
+  audited job's rows, `audited` labels and their `pass_rate` per original worker
+- semantic segmentation and 3D point clouds: `objects` only (their geometry is not compared yet)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..annotations.model import CONSOLIDATED, WORKER
+from .audit import pass_rates
+from .boxes import box_scores
+from .classes import label_scores
+from .rollup import JOB, by_worker
+from .sets import jaccard_scores
+from .spans import exact_counts, overlap_counts
+from .video import score_video
+
+DEFAULT_IOU = 0.5
+MEASURES = ["exact_match", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou", "mean_frame_f1",
+            "id_switches", "audited", "pass_rate"]
+COLUMNS = ["job", "task_type", "reference", "worker", "objects", *MEASURES]
+_BOX = ["left", "top", "width", "height"]
+
+
+def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: float = DEFAULT_IOU) -> pd.DataFrame:
+    """COLUMNS, one row per (job, worker) then the job's row; jobs in name order. `gold`: an
+    annotations table of trusted labels (e.g. a trusted job's output manifest), matched to each
+    job's objects by `source_ref`; a job none of whose objects has gold is measured against its
+    consolidated result."""
+    if not 0 < iou <= 1:
+        raise ValueError(f"IoU threshold {iou} is not in (0, 1]")
+    parts = []
+    workers = table[table["source"].eq(WORKER)]
+    consolidated = table[table["source"].eq(CONSOLIDATED)]
+    types = _task_types(table)
+    for job in sorted(types):
+        task = types[job]
+        mine = workers[workers["job"].eq(job)]
+        reference, name = _reference(consolidated, gold, job, task)
+        measure = _MEASURES.get(task)
+        scores = measure(mine, reference, iou) if measure is not None and not mine.empty else None
+        if scores is None or scores.empty:
+            scores = _counted(mine)
+        rows = _rolled(scores).assign(job=job, task_type=task, reference=name)
+        parts.append(rows)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    out = _with_audits(out, table)
+    return out.reindex(columns=COLUMNS)
+
+
+def _task_types(table: pd.DataFrame) -> dict[str, str]:
+    """job -> task type: the consolidated rows' (the manifest names it), else the workers'."""
+    if table.empty:
+        return {}
+    ranked = table.assign(_c=table["source"].eq(CONSOLIDATED)).sort_values("_c", ascending=False, kind="stable")
+    return ranked.groupby("job", sort=True)["task_type"].first().to_dict()
+
+
+def _reference(consolidated: pd.DataFrame, gold: pd.DataFrame | None, job: str, task: str):
+    """The units each worker of `job` is compared with, keyed by the job's object ids."""
+    own = consolidated[consolidated["job"].eq(job) & consolidated["task_type"].eq(task)]
+    if gold is None or gold.empty:
+        return own, "consolidated"
+    objects = own.dropna(subset=["source_ref"]).groupby("source_ref")["object_id"].first()
+    trusted = gold[gold["task_type"].eq(task) & gold["source_ref"].isin(objects.index)]
+    if trusted.empty:
+        return own, "consolidated"
+    return trusted.assign(object_id=trusted["source_ref"].map(objects)), "gold"
+
+
+def _keys(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns={"worker_id": "worker", "object_id": "object"})
+
+
+def _counted(mine: pd.DataFrame) -> pd.DataFrame:
+    """Each (worker, object) answered, with no measure: what a type we do not compare shows."""
+    return _keys(mine[["job", "worker_id", "object_id"]].drop_duplicates())
+
+
+def _rolled(scores: pd.DataFrame) -> pd.DataFrame:
+    """by_worker's rows, with pooled precision, recall and F1 under their plain names, and the
+    overlap F1 of NER pooled the same way from its own matched count."""
+    out = by_worker(scores.drop(columns="overlap_tp", errors="ignore"))
+    if "overlap_tp" in scores:
+        overlap = by_worker(scores.drop(columns="tp").rename(columns={"overlap_tp": "tp"}))
+        out["f1_overlap"] = overlap["pooled_f1"].to_numpy()  # the same keys, so the same row order
+    if "pooled_f1" in out:
+        out = out.rename(columns={"pooled_precision": "precision", "pooled_recall": "recall", "pooled_f1": "f1"})
+    return out
+
+
+def _classification(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFrame:
+    answers = _keys(mine.groupby(["job", "worker_id", "object_id"], as_index=False)["label"].first())
+    ref = reference.groupby("object_id")["label"].first().to_dict()
+    return label_scores(answers, ref).rename(columns={"score": "exact_match"})
+
+
+def _verification(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFrame:
+    """A verifier's verdict against the consolidated one (pass / fail, whatever the labels say)."""
+    answers = _keys(mine.groupby(["job", "worker_id", "object_id"], as_index=False)["verdict"].first())
+    ref = reference.groupby("object_id")["verdict"].first().to_dict()
+    return label_scores(answers.rename(columns={"verdict": "label"}), ref).rename(columns={"score": "exact_match"})
+
+
+def _multi_label(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFrame:
+    answers = _keys(mine.groupby(["job", "worker_id", "object_id"])["label"].agg(frozenset).rename("labels")
+                    .reset_index())
+    ref = reference.groupby("object_id")["label"].agg(frozenset).to_dict()
+    return jaccard_scores(answers, ref).rename(columns={"score": "jaccard"})
+
+
+def _boxes(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFrame:
+    mine = mine[mine["kind"].eq("box")]
+    reference = reference[reference["kind"].eq("box")]
+    if mine.empty:
+        return pd.DataFrame()
+    groups = mine.groupby(["job", "worker_id", "object_id"], sort=False)
+    answers = _keys(pd.DataFrame([
+        {"job": j, "worker_id": w, "object_id": o, "boxes": g[_BOX].to_numpy(float), "labels": g["label"].tolist()}
+        for (j, w, o), g in groups]))
+    ref = {o: (g[_BOX].to_numpy(float), g["label"].tolist()) for o, g in reference.groupby("object_id")}
+    scores = box_scores(answers, ref, iou, class_aware=True)
+    return scores[["job", "worker", "object", "tp", "n_ref", "n_pred", "mean_iou"]]
+
+
+def _spans(frame: pd.DataFrame) -> list[tuple]:
+    return list(zip(frame["label"], frame["start"].astype(int), frame["end"].astype(int), strict=True))
+
+
+def _ner(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFrame:
+    ref = {o: _spans(g) for o, g in reference.groupby("object_id")}
+    rows = []
+    for (job, worker, obj), g in mine.groupby(["job", "worker_id", "object_id"], sort=False):
+        if obj not in ref:
+            rows.append((job, worker, obj, *[np.nan] * 4))
+            continue
+        exact, overlap = exact_counts(ref[obj], _spans(g)), overlap_counts(ref[obj], _spans(g))
+        rows.append((job, worker, obj, exact.tp, exact.n_ref, exact.n_pred, overlap.tp))
+    return pd.DataFrame(rows, columns=["job", "worker", "object", "tp", "n_ref", "n_pred", "overlap_tp"])
+
+
+def _frames(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns={"track_id": "track"})[["frame", "track", *_BOX, "label"]]
+
+
+def _video(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFrame:
+    mine = mine[mine["kind"].eq("frame-box")]
+    ref = {o: _frames(g) for o, g in reference[reference["kind"].eq("frame-box")].groupby("object_id")}
+    rows = []
+    for (job, worker, obj), g in mine.groupby(["job", "worker_id", "object_id"], sort=False):
+        if obj not in ref:
+            rows.append((job, worker, obj, *[np.nan] * 5))
+            continue
+        s = score_video(ref[obj], _frames(g), iou, class_aware=True)
+        c = s.counts
+        tracked = g["track_id"].notna().any() and ref[obj]["track"].notna().any()  # detection jobs have none
+        rows.append((job, worker, obj, c.tp, c.n_ref, c.n_pred, s.mean_frame_f1,
+                     s.id_switches if tracked else np.nan))
+    columns = ["job", "worker", "object", "tp", "n_ref", "n_pred", "mean_frame_f1", "id_switches"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+_MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, float], pd.DataFrame]] = {
+    "classification": _classification,
+    "multi-label": _multi_label,
+    "bounding-box": _boxes,
+    "adjustment": _boxes,
+    "ner": _ner,
+    "video-object-detection": _video,
+    "video-object-tracking": _video,
+    "label-verification": _verification,
+}
+
+
+def _with_audits(out: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """`audited` and `pass_rate` on the audited job's rows: each verdict of a verification job is
+    traced to the workers who answered that object in the job it audited (docs/ground-truth.md §8)."""
+    verdicts = table[table["kind"].eq("verdict") & table["source"].eq(CONSOLIDATED)
+                     & table["audited_job"].notna()][["audited_job", "object_id", "verdict"]]
+    if verdicts.empty:
+        return out
+    answered = table[table["source"].eq(WORKER)][["job", "object_id", "worker_id", "label"]].drop_duplicates(
+        ["job", "object_id", "worker_id"])
+    traced = verdicts.merge(answered, left_on=["audited_job", "object_id"], right_on=["job", "object_id"])
+    if traced.empty:
+        return out
+    rates = {}
+    for job, checks in traced.groupby("job"):
+        per_worker, _ = pass_rates(checks.rename(columns={"worker_id": "original_worker"}))
+        for r in per_worker.itertuples():
+            rates[(job, r.original_worker)] = (r.checked, r.pass_rate)
+        checked = int(per_worker["checked"].sum())
+        rates[(job, JOB)] = (checked, per_worker["passed"].sum() / checked if checked else np.nan)
+    keys = list(zip(out["job"], out["worker"], strict=True))
+    return out.assign(audited=[rates.get(k, (np.nan, np.nan))[0] for k in keys],
+                      pass_rate=[rates.get(k, (np.nan, np.nan))[1] for k in keys])

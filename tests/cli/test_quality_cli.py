@@ -1,0 +1,110 @@
+"""`python -m core quality` and `annotations` on a source of every task type (the tree of
+tests/unit/test_quality_report.py), and on the real 2019 birds fixture."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+
+from test_quality_report import A, B, source  # noqa: F401  (tests/unit is on sys.path: pyproject pythonpath)
+
+from core import cli
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli.main([*args, "--workspace", "demo"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def records(out: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(out)))
+
+
+def test_quality_csv_has_a_row_per_job_and_worker_and_names_the_unread_file(source, capsys):  # noqa: F811
+    code, out, err = run(capsys, "quality", str(source), "--format", "csv")
+    assert code == 0
+    rows = {(r["job"], r["worker"]): r for r in records(out)}
+    assert rows[("cars-bb", B)]["recall"] == "0.5" and rows[("cars-bb", B)]["task_type"] == "bounding-box"
+    assert rows[("fruit-ic", "Team")]["exact_match"] == "0.8"
+    assert rows[("fruit-ic", A)]["f1"] == ""  # a measure of another type stays empty, never 0
+    assert "skipped" in err and "iteration-1/9/" in err
+
+
+def test_quality_iou_and_jobs_options(source, capsys):  # noqa: F811
+    code, out, _ = run(capsys, "quality", str(source), "--jobs", "cars-bb", "--iou", "0.9", "--format", "json")
+    assert code == 0
+    found = json.loads(out)
+    assert {r["job"] for r in found} == {"cars-bb"}
+    assert next(r for r in found if r["worker"] == B)["recall"] == 0.0
+    for bad in ("0", "1.5"):
+        code, _, err = run(capsys, "quality", str(source), "--iou", bad)
+        assert code == 2 and "--iou" in err
+
+
+def test_quality_with_the_demo_style_box_gold(source, tmp_path, capsys):  # noqa: F811
+    # The simulator's gold-boxes.jsonl shape: source-ref and the true boxes with their labels.
+    gold = tmp_path / "gold-boxes.jsonl"
+    gold.write_text(json.dumps({"source-ref": "s3://demo-bucket/road/0.jpg", "image_size": [{"width": 640}],
+                                "annotations": [{"label": "car", "left": 100, "top": 100, "width": 50,
+                                                 "height": 50}]}) + "\n")
+    code, out, _ = run(capsys, "quality", str(source), "--gold", str(gold), "--jobs", "cars-bb", "--format", "csv")
+    assert code == 0
+    a = next(r for r in records(out) if r["worker"] == A)
+    assert (a["reference"], a["precision"], a["recall"]) == ("gold", "0.5", "1.0")  # A's person box is extra
+
+
+def test_quality_refuses_a_bad_gold_file_naming_the_line(source, tmp_path, capsys):  # noqa: F811
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"source-ref": "s3://demo-bucket/road/0.jpg", "label": "car"}\n{"source-ref": "x"}\n')
+    code, _, err = run(capsys, "quality", str(source), "--gold", str(gold))
+    assert code == 2 and "gold.jsonl line 2" in err
+    assert "Traceback" not in err
+
+
+def test_annotations_counts_classes_attributes_and_verdicts(source, capsys):  # noqa: F811
+    code, out, _ = run(capsys, "annotations", str(source), "--format", "csv")
+    assert code == 0
+    rows = records(out)
+    counts = {(r["job"], r["what"], r["name"], r["value"]): int(r["count"]) for r in rows}
+    assert counts[("fruit-ic", "class", "", "apple")] == 2
+    assert counts[("traffic-vod", "frame attribute", "light", "dusk")] == 1
+    assert counts[("traffic-vod", "label attribute", "parked", "yes")] == 1
+    assert counts[("cars-verify", "verdict", "cars", "fail")] == 1
+    assert counts[("people-ner", "per object", "max", "")] == 3
+
+
+def test_an_unknown_job_or_an_empty_source_exits_2(source, tmp_path, capsys):  # noqa: F811
+    code, _, err = run(capsys, "quality", str(source), "--jobs", "nope")
+    assert code == 2 and "no job named nope" in err and "fruit-ic" in err
+    code, _, err = run(capsys, "annotations", str(tmp_path))
+    assert code == 2 and "no Ground Truth annotations found" in err
+    code, _, err = run(capsys, "annotations", str(tmp_path / "missing"))
+    assert code == 2 and err.startswith("error: ")
+
+
+def test_quality_on_the_birds_fixture_agrees_with_a_plain_count(birds_dir, capsys):
+    """The real 2019 output (image classification, two iterations): every answer's label against
+    the consolidated class-name of its manifest line, counted here straight from the files. The
+    median worker is the Workers report's 95 % agreement."""
+    lines = [json.loads(line) for line in (birds_dir / "output.manifest").read_text().splitlines()]
+    consolidated = [line["birds-open-images-clone-metadata"]["class-name"] for line in lines]
+    matched = answered = 0
+    per_worker: dict[str, list[bool]] = {}
+    for path in (birds_dir / "worker-response").glob("iteration-*/*/*.json"):
+        for answer in json.loads(path.read_text())["answers"]:
+            label = answer["answerContent"]["crowd-image-classifier"]["label"]
+            same = label == consolidated[int(path.parent.name)]
+            per_worker.setdefault(answer["workerId"], []).append(same)
+            matched, answered = matched + same, answered + 1
+    code, out, _ = run(capsys, "quality", str(birds_dir), "--format", "csv")
+    assert code == 0
+    rows = records(out)
+    team = next(r for r in rows if r["worker"] == "Team")
+    assert (team["job"], team["task_type"]) == ("birds-open-images-clone", "classification")
+    assert (int(team["objects"]), float(team["exact_match"])) == (answered, round(matched / answered, 4))
+    shown = {r["worker"]: float(r["exact_match"]) for r in rows if r["worker"] != "Team"}
+    assert shown == {w: round(sum(s) / len(s), 4) for w, s in per_worker.items()}
+    assert len(shown) == 97 and round(statistics.median(shown.values()) * 100) == 95

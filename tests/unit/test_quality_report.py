@@ -1,0 +1,225 @@
+"""A source holding one job of each task type, in the real layout (made-up values in the documented
+shapes, docs/ground-truth.md §1-§3), read whole and measured per worker against hand-computed
+figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.annotations.manifest import read_output_manifest
+from core.annotations.source import read_source
+from core.quality.report import quality_report
+from core.storage import open_location
+
+A, B = "private.us-east-1.aaaaaaaaaaaaaaaa", "private.us-east-1.bbbbbbbbbbbbbbbb"
+V1, V2 = "private.us-east-1.1111111111111111", "private.us-east-1.2222222222222222"
+BUCKET = "s3://demo-bucket/out"
+CREATED = "2025-02-03T09:00:00.000000"
+
+
+def meta(job: str, kind: str, created: str = CREATED, **more) -> dict:
+    return {"job-name": f"labeling-job/{job}", "type": f"groundtruth/{kind}", "human-annotated": "yes",
+            "creation-date": created, **more}
+
+
+def answer(worker: str, content: dict, second: int = 0) -> dict:
+    return {"acceptanceTime": f"2025-02-03T10:00:{second:02d}.000Z", "answerContent": content,
+            "submissionTime": f"2025-02-03T10:01:{second:02d}.000Z", "timeSpentInSeconds": 60.0, "workerId": worker}
+
+
+class Tree:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def write(self, key: str, data: bytes | str) -> None:
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode())
+
+    def job(self, job: str, lines: list[dict], answers: dict[int, list[dict]]) -> None:
+        self.write(f"out/{job}/manifests/output/output.manifest", "\n".join(json.dumps(x) for x in lines) + "\n")
+        for obj, found in answers.items():
+            self.write(f"out/{job}/annotations/worker-response/iteration-1/{obj}/2025-02-03_10:01:00.json",
+                       json.dumps({"answers": found}))
+
+
+def box(label: str, left: float, top: float, width: float, height: float) -> dict:
+    return {"label": label, "left": left, "top": top, "width": width, "height": height}
+
+
+def boxes_answer(worker: str, *found: dict) -> dict:
+    return answer(worker, {"boundingBox": {"boundingBoxes": list(found),
+                                           "inputImageProperties": {"width": 640, "height": 480}}})
+
+
+CARS = {"image_size": [{"width": 640, "height": 480, "depth": 3}],
+        "annotations": [{"class_id": 0, "left": 100, "top": 100, "width": 50, "height": 50},
+                        {"class_id": 1, "left": 300, "top": 300, "width": 40, "height": 80}]}
+CARS_META = meta("cars-bb", "object-detection", objects=[{"confidence": 0.9}, {"confidence": 0.8}],
+                 **{"class-map": {"0": "car", "1": "person"}})
+TEXT = "Ada Lovelace met Charles Babbage in London."
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> Path:
+    tree = Tree(tmp_path_factory.mktemp("annotated"))
+    # Classification: A 3 of 3 right; B 1 of 2 (no answer for object 2).
+    classes = ["apple", "pear", "apple"]
+    tree.job("fruit-ic", [
+        {"source-ref": f"s3://demo-bucket/img/{i}.jpg", "fruit": i % 2,
+         "fruit-metadata": meta("fruit-ic", "image-classification", **{"class-name": c, "confidence": 0.9})}
+        for i, c in enumerate(classes)], {
+        0: [answer(A, {"crowd-image-classifier": {"label": "apple"}}),
+            answer(B, {"crowd-image-classifier": {"label": "apple"}}, 1)],
+        1: [answer(A, {"crowd-image-classifier": {"label": "pear"}}),
+            answer(B, {"crowd-image-classifier": {"label": "apple"}}, 1)],
+        2: [answer(A, {"crowd-image-classifier": {"label": "apple"}})]})
+    # Multi-label: the set {bicycle, person}; A chose both (1.0), B only bicycle (0.5).
+    tree.job("street-tags", [{"source-ref": "s3://demo-bucket/street/0.jpg", "tags": [0, 1], "tags-metadata": meta(
+        "street-tags", "image-classification-multilabel",
+        **{"class-map": {"0": "bicycle", "1": "person"}, "confidence-map": {"0": 0.9, "1": 0.8}})}], {
+        0: [answer(A, {"crowd-image-classifier-multi-select": {"labels": ["bicycle", "person"]}}),
+            answer(B, {"crowd-image-classifier-multi-select": {"labels": ["bicycle"]}}, 1)]})
+    # Boxes: A drew both exactly; B the car 5 px to the right (IoU 2250/2750) and missed the person.
+    tree.job("cars-bb", [{"source-ref": "s3://demo-bucket/road/0.jpg", "cars": CARS, "cars-metadata": CARS_META}], {
+        0: [boxes_answer(A, box("car", 100, 100, 50, 50), box("person", 300, 300, 40, 80)),
+            boxes_answer(B, box("car", 105, 100, 50, 50))]})
+    # Verification of cars-bb: the consolidated verdict is "bad"; V1 said bad, V2 good.
+    tree.job("cars-verify", [{
+        "source-ref": "s3://demo-bucket/road/0.jpg", "cars": CARS, "cars-metadata": CARS_META,
+        "verify-cars": 1,
+        "verify-cars-metadata": meta("cars-verify", "label-verification", "2025-02-04T08:00:00.000000",
+                                     **{"class-name": "bad", "confidence": 0.9})}], {
+        0: [answer(V1, {"crowd-classifier": {"label": "bad"}}),
+            answer(V2, {"crowd-classifier": {"label": "good"}}, 1)]})
+    # NER: reference Person 0-12, Person 17-32, Place 36-42. A exact on all three; B has Person 0-3
+    # (overlaps, not exact) and Place 36-42.
+    spans = [("Person", 0, 12), ("Person", 17, 32), ("Place", 36, 42)]
+    tree.job("people-ner", [{"source": TEXT, "people": {"annotations": {
+        "labels": [{"label": "Person"}, {"label": "Place"}],
+        "entities": [{"label": lab, "startOffset": s, "endOffset": e} for lab, s, e in spans]}},
+        "people-metadata": meta("people-ner", "text-span", entities=[{"confidence": 0.9}] * 3)}], {
+        0: [answer(A, {"crowd-entity-annotation": {"entities": [
+                {"label": lab, "startOffset": s, "endOffset": e} for lab, s, e in spans]}}),
+            answer(B, {"crowd-entity-annotation": {"entities": [
+                {"label": "Person", "startOffset": 0, "endOffset": 3},
+                {"label": "Place", "startOffset": 36, "endOffset": 42}]}}, 1)]})
+    # Video detection: the consolidated frames are in a SeqLabel.json the manifest names by its S3
+    # URI (this folder is a copy of the bucket's `out/`); A matches both frames, B only frame 0.
+    seq = f"{BUCKET}/traffic-vod/annotations/consolidated-annotation/output/0/SeqLabel.json"
+    frames = [{"frame-no": "0", "frame": "frame_0000.jpeg", "frame-attributes": {"light": "day"},
+               "annotations": [{"class-id": "0", "left": 10, "top": 10, "width": 20, "height": 20,
+                                "object-id": "t1", "object-name": "car:1",
+                                "label-category-attributes": {"parked": "yes"}}]},
+              {"frame-no": "1", "frame": "frame_0001.jpeg", "frame-attributes": {"light": "dusk"},
+               "annotations": [{"class-id": "0", "left": 12, "top": 10, "width": 20, "height": 20,
+                                "object-id": "t1", "object-name": "car:1"}]}]
+    tree.write("out/traffic-vod/annotations/consolidated-annotation/output/0/SeqLabel.json",
+               json.dumps({"detection-annotations": frames}))
+
+    def worker_frames(shift: float) -> list[dict]:
+        return [{"frame-no": str(i), "frame": f"frame_000{i}.jpeg", "annotations": [
+            {"label": "car", "left": 10 + 2 * i + (shift if i else 0), "top": 10, "width": 20, "height": 20}]}
+            for i in range(2)]
+
+    tree.job("traffic-vod", [{"source-ref": "s3://demo-bucket/video/seq0.json", "traffic-ref": seq,
+                              "traffic-ref-metadata": meta("traffic-vod", "video-object-detection",
+                                                           **{"class-map": {"0": "car"}})}], {
+        0: [answer(A, {"detection-annotations": worker_frames(0)}),
+            answer(B, {"detection-annotations": worker_frames(30)}, 1)]})
+    # One unreadable worker-response file: reported, not dropped silently.
+    tree.write("out/fruit-ic/annotations/worker-response/iteration-1/9/2025-02-03_10:09:00.json", "{not json")
+    return tree.root
+
+
+@pytest.fixture(scope="module")
+def annotations(source):
+    return read_source(open_location(str(source)))
+
+
+@pytest.fixture(scope="module")
+def report(annotations) -> pd.DataFrame:
+    return quality_report(annotations.table).set_index(["job", "worker"])
+
+
+def test_every_job_is_read_with_its_task_type(annotations):
+    assert annotations.task_types() == {
+        "cars-bb": "bounding-box", "cars-verify": "label-verification", "fruit-ic": "classification",
+        "people-ner": "ner", "street-tags": "multi-label", "traffic-vod": "video-object-detection"}
+    table = annotations.table
+    video = table[table["job"].eq("traffic-vod") & table["source"].eq("consolidated")]
+    assert video["frame"].tolist() == [0, 1]  # read from the SeqLabel.json the manifest names
+    assert video["frame_attributes"].tolist() == [{"light": "day"}, {"light": "dusk"}]
+    assert video["attributes"].iloc[0] == {"parked": "yes"}
+
+
+def test_an_unreadable_file_is_reported_with_its_name(annotations):
+    [bad] = annotations.unread
+    assert bad.uri.endswith("fruit-ic/annotations/worker-response/iteration-1/9/2025-02-03_10:09:00.json")
+
+
+def test_classification_exact_match(report):
+    assert report.loc[("fruit-ic", A), "exact_match"] == 1.0
+    assert report.loc[("fruit-ic", B), "exact_match"] == 0.5
+    assert report.loc[("fruit-ic", "Team"), "exact_match"] == pytest.approx(4 / 5)
+    assert report.loc[("fruit-ic", "Team"), "objects"] == 5  # answers scored
+    assert report.loc[("fruit-ic", A), "task_type"] == "classification"
+
+
+def test_multi_label_jaccard(report):
+    assert report.loc[("street-tags", A), "jaccard"] == 1.0
+    assert report.loc[("street-tags", B), "jaccard"] == 0.5
+
+
+def test_boxes_matched_by_iou(report):
+    a, b, team = (report.loc[("cars-bb", w)] for w in (A, B, "Team"))
+    assert (a["precision"], a["recall"], a["f1"], a["mean_iou"]) == (1.0, 1.0, 1.0, 1.0)
+    assert (b["precision"], b["recall"]) == (1.0, 0.5)
+    assert b["f1"] == pytest.approx(2 / 3)
+    assert b["mean_iou"] == pytest.approx(2250 / 2750)
+    assert team["f1"] == pytest.approx(2 * 3 / (4 + 3))  # pooled: 3 matched of 4 reference, 3 drawn
+
+
+def test_a_stricter_iou_threshold_drops_the_shifted_box(annotations):
+    strict = quality_report(annotations.table, iou=0.9).set_index(["job", "worker"])
+    assert strict.loc[("cars-bb", B), "recall"] == 0.0
+    with pytest.raises(ValueError, match="IoU threshold"):
+        quality_report(annotations.table, iou=0)
+
+
+def test_ner_exact_and_overlapping_f1(report):
+    assert report.loc[("people-ner", A), "f1"] == 1.0
+    b = report.loc[("people-ner", B)]
+    assert b["f1"] == pytest.approx(2 * 1 / (3 + 2))  # only Place is exact
+    assert b["f1_overlap"] == pytest.approx(2 * 2 / (3 + 2))  # Person 0-3 overlaps Person 0-12
+
+
+def test_video_per_frame_boxes(report):
+    a, b = report.loc[("traffic-vod", A)], report.loc[("traffic-vod", B)]
+    assert (a["f1"], a["mean_frame_f1"]) == (1.0, 1.0)
+    assert pd.isna(a["id_switches"])  # detection: no track ids to switch
+    assert b["recall"] == 0.5 and b["mean_frame_f1"] == 0.5  # frame 1 drawn 30 px off
+
+
+def test_verification_scores_the_verifiers_and_traces_verdicts_to_the_original_workers(report):
+    assert report.loc[("cars-verify", V1), "exact_match"] == 1.0
+    assert report.loc[("cars-verify", V2), "exact_match"] == 0.0
+    # The "bad" verdict on object 0 counts against both workers who drew it in cars-bb.
+    for worker in (A, B, "Team"):
+        assert report.loc[("cars-bb", worker), "pass_rate"] == 0.0
+    assert report.loc[("cars-bb", "Team"), "audited"] == 2
+
+
+def test_gold_from_a_trusted_manifest_replaces_the_consolidated_reference(annotations):
+    line = {"source-ref": "s3://demo-bucket/img/2.jpg", "fruit": 1,
+            "fruit-metadata": meta("trusted", "image-classification", **{"class-name": "pear"})}
+    gold = read_output_manifest(json.dumps(line).encode(), "gold").frame()
+    report = quality_report(annotations.table, gold=gold).set_index(["job", "worker"])
+    assert report.loc[("fruit-ic", A), "reference"] == "gold"
+    assert report.loc[("fruit-ic", A), "exact_match"] == 0.0  # said apple; gold says pear
+    assert pd.isna(report.loc[("fruit-ic", B), "exact_match"])  # B never answered object 2
+    assert report.loc[("cars-bb", A), "reference"] == "consolidated"  # no gold for boxes
