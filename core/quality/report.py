@@ -4,7 +4,8 @@ job or, when given, a gold table joined on the data object (`source_ref`).
 
 One row per (job, worker) then the job's own row (worker `Team`), with the job's task type, the
 reference used and that type's measures; measures of other types stay empty:
-- classification: `exact_match` (share of answers equal to the reference label)
+- classification: `exact_match` (share of answers equal to the reference label); on the job's
+  row, `alpha`, Krippendorff's alpha of the workers' labels (also for multi-label and verdicts)
 - multi-label: `jaccard` (mean over answers of |A & R| / |A | R|)
 - bounding boxes (and adjustment jobs' boxes): boxes matched one-to-one by IoU at `iou`, class
   aware; `precision`, `recall`, `f1` pooled over all boxes, `mean_iou` of the matched pairs
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations.model import CONSOLIDATED, WORKER
+from .agreement import nominal_alpha
 from .audit import pass_rates
 from .boxes import box_scores
 from .classes import label_scores
@@ -32,7 +34,7 @@ from .spans import exact_counts, overlap_counts
 from .video import score_video
 
 DEFAULT_IOU = 0.5
-MEASURES = ["exact_match", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou", "mean_frame_f1",
+MEASURES = ["alpha", "exact_match", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou", "mean_frame_f1",
             "id_switches", "audited", "pass_rate"]
 COLUMNS = ["job", "task_type", "reference", "worker", "objects", *MEASURES]
 _BOX = ["left", "top", "width", "height"]
@@ -58,10 +60,27 @@ def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: f
         if scores is None or scores.empty:
             scores = _counted(mine)
         rows = _rolled(scores).assign(job=job, task_type=task, reference=name)
+        rows.loc[rows["worker"].eq(JOB), "alpha"] = _alpha(mine, task)
         parts.append(rows)
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     out = _with_audits(out, table)
     return out.reindex(columns=COLUMNS)
+
+
+def _alpha(mine: pd.DataFrame, task: str) -> float:
+    """Krippendorff's alpha (nominal) of the workers' choices, for the types whose answer is one
+    choice an object: a class, a set of classes, a verdict. NaN for the others, or when no object
+    has two answers. A worker's first answer to an object counts (a later iteration repeats it)."""
+    value = {"classification": "label", "multi-label": "label", "label-verification": "verdict"}.get(task)
+    if value is None or mine.empty:
+        return float("nan")
+    keys = ["worker_id", "object_id"]
+    if task == "multi-label":
+        answers = mine.groupby(keys)[value].agg(lambda v: "|".join(sorted(v.dropna()))).reset_index()
+    else:
+        answers = mine.drop_duplicates(keys)[[*keys, value]]
+    answers = answers.set_axis(["worker", "object", "value"], axis=1)
+    return nominal_alpha(answers)
 
 
 def _task_types(table: pd.DataFrame) -> dict[str, str]:

@@ -8,6 +8,8 @@ import io
 import json
 import statistics
 
+import krippendorff
+import numpy as np
 from test_quality_report import A, B, source  # noqa: F401  (tests/unit is on sys.path: pyproject pythonpath)
 
 from core import cli
@@ -93,11 +95,13 @@ def test_quality_on_the_birds_fixture_agrees_with_a_plain_count(birds_dir, capsy
     consolidated = [line["birds-open-images-clone-metadata"]["class-name"] for line in lines]
     matched = answered = 0
     per_worker: dict[str, list[bool]] = {}
+    first: dict[tuple[str, int], str] = {}  # (worker, object) -> the worker's first label
     for path in (birds_dir / "worker-response").glob("iteration-*/*/*.json"):
         for answer in json.loads(path.read_text())["answers"]:
             label = answer["answerContent"]["crowd-image-classifier"]["label"]
             same = label == consolidated[int(path.parent.name)]
             per_worker.setdefault(answer["workerId"], []).append(same)
+            first.setdefault((answer["workerId"], int(path.parent.name)), label)
             matched, answered = matched + same, answered + 1
     code, out, _ = run(capsys, "quality", str(birds_dir), "--format", "csv")
     assert code == 0
@@ -108,3 +112,9 @@ def test_quality_on_the_birds_fixture_agrees_with_a_plain_count(birds_dir, capsy
     shown = {r["worker"]: float(r["exact_match"]) for r in rows if r["worker"] != "Team"}
     assert shown == {w: round(sum(s) / len(s), 4) for w, s in per_worker.items()}
     assert len(shown) == 97 and round(statistics.median(shown.values()) * 100) == 95
+    # Krippendorff's alpha over the workers' first labels, from a workers x objects matrix.
+    workers, objects = sorted({w for w, _ in first}), sorted({o for _, o in first})
+    codes = {label: i for i, label in enumerate(sorted(set(first.values())))}
+    matrix = [[codes[first[(w, o)]] if (w, o) in first else np.nan for o in objects] for w in workers]
+    expected = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+    assert float(team["alpha"]) == round(expected, 4)

@@ -170,6 +170,15 @@ def test_classification_exact_match(report):
     assert report.loc[("fruit-ic", A), "task_type"] == "classification"
 
 
+def test_alpha_on_the_job_row(report):
+    """fruit-ic: objects 0 (apple, apple) and 1 (pear, apple) have two answers. Coincidences:
+    apple-apple 2, apple-pear 1, pear-apple 1 (n = 4; 3 apple, 1 pear). Observed disagreement
+    2/4; expected 2 * 3 * 1 / (4 * 3) = 1/2; alpha = 1 - (1/2) / (1/2) = 0."""
+    assert report.loc[("fruit-ic", "Team"), "alpha"] == pytest.approx(0.0)
+    assert pd.isna(report.loc[("fruit-ic", A), "alpha"])  # a job's figure, not a worker's
+    assert pd.isna(report.loc[("cars-bb", "Team"), "alpha"])  # boxes: no single choice to compare
+
+
 def test_multi_label_jaccard(report):
     assert report.loc[("street-tags", A), "jaccard"] == 1.0
     assert report.loc[("street-tags", B), "jaccard"] == 0.5
