@@ -16,7 +16,7 @@ from dataclasses import replace
 from ..gt.responses import Answer, read_worker_response
 from . import audit
 from .masks import decode_png_data, hex_color, mask_areas
-from .model import WORKER, Annotations, Note, Row
+from .model import WORKER, Annotations, MaskImage, Note, Row
 from .units import box, span
 from .values import Malformed, text
 from .video import frames_rows
@@ -123,11 +123,13 @@ def _mask(value, base: Row, at: str) -> Annotations:
     if not isinstance(image, dict) or not isinstance(mappings, dict):
         raise Malformed("needs labeledImage and labelMappings objects")
     colors = {label: m.get("color") for label, m in mappings.items() if isinstance(m, dict)}
-    areas = mask_areas(decode_png_data(image.get("pngImageData")), colors)
+    png = decode_png_data(image.get("pngImageData"))
+    areas = mask_areas(png, colors)
     task = _task(base, "semantic-segmentation")
     out = Annotations(rows=[replace(base, task_type=task, kind="mask-class", unit=i, label=label,
                                     color=hex_color(colors[label]), area=areas.areas[label])
-                            for i, label in enumerate(colors)])
+                            for i, label in enumerate(colors)],
+                      masks=[MaskImage(base.job, base.object_id, base.worker_id, png, colors)])
     if areas.unmatched:
         out.notes.append(Note("unmapped-color", None, at, f"{areas.unmatched} pixels of colours no label maps"))
     return out

@@ -48,14 +48,20 @@ def decode_png_data(data) -> bytes:
         raise Malformed(f"pngImageData is not base64 ({exc})") from None
 
 
+def _rgba(png: bytes) -> np.ndarray:
+    """Height x width x 4 bytes of the image; Malformed for bytes Pillow cannot read as one
+    (including decompression bombs)."""
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            return np.asarray(image.convert("RGBA"))
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
+        raise Malformed(f"mask is not a readable PNG ({type(exc).__name__})") from None
+
+
 def mask_areas(png: bytes, colors: dict[str, str]) -> MaskAreas:
     """Pixels per label of `colors` (label -> "#rrggbb") in the PNG `png`. Raises Malformed for
     bytes Pillow cannot read as an image (including decompression bombs)."""
-    try:
-        with Image.open(io.BytesIO(png)) as image:
-            rgba = np.asarray(image.convert("RGBA"))
-    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as exc:
-        raise Malformed(f"mask is not a readable PNG ({type(exc).__name__})") from None
+    rgba = _rgba(png)
     pixels = rgba.reshape(-1, 4).astype(np.uint32)
     opaque = pixels[:, 3] > 0
     packed = (pixels[opaque, 0] << 16) | (pixels[opaque, 1] << 8) | pixels[opaque, 2]
@@ -71,6 +77,20 @@ def mask_areas(png: bytes, colors: dict[str, str]) -> MaskAreas:
     unmatched = int(sum(n for v, n in found.items() if v not in used))
     total = int(pixels.shape[0])
     return MaskAreas(areas=areas, unmatched=unmatched, transparent=total - int(opaque.sum()), total=total)
+
+
+def class_codes(png: bytes, colors: dict[str, str], codes: dict[str, int]) -> np.ndarray:
+    """The mask as a 2-D array of class codes (`codes`: label -> code, above 0); 0 where no label's
+    colour is (background, transparent, unmapped). Raises Malformed for bytes that are no image."""
+    rgba = _rgba(png)
+    packed = (rgba[..., 0].astype(np.uint32) << 16) | (rgba[..., 1].astype(np.uint32) << 8) | rgba[..., 2]
+    out = np.zeros(packed.shape, dtype=np.int32)
+    opaque = rgba[..., 3] > 0
+    for label, color in colors.items():
+        code = hex_color(color)
+        if code is not None and label in codes:
+            out[opaque & (packed == int(code[1:], 16))] = codes[label]
+    return out
 
 
 def color_map_of(meta: dict) -> dict[str, tuple[str, str | None, float | None]]:

@@ -110,16 +110,31 @@ class SeqRef:
     class_map: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class MaskImage:
+    """A segmentation mask's PNG and its colours (label -> "#rrggbb"): a worker's (inline in the
+    answer) or the consolidated one (`worker_id` None, fetched from S3), kept for comparing masks
+    pixel by pixel (core.quality.masks)."""
+
+    job: str
+    object_id: str
+    worker_id: str | None
+    png: bytes
+    colors: dict
+
+
 @dataclass
 class Annotations:
     rows: list[Row] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     sequences: list[SeqRef] = field(default_factory=list)
+    masks: list[MaskImage] = field(default_factory=list)
 
     def extend(self, other: Annotations) -> Annotations:
         self.rows += other.rows
         self.notes += other.notes
         self.sequences += other.sequences
+        self.masks += other.masks
         return self
 
     def frame(self) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from ..storage.local import LocalStore
 from .answers import read_answers
 from .manifest import read_output_manifest
 from .masks import mask_areas
-from .model import CONSOLIDATED, Annotations, Note, to_frame
+from .model import CONSOLIDATED, Annotations, MaskImage, Note, Row, to_frame
 from .values import Malformed
 from .video import read_seq_label
 
@@ -34,6 +34,7 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 class SourceAnnotations:
     uri: str
     table: pd.DataFrame  # core.annotations.model.COLUMNS, one row per unit
+    masks: list[MaskImage] = field(default_factory=list)  # segmentation PNGs, workers' and consolidated
     notes: list[Note] = field(default_factory=list)  # what was met and not turned into rows
     unread: list[Skipped] = field(default_factory=list)  # files that could not be read at all
     files: int = 0  # Ground Truth files read
@@ -132,7 +133,7 @@ def read_source(location: Location, progress: Progress | None = None) -> SourceA
     resolver = _Resolver(store, (i.key for i in listed))
     _read_sequences(out, resolver, store)
     rows = _with_mask_areas(out, resolver, store)
-    return SourceAnnotations(location.uri, to_frame(rows), out.notes, unread,
+    return SourceAnnotations(location.uri, to_frame(rows), out.masks, out.notes, unread,
                              files=len(manifests) + len(responses) - len(unread))
 
 
@@ -183,9 +184,11 @@ def _read_sequences(out: Annotations, resolver: _Resolver, store) -> None:
 def _with_mask_areas(out: Annotations, resolver: _Resolver, store) -> list:
     """The rows, each class of a consolidated mask given its area in pixels when the PNG is here."""
     by_uri: dict[str, dict[str, str]] = {}
+    owner: dict[str, Row] = {}  # the first row of each mask: its job and object
     for row in out.rows:
         if row.mask_uri and row.label and row.color:
             by_uri.setdefault(row.mask_uri, {})[row.label] = row.color
+            owner.setdefault(row.mask_uri, row)
     areas: dict[str, dict[str, int]] = {}
     for uri, colors in by_uri.items():
         key = resolver.key(uri)
@@ -197,6 +200,7 @@ def _with_mask_areas(out: Annotations, resolver: _Resolver, store) -> list:
         else:
             try:
                 areas[uri] = mask_areas(data, colors).areas
+                out.masks.append(MaskImage(owner[uri].job, owner[uri].object_id, None, data, colors))
             except Malformed as exc:
                 out.notes.append(Note("malformed", "mask", uri, str(exc)))
     return [replace(r, area=areas[r.mask_uri].get(r.label)) if r.mask_uri in areas else r for r in out.rows]

@@ -73,7 +73,7 @@ def cmd_quality(args) -> int:
         except (StoreError, GoldError) as exc:
             raise CliError(str(exc)) from exc
     found = _read(args, ws)
-    print(format_table(quality_report(found.table, gold=gold, iou=args.iou), args.format))
+    print(format_table(quality_report(found.table, gold=gold, iou=args.iou, masks=found.masks), args.format))
     return 0
 
 

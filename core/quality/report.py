@@ -13,7 +13,9 @@ reference used and that type's measures; measures of other types stay empty:
 - video detection and tracking: per-frame boxes; `f1` pooled, `mean_frame_f1`, `id_switches`
 - label verification: the verifiers' `exact_match` with the consolidated verdict, and, on the
   audited job's rows, `audited` labels and their `pass_rate` per original worker
-- semantic segmentation and 3D point clouds: `objects` only (their geometry is not compared yet)
+- semantic segmentation: `mean_iou`, each worker's mask against the consolidated one, pixel by
+  pixel, the mean over classes of their IoU
+- 3D point clouds: `objects` only (cuboids are not compared yet)
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..annotations.model import CONSOLIDATED, WORKER
+from ..annotations.masks import class_codes
+from ..annotations.model import CONSOLIDATED, WORKER, MaskImage
+from ..annotations.values import Malformed
 from .agreement import nominal_alpha
 from .audit import pass_rates
 from .boxes import box_scores
 from .classes import label_scores
+from .masks import class_iou
 from .rollup import JOB, by_worker
 from .sets import jaccard_scores
 from .spans import exact_counts, overlap_counts
@@ -40,11 +45,13 @@ COLUMNS = ["job", "task_type", "reference", "worker", "objects", *MEASURES]
 _BOX = ["left", "top", "width", "height"]
 
 
-def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: float = DEFAULT_IOU) -> pd.DataFrame:
+def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: float = DEFAULT_IOU,
+                   masks: list[MaskImage] | None = None) -> pd.DataFrame:
     """COLUMNS, one row per (job, worker) then the job's row; jobs in name order. `gold`: an
     annotations table of trusted labels (e.g. a trusted job's output manifest), matched to each
     job's objects by `source_ref`; a job none of whose objects has gold is measured against its
-    consolidated result."""
+    consolidated result. `masks`: the segmentation PNGs (core.annotations.source keeps them),
+    each worker's compared with the consolidated one."""
     if not 0 < iou <= 1:
         raise ValueError(f"IoU threshold {iou} is not in (0, 1]")
     parts = []
@@ -55,7 +62,7 @@ def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: f
         task = types[job]
         mine = workers[workers["job"].eq(job)]
         reference, name = _reference(consolidated, gold, job, task)
-        measure = _MEASURES.get(task)
+        measure = _segmentation(masks or []) if task == "semantic-segmentation" else _MEASURES.get(task)
         scores = measure(mine, reference, iou) if measure is not None and not mine.empty else None
         if scores is None or scores.empty:
             scores = _counted(mine)
@@ -193,6 +200,35 @@ def _video(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFr
                      s.id_switches if tracked else np.nan))
     columns = ["job", "worker", "object", "tp", "n_ref", "n_pred", "mean_frame_f1", "id_switches"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _segmentation(masks: list[MaskImage]):
+    """Each worker's mask against the consolidated one: `mean_iou`, the mean over the classes
+    either mask has of their IoU (background is not a class; a worker's stray pixels on it
+    still count against the class they painted)."""
+    by_key = {(m.job, m.object_id, m.worker_id): m for m in masks}
+
+    def measure(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFrame:
+        rows = []
+        for job, worker, obj in mine[["job", "worker_id", "object_id"]].drop_duplicates().itertuples(index=False):
+            drawn, ref = by_key.get((job, obj, worker)), by_key.get((job, obj, None))
+            rows.append((job, worker, obj, _mask_iou(ref, drawn) if drawn and ref else np.nan))
+        return pd.DataFrame(rows, columns=["job", "worker", "object", "mean_iou"])
+
+    return measure
+
+
+def _mask_iou(ref: MaskImage, drawn: MaskImage) -> float:
+    labels = (set(ref.colors) | set(drawn.colors)) - {"BACKGROUND"}  # index 0 of internal-color-map, §3
+    codes = {label: i for i, label in enumerate(sorted(labels), start=1)}
+    try:
+        a, b = class_codes(ref.png, ref.colors, codes), class_codes(drawn.png, drawn.colors, codes)
+    except Malformed:
+        return np.nan  # the reader noted it when it measured the areas
+    if a.shape != b.shape:
+        return np.nan
+    ious = class_iou(a, b).drop(0, errors="ignore")
+    return float(ious.mean()) if len(ious) else np.nan
 
 
 _MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, float], pd.DataFrame]] = {

@@ -4,11 +4,15 @@ figures."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from core.annotations.manifest import read_output_manifest
 from core.annotations.source import read_source
@@ -54,6 +58,25 @@ def box(label: str, left: float, top: float, width: float, height: float) -> dic
 def boxes_answer(worker: str, *found: dict) -> dict:
     return answer(worker, {"boundingBox": {"boundingBoxes": list(found),
                                            "inputImageProperties": {"width": 640, "height": 480}}})
+
+
+def mask(colors: dict[str, str], road_rows: int, stray: bool) -> bytes:
+    pixels = np.full((4, 4, 3), 255, dtype=np.uint8)  # background: white
+    rgb = {label: [int(c[i:i + 2], 16) for i in (1, 3, 5)] for label, c in colors.items()}
+    pixels[:road_rows, :] = rgb["road"]
+    pixels[2:, 2:] = rgb["car"]
+    if stray:
+        pixels[3, 0] = rgb["car"]
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def segmentation(colors: dict[str, str], png: bytes) -> dict:
+    return {"crowd-semantic-segmentation": {
+        "inputImageProperties": {"height": 4, "width": 4},
+        "labelMappings": {label: {"color": c} for label, c in colors.items()},
+        "labeledImage": {"pngImageData": base64.b64encode(png).decode()}}}
 
 
 CARS = {"image_size": [{"width": 640, "height": 480, "depth": 3}],
@@ -131,6 +154,21 @@ def source(tmp_path_factory) -> Path:
                                                            **{"class-map": {"0": "car"}})}], {
         0: [answer(A, {"detection-annotations": worker_frames(0)}),
             answer(B, {"detection-annotations": worker_frames(30)}, 1)]})
+    # Segmentation, 4 x 4: road the top two rows (8 px), car the bottom-right 2 x 2 (4 px), the
+    # rest background. A paints exactly that; B paints road on the top row only and one stray car
+    # pixel on background: road IoU 4/8, car 4/5, mean 0.65.
+    colors = {"road": "#2ca02c", "car": "#1f77b4"}
+    tree.write("out/streets/annotations/consolidated-annotation/output/0_2025-02-03T10:02:00.png",
+               mask(colors, road_rows=2, stray=False))
+    tree.job("streets", [{"source-ref": "s3://demo-bucket/street/9.jpg",
+                          "streets-ref": f"{BUCKET}/streets/annotations/consolidated-annotation/output/"
+                                         "0_2025-02-03T10:02:00.png",
+                          "streets-ref-metadata": meta("streets", "semantic-segmentation", **{"internal-color-map": {
+                              "0": {"class-name": "BACKGROUND", "hex-color": "#ffffff", "confidence": 0.0},
+                              "1": {"class-name": "road", "hex-color": "#2ca02c", "confidence": 0.9},
+                              "2": {"class-name": "car", "hex-color": "#1f77b4", "confidence": 0.8}}})}], {
+        0: [answer(A, segmentation(colors, mask(colors, road_rows=2, stray=False))),
+            answer(B, segmentation(colors, mask(colors, road_rows=1, stray=True)), 1)]})
     # One unreadable worker-response file: reported, not dropped silently.
     tree.write("out/fruit-ic/annotations/worker-response/iteration-1/9/2025-02-03_10:09:00.json", "{not json")
     return tree.root
@@ -143,13 +181,14 @@ def annotations(source):
 
 @pytest.fixture(scope="module")
 def report(annotations) -> pd.DataFrame:
-    return quality_report(annotations.table).set_index(["job", "worker"])
+    return quality_report(annotations.table, masks=annotations.masks).set_index(["job", "worker"])
 
 
 def test_every_job_is_read_with_its_task_type(annotations):
     assert annotations.task_types() == {
         "cars-bb": "bounding-box", "cars-verify": "label-verification", "fruit-ic": "classification",
-        "people-ner": "ner", "street-tags": "multi-label", "traffic-vod": "video-object-detection"}
+        "people-ner": "ner", "street-tags": "multi-label", "streets": "semantic-segmentation",
+        "traffic-vod": "video-object-detection"}
     table = annotations.table
     video = table[table["job"].eq("traffic-vod") & table["source"].eq("consolidated")]
     assert video["frame"].tolist() == [0, 1]  # read from the SeqLabel.json the manifest names
@@ -212,6 +251,13 @@ def test_video_per_frame_boxes(report):
     assert (a["f1"], a["mean_frame_f1"]) == (1.0, 1.0)
     assert pd.isna(a["id_switches"])  # detection: no track ids to switch
     assert b["recall"] == 0.5 and b["mean_frame_f1"] == 0.5  # frame 1 drawn 30 px off
+
+
+def test_segmentation_mean_iou_per_class_pixel_by_pixel(annotations, report):
+    assert report.loc[("streets", A), "mean_iou"] == 1.0
+    assert report.loc[("streets", B), "mean_iou"] == pytest.approx((4 / 8 + 4 / 5) / 2)
+    areas = annotations.table.query("job == 'streets' and source == 'consolidated'").set_index("label")["area"]
+    assert areas.to_dict() == {"BACKGROUND": 4, "road": 8, "car": 4}  # from the fetched PNG
 
 
 def test_verification_scores_the_verifiers_and_traces_verdicts_to_the_original_workers(report):
