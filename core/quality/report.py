@@ -13,6 +13,8 @@ reference used and that type's measures; measures of other types stay empty:
 - video detection and tracking: per-frame boxes; `f1` pooled, `mean_frame_f1`, `id_switches`
 - label verification: the verifiers' `exact_match` with the consolidated verdict, and, on the
   audited job's rows, `audited` labels and their `pass_rate` per original worker
+- adjustment: the adjusted boxes as boxes, and on the audited job's rows, the share of each
+  original worker's objects the adjustment job `adjusted`
 - semantic segmentation: `mean_iou`, each worker's mask against the consolidated one, pixel by
   pixel, the mean over classes of their IoU
 - 3D point clouds: `objects` only (cuboids are not compared yet)
@@ -29,7 +31,6 @@ from ..annotations.masks import class_codes
 from ..annotations.model import CONSOLIDATED, WORKER, MaskImage
 from ..annotations.values import Malformed
 from .agreement import nominal_alpha
-from .audit import pass_rates
 from .boxes import box_scores
 from .classes import label_scores
 from .masks import class_iou
@@ -40,7 +41,7 @@ from .video import score_video
 
 DEFAULT_IOU = 0.5
 MEASURES = ["alpha", "exact_match", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou", "mean_frame_f1",
-            "id_switches", "audited", "pass_rate"]
+            "id_switches", "audited", "pass_rate", "adjusted"]
 COLUMNS = ["job", "task_type", "reference", "worker", "objects", *MEASURES]
 _BOX = ["left", "top", "width", "height"]
 
@@ -244,24 +245,34 @@ _MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, float], pd.DataFrame]
 
 
 def _with_audits(out: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """`audited` and `pass_rate` on the audited job's rows: each verdict of a verification job is
-    traced to the workers who answered that object in the job it audited (docs/ground-truth.md §8)."""
-    verdicts = table[table["kind"].eq("verdict") & table["source"].eq(CONSOLIDATED)
-                     & table["audited_job"].notna()][["audited_job", "object_id", "verdict"]]
-    if verdicts.empty:
-        return out
-    answered = table[table["source"].eq(WORKER)][["job", "object_id", "worker_id", "label"]].drop_duplicates(
-        ["job", "object_id", "worker_id"])
-    traced = verdicts.merge(answered, left_on=["audited_job", "object_id"], right_on=["job", "object_id"])
-    if traced.empty:
-        return out
-    rates = {}
-    for job, checks in traced.groupby("job"):
-        per_worker, _ = pass_rates(checks.rename(columns={"worker_id": "original_worker"}))
-        for r in per_worker.itertuples():
-            rates[(job, r.original_worker)] = (r.checked, r.pass_rate)
-        checked = int(per_worker["checked"].sum())
-        rates[(job, JOB)] = (checked, per_worker["passed"].sum() / checked if checked else np.nan)
+    """On the audited job's rows: `audited` (labels a verification job checked) and their
+    `pass_rate`, and `adjusted` (the share of its objects an adjustment job changed). Each audit
+    is traced to the workers who answered that object in the job it audited (docs/ground-truth.md
+    §8): a worker answers for the consolidated label they took part in."""
+    audits = table[table["source"].eq(CONSOLIDATED) & table["audited_job"].notna()]
+    answered = table[table["source"].eq(WORKER)].drop_duplicates(["job", "object_id", "worker_id"])[
+        ["job", "object_id", "worker_id"]]
+    verdicts = audits[audits["kind"].eq("verdict")]
+    verdicts = verdicts.assign(hit=verdicts["verdict"].map({"pass": True, "fail": False}))
+    changes = audits[audits["adjustment"].notna()].drop_duplicates(["audited_job", "object_id"])
+    changes = changes.assign(hit=changes["adjustment"].eq("adjusted"))
+    checked, passed = _traced_rates(verdicts, answered)
+    _, adjusted = _traced_rates(changes, answered)
     keys = list(zip(out["job"], out["worker"], strict=True))
-    return out.assign(audited=[rates.get(k, (np.nan, np.nan))[0] for k in keys],
-                      pass_rate=[rates.get(k, (np.nan, np.nan))[1] for k in keys])
+    return out.assign(audited=[checked.get(k, np.nan) for k in keys], pass_rate=[passed.get(k, np.nan) for k in keys],
+                      adjusted=[adjusted.get(k, np.nan) for k in keys])
+
+
+def _traced_rates(audits: pd.DataFrame, answered: pd.DataFrame) -> tuple[dict, dict]:
+    """({(job, worker): audits}, {(job, worker): share of `hit`}) over the audits traced to the
+    audited job's workers, and per job under the job row's name; unreadable verdicts left out."""
+    audits = audits[audits["hit"].notna()][["audited_job", "object_id", "hit"]]
+    traced = audits.merge(answered, left_on=["audited_job", "object_id"], right_on=["job", "object_id"])
+    if traced.empty:
+        return {}, {}
+    traced = traced.assign(hit=traced["hit"].astype(bool))
+    per_worker = traced.groupby(["job", "worker_id"])["hit"].agg(["size", "mean"])
+    per_job = traced.groupby("job")["hit"].agg(["size", "mean"])
+    counts = {**per_worker["size"].to_dict(), **{(j, JOB): n for j, n in per_job["size"].items()}}
+    rates = {**per_worker["mean"].to_dict(), **{(j, JOB): r for j, r in per_job["mean"].items()}}
+    return counts, rates

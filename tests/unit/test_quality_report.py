@@ -119,6 +119,19 @@ def source(tmp_path_factory) -> Path:
                                      **{"class-name": "bad", "confidence": 0.9})}], {
         0: [answer(V1, {"crowd-classifier": {"label": "bad"}}),
             answer(V2, {"crowd-classifier": {"label": "good"}}, 1)]})
+    # Adjustment of cars-bb: V1 moved the person box (its answer says so); the manifest says adjusted.
+    adjusted = {"image_size": CARS["image_size"], "annotations": [
+        CARS["annotations"][0], {"class_id": 1, "left": 298, "top": 300, "width": 44, "height": 80}]}
+    tree.job("cars-adjust", [{
+        "source-ref": "s3://demo-bucket/road/0.jpg", "cars": CARS, "cars-metadata": CARS_META,
+        "adjusted-cars": adjusted,
+        "adjusted-cars-metadata": meta("cars-adjust", "object-detection", "2025-02-05T08:00:00.000000",
+                                       objects=[{"confidence": 0.9}] * 2, **{"class-map": {"0": "car", "1": "person"},
+                                                                             "adjustment-status": "adjusted"})}], {
+        0: [answer(V1, {"annotatedResult": {"boundingBoxes": [box("car", 100, 100, 50, 50),
+                                                              box("person", 298, 300, 44, 80)],
+                                            "inputImageProperties": {"width": 640, "height": 480},
+                                            "initialValueModified": True}})]})
     # NER: reference Person 0-12, Person 17-32, Place 36-42. A exact on all three; B has Person 0-3
     # (overlaps, not exact) and Place 36-42.
     spans = [("Person", 0, 12), ("Person", 17, 32), ("Place", 36, 42)]
@@ -186,9 +199,9 @@ def report(annotations) -> pd.DataFrame:
 
 def test_every_job_is_read_with_its_task_type(annotations):
     assert annotations.task_types() == {
-        "cars-bb": "bounding-box", "cars-verify": "label-verification", "fruit-ic": "classification",
-        "people-ner": "ner", "street-tags": "multi-label", "streets": "semantic-segmentation",
-        "traffic-vod": "video-object-detection"}
+        "cars-adjust": "adjustment", "cars-bb": "bounding-box", "cars-verify": "label-verification",
+        "fruit-ic": "classification", "people-ner": "ner", "street-tags": "multi-label",
+        "streets": "semantic-segmentation", "traffic-vod": "video-object-detection"}
     table = annotations.table
     video = table[table["job"].eq("traffic-vod") & table["source"].eq("consolidated")]
     assert video["frame"].tolist() == [0, 1]  # read from the SeqLabel.json the manifest names
@@ -267,6 +280,13 @@ def test_verification_scores_the_verifiers_and_traces_verdicts_to_the_original_w
     for worker in (A, B, "Team"):
         assert report.loc[("cars-bb", worker), "pass_rate"] == 0.0
     assert report.loc[("cars-bb", "Team"), "audited"] == 2
+
+
+def test_adjustment_is_traced_to_the_original_workers(report):
+    assert report.loc[("cars-adjust", V1), "f1"] == 1.0  # the adjuster's boxes are the result
+    for worker in (A, B, "Team"):
+        assert report.loc[("cars-bb", worker), "adjusted"] == 1.0  # their one object was changed
+    assert pd.isna(report.loc[("fruit-ic", A), "adjusted"])  # never audited
 
 
 def test_gold_from_a_trusted_manifest_replaces_the_consolidated_reference(annotations):
