@@ -9,6 +9,7 @@ from ..annotations.source import SourceAnnotations, note_counts, read_source
 from ..annotations.summary import annotation_summary
 from ..gold import GoldError
 from ..quality.gold import read_gold_annotations
+from ..quality.matrices import MatrixError, agreement, confusion
 from ..quality.report import DEFAULT_IOU, quality_report
 from ..storage import StoreError
 from ..tables import format_table
@@ -31,6 +32,9 @@ def add_parser(sub) -> None:
                         "source-ref and annotations (boxes), labels or label")
     q.add_argument("--iou", type=float, default=DEFAULT_IOU, metavar="0-1",
                    help=f"how much two boxes must overlap to match (default {DEFAULT_IOU})")
+    q.add_argument("--matrix", choices=["confusion", "agreement"],
+                   help="instead, one job's matrix (--jobs JOB): its classes against the reference, or every "
+                        "two workers' agreement")
     q.set_defaults(run=cmd_quality)
     a = sub.add_parser("annotations", help="per job: counts per class, attribute value, frame attribute, "
                                            "annotations per object, audit verdicts")
@@ -73,8 +77,24 @@ def cmd_quality(args) -> int:
         except (StoreError, GoldError) as exc:
             raise CliError(str(exc)) from exc
     found = _read(args, ws)
+    if args.matrix:
+        print(format_table(_matrix(args, found, gold), args.format))
+        return 0
     print(format_table(quality_report(found.table, gold=gold, iou=args.iou, masks=found.masks), args.format))
     return 0
+
+
+def _matrix(args, found: SourceAnnotations, gold):
+    jobs = sorted(set(found.table["job"]))
+    if len(jobs) != 1:
+        raise CliError(f"--matrix is for one job: add --jobs JOB (jobs: {', '.join(jobs)})")
+    try:
+        if args.matrix == "confusion":
+            matrix = confusion(found.table, jobs[0], gold)
+            return matrix.rename_axis(index="reference \\ answer").reset_index()
+        return agreement(found.table, jobs[0], args.iou).agreement.rename_axis(index="worker").reset_index()
+    except MatrixError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def cmd_annotations(args) -> int:

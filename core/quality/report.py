@@ -62,7 +62,7 @@ def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: f
     for job in sorted(types):
         task = types[job]
         mine = workers[workers["job"].eq(job)]
-        reference, name = _reference(consolidated, gold, job, task)
+        reference, name = reference_units(consolidated, gold, job, task)
         measure = _segmentation(masks or []) if task == "semantic-segmentation" else _MEASURES.get(task)
         scores = measure(mine, reference, iou) if measure is not None and not mine.empty else None
         if scores is None or scores.empty:
@@ -99,7 +99,7 @@ def _task_types(table: pd.DataFrame) -> dict[str, str]:
     return ranked.groupby("job", sort=True)["task_type"].first().to_dict()
 
 
-def _reference(consolidated: pd.DataFrame, gold: pd.DataFrame | None, job: str, task: str):
+def reference_units(consolidated: pd.DataFrame, gold: pd.DataFrame | None, job: str, task: str):
     """The units each worker of `job` is compared with, keyed by the job's object ids."""
     own = consolidated[consolidated["job"].eq(job) & consolidated["task_type"].eq(task)]
     if gold is None or gold.empty:

@@ -118,3 +118,23 @@ def test_quality_on_the_birds_fixture_agrees_with_a_plain_count(birds_dir, capsy
     matrix = [[codes[first[(w, o)]] if (w, o) in first else np.nan for o in objects] for w in workers]
     expected = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
     assert float(team["alpha"]) == round(expected, 4)
+
+
+def test_one_jobs_confusion_and_agreement_matrices(source, capsys):  # noqa: F811
+    code, out, _ = run(capsys, "quality", str(source), "--jobs", "fruit-ic", "--matrix", "confusion", "--format", "csv")
+    assert code == 0
+    # Reference apple (objects 0, 2), pear (1); A: apple, pear, apple; B: apple, apple.
+    assert {r["reference \\ answer"]: (r["apple"], r["pear"]) for r in records(out)} == {
+        "apple": ("3", "0"), "pear": ("1", "1")}
+    code, out, _ = run(capsys, "quality", str(source), "--jobs", "fruit-ic", "--matrix", "agreement", "--format", "csv")
+    assert code == 0
+    assert {r["worker"]: r[B] for r in records(out)}[A] == "0.5"  # same on object 0, not on 1
+    code, out, _ = run(capsys, "quality", str(source), "--jobs", "cars-bb", "--matrix", "agreement", "--format", "csv")
+    assert code == 0 and {r["worker"]: r[B] for r in records(out)}[A] == str(round(2 / 3, 4))  # box F1
+
+
+def test_a_matrix_needs_one_job_of_a_fitting_type(source, capsys):  # noqa: F811
+    code, _, err = run(capsys, "quality", str(source), "--matrix", "confusion")
+    assert code == 2 and "--jobs JOB" in err
+    code, _, err = run(capsys, "quality", str(source), "--jobs", "cars-bb", "--matrix", "confusion")
+    assert code == 2 and "bounding-box job" in err and "Traceback" not in err
