@@ -167,6 +167,23 @@ def source(tmp_path_factory) -> Path:
                                                            **{"class-map": {"0": "car"}})}], {
         0: [answer(A, {"detection-annotations": worker_frames(0)}),
             answer(B, {"detection-annotations": worker_frames(30)}, 1)]})
+    # Video tracking: two cars over three frames; A swaps their track ids in frame 2 (one identity
+    # switch for each reference track), B keeps them.
+    def tracked(ids: list[tuple[str, str]]) -> list[dict]:
+        return [{"frame-no": str(f), "frame": f"frame_000{f}.jpeg", "annotations": [
+            {"class-id": "0", "label": "car", "left": x + 2 * f, "top": 10, "width": 20, "height": 20,
+             "object-id": track, "object-name": f"car:{track}"} for x, track in zip((10, 100), ids[f], strict=True)]}
+            for f in range(3)]
+
+    tree.write("out/traffic-vot/annotations/consolidated-annotation/output/0/SeqLabel.json",
+               json.dumps({"tracking-annotations": tracked([("t1", "t2")] * 3)}))
+    tree.job("traffic-vot", [{"source-ref": "s3://demo-bucket/video/seq1.json",
+                              "cars-ref": f"{BUCKET}/traffic-vot/annotations/consolidated-annotation/output/0/"
+                                          "SeqLabel.json",
+                              "cars-ref-metadata": meta("traffic-vot", "video-object-tracking",
+                                                        **{"class-map": {"0": "car"}})}], {
+        0: [answer(A, {"tracking-annotations": tracked([("a", "b"), ("a", "b"), ("b", "a")])}),
+            answer(B, {"tracking-annotations": tracked([("x", "y")] * 3)}, 1)]})
     # Segmentation, 4 x 4: road the top two rows (8 px), car the bottom-right 2 x 2 (4 px), the
     # rest background. A paints exactly that; B paints road on the top row only and one stray car
     # pixel on background: road IoU 4/8, car 4/5, mean 0.65.
@@ -201,7 +218,8 @@ def test_every_job_is_read_with_its_task_type(annotations):
     assert annotations.task_types() == {
         "cars-adjust": "adjustment", "cars-bb": "bounding-box", "cars-verify": "label-verification",
         "fruit-ic": "classification", "people-ner": "ner", "street-tags": "multi-label",
-        "streets": "semantic-segmentation", "traffic-vod": "video-object-detection"}
+        "streets": "semantic-segmentation", "traffic-vod": "video-object-detection",
+        "traffic-vot": "video-object-tracking"}
     table = annotations.table
     video = table[table["job"].eq("traffic-vod") & table["source"].eq("consolidated")]
     assert video["frame"].tolist() == [0, 1]  # read from the SeqLabel.json the manifest names
@@ -271,6 +289,12 @@ def test_segmentation_mean_iou_per_class_pixel_by_pixel(annotations, report):
     assert report.loc[("streets", B), "mean_iou"] == pytest.approx((4 / 8 + 4 / 5) / 2)
     areas = annotations.table.query("job == 'streets' and source == 'consolidated'").set_index("label")["area"]
     assert areas.to_dict() == {"BACKGROUND": 4, "road": 8, "car": 4}  # from the fetched PNG
+
+
+def test_video_tracking_counts_identity_switches(report):
+    a, b = report.loc[("traffic-vot", A)], report.loc[("traffic-vot", B)]
+    assert (a["f1"], a["id_switches"]) == (1.0, 2)  # every box matched; both tracks switch once
+    assert (b["f1"], b["id_switches"]) == (1.0, 0)
 
 
 def test_verification_scores_the_verifiers_and_traces_verdicts_to_the_original_workers(report):
