@@ -64,6 +64,9 @@ def _record(row, where: str):
             return source, _NO_GOLD  # an object the job did not label (failed, expired): no gold
     if not isinstance(source, str) or not source.strip():
         raise _ShapeError(f"{where}: no 'source-ref', 'source' or 'ImageId'")
+    if label is None and isinstance(row.get("annotations"), list):
+        raise ValueError(f"{where}: boxes, not one label an object: measure boxes against this gold with "
+                         "`python -m core quality SOURCE --gold FILE`")
     if not isinstance(label, (str, int)) or not str(label).strip():
         raise ValueError(f"{where}: no 'label'")
     return source, label

@@ -71,6 +71,10 @@ def test_gold_identical_duplicates_are_fine():
          "gold.jsonl: line 2: not a JSON object"),
         ("gold.jsonl", f'\n{{"source-ref": "{SRC.format(0)}", "label": ""}}\n', "gold.jsonl: line 2: no 'label'"),
         ("gold.jsonl", '{"label": "Cat"}\n', "gold.jsonl: line 1: no 'source-ref', 'source' or 'ImageId'"),
+        # The demo's box gold: for `quality`, which the refusal names.
+        ("gold-boxes.jsonl", f'{{"source-ref": "{SRC.format(0)}", "annotations": [{{"label": "circle"}}]}}\n',
+         "gold-boxes.jsonl: line 1: boxes, not one label an object: measure boxes against this gold with "
+         "`python -m core quality SOURCE --gold FILE`"),
         ("gold.csv", "source-ref,label\n", "gold.csv: no gold labels found"),
         ("gold.csv", "", "gold.csv: line 1: needs columns"),
     ],
