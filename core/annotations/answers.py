@@ -45,7 +45,8 @@ def read_answers(data: bytes, job: str, object_id: str, where: str = "", task_ty
 
 def _read_content(answer: Answer, key: str, value, job, object_id, at, task_type) -> Annotations:
     base = Row(job=job, object_id=object_id, source=WORKER, task_type=task_type or "unknown", kind="",
-               worker_id=answer.worker_id, attribute=key, answer=answer.index)
+               worker_id=answer.worker_id, attribute=key, answer=answer.index, submitted=answer.submission_time,
+               time_spent_s=answer.time_spent_s)
     if key in _VIDEO_KEYS:
         return _video(value, replace(base, task_type=task_type or _VIDEO_KEYS[key]), at)
     if not isinstance(value, dict):

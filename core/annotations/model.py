@@ -19,6 +19,7 @@ Choices (documented here, tested in tests/unit/test_annotations.py):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 
 import pandas as pd
 
@@ -44,6 +45,8 @@ class Row:
     worker_id: str | None = None  # None for the consolidated result
     attribute: str | None = None  # label attribute (manifest) or answerContent key (worker)
     answer: int | None = None  # index in the worker-response file's answers
+    submitted: datetime | None = None  # the answer's submissionTime (UTC); None for consolidated rows
+    time_spent_s: float | None = None  # the answer's active (else elapsed) seconds, shared by its units
     unit: int | None = None  # index of the unit in its list (box i, entity i, frame annotation i)
     label: str | None = None  # class name
     class_id: str | None = None  # class index as text: real files write 0 and "0" (§3)
@@ -81,7 +84,7 @@ class Row:
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))
 _INTS = ("answer", "unit", "start", "end", "frame", "area")
-_FLOATS = ("confidence", "left", "top", "width", "height", "center_x", "center_y", "center_z",
+_FLOATS = ("time_spent_s", "confidence", "left", "top", "width", "height", "center_x", "center_y", "center_z",
            "length", "roll", "pitch", "yaw")
 
 
@@ -149,6 +152,7 @@ def to_frame(rows: list[Row]) -> pd.DataFrame:
     for column in _FLOATS:
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
     table["human_annotated"] = table["human_annotated"].astype("boolean")
+    table["submitted"] = pd.to_datetime(table["submitted"], utc=True)
     return table
 
 
