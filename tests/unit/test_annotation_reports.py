@@ -1,0 +1,71 @@
+"""The annotation-level reports over the source of tests/unit/test_quality_report.py (one job of
+each task type), with figures counted by hand from that tree."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from test_quality_report import A, B, source  # noqa: F401  (tests/unit is on sys.path)
+
+from core.annotations import reports
+from core.annotations.reports import Narrow
+from core.annotations.source import read_source
+from core.storage import open_location
+
+
+@pytest.fixture(scope="module")
+def table(source):  # noqa: F811
+    return read_source(open_location(str(source))).table
+
+
+def test_class_counts_are_of_each_jobs_result(table):
+    counts = reports.class_counts(table)
+    fruit = counts[counts["job"].eq("fruit-ic")].set_index("label")["annotations"].to_dict()
+    assert fruit == {"apple": 2, "pear": 1}  # the consolidated labels, not the 5 answers
+    cars = counts[counts["job"].eq("cars-bb")].set_index("label")["annotations"].to_dict()
+    assert cars == {"car": 1, "person": 1}
+
+
+def test_class_counts_by_a_label_attribute(table):
+    video = reports.class_counts(table, "parked").query("job == 'traffic-vod'")
+    assert video[["label", "value", "annotations"]].values.tolist() == [["car", "(none)", 1], ["car", "yes", 1]]
+
+
+def test_attribute_names_and_frame_attribute_counts(table):
+    assert reports.attribute_names(table) == {"parked": ["yes"]}
+    assert reports.attribute_names(table, "frame_attributes") == {"light": ["day", "dusk"]}
+    frames = reports.frame_attribute_counts(table)
+    assert frames[["job", "attribute", "value", "frames"]].values.tolist() == [
+        ["traffic-vod", "light", "day", 1], ["traffic-vod", "light", "dusk", 1]]
+
+
+def test_over_time_counts_the_workers_units_per_period_and_class(table):
+    daily = reports.over_time(table.query("job == 'fruit-ic'"), "D")
+    assert daily[["label", "annotations"]].values.tolist() == [["apple", 4], ["pear", 1]]
+    assert str(daily["period"].iloc[0]) == "2025-02-03 00:00:00"
+
+
+def test_per_object_histogram(table):
+    people = reports.per_object(table).query("job == 'people-ner'")
+    assert people[["per", "annotations", "objects"]].values.tolist() == [["object", 3, 1]]
+    video = reports.per_object(table).query("job == 'traffic-vot'")
+    assert video[["per", "annotations", "objects"]].values.tolist() == [["frame", 2, 3]]  # 2 cars in 3 frames
+
+
+def test_audits_per_audit_job(table):
+    found = reports.audits(table).set_index("job")
+    assert found.loc["cars-verify", ["audited_job", "kind", "objects", "passed", "failed"]].tolist() == [
+        "cars-bb", "verification", 1, 0, 1]
+    assert found.loc["cars-adjust", ["kind", "objects", "adjusted"]].tolist() == ["adjustment", 1, 1]
+
+
+def test_narrowing_by_worker_day_class_and_attribute(table):
+    mine = Narrow(jobs=("fruit-ic",), worker=B).apply(table)
+    assert set(mine.query("source == 'worker'")["worker_id"]) == {B}
+    assert sorted(mine.query("source == 'consolidated'")["object_id"]) == ["0", "1"]  # what B answered
+    assert Narrow(start=date(2025, 2, 4)).apply(table).query("source == 'worker'").empty
+    assert set(Narrow(label="pear").apply(table)["label"]) == {"pear"}
+    parked = Narrow(attribute=("parked", "yes")).apply(table)
+    assert len(parked) == 1 and parked["frame"].iloc[0] == 0
+    assert Narrow().apply(table) is table
