@@ -44,6 +44,10 @@ MEASURES = ["alpha", "exact_match", "jaccard", "precision", "recall", "f1", "f1_
             "id_switches", "audited", "pass_rate", "adjusted"]
 COLUMNS = ["job", "task_type", "reference", "worker", "objects", *MEASURES]
 _BOX = ["left", "top", "width", "height"]
+# The one figure a lead sorts a task type's workers by (the others explain it).
+MAIN = {"classification": "exact_match", "multi-label": "jaccard", "bounding-box": "f1", "adjustment": "f1",
+        "ner": "f1", "video-object-detection": "f1", "video-object-tracking": "f1",
+        "semantic-segmentation": "mean_iou", "label-verification": "exact_match"}
 
 
 def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: float = DEFAULT_IOU,
@@ -73,6 +77,16 @@ def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: f
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     out = _with_audits(out, table)
     return out.reindex(columns=COLUMNS)
+
+
+def worst_first(report: pd.DataFrame) -> pd.DataFrame:
+    """The workers' rows, lowest main measure of their job's task type first (unknown last), with
+    that measure as `score`; the jobs' own rows are left out."""
+    workers = report[report["worker"].ne(JOB)]
+    score = [row[MAIN[t]] if t in MAIN else np.nan for t, (_, row) in zip(workers["task_type"], workers.iterrows(),
+                                                                           strict=True)]
+    ranked = workers.assign(score=pd.Series(score, index=workers.index, dtype=float))
+    return ranked.sort_values(["score", "job", "worker"], na_position="last", kind="stable", ignore_index=True)
 
 
 def _alpha(mine: pd.DataFrame, task: str) -> float:

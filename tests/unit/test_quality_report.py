@@ -16,7 +16,7 @@ from PIL import Image
 
 from core.annotations.manifest import read_output_manifest
 from core.annotations.source import read_source
-from core.quality.report import quality_report
+from core.quality.report import quality_report, worst_first
 from core.storage import open_location
 
 A, B = "private.us-east-1.aaaaaaaaaaaaaaaa", "private.us-east-1.bbbbbbbbbbbbbbbb"
@@ -322,3 +322,13 @@ def test_gold_from_a_trusted_manifest_replaces_the_consolidated_reference(annota
     assert report.loc[("fruit-ic", A), "exact_match"] == 0.0  # said apple; gold says pear
     assert pd.isna(report.loc[("fruit-ic", B), "exact_match"])  # B never answered object 2
     assert report.loc[("cars-bb", A), "reference"] == "consolidated"  # no gold for boxes
+
+
+def test_worst_first_ranks_workers_by_their_types_main_measure(report):
+    ranked = worst_first(report.reset_index())
+    assert "Team" not in set(ranked["worker"])
+    scores = ranked["score"].dropna().tolist()
+    assert scores == sorted(scores) and scores[0] == 0.0  # V2's verdict against the consolidated one
+    first = ranked.iloc[0]
+    assert (first["job"], first["worker"]) == ("cars-verify", V2)
+    assert ranked.set_index(["job", "worker"]).loc[("cars-bb", B), "score"] == pytest.approx(2 / 3)  # box F1
