@@ -13,6 +13,7 @@ PAGES = [  # (script, title, icon, url path); the first is the home page
     ("app_pages/launch.py", "Launch", ":material/rocket_launch:", "launch"),
     ("app_pages/benchmark.py", "Benchmark", ":material/model_training:", "benchmark"),
     ("app_pages/workers.py", "Workers", ":material/groups:", "workers"),
+    ("app_pages/annotations.py", "Annotations", ":material/label:", "annotations"),
     ("app_pages/race.py", "Race", ":material/sprint:", "race"),
 ]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.annotations.source import SourceAnnotations, read_source
 from core.aws import AwsSettings, setup_problems
 from core.errors import GroundControlError, Problem
 from core.ingest import SourceData, SourceReader
@@ -314,6 +315,40 @@ def load_source(uri: str, version=None) -> SourceData:
     while len(loaded) > MAX_LOADED:  # the oldest source goes first; its reader keeps its object cache
         loaded.pop(next(iter(loaded)))
     return data
+
+
+@st.cache_resource(show_spinner=False)
+def _annotations() -> dict:
+    """(uri, settings) -> (refresh token, SourceAnnotations): the last read, shared by all sessions."""
+    return {}
+
+
+def load_annotations(uri: str) -> SourceAnnotations:
+    """Every task type's annotations under `uri` (core.annotations.source), read once and again
+    only after Refresh; a progress bar while it reads."""
+    key = (uri, workspace_key())
+    token = st.session_state.setdefault("refresh", 0)
+    loaded = _annotations()
+    hit = loaded.get(key)
+    if hit is not None and hit[0] == token:
+        return hit[1]
+    bar = st.progress(0.0, text=f"Reading {uri} ...")
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "list":
+            bar.progress(0.0, text=f"Listing {uri}: {done:,} objects so far ...")
+        elif total:
+            bar.progress(done / total, text=f"Reading the {phase}: {done:,} of {total:,} files ...")
+
+    try:
+        found = read_source(workspace().open(uri), progress)
+    finally:
+        bar.empty()
+    loaded.pop(key, None)
+    loaded[key] = (token, found)
+    while len(loaded) > MAX_LOADED:
+        loaded.pop(next(iter(loaded)))
+    return found
 
 
 @st.cache_resource(show_spinner=False)

@@ -206,7 +206,18 @@ def _with_mask_areas(out: Annotations, resolver: _Resolver, store) -> list:
     return [replace(r, area=areas[r.mask_uri].get(r.label)) if r.mask_uri in areas else r for r in out.rows]
 
 
+# What each kind of note means, in words a labeling lead reads (the CLI and the page print these).
+NOTE_WORDS = {
+    "malformed": "could not be read", "unknown-answer-key": "answers of a shape not known",
+    "unknown-key": "parts of a shape not known", "unknown-type": "labels of a task type not known",
+    "unknown-verdict": "verdicts that say neither pass nor fail", "failed": "objects Ground Truth could not label",
+    "no-label": "lines without a label", "external": "files not found under this source",
+    "unmapped-color": "mask pixels of a colour no label has", "unread-units": "kinds of units not read",
+}
+
+
 def note_counts(notes: list[Note]) -> list[tuple[str, int]]:
-    """(what, how many) of the notes, most common first: a source's unread parts in one line each."""
-    counts = Counter(f"{n.kind}{f' {n.type!r}' if n.type else ''}" for n in notes)
+    """(what, how many) of the notes in plain words, most common first: a source's unread parts
+    in one line each."""
+    counts = Counter(f"{NOTE_WORDS.get(n.kind, n.kind)}{f' ({n.type})' if n.type else ''}" for n in notes)
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -33,7 +33,7 @@ def confusion(table: pd.DataFrame, job: str, gold: pd.DataFrame | None = None) -
     each object; the reference is the job's consolidated label, or gold where it has one."""
     workers, task = _job(table, job)
     if task != "classification":
-        raise MatrixError(f"{job} is a {task} job: a confusion matrix is for classification")
+        raise MatrixError(f"{job} is not a classification job: a confusion matrix compares classes")
     reference, _ = reference_units(table[table["source"].eq(CONSOLIDATED)], gold, job, task)
     truth = reference.groupby("object_id")["label"].first()
     answers = workers.drop_duplicates(["worker_id", "object_id"])
@@ -57,4 +57,5 @@ def agreement(table: pd.DataFrame, job: str, iou: float = DEFAULT_IOU) -> Pairwi
                   for (w, o), g in boxes.groupby(keys, sort=False)]
         answers = pd.DataFrame(values, columns=["worker", "object", "value"])
         return pairwise_agreement(answers, box_agreement(iou, class_aware=True))
-    raise MatrixError(f"{job} is a {task} job: pairwise agreement is for classes, label sets, verdicts and boxes")
+    raise MatrixError(f"{job}'s answers ({task.replace('-', ' ')}) are not compared pair by pair: agreement is for "
+                      "classes, label sets, verdicts and boxes")

@@ -137,4 +137,4 @@ def test_a_matrix_needs_one_job_of_a_fitting_type(source, capsys):  # noqa: F811
     code, _, err = run(capsys, "quality", str(source), "--matrix", "confusion")
     assert code == 2 and "--jobs JOB" in err
     code, _, err = run(capsys, "quality", str(source), "--jobs", "cars-bb", "--matrix", "confusion")
-    assert code == 2 and "bounding-box job" in err and "Traceback" not in err
+    assert code == 2 and "not a classification job" in err and "Traceback" not in err

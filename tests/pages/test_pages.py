@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_quality_report import source  # noqa: F401  (tests/unit is on sys.path)
 
 from core.workspace import demo_workspace
 
@@ -424,3 +425,37 @@ def test_first_start_shows_the_demo_build_step_by_step(tmp_path, monkeypatch):
     assert {m.label: m.value for m in at.metric}["Jobs"] == "10"
     again = run()  # built: no status on later starts
     assert not again.get("status")
+
+
+# ---- Annotations: the tree of tests/unit/test_quality_report.py, one job of each task type ----------
+
+def test_annotations_without_source_explains_what_to_enter():
+    at = run("app_pages/annotations.py", source="")
+    assert "Enter an S3 prefix or a folder" in at.info[0].value
+
+
+def test_annotations_shows_every_task_type_and_their_quality(source):  # noqa: F811
+    at = run("app_pages/annotations.py", source=str(source))
+    assert at.title[0].value == "Annotations"
+    assert "Segmentation" in at.caption[0].value and "Video tracking" in at.caption[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Jobs"] == "9" and metrics["Workers"] == "4"
+    headers = [h.value for h in at.subheader]
+    assert {"Bounding boxes", "Named entities", "Segmentation", "Video tracking", "Audit jobs"} <= set(headers)
+    frames = [d.value for d in at.dataframe]
+    boxes = next(f for f in frames if "worker" in f and set(f["job"]) == {"cars-bb"})
+    assert boxes["f1"].round(4).tolist() == [0.6667, 1.0]  # worst first
+    audits = next(f for f in frames if "Audit job" in f)  # titled in words, not the code's column names
+    assert audits.set_index("Audit job").loc["cars-verify", ["Audited job", "Failed"]].tolist() == ["cars-bb", 1]
+
+
+def test_annotations_filters_come_from_the_link_and_bad_values_are_said(source):  # noqa: F811
+    at = run("app_pages/annotations.py", source=str(source), **{"class": "pear", "attr": "nonsense"})
+    assert at.selectbox(key="class").value == "pear"
+    assert {m.label: m.value for m in at.metric}["Annotations"] == "1"
+    assert any("“nonsense” was not understood" in c.value for c in at.sidebar.caption)
+
+
+def test_annotations_unreadable_source_is_an_error_not_a_crash(tmp_path):
+    at = run("app_pages/annotations.py", source=str(tmp_path / "missing"))
+    assert at.error and "Traceback" not in at.error[0].value
