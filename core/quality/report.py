@@ -57,9 +57,39 @@ def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: f
     job's objects by `source_ref`; a job none of whose objects has gold is measured against its
     consolidated result. `masks`: the segmentation PNGs (core.annotations.source keeps them),
     each worker's compared with the consolidated one."""
+    parts = []
+    for job, task, name, mine, scores in _job_scores(table, gold, iou, masks):
+        rows = _rolled(scores).assign(job=job, task_type=task, reference=name)
+        rows.loc[rows["worker"].eq(JOB), "alpha"] = _alpha(mine, task)
+        parts.append(rows)
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    out = _with_audits(out, table)
+    return out.reindex(columns=COLUMNS)
+
+
+def object_scores(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: float = DEFAULT_IOU,
+                  masks: list[MaskImage] | None = None) -> pd.DataFrame:
+    """One row per (job, worker, object) answered: task_type, reference, that answer's measures,
+    and `score`, its task type's main figure for that one object (F1 from its own counts)."""
+    parts = []
+    for job, task, name, _, scores in _job_scores(table, gold, iou, masks):
+        scores = scores.assign(job=job, task_type=task, reference=name)
+        if {"tp", "n_ref", "n_pred"} <= set(scores.columns):
+            total = scores["n_ref"] + scores["n_pred"]
+            f1 = 2 * scores["tp"] / total.where(total > 0)
+            scores["f1"] = f1.mask(total.eq(0), 1.0)  # nothing drawn where nothing is: agreed; unknown stays NaN
+        main = MAIN.get(task)
+        scores["score"] = scores[main] if main in scores else np.nan
+        parts.append(scores)
+    if not parts:
+        return pd.DataFrame(columns=["job", "worker", "object", "task_type", "reference", "score"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _job_scores(table: pd.DataFrame, gold, iou: float, masks):
+    """(job, task type, reference name, the job's worker rows, per-object scores) of every job."""
     if not 0 < iou <= 1:
         raise ValueError(f"IoU threshold {iou} is not in (0, 1]")
-    parts = []
     workers = table[table["source"].eq(WORKER)]
     consolidated = table[table["source"].eq(CONSOLIDATED)]
     types = _task_types(table)
@@ -71,12 +101,7 @@ def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: f
         scores = measure(mine, reference, iou) if measure is not None and not mine.empty else None
         if scores is None or scores.empty:
             scores = _counted(mine)
-        rows = _rolled(scores).assign(job=job, task_type=task, reference=name)
-        rows.loc[rows["worker"].eq(JOB), "alpha"] = _alpha(mine, task)
-        parts.append(rows)
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
-    out = _with_audits(out, table)
-    return out.reindex(columns=COLUMNS)
+        yield job, task, name, mine, scores
 
 
 def worst_first(report: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from PIL import Image
 
 from core.annotations.manifest import read_output_manifest
 from core.annotations.source import read_source
-from core.quality.report import quality_report, worst_first
+from core.quality.report import object_scores, quality_report, worst_first
 from core.storage import open_location
 
 A, B = "private.us-east-1.aaaaaaaaaaaaaaaa", "private.us-east-1.bbbbbbbbbbbbbbbb"
@@ -332,3 +332,15 @@ def test_worst_first_ranks_workers_by_their_types_main_measure(report):
     first = ranked.iloc[0]
     assert (first["job"], first["worker"]) == ("cars-verify", V2)
     assert ranked.set_index(["job", "worker"]).loc[("cars-bb", B), "score"] == pytest.approx(2 / 3)  # box F1
+
+
+def test_object_scores_give_each_answer_its_types_main_figure(annotations):
+    scores = object_scores(annotations.table, masks=annotations.masks).set_index(["job", "worker", "object"])
+    assert scores.loc[("cars-bb", B, "0"), "score"] == pytest.approx(2 / 3)  # box F1 of that one image
+    assert scores.loc[("fruit-ic", B, "1"), "score"] == 0.0  # said apple, the result is pear
+    assert scores.loc[("streets", B, "0"), "score"] == pytest.approx(0.65)
+    gold = read_output_manifest(json.dumps({"source-ref": "s3://demo-bucket/img/2.jpg", "fruit": 1,
+                                            "fruit-metadata": meta("t", "image-classification",
+                                                                   **{"class-name": "pear"})}).encode(), "g").frame()
+    with_gold = object_scores(annotations.table, gold=gold).set_index(["job", "worker", "object"])
+    assert pd.isna(with_gold.loc[("fruit-ic", A, "0"), "score"])  # no gold for object 0: unknown, not 0 or 1
