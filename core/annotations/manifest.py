@@ -81,6 +81,8 @@ def read_line(line: dict, job: str, object_id: str, where: str, audits: dict[str
             out.notes.append(Note("unknown-type", text(kind), at, detail))
             continue
         template = _template(line, attribute, meta, task, job, object_id, (audits or {}).get(attribute))
+        if isinstance(line.get("source"), str):  # text objects are inline (§3): kept for showing the item
+            out.texts[(template.job, object_id)] = line["source"]
         try:
             out.extend(_READERS[kind](line[attribute], meta, template, at))
         except Malformed as exc:

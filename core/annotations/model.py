@@ -132,12 +132,14 @@ class Annotations:
     notes: list[Note] = field(default_factory=list)
     sequences: list[SeqRef] = field(default_factory=list)
     masks: list[MaskImage] = field(default_factory=list)
+    texts: dict[tuple[str, str], str] = field(default_factory=dict)  # (job, object_id) -> inline `source` text
 
     def extend(self, other: Annotations) -> Annotations:
         self.rows += other.rows
         self.notes += other.notes
         self.sequences += other.sequences
         self.masks += other.masks
+        self.texts |= other.texts
         return self
 
     def frame(self) -> pd.DataFrame:

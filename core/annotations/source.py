@@ -35,6 +35,7 @@ class SourceAnnotations:
     uri: str
     table: pd.DataFrame  # core.annotations.model.COLUMNS, one row per unit
     masks: list[MaskImage] = field(default_factory=list)  # segmentation PNGs, workers' and consolidated
+    texts: dict[tuple[str, str], str] = field(default_factory=dict)  # (job, object_id) -> a text object's text
     notes: list[Note] = field(default_factory=list)  # what was met and not turned into rows
     unread: list[Skipped] = field(default_factory=list)  # files that could not be read at all
     files: int = 0  # Ground Truth files read
@@ -133,7 +134,7 @@ def read_source(location: Location, progress: Progress | None = None) -> SourceA
     resolver = _Resolver(store, (i.key for i in listed))
     _read_sequences(out, resolver, store)
     rows = _with_mask_areas(out, resolver, store)
-    return SourceAnnotations(location.uri, to_frame(rows), out.masks, out.notes, unread,
+    return SourceAnnotations(location.uri, to_frame(rows), out.masks, out.texts, out.notes, unread,
                              files=len(manifests) + len(responses) - len(unread))
 
 
