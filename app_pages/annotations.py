@@ -21,14 +21,17 @@ from app_pages._shared import (
     url_note,
     url_state,
     workspace,
+    workspace_key,
 )
 from core.annotations import reports
+from core.annotations.draw import draw_boxes, draw_mask, marked_text, source_colors
+from core.annotations.items import frame_image_uri, item_rows, ranked_items
 from core.annotations.reports import Narrow
 from core.annotations.source import SourceAnnotations, note_counts
 from core.gold import GoldError
 from core.quality.gold import read_gold_annotations
 from core.quality.matrices import MatrixError, agreement, confusion
-from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
+from core.quality.report import DEFAULT_IOU, MAIN, object_scores, quality_report, worst_first
 from core.storage import StoreError
 
 ANY = "(any)"
@@ -45,6 +48,10 @@ TITLES = {"job": "Job", "task_type": "Task type", "reference": "Compared with", 
 SHARES = ["score", "exact_match", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou",
           "mean_frame_f1", "pass_rate", "adjusted"]
 TOP_CLASSES = 10
+ITEM_TITLES = {"who": "Who", "label": "Class", "confidence": "Confidence", "left": "Left", "top": "Top",
+               "width": "Width", "height": "Height", "start": "Start", "end": "End", "frame": "Frame",
+               "track_id": "Track", "verdict": "Verdict", "adjustment": "Adjusted", "area": "Pixels",
+               "attributes": "Attributes"}
 AUDIT_TITLES = {"job": "Audit job", "audited_job": "Audited job", "audited_attribute": "Audited label",
                 "kind": "Kind", "objects": "Objects", "passed": "Passed", "failed": "Failed", "adjusted": "Adjusted",
                 "unadjusted": "Unadjusted"}
@@ -230,7 +237,8 @@ def _table(frame: pd.DataFrame, key: str) -> None:
     st.dataframe(frame, hide_index=True, column_config=config, width="stretch", key=key)
 
 
-def quality_tab(found: SourceAnnotations, table: pd.DataFrame) -> None:
+def quality_tab(found: SourceAnnotations, table: pd.DataFrame) -> tuple[pd.DataFrame | None, float]:
+    """The quality tables and matrices; returns the gold and IoU threshold chosen, for the items."""
     left, right = st.columns([1, 2])
     with left:
         url_state("iou", str(DEFAULT_IOU))
@@ -247,7 +255,7 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame) -> None:
                   lambda: quality_report(table, gold=gold, iou=iou, masks=found.masks))
     if report.empty:
         st.caption("No worker answers in this selection.")
-        return
+        return gold, iou
     ranked = worst_first(report)
     for task in sorted(set(report["task_type"]), key=lambda t: list(TASKS).index(t) if t in TASKS else 99):
         st.subheader(TASKS.get(task, task))
@@ -264,6 +272,7 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame) -> None:
     with right:
         _download(ranked, "quality-per-worker", "dl_quality_workers")
     matrices(table, gold, iou)
+    return gold, iou
 
 
 def _heatmap(matrix: pd.DataFrame, x: str, y: str, value: str, fmt: str) -> alt.Chart:
@@ -307,6 +316,138 @@ def matrices(table: pd.DataFrame, gold, iou: float) -> None:
             return
         st.markdown("**Pairwise agreement** (over the objects both workers answered)")
         st.altair_chart(_heatmap(pairs.agreement, "worker", "with", "agreement", ".0%"), width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _bytes(uri: str, ws_key: tuple) -> bytes:
+    return workspace().open(uri).read()  # a failure is raised, so never cached
+
+
+def _picture(uri: str) -> bytes | str:
+    """The bytes at `uri` through the workspace, or why not (said to the user as it is)."""
+    try:
+        return _bytes(uri, workspace_key())
+    except StoreError as exc:
+        return str(exc)
+
+
+def items_tab(found: SourceAnnotations, table: pd.DataFrame, gold, iou: float, worker: str | None) -> None:
+    jobs = sorted(set(table[table["source"].eq("worker")]["job"])) or sorted(set(table["job"]))
+    url_choice("ijob", jobs, jobs[0], "job")
+    job = st.selectbox("Job", jobs, key="ijob", help="The job whose items are listed")
+    sync_url(ijob=None if job == jobs[0] else job)
+    scores = memo("object_scores", found, (id(table), iou, id(gold)),
+                  lambda: object_scores(table, gold=gold, iou=iou, masks=found.masks))
+    items = ranked_items(scores, table, job, worker)
+    if items.empty:
+        st.caption("No answers to this job in this selection.")
+        return
+    who = f"{worker}'s worst items first" if worker else "The most disputed items first"
+    st.caption(f"{literal(who)}: ranked by how far the answers are from the job's result (its task type's main "
+               "figure, 100 % is the same). Choose a row to see the item.")
+    shown = items.head(500)
+    picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="items_table",
+                          width="stretch", height=min(300, 38 + 35 * len(shown)), column_config={
+                              "job": None, "object": st.column_config.Column("Object"),
+                              "source_ref": st.column_config.Column("Data object"),
+                              "answers": st.column_config.NumberColumn("Answers"),
+                              "score": st.column_config.NumberColumn("Mean score", format="percent"),
+                              "lowest": st.column_config.NumberColumn("Lowest", format="percent")})
+    url_state("item", "")
+    rows = picked.selection.rows if picked is not None else []
+    if rows:
+        st.session_state["item"] = str(shown.iloc[rows[0]]["object"])
+    item = st.session_state["item"] if st.session_state["item"] in set(items["object"]) else items.iloc[0]["object"]
+    sync_url(item=item)
+    show_item(found, table, job, item, gold, scores)
+
+
+def _described(rows: pd.DataFrame) -> pd.DataFrame:
+    """An item's rows as a person reads them."""
+    columns = [c for c in ("who", "label", "confidence", "left", "top", "width", "height", "start", "end", "frame",
+                           "track_id", "verdict", "adjustment", "area") if c in rows and rows[c].notna().any()]
+    shown = rows[columns].copy()
+    attrs = rows["attributes"].map(lambda a: ", ".join(f"{k}: {v}" for k, v in a.items()))
+    if attrs.ne("").any():
+        shown["attributes"] = attrs
+    return shown
+
+
+def show_item(found: SourceAnnotations, table: pd.DataFrame, job: str, item: str, gold, scores) -> None:
+    rows = item_rows(table, job, item, gold)
+    units = rows[rows["kind"].ne("")]
+    task = (rows.loc[rows["source"].eq("consolidated"), "task_type"].tolist() or rows["task_type"].tolist())[0]
+    ref = next(iter(rows["source_ref"].dropna()), None)
+    st.subheader(f"Item {item} of {job}")
+    if ref:
+        st.caption(literal(ref))
+    colors = source_colors(list(dict.fromkeys(units["who"])))
+    left, right = st.columns([3, 2])
+    with left:
+        if task == "ner":
+            text = found.texts.get((job, item))
+            if text is None:
+                st.info("The text of this item is not in the output manifest.")
+            for who in dict.fromkeys(units["who"]):
+                spans = units[units["who"].eq(who) & units["kind"].eq("span")]
+                st.markdown(f"**{literal(str(who))}**")
+                st.html(f'<div style="line-height:1.9">{marked_text(text or "", spans, colors[who])}</div>')
+        elif task.startswith("video"):
+            _video_item(units, ref, colors)
+        elif ref:
+            _image_item(found, units, ref, task, job, item, colors)
+    with right:
+        mine = scores[scores["job"].eq(job) & scores["object"].eq(item)]
+        if not mine.empty:
+            st.markdown("**Measures**")
+            measures = [c for c in ("score", "exact_match", "jaccard", "f1", "mean_iou", "mean_frame_f1", "id_switches")
+                        if c in mine and mine[c].notna().any()]
+            _table(_shown(mine[["worker", *measures]]), "item_measures")
+        st.markdown("**Annotations**")
+        st.dataframe(_described(units), hide_index=True, width="stretch", key="item_rows",
+                     column_config={c: st.column_config.Column(t) for c, t in ITEM_TITLES.items()})
+
+
+def _image_item(found, units, ref, task, job, item, colors) -> None:
+    data = _picture(ref)
+    if isinstance(data, str):
+        st.info(f"The picture is not available: {literal(data)}", icon=":material/image_not_supported:")
+        return
+    try:
+        if task == "semantic-segmentation":
+            masks = {("Result" if m.worker_id is None else m.worker_id): m for m in found.masks
+                     if m.job == job and m.object_id == item}
+            if masks:
+                whose = st.radio("Mask of", list(masks), horizontal=True, key="mask_of")
+                st.image(draw_mask(data, masks[whose]), width="stretch")
+                return
+        boxes = units[units["kind"].eq("box")]
+        st.image(draw_boxes(data, boxes, colors) if not boxes.empty else data, width="stretch")
+    except (OSError, ValueError) as exc:
+        st.info(f"The picture cannot be drawn: {literal(type(exc).__name__)}", icon=":material/image_not_supported:")
+        return
+    if not units.empty:
+        st.caption(" · ".join(f":material/square: {literal(str(w))}" for w in colors if w in set(units["who"])))
+
+
+def _video_item(units, ref, colors) -> None:
+    frames = sorted({int(f) for f in units["frame"].dropna()})
+    if not frames:
+        st.caption("No frame of this video has an annotation.")
+        return
+    frame = st.select_slider("Frame", frames, key="frame") if len(frames) > 1 else frames[0]
+    here = units[units["frame"].eq(frame)]
+    sequence = _picture(ref) if ref else "no sequence file named"
+    uri = frame_image_uri(sequence, frame) if isinstance(sequence, bytes) else None
+    missing = sequence if isinstance(sequence, str) else "the sequence file names no such frame"
+    data = _picture(uri) if uri else missing
+    if isinstance(data, str):
+        st.info(f"The frame's picture is not available: {literal(data)}", icon=":material/image_not_supported:")
+        return
+    try:
+        st.image(draw_boxes(data, here, colors), width="stretch")
+    except (OSError, ValueError) as exc:
+        st.info(f"The frame cannot be drawn: {literal(type(exc).__name__)}", icon=":material/image_not_supported:")
 
 
 def audits_tab(found: SourceAnnotations, table: pd.DataFrame) -> None:
@@ -365,11 +506,13 @@ def main() -> None:
     if table.empty:
         st.info("Nothing in this selection: widen the dates or choose other jobs, classes or workers.")
         return
-    labeled, quality, audited = st.tabs(["What was labeled", "Quality", "Audits"])
+    labeled, quality, items, audited = st.tabs(["What was labeled", "Quality", "Items", "Audits"])
     with labeled:
         labeled_tab(table)
     with quality:
-        quality_tab(found, table)
+        gold, iou = quality_tab(found, table)
+    with items:
+        items_tab(found, table, gold, iou, narrow.worker)
     with audited:
         audits_tab(found, table)
     unread(found)

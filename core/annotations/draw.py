@@ -44,7 +44,9 @@ def draw_boxes(image: bytes, boxes: pd.DataFrame, colors: dict[str, str]) -> byt
         picture = picture.resize((round(picture.width * scale), round(picture.height * scale)))
     pen = ImageDraw.Draw(picture)
     width = max(2, round(max(picture.size) / 300))
-    for row in boxes.itertuples(index=False):
+    # The result (and gold) first, thick: a worker's box on the same spot stays visible over it.
+    ordered = boxes.assign(_under=~boxes["who"].isin([RESULT, GOLD])).sort_values("_under", kind="stable")
+    for row in ordered.itertuples(index=False):
         if any(pd.isna(v) for v in (row.left, row.top, row.width, row.height)):
             continue
         x0, y0 = row.left * scale, row.top * scale
