@@ -459,3 +459,17 @@ def test_annotations_filters_come_from_the_link_and_bad_values_are_said(source):
 def test_annotations_unreadable_source_is_an_error_not_a_crash(tmp_path):
     at = run("app_pages/annotations.py", source=str(tmp_path / "missing"))
     assert at.error and "Traceback" not in at.error[0].value
+
+
+def test_annotations_item_from_the_link_shows_marked_text_and_its_measures(source):  # noqa: F811
+    at = run("app_pages/annotations.py", source=str(source), ijob="people-ner", item="0")
+    assert any(s.value == "Item 0 of people-ner" for s in at.subheader)
+    marked = [h.proto.body for h in at.get("html")]
+    assert any("<mark" in body and "Lovelace" in body for body in marked)
+    rows = next(d.value for d in at.dataframe if "who" in d.value and "start" in d.value)
+    assert len(rows) == 3 + 2 + 3  # A's three entities, B's two, the result's three
+
+
+def test_annotations_item_without_its_picture_says_so(source):  # noqa: F811
+    at = run("app_pages/annotations.py", source=str(source), ijob="cars-bb", item="0")
+    assert any("picture is not available" in i.value for i in at.info)
