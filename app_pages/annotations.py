@@ -13,6 +13,7 @@ from app_pages._shared import (
     literal,
     load_annotations,
     memo,
+    problem_list,
     refresh_button,
     show_error,
     sync_url,
@@ -28,7 +29,10 @@ from core.annotations.draw import draw_boxes, draw_mask, marked_text, source_col
 from core.annotations.items import frame_image_uri, item_rows, ranked_items
 from core.annotations.reports import Narrow
 from core.annotations.source import SourceAnnotations, note_counts
+from core.fixes import KINDS as FIX_KINDS
+from core.fixes import FixError, fix_kinds, plan_fix, write_manifest
 from core.gold import GoldError
+from core.launch import LaunchError, launch, request_json
 from core.quality.gold import read_gold_annotations
 from core.quality.matrices import MatrixError, agreement, confusion
 from core.quality.report import DEFAULT_IOU, MAIN, object_scores, quality_report, worst_first
@@ -52,6 +56,8 @@ ITEM_TITLES = {"who": "Who", "label": "Class", "confidence": "Confidence", "left
                "width": "Width", "height": "Height", "start": "Start", "end": "End", "frame": "Frame",
                "track_id": "Track", "verdict": "Verdict", "adjustment": "Adjusted", "area": "Pixels",
                "attributes": "Attributes"}
+# The annotations' task types with follow-up audits, as the service names them (core.gt.tasks).
+SERVICE_TASKS = {"bounding-box": "BoundingBox", "semantic-segmentation": "SemanticSegmentation"}
 AUDIT_TITLES = {"job": "Audit job", "audited_job": "Audited job", "audited_attribute": "Audited label",
                 "kind": "Kind", "objects": "Objects", "passed": "Passed", "failed": "Failed", "adjusted": "Adjusted",
                 "unadjusted": "Unadjusted"}
@@ -360,6 +366,56 @@ def items_tab(found: SourceAnnotations, table: pd.DataFrame, gold, iou: float, w
     item = st.session_state["item"] if st.session_state["item"] in set(items["object"]) else items.iloc[0]["object"]
     sync_url(item=item)
     show_item(found, table, job, item, gold, scores)
+    fix_items(job, items, task_of(table, job))
+
+
+def task_of(table: pd.DataFrame, job: str) -> str:
+    rows = table[table["job"].eq(job)]
+    consolidated = rows[rows["source"].eq("consolidated")]
+    return (consolidated if not consolidated.empty else rows)["task_type"].iloc[0]
+
+
+def fix_items(job: str, items: pd.DataFrame, task: str) -> None:
+    """A dry run of the follow-up job for the items listed first, then the one launch path."""
+    st.subheader("Fix these items")
+    kinds = fix_kinds(SERVICE_TASKS.get(task, ""))
+    left, right = st.columns([1, 2])
+    with left:
+        count = st.number_input("How many of the items above, from the top", 1, len(items), min(10, len(items)),
+                                key="fix_n")
+    with right:
+        kind = st.radio("Follow-up", kinds, format_func=FIX_KINDS.get, horizontal=True, key="fix_kind",
+                        help="Verify or adjust: workers check the labels of exactly these items (bounding boxes "
+                             "and masks). Label again: these items go out again as new tasks.")
+    objects = [str(o) for o in items["object"].head(int(count))]
+    if not st.toggle("Plan it (a dry run: nothing is written or started)", key="fix_plan"):
+        return
+    try:
+        plan = plan_fix(workspace(), job, objects, kind)
+    except FixError as exc:
+        st.warning(literal(str(exc)), icon=":material/block:")
+        return
+    st.markdown(literal(f"{plan.config.job_name}: {plan.config.task.title}, {len(plan.objects):,} item(s)"))
+    st.caption(literal(f"Reads {plan.manifest_uri} (written on launch, never over another file)"))
+    st.code("\n".join(plan.cost.lines()), language=None)
+    if plan.problems:
+        st.error("Fix these before launching:\n\n" + problem_list(list(plan.problems)), icon=":material/error:")
+        return
+    with st.expander("The exact create_labeling_job request"):
+        st.code(request_json(plan.request), language="json")
+    if st.button("Write the manifest and launch", type="primary", icon=":material/rocket_launch:", key="fix_go"):
+        try:
+            write_manifest(workspace(), plan)
+            launch(plan.config, workspace())
+        except FixError as exc:
+            st.error(literal(str(exc)), icon=":material/error:")
+            return
+        except LaunchError as exc:
+            show_error(exc, "Not launched")
+            return
+        st.success(literal(f"Launched {plan.config.job_name}"), icon=":material/rocket_launch:")
+        st.page_link("app_pages/jobs.py", label="Watch it on the Jobs page", icon=":material/work_history:",
+                     query_params={"job": plan.config.job_name})
 
 
 def _described(rows: pd.DataFrame) -> pd.DataFrame:

@@ -473,3 +473,11 @@ def test_annotations_item_from_the_link_shows_marked_text_and_its_measures(sourc
 def test_annotations_item_without_its_picture_says_so(source):  # noqa: F811
     at = run("app_pages/annotations.py", source=str(source), ijob="cars-bb", item="0")
     assert any("picture is not available" in i.value for i in at.info)
+
+
+def test_annotations_fix_plan_for_a_job_outside_the_workspace_says_why(source):  # noqa: F811
+    at = run("app_pages/annotations.py", source=str(source), ijob="cars-bb")
+    assert at.radio(key="fix_kind").options == ["Verify the labels", "Adjust the labels", "Label again"]
+    at.toggle(key="fix_plan").set_value(True).run()
+    assert not at.exception
+    assert any("not a labeling job of this workspace" in w.value for w in at.warning)
