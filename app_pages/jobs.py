@@ -174,11 +174,14 @@ def job_details(name: str) -> None:
             left = days_left(status, job.created, workspace().now())
             facts["Expires"] = f"in {left:.1f} days (30 days after creation), unless it finishes first"
         st.table(pd.DataFrame({"Value": [str(v) for v in facts.values()]}, index=list(facts)))
-        left, right = st.columns([1, 1])
+        left, middle, right = st.columns([1, 1, 1])
         # The whole output path as source, this job preselected: the team's other jobs stay one click away.
+        link = {"source": job.output_path, "job": name,
+                **({"ws": st.session_state["ws"]} if st.session_state.get("ws") else {})}
         left.page_link("app_pages/workers.py", label="Worker metrics for this job", icon=":material/groups:",
-                       query_params={"source": job.output_path, "job": name,
-                                     **({"ws": st.session_state["ws"]} if st.session_state.get("ws") else {})})
+                       query_params=link)
+        middle.page_link("app_pages/annotations.py", label="Annotation quality and items", icon=":material/label:",
+                         query_params={**link, "ijob": name, "mjob": name})
         if job.working:
             if right.button("Stop job", icon=":material/stop_circle:"):
                 confirm_stop(name)

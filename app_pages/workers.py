@@ -222,6 +222,23 @@ def charts(chosen: Chosen) -> None:
     labels_over_time_chart(chosen, summary.order)
 
 
+def quality_link(chosen: Chosen, report: pd.DataFrame) -> None:
+    """To the Annotations page: a chosen worker's quality and worst items (every task type), or,
+    with names anonymised, the whole source's (a link must not carry the IDs the table hides)."""
+    link = {"source": st.session_state.get("source", ""), "job": list(chosen.selection.jobs or [])}
+    if chosen.mode == "anon" or "worker_id" not in report:
+        st.page_link("app_pages/annotations.py", label="Annotation quality and items", icon=":material/label:",
+                     query_params=link)
+        return
+    workers = report[report["worker"] != metrics.TEAM]
+    names = dict(zip(workers["worker_id"], workers["worker"], strict=True))
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    pick = left.selectbox("A worker's annotation quality and worst items", list(names), format_func=names.get,
+                          key="quality_worker")
+    right.page_link("app_pages/annotations.py", label="Open on the Annotations page", icon=":material/label:",
+                    query_params={**link, "worker": pick})
+
+
 def main() -> None:
     chosen = choose_answers("Workers", empty_state)
     if chosen is None:
@@ -239,6 +256,7 @@ def main() -> None:
     worker_grid(report)
     st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
                        icon=":material/download:")
+    quality_link(chosen, report)
     charts(chosen)
     skipped_files(data)
 

@@ -481,3 +481,12 @@ def test_annotations_fix_plan_for_a_job_outside_the_workspace_says_why(source): 
     at.toggle(key="fix_plan").set_value(True).run()
     assert not at.exception
     assert any("not a labeling job of this workspace" in w.value for w in at.warning)
+
+
+def test_workers_and_jobs_link_to_annotation_quality(birds_dir):
+    at = run("app_pages/workers.py", source=str(birds_dir), names="id")
+    assert len(at.selectbox(key="quality_worker").options) == 97
+    links = [link.proto for link in at.get("page_link")]
+    assert any("annotations" in link.page for link in links)
+    jobs = run(job="digits-batch-1")
+    assert any("annotations" in link.proto.page for link in jobs.get("page_link"))
