@@ -4,7 +4,10 @@ the real output layout into folders that stand for buckets (docs/ground-truth.md
     clock       simulated time (fixed for tests and building, accelerated for the app)
     workforce   workers: Cognito identities, working hours, speeds, habits of error
     annotate    what a worker answers, by task type; consolidate: what the ACS Lambda makes of it
-    datasets    digits (scikit-learn) and synthetic shapes, written into a bucket with their truth
+    audit_answers, frame_answers, mask_answers   answers to verification and adjustment, video
+                tracking and segmentation tasks; labels: the consolidated label of every task type
+    datasets    digits (scikit-learn) and synthetic shapes, written into a bucket with their truth;
+                texts: generated sentences with their entities; sequences: videos of moving shapes
     engine      a job's whole life, planned deterministically; output: its files, written as due
     plan        the plan's values (spec, runs, iterations, rounds); outcome: the plan cut where the job ended
     autolabel   automated data labeling's model (scikit-learn), confidence threshold and artifacts

@@ -95,3 +95,45 @@ def draw_boxes(worker: Worker, truth: dict, labels: list[str], rng: random.Rando
         drawn.append({"height": h, "label": rng.choice(labels), "left": rng.randint(0, width - w),
                       "top": rng.randint(0, height - h), "width": w})
     return {BOX_ELEMENT: {"boundingBoxes": drawn, "inputImageProperties": {"height": height, "width": width}}}
+
+
+# --- multi-label and named entities (§2: `labels`, `entities`) ---------------------------------------
+
+MULTI_ELEMENT = {"ImageMultiClassMultiLabel": "crowd-image-classifier-multi-select",
+                 "TextMultiClassMultiLabel": "crowd-classifier-multi-select"}
+ENTITY_ELEMENT = "crowd-entity-annotation"
+
+
+def pick_labels(worker: Worker, truth: dict, labels: list[str], rng: random.Random) -> dict:
+    """The classes a worker ticks for an image of shapes: every class shown, except that a class
+    seen only in small shapes is sometimes overlooked and, now and then, a wrong one is ticked."""
+    shown: dict[str, int] = {}
+    for box in truth["boxes"]:
+        shown[box["label"]] = max(shown.get(box["label"], 0), min(box["width"], box["height"]))
+    picked = [x for x in labels if x in shown and rng.random() >= worker.box_miss * (4 if shown[x] < 24 else 0.5)]
+    if rng.random() < worker.error * 3:
+        extra = [x for x in labels if x not in picked]
+        if extra:
+            picked.append(rng.choice(extra))
+    return {MULTI_ELEMENT["ImageMultiClassMultiLabel"]: {"labels": [x for x in labels if x in picked]}}
+
+
+def mark_entities(worker: Worker, truth: dict, labels: list[str], rng: random.Random) -> dict:
+    """The spans a worker highlights: most entities exactly; some skipped, some with a wrong label,
+    some with the last word left out (a sloppy selection)."""
+    text = truth.get("text", "")
+    marked = []
+    for entity in truth["entities"]:
+        if rng.random() < worker.box_miss * 1.5:
+            continue  # skipped
+        label, start, end = entity["label"], entity["startOffset"], entity["endOffset"]
+        if rng.random() < worker.error * 2:
+            label = CONFUSED_ENTITIES.get(label, label)
+        if rng.random() < worker.box_jitter * 2:
+            cut = text.rfind(" ", start, end) if text else -1
+            end = cut if cut > start else end
+        marked.append({"endOffset": end, "label": label if label in labels else entity["label"], "startOffset": start})
+    return {ENTITY_ELEMENT: {"entities": marked}}
+
+
+CONFUSED_ENTITIES = {"Organization": "Location", "Location": "Organization", "Person": "Organization"}

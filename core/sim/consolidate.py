@@ -65,3 +65,25 @@ def merge_boxes(drawn: list[list[dict]], labels: list[str]) -> tuple[list[dict],
         confidences.append(round(min(0.99, agreement * n / len(drawn)), 2))
     order = sorted(range(len(annotations)), key=lambda i: (annotations[i]["top"], annotations[i]["left"]))
     return [annotations[i] for i in order], [confidences[i] for i in order]
+
+
+def union_of_sets(answers: list[list[str]], labels: list[str]) -> tuple[list[int], dict[str, float]]:
+    """Multi-label (§3): every class at least one worker chose, with the share of workers who
+    chose it as its confidence (0.00 with one worker, as single-label)."""
+    chosen = [labels.index(x) for x in labels if any(x in a for a in answers)]
+    n = len(answers)
+    confidence = {str(i): (round(0.95 * sum(labels[i] in a for a in answers) / n, 2) if n > 1 else 0.0)
+                  for i in chosen}
+    return chosen, confidence
+
+
+def majority_spans(answers: list[list[dict]]) -> tuple[list[dict], list[float]]:
+    """NER: the spans (label, start, end) marked by at least half of the workers, in text order,
+    each with the share that marked it (0 with one worker, §3)."""
+    counts: Counter = Counter()
+    for entities in answers:
+        counts.update({(e["label"], e["startOffset"], e["endOffset"]) for e in entities})
+    need, n = max(1, (len(answers) + 1) // 2), len(answers)
+    kept = sorted((s for s, c in counts.items() if c >= need), key=lambda s: (s[1], s[2], s[0]))
+    entities = [{"label": label, "startOffset": start, "endOffset": end} for label, start, end in kept]
+    return entities, [round(0.95 * counts[s] / n, 2) if n > 1 else 0.0 for s in kept]

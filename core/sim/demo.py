@@ -7,10 +7,13 @@ History (times relative to `now`, each job launched when enough of its team is a
 digits classification in batches (a pilot, a completed batch, one whose short task lifetime let
 objects expire, one stopped half-way and continued by a chained job), a bounding-box job, one
 that failed on a broken manifest, an audit of all digits with five workers, all digits again with
-automated data labeling (a FinalActiveLearningModelArn to start later jobs from), and a
-bounding-box job still running at `now` that keeps advancing with the clock. The three-job
-pre-trained model walkthrough needs 5,000 objects and is built on demand (core.sim.walkthrough).
-Every job is launched through core.launch from a LaunchConfig, as a person would launch it.
+automated data labeling (a FinalActiveLearningModelArn to start later jobs from), one job of each
+further task type (multi-label tags, named entities in generated sentences, a verification and an
+adjustment of the first bounding-box job, object tracking in generated videos, segmentation masks)
+on the team's free days, and a bounding-box job still running at `now` that keeps advancing with
+the clock. The three-job pre-trained model walkthrough needs 5,000 objects and is built on
+demand (core.sim.walkthrough). Every job is launched through core.launch from a LaunchConfig, as
+a person would launch it.
 """
 
 from __future__ import annotations
@@ -31,10 +34,12 @@ from ..storage import Location
 from . import autolabel
 from .buckets import folder_buckets
 from .clock import AcceleratedClock, Clock, FixedClock, to_ms, utc
-from .datasets import Dataset, manifest_bytes, put, write_digits, write_shapes
+from .datasets import Dataset, label_config, manifest_bytes, put, write_digits, write_shapes
 from .demo_check import output_files
 from .engine import Outcome
+from .sequences import write_sequences
 from .service import SimulatedService
+from .texts import write_sentences
 from .workforce import Schedule
 
 BUCKET = "ground-control-demo"
@@ -48,7 +53,16 @@ IC, BB = "ImageMultiClass", "BoundingBox"
 STOP_AT = 0.45  # share of digits-batch-3 labeled when it is stopped
 EXPIRED_SHARE = 0.2  # share of digits-batch-2 whose tasks expire
 RUNNING_SHARE = (0.2, 0.6)  # share of the running job labeled at `now`
-BUILD_STEPS = 12  # what `progress` counts: two data sets, ten jobs
+JOBS = 16
+BUILD_STEPS = 4 + JOBS  # what `progress` counts: four data sets, the jobs
+MULTI, NER, VERIFY, ADJUST, TRACK, MASKS = ("ImageMultiClassMultiLabel", "NamedEntityRecognition",
+                                            "VerificationBoundingBox", "AdjustmentBoundingBox", "VideoObjectTracking",
+                                            "SemanticSegmentation")
+BUILT_IN_UI = (NER, TRACK)  # their workers use the built-in UI, not a template (§7)
+KEYWORDS = {BB: ("Images", "Bounding boxes"), ADJUST: ("Images", "Bounding boxes"), NER: ("Text", "Entities"),
+            TRACK: ("Video", "Tracking"), MASKS: ("Images", "Segmentation")}
+TIME_LIMITS = {BB: 600, ADJUST: 600, TRACK: 3600, MASKS: 900}
+AUDIT_SAMPLE = 80  # lines of shapes-boxes-1's output manifest the audit jobs check
 Progress = Callable[[str, int, int], None]  # (what is being done, steps done, BUILD_STEPS)
 
 
@@ -77,8 +91,9 @@ def _config(name: str, attribute: str, task: str, manifest: str, labels: str, te
         job_name=name, task_type=task, manifest=manifest, output=OUTPUT_URI, role=ROLE, workteam=team,
         label_category_uri=labels, label_attribute=attribute, title=title,
         description="Read the instructions before you start.",
-        keywords=("Images", "Classification" if task != BB else "Bounding boxes"), workers_per_object=workers,
-        task_time_limit_s=300 if task != BB else 600, ui_template=f"s3://{BUCKET}/templates/{task}.liquid.html",
+        keywords=KEYWORDS.get(task, ("Images", "Classification")), workers_per_object=workers,
+        task_time_limit_s=TIME_LIMITS.get(task, 300),
+        ui_template=None if task in BUILT_IN_UI else f"s3://{BUCKET}/templates/{task}.liquid.html",
         tags={"project": "ground-control-demo"}, content_classifiers=("FreeOfPersonallyIdentifiableInformation",),
         **settings,
     )
@@ -128,7 +143,7 @@ class _Builder:
         return self.staffed(team, max(not_before, self.clock.now()), least)
 
     def launch(self, at: datetime, config: LaunchConfig) -> str:
-        self.step(f"Simulating job {len(self.jobs) + 1} of 10: {config.job_name}")
+        self.step(f"Simulating job {len(self.jobs) + 1} of {JOBS}: {config.job_name}")
         self.clock.set(at)
         self.service.advance()
         launch(config, self.workspace)
@@ -144,6 +159,12 @@ class _Builder:
         counters = outcome.counters(to_ms(until))
         total = max(1, counters.labeled + counters.failed + counters.unlabeled)
         return outcome.status(to_ms(until)), counters.labeled / total, counters.failed / total
+
+    def output_lines(self, name: str, at: datetime) -> list[str]:
+        """The lines of a job's output manifest as of `at` (what a person would download then)."""
+        self.clock.set(at)
+        self.service.advance()
+        return self.open_uri(f"{OUTPUT_URI}{name}/manifests/output/output.manifest").read().decode().splitlines()
 
     def stop_when_labeled(self, name: str, share: float) -> None:
         while True:
@@ -175,7 +196,13 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
     digits = write_digits(b.open_uri, f"s3://{BUCKET}/datasets/digits")
     b.step("Drawing 2,200 shape photos")
     shapes = write_shapes(b.open_uri, f"s3://{BUCKET}/datasets/shapes", 2200, seed)
-    svc.register_truth(digits.truth | shapes.truth)
+    b.step("Writing 120 sentences to tag")
+    sentences = write_sentences(b.open_uri, f"s3://{BUCKET}/datasets/sentences", 120, seed)
+    b.step("Drawing 6 short videos of moving shapes")
+    videos = write_sequences(b.open_uri, f"s3://{BUCKET}/datasets/videos", 6, 12, seed)
+    verdicts = f"s3://{BUCKET}/datasets/shapes/verdicts.json"
+    put(b.open_uri, verdicts, label_config(["good", "bad"]))  # a verification job's classes (§3)
+    svc.register_truth(digits.truth | shapes.truth | sentences.truth | videos.truth)
 
     def lines(ds: Dataset, lo: int, hi: int) -> list[str]:
         return [json.dumps({"source-ref": s}, separators=(",", ":")) for s in ds.sources[lo:hi]]
@@ -194,6 +221,12 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
     b.launch(day(0, 9), digit_job("digits-pilot", b.manifest("digits-pilot", lines(digits, 0, 150)), 5,
                                   "Which digit is this? (pilot)"))
     b.launch(day(1), digit_job("digits-batch-1", b.manifest("digits-batch-1", lines(digits, 150, 800)), 3))
+    # Further task types go where the team has a free day (§2, §3): tags, entities, tracking in
+    # videos, segmentation masks; later an audit of shapes-boxes-1.
+    b.launch(day(2), _config("shapes-tags", "shape-tags", MULTI, b.manifest("shapes-tags", lines(shapes, 0, 200)),
+                             shapes.labels_uri, labeling, 3, "Which shapes are in the photo?"))
+    b.launch(day(2, 12), _config("sentences-entities", "entities", NER, sentences.manifest_uri, sentences.labels_uri,
+                                 labeling, 3, "Highlight names, places, organizations and dates"))
     # A short task lifetime and a big batch: objects nobody took in time expire (§3 failure-reason).
     # The lifetime is the one that lets about a fifth of the objects expire with this team's hours.
     at, manifest = day(4, 14), b.manifest("digits-batch-2", lines(digits, 800, 1250))
@@ -207,12 +240,26 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
         if failed[lifetime] <= EXPIRED_SHARE:
             break
     b.launch(at, batch2(min(failed, key=lambda t: (abs(failed[t] - EXPIRED_SHARE), t))))
+    b.launch(day(5, 9, "box-team", 2), _config("shapes-tracking", "shape-tracks-ref", TRACK, videos.manifest_uri,
+                                               videos.labels_uri, boxes, 1, "Track every shape"))
+    b.launch(day(5, 12, "box-team", 3), _config("shapes-masks", "shape-masks-ref", MASKS,
+                                                b.manifest("shapes-masks", lines(shapes, 200, 240)),
+                                                shapes.labels_uri, boxes, 3, "Paint every shape"))
     batch3 = b.launch(day(7), digit_job("digits-batch-3", b.manifest("digits-batch-3", lines(digits, 1250, 1797)), 3))
     b.stop_when_labeled(batch3, STOP_AT)
     # Chaining with the same attribute sends only what batch-3 left unlabeled (§8).
     b.launch(day(8), digit_job("digits-batch-3-continued", f"{OUTPUT_URI}{batch3}/manifests/output/output.manifest", 3))
     b.launch(day(9, 8, "box-team", 3),
              shape_job("shapes-boxes-1", b.manifest("shapes-boxes-1", lines(shapes, 0, 1400)), boxes, 5))
+    # An audit of shapes-boxes-1 by verification and by adjustment, on the first lines of its output
+    # manifest, so the objects keep their datasetObjectIds (§8).
+    at = day(13, 9, "box-team", 3)
+    sample = b.manifest("shapes-boxes-1-audit", b.output_lines("shapes-boxes-1", at)[:AUDIT_SAMPLE])
+    b.launch(at, _config("shapes-boxes-1-verify", "verify-shapes", VERIFY, sample, verdicts, boxes, 3,
+                         "Are the boxes right?", audit_attribute="shapes"))
+    b.launch(day(13, 9, "box-team", 2), _config("shapes-boxes-1-adjust", "adjusted-shapes", ADJUST, sample,
+                                                 shapes.labels_uri, boxes, 2, "Fix the boxes",
+                                                 audit_attribute="shapes"))
     b.launch(day(13), digit_job("digits-audit", digits.manifest_uri, 5, "Which digit is this? (quality audit)",
                                 attribute="digit-audit"))
     # Automated data labeling on all 1,797 digits (at least 1,250 objects, §4).
@@ -249,7 +296,8 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
     return DemoInfo(
         root=root, bucket=BUCKET, buckets_dir=root / "buckets", state_dir=root / "state", output_uri=OUTPUT_URI,
         now=now, jobs=tuple(b.jobs), in_progress=running, in_progress_ends=svc.finish_time(running),
-        workers=len(svc.workers), data_objects=len(digits.sources) + len(shapes.sources),
+        workers=len(svc.workers),
+        data_objects=len(digits.sources) + len(shapes.sources) + len(sentences.sources) + len(videos.sources),
         answers=sum(svc.answers_written(name) for name in b.jobs), seconds=time.perf_counter() - started,
     )
 

@@ -28,13 +28,23 @@ from bisect import bisect_right
 import numpy as np
 
 from . import autolabel
-from .annotate import classification_content, classify, draw_boxes, pseudo_truth
+from .annotate import classification_content, classify, draw_boxes, mark_entities, pick_labels, pseudo_truth
+from .audit_answers import adjust, earlier_boxes, verify
 from .consolidate import vote
+from .frame_answers import track_frames
+from .mask_answers import paint
 from .outcome import Outcome as Outcome  # re-exported: core.sim.output and core.sim.demo import it from here
 from .plan import Answer, AutoInput, AutoRound, Iteration, JobSpec, ObjectRun, Plan
 from .workforce import MINUTE_MS, Schedule, Worker, pause_ms, task_ms
 
-SUPPORTED_TASKS = ("ImageMultiClass", "TextMultiClass", "BoundingBox")
+SUPPORTED_TASKS = ("ImageMultiClass", "TextMultiClass", "BoundingBox", "ImageMultiClassMultiLabel",
+                   "NamedEntityRecognition", "VerificationBoundingBox", "AdjustmentBoundingBox", "VideoObjectTracking",
+                   "SemanticSegmentation")
+# What each task's answers are made from: a class, the true boxes of an image, the entities of a
+# text, the frames of a video (core.sim.datasets, core.sim.texts, core.sim.sequences).
+TRUTH_KIND = {"BoundingBox": "boxes", "ImageMultiClassMultiLabel": "boxes", "VerificationBoundingBox": "boxes",
+              "AdjustmentBoundingBox": "boxes", "SemanticSegmentation": "boxes", "NamedEntityRecognition": "entities",
+              "VideoObjectTracking": "frames"}
 FIRST_ITERATION = 10  # probe batch (§1: iteration-1 holds 10 objects in real output)
 CONSOLIDATION_PERIOD_MS = 3 * MINUTE_MS  # ACS runs on what was answered since its last run
 # Observed text (§3, S14); the API reports such objects as FailedNonRetryableError.
@@ -55,16 +65,23 @@ INFERENCE_MS = (4 * MINUTE_MS, 9 * MINUTE_MS)  # batch transform on the validati
 
 
 def _truth(task: str, source: str | None, labels: list[str], truth: dict[str, dict]) -> dict:
+    kind = TRUTH_KIND.get(task, "label")
     found = truth.get(source or "")
-    if found is not None and (("boxes" in found) == (task == "BoundingBox")):
+    if found is not None and kind in found:
         return found
-    return pseudo_truth(source or "", task, labels)
+    if kind == "entities":
+        return {"text": source or "", "entities": []}  # a text the simulator has no truth for
+    if kind == "frames":
+        return {"image": {"width": 160, "height": 120}, "frames": []}
+    return pseudo_truth(source or "", "BoundingBox" if kind == "boxes" else task, labels)
 
 
 class _Runner:
-    def __init__(self, spec: JobSpec, sources: list[str | None], truth: dict[str, dict], workers: list[Worker]):
+    def __init__(self, spec: JobSpec, sources: list[str | None], truth: dict[str, dict], workers: list[Worker],
+                 lines: list[dict] | None = None):
         self.spec = spec
         self.sources = sources
+        self.lines = lines or [{} for _ in sources]  # the manifest lines: audits read the label they check
         self.truth = truth
         self.workers = workers
         self.rng = random.Random(f"{spec.seed}/job/{spec.name.lower()}/{spec.created_ms}")
@@ -78,13 +95,28 @@ class _Runner:
         }
 
     def _answer(self, worker: Worker, oid: int) -> tuple[dict, int]:
-        spec = self.spec
-        truth = _truth(spec.task, self.sources[oid], spec.labels, self.truth)
-        if spec.task == "BoundingBox":
-            content = draw_boxes(worker, truth, spec.labels, self.rng)
-            return content, task_ms(worker, spec.task, self.rng, len(truth["boxes"]))
-        label = classify(worker, truth, spec.labels, self.rng)
-        return classification_content(spec.task, label), task_ms(worker, spec.task, self.rng)
+        spec, rng = self.spec, self.rng
+        task = spec.task
+        truth = _truth(task, self.sources[oid], spec.labels, self.truth)
+        if task == "BoundingBox":
+            return draw_boxes(worker, truth, spec.labels, rng), task_ms(worker, task, rng, len(truth["boxes"]))
+        if task in ("VerificationBoundingBox", "AdjustmentBoundingBox"):
+            shown, _ = earlier_boxes(self.lines[oid], spec.attribute)
+            content = verify(worker, shown, truth, rng) if task == "VerificationBoundingBox" else \
+                adjust(worker, shown, truth, spec.labels, rng)
+            return content, task_ms(worker, task, rng, len(shown))
+        if task == "ImageMultiClassMultiLabel":
+            return pick_labels(worker, truth, spec.labels, rng), task_ms(worker, task, rng)
+        if task == "NamedEntityRecognition":
+            return mark_entities(worker, truth, spec.labels, rng), task_ms(worker, task, rng, len(truth["entities"]))
+        if task == "VideoObjectTracking":
+            shapes = max((len(f["objects"]) for f in truth["frames"]), default=0)
+            return track_frames(worker, truth, spec.labels, rng), task_ms(worker, task, rng,
+                                                                          shapes * len(truth["frames"]))
+        if task == "SemanticSegmentation":
+            return paint(worker, truth, spec.labels, rng), task_ms(worker, task, rng, len(truth["boxes"]))
+        label = classify(worker, truth, spec.labels, rng)
+        return classification_content(task, label), task_ms(worker, task, rng)
 
     def iteration(self, number: int, start: int, ids: list[int]) -> tuple[Iteration, list[ObjectRun]]:
         spec, rng = self.spec, self.rng
@@ -137,10 +169,11 @@ class _Runner:
 
 
 def plan_job(spec: JobSpec, sources: list[str | None], sent: list[int], truth: dict[str, dict],
-             workers: list[Worker], auto: AutoInput | None = None) -> Plan:
-    """The job's complete, uncut life. `sources` holds each manifest line's source-ref/source;
-    `auto` is required when the spec has auto-labeling."""
-    runner = _Runner(spec, sources, truth, workers)
+             workers: list[Worker], auto: AutoInput | None = None, lines: list[dict] | None = None) -> Plan:
+    """The job's complete, uncut life. `sources` holds each manifest line's source-ref/source,
+    `lines` the parsed lines (the labels audit jobs check); `auto` is required when the spec has
+    auto-labeling."""
+    runner = _Runner(spec, sources, truth, workers, lines)
     rng = runner.rng
     ready = spec.created_ms + rng.randint(2 * MINUTE_MS, 6 * MINUTE_MS)
     plan = Plan(spec=spec, sent=list(sent), ready_ms=ready, finish_ms=ready, auto=auto)

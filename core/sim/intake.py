@@ -29,6 +29,11 @@ DEFAULT_MAX_CONCURRENT = 1000
 DEFAULT_LIFETIME_S = 2_592_000
 MAX_OBJECTS = 100_000  # dataset quota for all but semantic segmentation (§6)
 MAX_LINE_CHARS = 100_000
+# Tasks whose labels are classes to choose between need two at least (§6); a verification job
+# chooses between its verdicts.
+CHOICE_TASKS = ("ImageMultiClass", "TextMultiClass", "ImageMultiClassMultiLabel", "VerificationBoundingBox")
+TEXT_TASKS = ("TextMultiClass", "NamedEntityRecognition")  # their lines carry the text inline (`source`, §3)
+ONE_WORKER_TASKS = ("VideoObjectTracking",)  # video frame jobs take one worker per object (§6)
 
 
 class IntakeMixin:
@@ -99,6 +104,9 @@ class IntakeMixin:
         if task is None or task.name not in SUPPORTED_TASKS:
             found = task.name if task else "a custom task"
             raise _validation(f"The local simulator runs {', '.join(SUPPORTED_TASKS)} jobs, not {found}.")
+        workers = request["HumanTaskConfig"]["NumberOfHumanWorkersPerDataObject"]
+        if task.name in ONE_WORKER_TASKS and workers != 1:
+            raise _validation(f"NumberOfHumanWorkersPerDataObject must be 1 for {task.name} jobs (got {workers}).")
         if "SnsDataSource" in request["InputConfig"]["DataSource"]:
             raise _validation("The local simulator runs jobs on an input manifest, not streaming jobs.")
         config = request.get("LabelingJobAlgorithmsConfig")
@@ -145,7 +153,7 @@ class IntakeMixin:
             labels = [item["label"] for item in doc["labels"]]
         except (ValueError, KeyError, TypeError):
             return [], f"ClientError: The label category configuration file {uri} is not valid JSON with labels."
-        fewest = 1 if task == "BoundingBox" else 2
+        fewest = 2 if task in CHOICE_TASKS else 1
         if len(labels) < fewest or len(set(labels)) != len(labels) or not all(isinstance(x, str) for x in labels):
             return labels, (f"ClientError: The label category configuration file {uri} needs at least {fewest} "
                             "distinct labels.")
@@ -183,7 +191,7 @@ def _manifest_error(lines: list[str], task: str) -> str | None:
         return "ClientError: The input manifest is empty."
     if len(lines) > MAX_OBJECTS:
         return f"ClientError: The input manifest has {len(lines)} objects; the limit is {MAX_OBJECTS}."
-    key = "source" if task == "TextMultiClass" else "source-ref"
+    key = "source" if task in TEXT_TASKS else "source-ref"
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_CHARS:
             return f"ClientError: Line {number} of the input manifest is longer than {MAX_LINE_CHARS} characters."

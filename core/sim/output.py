@@ -5,6 +5,8 @@
     annotations/consolidated-annotation/consolidation-response/iteration-N/<ts>.json        (§4)
     manifests/intermediate/N/output.manifest      snapshot when iteration N ends
     manifests/output/output.manifest              rewritten as labels arrive; final at the end (§3)
+    annotations/consolidated-annotation/output/<datasetObjectId>/SeqLabel.json      video tracking (§1, §3)
+    annotations/consolidated-annotation/output/<datasetObjectId>_<ISO time>.png     segmentation masks (§1)
 
 With auto-labeling, for each round N (an iteration of its own; the folders between `training/` or
 `activelearning/` and N are the simulator's, §1 UNCONFIRMED):
@@ -27,17 +29,11 @@ from datetime import datetime
 
 from ..storage import Location, ObjectExists
 from . import autolabel
-from .annotate import BOX_ELEMENT
 from .clock import from_ms
-from .consolidate import merge_boxes, vote
 from .engine import EXPIRED_TASKS, AutoRound, Outcome, Plan
+from .labels import OUTPUT_TYPES, SEQ_LABEL, Label, consolidate
 from .workforce import Worker
 
-OUTPUT_TYPES = {
-    "ImageMultiClass": "groundtruth/image-classification",
-    "TextMultiClass": "groundtruth/text-classification",
-    "BoundingBox": "groundtruth/object-detection",
-}
 WRITERS = 3  # threads writing a job's files
 SNAPSHOT_DELAY_MS = 30_000  # an iteration's intermediate manifest follows its last ACS run
 
@@ -71,7 +67,7 @@ class JobWriter:
         self.root = root
         self.workers = workers
         self.issuer = issuer
-        self._labels: dict[int, tuple] = {}
+        self._labels: dict[int, Label] = {}
         self._pool: ThreadPoolExecutor | None = None  # the writers of a materialize call
         self._pending: list = []
         self._rewrites: list[tuple[str, bytes]] = []
@@ -118,37 +114,25 @@ class JobWriter:
             })
         return dumps({"answers": answers}).encode()
 
-    def _label(self, oid: int) -> tuple:
-        """(value, metadata without creation-date) of the consolidated label, cached."""
+    def _label(self, oid: int) -> Label:
+        """The consolidated label (core.sim.labels), cached."""
         found = self._labels.get(oid)
-        if found is not None:
-            return found
-        spec, answers = self.spec, self.plan.objects[oid].answers
-        job = f"labeling-job/{spec.name}"
-        kind = OUTPUT_TYPES[spec.task]
-        if spec.task == "BoundingBox":
-            drawn = [a.content[BOX_ELEMENT]["boundingBoxes"] for a in answers]
-            image = answers[0].content[BOX_ELEMENT]["inputImageProperties"]
-            annotations, confidences = merge_boxes(drawn, spec.labels)
-            value = {"image_size": [{"width": image["width"], "height": image["height"], "depth": 3}],
-                     "annotations": annotations}
-            classes = sorted({a["class_id"] for a in annotations})
-            meta = {"objects": [{"confidence": c} for c in confidences],
-                    "class-map": {str(c): spec.labels[c] for c in classes},
-                    "type": kind, "human-annotated": "yes", "creation-date": None, "job-name": job}
-        else:
-            picked = [next(iter(a.content.values()))["label"] for a in answers]
-            name, confidence = vote(picked, spec.labels)
-            value = spec.labels.index(name)
-            meta = {"confidence": confidence, "job-name": job, "class-name": name, "human-annotated": "yes",
-                    "creation-date": None, "type": kind}
-        found = self._labels[oid] = (value, meta)
+        if found is None:
+            contents = [a.content for a in self.plan.objects[oid].answers]
+            found = self._labels[oid] = consolidate(self.spec.task, contents, self.spec.labels,
+                                                    f"labeling-job/{self.spec.name}", oid, self.root.uri)
         return found
 
+    def mask_key(self, oid: int, at_ms: int) -> str:
+        """`output/<datasetObjectId>_<ISO timestamp>.png`: a consolidated mask (§1)."""
+        stamp = from_ms(at_ms).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at_ms % 1000 * 1000:06d}"
+        return f"annotations/consolidated-annotation/output/{oid}_{stamp}.png"
+
     def consolidated(self, oid: int, at_ms: int) -> dict:
-        value, meta = self._label(oid)
+        label = self._label(oid)
         micros = zlib.crc32(f"{self.spec.name}/{oid}".encode()) % 1000
-        meta = dict(meta, **{"creation-date": creation_date(from_ms(at_ms), micros)})
+        meta = dict(label.meta, **{"creation-date": creation_date(from_ms(at_ms), micros)})
+        value = label.value if label.value is not None else f"{self.root.uri.rstrip('/')}/{self.mask_key(oid, at_ms)}"
         return {self.spec.attribute: value, f"{self.spec.attribute}-metadata": meta}
 
     def machine_label(self, oid: int, at_ms: int) -> dict:
@@ -207,6 +191,13 @@ class JobWriter:
             responses.append({"datasetObjectId": str(oid), "consolidatedAnnotation": {"content": content}})
         return dumps(requests).encode(), dumps(responses).encode()
 
+    def _label_file(self, oid: int, at_ms: int) -> None:
+        """The mask PNG or SeqLabel.json a label names, written with its consolidation (§1)."""
+        label = self._label(oid)
+        if label.file is not None:
+            rel = self.mask_key(oid, at_ms) if label.value is None else SEQ_LABEL.format(oid=oid)
+            self._put(rel, label.file)
+
     # --- the files due in a time window --------------------------------------------------------------
 
     def materialize(self, outcome: Outcome, since_ms: int, until_ms: int) -> int:
@@ -239,6 +230,8 @@ class JobWriter:
                 base = f"annotations/consolidated-annotation/consolidation-%s/iteration-{iteration}/{key_time(at)}.json"
                 self._put(base % "request", request)
                 self._put(base % "response", response)
+                for oid in oids:
+                    self._label_file(oid, at)
         cut = outcome.cut_ms
         for rnd in plan.rounds:
             due = since_ms < rnd.trained_ms <= until_ms and (cut is None or rnd.trained_ms <= cut)

@@ -147,7 +147,7 @@ class SimulatedService(WorkteamsMixin, IntakeMixin, ModelsMixin):
             features, usable = autolabel.read_features(sources, self._reader())
             start = autolabel.from_training_data(initial, spec.labels) if initial else None
             auto = AutoInput(features, usable, start)
-        plan = plan_job(spec, sources, sent, truth, self.workers, auto)
+        plan = plan_job(spec, sources, sent, truth, self.workers, auto, parsed)
         root = self.open_uri(job_folder(record["request"]["OutputConfig"]["S3OutputPath"], record["name"]).rstrip("/"))
         return plan, JobWriter(plan, lines, root, self.workers, self.issuer)
 

@@ -48,10 +48,13 @@ CONFUSION_PAIRS: tuple[tuple[str, str], ...] = (
     ("1", "7"), ("4", "9"), ("3", "8"), ("5", "6"), ("3", "5"), ("8", "9"), ("2", "7"), ("0", "6"),
 )
 
-# Median seconds a typical worker spends on one task, by task type (before the worker's speed).
-MEDIAN_SECONDS = {"ImageMultiClass": 4.0, "TextMultiClass": 9.0, "BoundingBox": 7.0}
-SECONDS_PER_BOX = 8.0
-
+# Median seconds a typical worker spends on one task, by task type (before the worker's speed),
+# plus seconds per unit drawn or checked (a box, an entity, a shape in every frame, a painted shape).
+MEDIAN_SECONDS = {"ImageMultiClass": 4.0, "TextMultiClass": 9.0, "BoundingBox": 7.0, "ImageMultiClassMultiLabel": 6.0,
+                  "NamedEntityRecognition": 12.0, "VerificationBoundingBox": 6.0, "AdjustmentBoundingBox": 8.0,
+                  "VideoObjectTracking": 60.0, "SemanticSegmentation": 25.0}
+SECONDS_PER_UNIT = {"BoundingBox": 8.0, "NamedEntityRecognition": 4.0, "VerificationBoundingBox": 1.5,
+                    "AdjustmentBoundingBox": 5.0, "VideoObjectTracking": 6.0, "SemanticSegmentation": 20.0}
 
 @dataclass(frozen=True)
 class Worker:
@@ -204,7 +207,7 @@ class Schedule:
 
 def task_ms(worker: Worker, task: str, rng: random.Random, boxes: int = 0) -> int:
     """How long one task takes this worker: lognormal around the task type's median."""
-    median = MEDIAN_SECONDS[task] + (SECONDS_PER_BOX * boxes if task == "BoundingBox" else 0.0)
+    median = MEDIAN_SECONDS[task] + SECONDS_PER_UNIT.get(task, 0.0) * boxes
     seconds = median * worker.speed * math.exp(rng.gauss(0, worker.spread))
     return max(800, int(seconds * 1000))
 

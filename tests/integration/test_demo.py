@@ -58,3 +58,27 @@ def test_demo_is_the_same_byte_for_byte_for_the_same_seed(demo, tmp_path):
     again = build_demo(tmp_path / "again")
     assert again.answers == info.answers
     assert tree_hash(again.root) == hashes
+
+
+@pytest.mark.slow
+def test_demo_holds_a_job_of_each_further_task_type_with_measures_to_show(demo):
+    """Multi-label, NER, verification, adjustment, video tracking and segmentation jobs: read back as
+    their task types, and the quality report has a measure for each (core.annotations, core.quality)."""
+    from core.annotations.source import read_source
+    from core.quality.report import quality_report
+    from core.sim.buckets import folder_buckets
+
+    demo, _ = demo
+    found = read_source(folder_buckets(demo.buckets_dir)(demo.output_uri))
+    expected = {"shapes-tags": "multi-label", "sentences-entities": "ner",
+                "shapes-boxes-1-verify": "label-verification", "shapes-boxes-1-adjust": "adjustment",
+                "shapes-tracking": "video-object-tracking", "shapes-masks": "semantic-segmentation"}
+    types = found.task_types()
+    assert {job: types.get(job) for job in expected} == expected
+    report = quality_report(found.table).set_index(["job", "worker"])
+    measure = {"shapes-tags": "jaccard", "sentences-entities": "f1", "shapes-boxes-1-verify": "exact_match",
+               "shapes-boxes-1-adjust": "mean_iou", "shapes-tracking": "mean_frame_f1"}
+    for job, column in measure.items():
+        assert report.loc[(job, "Team"), column] > 0, job
+    assert report.loc[("shapes-boxes-1", "Team"), "pass_rate"] < 1  # some verdicts fail the boxes
+    assert report.loc[("shapes-masks", "Team"), "objects"] > 0

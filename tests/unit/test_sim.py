@@ -121,7 +121,7 @@ def test_rejects_what_sagemaker_rejects_with_its_codes(sim):
         "unknown team": sim.request("digits-two") | {"HumanTaskConfig": {
             **sim.request("digits-two")["HumanTaskConfig"],
             "WorkteamArn": "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/nobody"}},
-        "unsupported task": sim.request("digits-two", task="SemanticSegmentation", attribute="seg-ref"),
+        "unsupported task": sim.request("digits-two", task="TextMultiClassMultiLabel", attribute="topics"),
     }
     for why, request in bad.items():
         assert error_code(lambda r=request: svc.create_labeling_job(r)) == "ValidationException", why
