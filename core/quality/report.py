@@ -63,8 +63,9 @@ def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: f
         rows.loc[rows["worker"].eq(JOB), "alpha"] = _alpha(mine, task)
         parts.append(rows)
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
-    out = _with_audits(out, table)
-    return out.reindex(columns=COLUMNS)
+    out = _with_audits(out, table).reindex(columns=COLUMNS)
+    # Counts stay whole numbers where some rows have none (a job's own row, a type without them).
+    return out.astype({c: "Int64" for c in ("objects", "audited")} | {"id_switches": "Float64"})
 
 
 def object_scores(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: float = DEFAULT_IOU,

@@ -275,9 +275,11 @@ MEASURE = textwrap.dedent("""
 PAGES = textwrap.dedent("""
     import sys
     from streamlit.testing.v1 import AppTest
-    for page in ("race", "workers"):
-        at = AppTest.from_file(f"app_pages/{page}.py", default_timeout=300)
+    for page in ("race", "workers"):  # through the app's navigation, as a user opens them (pages link to others)
+        at = AppTest.from_file("streamlit_app.py", default_timeout=300)
         at.query_params["source"] = sys.argv[1]
+        at.run()
+        at.switch_page(f"app_pages/{page}.py")
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         print(page, [c.value for c in at.caption if "coarsened" in c.value or "limit" in c.value],
