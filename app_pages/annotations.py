@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import altair as alt
@@ -483,7 +484,14 @@ def _image_item(found, units, ref, task, job, item, colors) -> None:
         st.info(f"The picture cannot be drawn: {literal(type(exc).__name__)}", icon=":material/image_not_supported:")
         return
     if not units.empty:
-        st.caption(" · ".join(f":material/square: {literal(str(w))}" for w in colors if w in set(units["who"])))
+        st.html(_legend({w: c for w, c in colors.items() if w in set(units["who"])}))
+
+
+def _legend(colors: dict[str, str]) -> str:
+    """Who drew in which colour, as HTML: the names escaped, the colours our own palette's."""
+    keys = "".join(f'<span style="margin-right:1.2em;white-space:nowrap"><span style="color:{c}">&#9632;</span> '
+                   f"{html.escape(str(who))}</span>" for who, c in colors.items())
+    return f'<div style="font-size:0.85rem;color:#555">{keys}</div>'
 
 
 def _video_item(units, ref, colors) -> None:
@@ -504,6 +512,8 @@ def _video_item(units, ref, colors) -> None:
         st.image(draw_boxes(data, here, colors), width="stretch")
     except (OSError, ValueError) as exc:
         st.info(f"The frame cannot be drawn: {literal(type(exc).__name__)}", icon=":material/image_not_supported:")
+        return
+    st.html(_legend({w: c for w, c in colors.items() if w in set(here["who"])}))
 
 
 def audits_tab(found: SourceAnnotations, table: pd.DataFrame) -> None:
