@@ -489,9 +489,9 @@ def _image_item(found, units, ref, task, job, item, colors) -> None:
 
 def _legend(colors: dict[str, str]) -> str:
     """Who drew in which colour, as HTML: the names escaped, the colours our own palette's."""
-    keys = "".join(f'<span style="margin-right:1.2em;white-space:nowrap"><span style="color:{c}">&#9632;</span> '
+    keys = "".join(f'<span style="white-space:nowrap"><span style="color:{c}">&#9632;</span> '
                    f"{html.escape(str(who))}</span>" for who, c in colors.items())
-    return f'<div style="font-size:0.85rem;color:#555">{keys}</div>'
+    return f'<div style="display:flex;flex-wrap:wrap;gap:0.2em 1.2em;font-size:0.85rem;color:#555">{keys}</div>'
 
 
 def _video_item(units, ref, colors) -> None:
