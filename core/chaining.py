@@ -143,9 +143,13 @@ def config_from_job(job: Job | Mapping[str, Any]) -> LaunchConfig:
 def chain_name(parent: str, mode: str, existing: list[str] | tuple[str, ...] = ()) -> str:
     """`<parent>-chain-N` (`-clone-N` for clones) with the first N free among `existing` (names are
     unique ignoring case, §6); a parent's own -chain-N suffix is not repeated."""
-    base = _SUFFIX.sub("", parent)
-    kind = "clone" if mode == "clone" else "chain"
     taken = {n.lower() for n in existing} | {parent.lower()}
+    return free_name(_SUFFIX.sub("", parent), "clone" if mode == "clone" else "chain", taken)
+
+
+def free_name(base: str, kind: str, taken: set[str]) -> str:
+    """`<base>-<kind>-N` with the first N whose name (lower case) is not in `taken`, within the
+    63-character limit of a job name (§6)."""
     n = 1
     while True:
         suffix = f"-{kind}-{n}"

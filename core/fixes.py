@@ -15,7 +15,7 @@ import posixpath
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .chaining import ChainError, chain_manifest_uri, config_from_job
+from .chaining import ChainError, chain_manifest_uri, config_from_job, free_name
 from .errors import GroundControlError, Problem
 from .gt.job import Job
 from .gt.service import ServiceError
@@ -28,7 +28,6 @@ KINDS = {"verify": "Verify the labels", "adjust": "Adjust the labels", "relabel"
 # The audit task types of each task that has them (§8): verification, then adjustment.
 AUDITS = {"BoundingBox": ("VerificationBoundingBox", "AdjustmentBoundingBox"),
           "SemanticSegmentation": ("VerificationSemanticSegmentation", "AdjustmentSemanticSegmentation")}
-MAX_NAME = 63
 FOLDER = "ground-control-fixes"
 
 
@@ -59,16 +58,6 @@ class FixPlan:
 def fix_kinds(task_type: str) -> list[str]:
     """The follow-ups a job of this task type can have: audits where Ground Truth has them."""
     return (["verify", "adjust"] if task_type in AUDITS else []) + ["relabel"]
-
-
-def _name(parent: str, kind: str, taken: set[str]) -> str:
-    n = 1
-    while True:
-        suffix = f"-{kind}-{n}"
-        name = parent[: MAX_NAME - len(suffix)].rstrip("-") + suffix
-        if name.lower() not in taken:
-            return name
-        n += 1
 
 
 def _chosen_lines(manifest: bytes, objects: list[str], uri: str) -> bytes:
@@ -108,7 +97,7 @@ def plan_fix(workspace: Any, job_name: str, objects: list[str], kind: str) -> Fi
         raise FixError(f"cannot read {uri}: {exc}") from exc
     digest = hashlib.sha256(chosen).hexdigest()[:12]
     manifest_uri = posixpath.join(base.output.rstrip("/"), FOLDER, f"{job_name}-{kind}-{digest}.manifest")
-    config = _config(base, job, kind, manifest_uri, _name(job_name, kind, taken))
+    config = _config(base, job, kind, manifest_uri, free_name(job_name, kind, taken))
     region = workspace_region(workspace)
     found = tuple(problems(config, region))
     request = None if found else build_request(config, region)
