@@ -293,28 +293,8 @@ def load_source(uri: str, version=None) -> SourceData:
     caches every object, so a refresh costs one listing plus the new objects.
     """
     key = (uri, workspace_key())
-    token = (st.session_state.setdefault("refresh", 0), version)
-    loaded = _loaded()
-    hit = loaded.get(key)
-    if hit is not None and hit[0] == token:
-        return hit[1]
-    bar = st.progress(0.0, text=f"Reading {uri} ...")
-
-    def progress(phase: str, done: int, total: int) -> None:
-        if phase == "list":
-            bar.progress(0.0, text=f"Listing {uri}: {done:,} objects so far ...")
-        elif total:
-            bar.progress(done / total, text=f"Reading {done:,} of {total:,} files ...")
-
-    try:
-        data = _reader(uri, workspace(), key[1]).load(progress)
-    finally:
-        bar.empty()  # also when the source cannot be read: the error stands alone, not under a bar
-    loaded.pop(key, None)
-    loaded[key] = (token, data)
-    while len(loaded) > MAX_LOADED:  # the oldest source goes first; its reader keeps its object cache
-        loaded.pop(next(iter(loaded)))
-    return data
+    return _read_once(_loaded(), key, (st.session_state.setdefault("refresh", 0), version), uri,
+                      lambda progress: _reader(uri, workspace(), key[1]).load(progress))
 
 
 @st.cache_resource(show_spinner=False)
@@ -326,9 +306,13 @@ def _annotations() -> dict:
 def load_annotations(uri: str) -> SourceAnnotations:
     """Every task type's annotations under `uri` (core.annotations.source), read once and again
     only after Refresh; a progress bar while it reads."""
-    key = (uri, workspace_key())
-    token = st.session_state.setdefault("refresh", 0)
-    loaded = _annotations()
+    return _read_once(_annotations(), (uri, workspace_key()), st.session_state.setdefault("refresh", 0), uri,
+                      lambda progress: read_source(workspace().open(uri), progress))
+
+
+def _read_once(loaded: dict, key, token, uri: str, read):
+    """`loaded[key]`'s value while its token is `token`, else read(progress) with a progress bar,
+    kept under `key`; the oldest of over MAX_LOADED sources goes first."""
     hit = loaded.get(key)
     if hit is not None and hit[0] == token:
         return hit[1]
@@ -338,17 +322,18 @@ def load_annotations(uri: str) -> SourceAnnotations:
         if phase == "list":
             bar.progress(0.0, text=f"Listing {uri}: {done:,} objects so far ...")
         elif total:
-            bar.progress(done / total, text=f"Reading the {phase}: {done:,} of {total:,} files ...")
+            what = "files" if phase == "fetch" else f"{phase} files"
+            bar.progress(done / total, text=f"Reading {done:,} of {total:,} {what} ...")
 
     try:
-        found = read_source(workspace().open(uri), progress)
+        value = read(progress)
     finally:
-        bar.empty()
+        bar.empty()  # also when the source cannot be read: the error stands alone, not under a bar
     loaded.pop(key, None)
-    loaded[key] = (token, found)
-    while len(loaded) > MAX_LOADED:
+    loaded[key] = (token, value)
+    while len(loaded) > MAX_LOADED:  # the oldest source goes first; a reader keeps its object cache
         loaded.pop(next(iter(loaded)))
-    return found
+    return value
 
 
 @st.cache_resource(show_spinner=False)
