@@ -14,7 +14,10 @@ TITLES = {"job": "Job", "task_type": "Task type", "reference": "Compared with", 
           "objects": "Answers", "score": "Score", "alpha": "Krippendorff's alpha", "exact_match": "Exact match",
           "jaccard": "Jaccard", "precision": "Precision", "recall": "Recall", "f1": "F1",
           "f1_overlap": "F1 (overlap)", "mean_iou": "Mean IoU", "mean_frame_f1": "Mean frame F1",
-          "id_switches": "ID switches", "audited": "Audited", "pass_rate": "Pass rate", "adjusted": "Adjusted"}
+          "id_switches": "ID switches (total)", "audited": "Audited", "pass_rate": "Pass rate", "adjusted": "Adjusted"}
+# What a title alone does not say, shown when the pointer rests on it.
+HELP = {"id_switches": "How many times a tracked object's ID changed from one frame to the next, added up over "
+                       "the worker's videos (on the job's row, over every worker's)"}
 SHARES = ["score", "exact_match", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou",
           "mean_frame_f1", "pass_rate", "adjusted"]
 
@@ -37,5 +40,6 @@ def show_table(frame: pd.DataFrame, key: str) -> None:
     config = {c: st.column_config.NumberColumn(TITLES.get(c, c), format="percent") for c in SHARES if c in frame}
     if "alpha" in frame:  # from -1 to 1, not a share
         config["alpha"] = st.column_config.NumberColumn(TITLES["alpha"], format="%.2f")
-    config |= {c: st.column_config.Column(TITLES[c]) for c in frame.columns if c in TITLES and c not in config}
+    config |= {c: st.column_config.Column(TITLES[c], help=HELP.get(c)) for c in frame.columns
+               if c in TITLES and c not in config}
     st.dataframe(frame, hide_index=True, column_config=config, width="stretch", key=key)

@@ -12,7 +12,8 @@ Choices (documented here, tested in tests/unit/test_annotations.py):
   (per video frame, or per 3D frame: `dataset-object-attributes`); `flatten_attributes` turns them
   into `attr:<name>` / `frame_attr:<name>` columns when a table view wants them.
 - An answer with no units (a worker who drew no box) has no rows: the answers table
-  (core.gt.responses) still counts the answer.
+  (core.gt.responses) still counts the answer. A video frame with no box but frame attributes is
+  one row of kind "frame", so its attributes are counted; it is not a unit.
 - Cuboids reuse `width` and `height` (their size) beside `length`; `left`/`top` stay empty.
 """
 
@@ -31,8 +32,9 @@ TASK_TYPES = (
     "video-object-detection", "video-object-tracking", "point-cloud", "label-verification",
     "adjustment", "unknown",
 )
-# What one row holds.
-KINDS = ("class", "box", "span", "mask-class", "frame-box", "cuboid", "verdict")
+# What one row holds. "frame" is a video or 3D frame with frame attributes and no unit: not an
+# annotation, so unit counts and measures leave it out (they select their kinds).
+KINDS = ("class", "box", "span", "mask-class", "frame-box", "cuboid", "verdict", "frame")
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,12 +63,12 @@ def units(table: pd.DataFrame, source: str) -> pd.DataFrame:
     return table[table["source"].eq(source) & table["kind"].isin(UNITS)]
 
 
-def result(table: pd.DataFrame) -> pd.DataFrame:
-    """Each job's result: its consolidated units, or its workers' units for a job with no output
-    manifest read yet (still running)."""
-    consolidated = units(table, CONSOLIDATED)
+def result(table: pd.DataFrame, kinds: tuple[str, ...] = UNITS) -> pd.DataFrame:
+    """Each job's result: its consolidated rows of `kinds` (the units), or its workers' for a job
+    with no output manifest read yet (still running)."""
+    consolidated = table[table["source"].eq(CONSOLIDATED) & table["kind"].isin(kinds)]
     done = set(consolidated["job"])
-    workers = units(table, WORKER)
+    workers = table[table["source"].eq(WORKER) & table["kind"].isin(kinds)]
     return pd.concat([consolidated, workers[~workers["job"].isin(done)]])
 
 
@@ -112,8 +112,9 @@ def attribute_names(table: pd.DataFrame, column: str = "attributes") -> dict[str
 
 def frame_attribute_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Frames of each video job's result per frame attribute value: columns job, attribute,
-    value, frames. Each frame counts once, whatever number of boxes it has."""
-    frames = result(table).dropna(subset=["frame"]).drop_duplicates(["job", "object_id", "worker_id", "frame"])
+    value, frames. Each frame counts once, whatever number of boxes it has, none included."""
+    frames = result(table, (*UNITS, "frame")).dropna(subset=["frame"])
+    frames = frames.drop_duplicates(["job", "object_id", "worker_id", "frame"])
     pairs = [(job, name, str(value)) for job, attrs in zip(frames["job"], frames["frame_attributes"], strict=True)
              for name, value in attrs.items()]
     if not pairs:

@@ -46,7 +46,8 @@ def read_seq_label(data: bytes, ref: SeqRef, where: str | None = None) -> Annota
 
 def frames_rows(frames, template: Row, class_map: dict[str, str], where: str) -> Annotations:
     """Rows of a list of frames, every row starting from `template` (job, object, source, ...).
-    The task type is the template's; a cuboid makes it point-cloud (unless it is an adjustment)."""
+    The task type is the template's; a cuboid makes it point-cloud (unless it is an adjustment).
+    A frame with attributes but no unit read is one row of kind "frame" (no unit, no geometry)."""
     out = Annotations()
     if not isinstance(frames, list):
         out.notes.append(Note("malformed", None, where, "frames are not a list"))
@@ -63,12 +64,15 @@ def frames_rows(frames, template: Row, class_map: dict[str, str], where: str) ->
         if not isinstance(units, list):
             out.notes.append(Note("malformed", None, at, "annotations are not a list"))
             units = []
+        drawn = len(out.rows)
         for j, unit in enumerate(units):
             row = _unit(unit, j, base, class_map)
             if isinstance(row, str):
                 out.notes.append(Note("malformed", "annotation", f"{at}.annotations[{j}]", row))
             else:
                 out.rows.append(row)
+        if len(out.rows) == drawn and base.frame_attributes:
+            out.rows.append(replace(base, kind="frame"))  # keeps its attributes counted; no box is made up
         for name in UNREAD_LISTS:
             if frame.get(name):
                 out.notes.append(Note("unread-units", name, at, f"{len(frame[name])} {name} not read"))

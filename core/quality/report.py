@@ -10,7 +10,8 @@ reference used and that type's measures; measures of other types stay empty:
 - bounding boxes (and adjustment jobs' boxes): boxes matched one-to-one by IoU at `iou`, class
   aware; `precision`, `recall`, `f1` pooled over all boxes, `mean_iou` of the matched pairs
 - NER: `f1` of exact spans (label, start, end) and `f1_overlap` (same label, sharing a character)
-- video detection and tracking: per-frame boxes; `f1` pooled, `mean_frame_f1`, `id_switches`
+- video detection and tracking: per-frame boxes; `f1` pooled, `mean_frame_f1`, and `id_switches`, the
+  identity switches of tracking jobs summed over the worker's (or the job's) videos
 - label verification: the verifiers' `exact_match` with the consolidated verdict, and, on the
   audited job's rows, `audited` labels and their `pass_rate` per original worker
 - adjustment: the adjusted boxes as boxes, and on the audited job's rows, the share of each
@@ -65,7 +66,7 @@ def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: f
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     out = _with_audits(out, table).reindex(columns=COLUMNS)
     # Counts stay whole numbers where some rows have none (a job's own row, a type without them).
-    return out.astype({c: "Int64" for c in ("objects", "audited")} | {"id_switches": "Float64"})
+    return out.astype({c: "Int64" for c in ("objects", "audited", "id_switches")})
 
 
 def object_scores(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: float = DEFAULT_IOU,

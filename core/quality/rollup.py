@@ -3,6 +3,7 @@
 scores: one row per (job, worker, object) with columns `job`, `worker`, `object` and any numeric
 measure columns (`score`, `f1`, ...; NaN = unknown). Count columns `tp`, `n_ref`, `n_pred`, if all
 present, are also pooled into precision, recall and F1 over all the boxes or spans of the group.
+Event counts (SUMS: identity switches) are summed, not averaged: a lead asks how many happened.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from .matching import Counts
 JOB = "Team"  # the worker name of a job's own row, as core.metrics.TEAM names the team's row
 KEYS = ["job", "worker", "object"]
 COUNTS = ["tp", "n_ref", "n_pred"]
+SUMS = ["id_switches"]  # events per object: a worker's total is their sum
 
 
 def by_worker(scores: pd.DataFrame) -> pd.DataFrame:
     """One row per (job, worker), then per job a row with worker JOB over all its answers.
 
-    Columns: `job`, `worker`, `objects` (its answers, scored or not), the mean of each measure column (NaN skipped:
-    an unknown score is not a zero), and `pooled_precision`/`pooled_recall`/`pooled_f1` from summed
-    counts when the scores have them. A job's mean weighs each (worker, object) answer the same,
-    so a worker who labeled more objects weighs more there.
+    Columns: `job`, `worker`, `objects` (its answers, scored or not), the mean of each measure
+    column (NaN skipped: an unknown score is not a zero) but the sum of each SUMS column (unknown
+    when every object's is), and `pooled_precision`/`pooled_recall`/`pooled_f1` from summed counts
+    when the scores have them. A job's mean weighs each (worker, object) answer the same, so a
+    worker who labeled more objects weighs more there.
     """
     missing = [c for c in KEYS if c not in scores.columns]
     if missing:
@@ -40,11 +43,15 @@ def by_worker(scores: pd.DataFrame) -> pd.DataFrame:
 def _summary(scores: pd.DataFrame, keys: list[str], measures: list[str]) -> pd.DataFrame:
     groups = scores.groupby(keys, sort=True, dropna=False)
     out = groups.size().rename("objects").to_frame()
-    if measures:
-        out = out.join(groups[measures].mean())
+    means = [c for c in measures if c not in SUMS]
+    sums = [c for c in measures if c in SUMS]
+    if means:
+        out = out.join(groups[means].mean())
+    if sums:
+        out = out.join(groups[sums].sum(min_count=1))
     if set(COUNTS) <= set(measures):
-        sums = groups[COUNTS].sum()
-        pooled = [Counts(*(int(v) for v in row)) for row in sums.itertuples(index=False)]
+        totals = groups[COUNTS].sum()
+        pooled = [Counts(*(int(v) for v in row)) for row in totals.itertuples(index=False)]
         out["pooled_precision"] = [c.precision for c in pooled]
         out["pooled_recall"] = [c.recall for c in pooled]
         out["pooled_f1"] = [c.f1 for c in pooled]

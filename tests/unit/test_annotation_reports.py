@@ -11,6 +11,7 @@ from test_quality_report import A, B, source  # noqa: F401  (tests/unit is on sy
 from core.annotations import reports
 from core.annotations.reports import Narrow
 from core.annotations.source import read_source
+from core.annotations.summary import annotation_summary
 from core.storage import open_location
 
 
@@ -37,7 +38,17 @@ def test_attribute_names_and_frame_attribute_counts(table):
     assert reports.attribute_names(table, "frame_attributes") == {"light": ["day", "dusk"]}
     frames = reports.frame_attribute_counts(table)
     assert frames[["job", "attribute", "value", "frames"]].values.tolist() == [
-        ["traffic-vod", "light", "day", 1], ["traffic-vod", "light", "dusk", 1]]
+        ["traffic-vod", "light", "day", 1], ["traffic-vod", "light", "dusk", 2]]  # frame 2 has no box
+
+
+def test_a_frame_without_boxes_counts_for_its_attributes_not_as_a_box(table):
+    summary = annotation_summary(table).query("job == 'traffic-vod'")
+    light = summary[summary["what"].eq("frame attribute")].set_index("value")["count"].to_dict()
+    assert light == {"day": 1, "dusk": 2}
+    assert summary[summary["what"].eq("class")].set_index("value")["count"].to_dict() == {"car": 2}
+    assert summary[summary["what"].eq("per frame")]["count"].tolist() == [1, 1, 1]  # frames 0 and 1 only
+    video = reports.per_object(table).query("job == 'traffic-vod'")
+    assert video[["per", "annotations", "objects"]].values.tolist() == [["frame", 1, 2]]
 
 
 def test_over_time_counts_the_workers_units_per_period_and_class(table):
@@ -50,7 +61,7 @@ def test_per_object_histogram(table):
     people = reports.per_object(table).query("job == 'people-ner'")
     assert people[["per", "annotations", "objects"]].values.tolist() == [["object", 3, 1]]
     video = reports.per_object(table).query("job == 'traffic-vot'")
-    assert video[["per", "annotations", "objects"]].values.tolist() == [["frame", 2, 3]]  # 2 cars in 3 frames
+    assert video[["per", "annotations", "objects"]].values.tolist() == [["frame", 2, 6]]  # 2 cars, 2 videos of 3
 
 
 def test_audits_per_audit_job(table):

@@ -153,7 +153,10 @@ def source(tmp_path_factory) -> Path:
                                 "label-category-attributes": {"parked": "yes"}}]},
               {"frame-no": "1", "frame": "frame_0001.jpeg", "frame-attributes": {"light": "dusk"},
                "annotations": [{"class-id": "0", "left": 12, "top": 10, "width": 20, "height": 20,
-                                "object-id": "t1", "object-name": "car:1"}]}]
+                                "object-id": "t1", "object-name": "car:1"}]},
+              # The car has left: a frame with its attribute and no box (nobody drew one either).
+              {"frame-no": "2", "frame": "frame_0002.jpeg", "frame-attributes": {"light": "dusk"},
+               "annotations": []}]
     tree.write("out/traffic-vod/annotations/consolidated-annotation/output/0/SeqLabel.json",
                json.dumps({"detection-annotations": frames}))
 
@@ -175,14 +178,19 @@ def source(tmp_path_factory) -> Path:
              "object-id": track, "object-name": f"car:{track}"} for x, track in zip((10, 100), ids[f], strict=True)]}
             for f in range(3)]
 
-    tree.write("out/traffic-vot/annotations/consolidated-annotation/output/0/SeqLabel.json",
-               json.dumps({"tracking-annotations": tracked([("t1", "t2")] * 3)}))
-    tree.job("traffic-vot", [{"source-ref": "s3://demo-bucket/video/seq1.json",
-                              "cars-ref": f"{BUCKET}/traffic-vot/annotations/consolidated-annotation/output/0/"
+    # A second video: A keeps the first car's id but gives the second a new one in frame 1 (one
+    # switch), B keeps both: A's total is 2 + 1 = 3 switches over two videos (not their mean, 1.5).
+    for obj in (0, 1):
+        tree.write(f"out/traffic-vot/annotations/consolidated-annotation/output/{obj}/SeqLabel.json",
+                   json.dumps({"tracking-annotations": tracked([("t1", "t2")] * 3)}))
+    tree.job("traffic-vot", [{"source-ref": f"s3://demo-bucket/video/seq{obj + 1}.json",
+                              "cars-ref": f"{BUCKET}/traffic-vot/annotations/consolidated-annotation/output/{obj}/"
                                           "SeqLabel.json",
                               "cars-ref-metadata": meta("traffic-vot", "video-object-tracking",
-                                                        **{"class-map": {"0": "car"}})}], {
+                                                        **{"class-map": {"0": "car"}})} for obj in (0, 1)], {
         0: [answer(A, {"tracking-annotations": tracked([("a", "b"), ("a", "b"), ("b", "a")])}),
+            answer(B, {"tracking-annotations": tracked([("x", "y")] * 3)}, 1)],
+        1: [answer(A, {"tracking-annotations": tracked([("a", "b"), ("a", "c"), ("a", "c")])}),
             answer(B, {"tracking-annotations": tracked([("x", "y")] * 3)}, 1)]})
     # Segmentation, 4 x 4: road the top two rows (8 px), car the bottom-right 2 x 2 (4 px), the
     # rest background. A paints exactly that; B paints road on the top row only and one stray car
@@ -222,8 +230,10 @@ def test_every_job_is_read_with_its_task_type(annotations):
         "traffic-vot": "video-object-tracking"}
     table = annotations.table
     video = table[table["job"].eq("traffic-vod") & table["source"].eq("consolidated")]
-    assert video["frame"].tolist() == [0, 1]  # read from the SeqLabel.json the manifest names
-    assert video["frame_attributes"].tolist() == [{"light": "day"}, {"light": "dusk"}]
+    assert video["frame"].tolist() == [0, 1, 2]  # read from the SeqLabel.json the manifest names
+    assert video["kind"].tolist() == ["frame-box", "frame-box", "frame"]  # frame 2: its attributes, no box
+    assert video["frame_attributes"].tolist() == [{"light": "day"}, {"light": "dusk"}, {"light": "dusk"}]
+    assert video.loc[video["kind"].eq("frame"), ["left", "label", "unit"]].isna().all(axis=None)
     assert video["attributes"].iloc[0] == {"parked": "yes"}
 
 
@@ -291,10 +301,14 @@ def test_segmentation_mean_iou_per_class_pixel_by_pixel(annotations, report):
     assert areas.to_dict() == {"BACKGROUND": 4, "road": 8, "car": 4}  # from the fetched PNG
 
 
-def test_video_tracking_counts_identity_switches(report):
+def test_video_tracking_counts_identity_switches(report, annotations):
     a, b = report.loc[("traffic-vot", A)], report.loc[("traffic-vot", B)]
-    assert (a["f1"], a["id_switches"]) == (1.0, 2)  # every box matched; both tracks switch once
+    assert (a["f1"], a["id_switches"]) == (1.0, 3)  # every box matched; 2 switches in video 0, 1 in video 1
     assert (b["f1"], b["id_switches"]) == (1.0, 0)
+    assert report.loc[("traffic-vot", "Team"), "id_switches"] == 3  # the job's total, not a mean per answer
+    scores = object_scores(annotations.table).set_index(["job", "worker", "object"])
+    assert scores.loc[("traffic-vot", A, "0"), "id_switches"] == 2  # per video: its own count
+    assert scores.loc[("traffic-vot", A, "1"), "id_switches"] == 1
 
 
 def test_verification_scores_the_verifiers_and_traces_verdicts_to_the_original_workers(report):
