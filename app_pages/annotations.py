@@ -28,7 +28,7 @@ from core.annotations import reports
 from core.annotations.reports import Narrow
 from core.annotations.source import SourceAnnotations, note_counts
 from core.gold import GoldError
-from core.quality.gold import read_gold_annotations
+from core.quality.gold_files import read_gold
 from core.quality.matrices import MatrixError, agreement, confusion
 from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
 from core.storage import StoreError
@@ -187,13 +187,15 @@ def labeled_tab(table: pd.DataFrame) -> None:
 def _gold(found: SourceAnnotations) -> pd.DataFrame | None:
     url_state("gold", "")
     path = st.text_input("Gold file (optional)", key="gold", placeholder="s3://bucket/gold.jsonl or a local path",
-                         help="A trusted job's output manifest (any task type), or JSON lines with source-ref and "
-                              "annotations (boxes), labels or label. Workers are then compared with it.").strip()
+                         help="A trusted job's output manifest (any task type; for video, its SeqLabel.json files "
+                              "where the bucket keeps them), or JSON lines with source-ref (or a text's source) and "
+                              "annotations (boxes), entities, labels or label. Workers are then compared with "
+                              "it.").strip()
     sync_url(gold=path)
     if not path:
         return None
     try:
-        return memo("gold", found, path, lambda: read_gold_annotations(path, workspace().open(path).read()))
+        return memo("gold", found, path, lambda: read_gold(path, workspace().open))
     except (StoreError, GoldError) as exc:
         show_error(exc, "Gold not used")
         return None

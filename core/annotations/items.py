@@ -8,7 +8,7 @@ import json
 import pandas as pd
 
 from .draw import GOLD, RESULT
-from .model import WORKER
+from .model import WORKER, object_keys
 
 ITEM_COLUMNS = ["job", "object", "source_ref", "answers", "score", "lowest"]
 
@@ -31,13 +31,13 @@ def ranked_items(scores: pd.DataFrame, table: pd.DataFrame, job: str, worker: st
 
 def item_rows(table: pd.DataFrame, job: str, object_id: str, gold: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every annotation unit of one item with `who` made it: a worker id, RESULT (the job's
-    consolidated result) or GOLD (gold rows with the item's source_ref)."""
+    consolidated result) or GOLD (gold rows of the same data object: its URI, or its text)."""
     rows = table[table["job"].eq(job) & table["object_id"].eq(object_id)]
     who = rows["worker_id"].where(rows["source"].eq(WORKER), RESULT)
     out = rows.assign(who=who)
-    refs = set(rows["source_ref"].dropna())
+    refs = set(object_keys(rows).dropna())
     if gold is not None and refs:
-        trusted = gold[gold["source_ref"].isin(refs)]
+        trusted = gold[object_keys(gold).isin(refs)]
         out = pd.concat([out, trusted.assign(who=GOLD, job=job, object_id=object_id)], ignore_index=True)
     order = {RESULT: 1, GOLD: 2}
     return out.assign(_o=out["who"].map(lambda w: order.get(w, 0))).sort_values(

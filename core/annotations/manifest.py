@@ -105,6 +105,7 @@ def _template(line, attribute, meta, task, job, object_id, hint) -> Row:
         job=job_name(meta.get("job-name")) or job, object_id=object_id, source=CONSOLIDATED,
         task_type="adjustment" if status else task, kind="", attribute=attribute,
         human_annotated=human_annotated(meta.get("human-annotated")), source_ref=text(line.get("source-ref")),
+        source_text=line["source"] if isinstance(line.get("source"), str) else None,
         adjustment=status, audited_attribute=audited_attribute, audited_job=audited_job,
         frame_attributes=attributes(meta.get("dataset-object-attributes")),
     )

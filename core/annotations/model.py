@@ -80,6 +80,7 @@ class Row:
     audited_job: str | None = None  # the job that made that earlier label
     human_annotated: bool | None = None
     source_ref: str | None = None  # the data object's S3 URI (manifest rows), to join on
+    source_text: str | None = None  # an inline text object's text (`source`, §3): joined on where no source_ref
     attributes: dict = field(default_factory=dict)
     frame_attributes: dict = field(default_factory=dict)
 
@@ -158,6 +159,12 @@ def to_frame(rows: list[Row]) -> pd.DataFrame:
     table["human_annotated"] = table["human_annotated"].astype("boolean")
     table["submitted"] = pd.to_datetime(table["submitted"], utc=True)
     return table
+
+
+def object_keys(table: pd.DataFrame) -> pd.Series:
+    """The data object of each row, to match objects across jobs and gold: its S3 URI, or for an
+    inline text object (no URI, docs/ground-truth.md §3) the text itself."""
+    return table["source_ref"].fillna(table["source_text"])
 
 
 def flatten_attributes(table: pd.DataFrame) -> pd.DataFrame:

@@ -53,10 +53,17 @@ class SourceAnnotations:
         return ranked.groupby("job", sort=True)["task_type"].first().to_dict()
 
 
-def _uri_prefix(store) -> str:
+def uri_prefix(store) -> str:
     """What a key is appended to for its URI (both stores name an object `<root>/<key>`)."""
     probe = "k/ey"
     return store.uri_of(probe)[: -len(probe)]
+
+
+def uri_tails(uri: str) -> list[str]:
+    """The tails of a URI's path, longest first (the bucket's name included): the keys it may have
+    in a local copy of its bucket, wherever that copy starts."""
+    parts = uri.split("://", 1)[-1].split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts))]
 
 
 class _Resolver:
@@ -64,19 +71,13 @@ class _Resolver:
     name, or (a local copy of a bucket) the listed key that is the longest tail of the URI's path."""
 
     def __init__(self, store, keys: Iterable[str]):
-        self.prefix = _uri_prefix(store)
+        self.prefix = uri_prefix(store)
         self.keys = set(keys)
 
     def key(self, uri: str) -> str | None:
         if uri.startswith(self.prefix) and uri[len(self.prefix):] in self.keys:
             return uri[len(self.prefix):]
-        path = uri.split("://", 1)[-1]
-        parts = path.split("/")
-        for i in range(len(parts)):
-            tail = "/".join(parts[i:])
-            if tail in self.keys:
-                return tail
-        return None
+        return next((tail for tail in uri_tails(uri) if tail in self.keys), None)
 
 
 def read_source(location: Location, progress: Progress | None = None) -> SourceAnnotations:

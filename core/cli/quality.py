@@ -8,7 +8,7 @@ import sys
 from ..annotations.source import SourceAnnotations, note_counts, read_source
 from ..annotations.summary import annotation_summary
 from ..gold import GoldError
-from ..quality.gold import read_gold_annotations
+from ..quality.gold_files import read_gold
 from ..quality.matrices import MatrixError, agreement, confusion
 from ..quality.report import DEFAULT_IOU, quality_report
 from ..storage import StoreError
@@ -28,8 +28,9 @@ def add_parser(sub) -> None:
     q = sub.add_parser("quality", help="per worker and per job: each task type's quality measures")
     _source_arguments(q)
     q.add_argument("--gold", metavar="FILE",
-                   help="trusted labels: a trusted job's output manifest (any task type), or JSON lines with "
-                        "source-ref and annotations (boxes), labels or label")
+                   help="trusted labels: a trusted job's output manifest (any task type; a video job's "
+                        "SeqLabel.json files where the bucket has them), or JSON lines with source-ref (or a "
+                        "text's source) and annotations (boxes), entities, labels or label")
     q.add_argument("--iou", type=float, default=DEFAULT_IOU, metavar="0-1",
                    help=f"how much two boxes must overlap to match (default {DEFAULT_IOU})")
     q.add_argument("--matrix", choices=["confusion", "agreement"],
@@ -73,7 +74,7 @@ def cmd_quality(args) -> int:
     gold = None
     if args.gold:
         try:
-            gold = read_gold_annotations(args.gold, ws.open(args.gold).read())
+            gold = read_gold(args.gold, ws.open)
         except (StoreError, GoldError) as exc:
             raise CliError(str(exc)) from exc
     found = _read(args, ws)

@@ -1,6 +1,6 @@
 """Quality per (job, worker) and per job for every task type, from an annotations table
 (core.annotations): each worker's units against a reference, the consolidated result of the same
-job or, when given, a gold table joined on the data object (`source_ref`).
+job or, when given, a gold table joined on the data object (`source_ref`, or an inline text).
 
 One row per (job, worker) then the job's own row (worker `Team`), with the job's task type, the
 reference used and that type's measures; measures of other types stay empty:
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations.masks import class_codes
-from ..annotations.model import CONSOLIDATED, WORKER, MaskImage
+from ..annotations.model import CONSOLIDATED, WORKER, MaskImage, object_keys
 from ..annotations.values import Malformed
 from .agreement import nominal_alpha
 from .boxes import box_scores
@@ -141,15 +141,17 @@ def _task_types(table: pd.DataFrame) -> dict[str, str]:
 
 
 def reference_units(consolidated: pd.DataFrame, gold: pd.DataFrame | None, job: str, task: str):
-    """The units each worker of `job` is compared with, keyed by the job's object ids."""
+    """The units each worker of `job` is compared with, keyed by the job's object ids. Gold is
+    matched on the data object: its S3 URI, or an inline text's text (object_keys)."""
     own = consolidated[consolidated["job"].eq(job) & consolidated["task_type"].eq(task)]
     if gold is None or gold.empty:
         return own, "consolidated"
-    objects = own.dropna(subset=["source_ref"]).groupby("source_ref")["object_id"].first()
-    trusted = gold[gold["task_type"].eq(task) & gold["source_ref"].isin(objects.index)]
+    objects = own.assign(_key=object_keys(own)).dropna(subset=["_key"]).groupby("_key")["object_id"].first()
+    keys = object_keys(gold)
+    trusted = gold[gold["task_type"].eq(task) & keys.isin(objects.index)]
     if trusted.empty:
         return own, "consolidated"
-    return trusted.assign(object_id=trusted["source_ref"].map(objects)), "gold"
+    return trusted.assign(object_id=keys[trusted.index].map(objects)), "gold"
 
 
 def _keys(frame: pd.DataFrame) -> pd.DataFrame:

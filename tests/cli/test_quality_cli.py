@@ -10,6 +10,7 @@ import statistics
 
 import krippendorff
 import numpy as np
+from test_quality_gold import trusted_video
 from test_quality_report import A, B, source  # noqa: F401  (tests/unit is on sys.path: pyproject pythonpath)
 
 from core import cli
@@ -58,6 +59,14 @@ def test_quality_with_the_demo_style_box_gold(source, tmp_path, capsys):  # noqa
     assert (a["reference"], a["precision"], a["recall"]) == ("gold", "0.5", "1.0")  # A's person box is extra
 
 
+def test_quality_with_a_trusted_video_jobs_gold_in_a_local_copy(source, tmp_path, capsys):  # noqa: F811
+    gold = trusted_video(tmp_path / "copy")  # its SeqLabel.json files below the copy, as in the bucket
+    code, out, _ = run(capsys, "quality", str(source), "--gold", str(gold), "--jobs", "traffic-vot", "--format", "csv")
+    assert code == 0
+    a = next(r for r in records(out) if r["worker"] == A)
+    assert (a["reference"], a["recall"], a["id_switches"]) == ("gold", "1.0", "1")
+
+
 def test_quality_refuses_a_bad_gold_file_naming_the_line(source, tmp_path, capsys):  # noqa: F811
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"source-ref": "s3://demo-bucket/road/0.jpg", "label": "car"}\n{"source-ref": "x"}\n')
@@ -72,7 +81,7 @@ def test_annotations_counts_classes_attributes_and_verdicts(source, capsys):  # 
     rows = records(out)
     counts = {(r["job"], r["what"], r["name"], r["value"]): int(r["count"]) for r in rows}
     assert counts[("fruit-ic", "class", "", "apple")] == 2
-    assert counts[("traffic-vod", "frame attribute", "light", "dusk")] == 1
+    assert counts[("traffic-vod", "frame attribute", "light", "dusk")] == 2  # frame 2 has no box
     assert counts[("traffic-vod", "label attribute", "parked", "yes")] == 1
     assert counts[("cars-verify", "verdict", "cars", "fail")] == 1
     assert counts[("people-ner", "per object", "max", "")] == 3

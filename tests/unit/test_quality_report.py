@@ -85,6 +85,7 @@ CARS = {"image_size": [{"width": 640, "height": 480, "depth": 3}],
 CARS_META = meta("cars-bb", "object-detection", objects=[{"confidence": 0.9}, {"confidence": 0.8}],
                  **{"class-map": {"0": "car", "1": "person"}})
 TEXT = "Ada Lovelace met Charles Babbage in London."
+MOODS = ("The parcel arrived late.", "Great service, thank you!")
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +145,13 @@ def source(tmp_path_factory) -> Path:
             answer(B, {"crowd-entity-annotation": {"entities": [
                 {"label": "Person", "startOffset": 0, "endOffset": 3},
                 {"label": "Place", "startOffset": 36, "endOffset": 42}]}}, 1)]})
+    # Text classification, texts inline (`source`): the result is negative, positive; A agrees with
+    # it on both, B says positive to both.
+    tree.job("mood-tc", [{"source": text, "mood": i, "mood-metadata": meta(
+        "mood-tc", "text-classification", **{"class-name": c, "confidence": 0.9})}
+        for i, (text, c) in enumerate(zip(MOODS, ("negative", "positive"), strict=True))], {
+        i: [answer(A, {"crowd-classifier": {"label": c}}), answer(B, {"crowd-classifier": {"label": "positive"}}, 1)]
+        for i, c in enumerate(("negative", "positive"))})
     # Video detection: the consolidated frames are in a SeqLabel.json the manifest names by its S3
     # URI (this folder is a copy of the bucket's `out/`); A matches both frames, B only frame 0.
     seq = f"{BUCKET}/traffic-vod/annotations/consolidated-annotation/output/0/SeqLabel.json"
@@ -225,7 +233,7 @@ def report(annotations) -> pd.DataFrame:
 def test_every_job_is_read_with_its_task_type(annotations):
     assert annotations.task_types() == {
         "cars-adjust": "adjustment", "cars-bb": "bounding-box", "cars-verify": "label-verification",
-        "fruit-ic": "classification", "people-ner": "ner", "street-tags": "multi-label",
+        "fruit-ic": "classification", "mood-tc": "classification", "people-ner": "ner", "street-tags": "multi-label",
         "streets": "semantic-segmentation", "traffic-vod": "video-object-detection",
         "traffic-vot": "video-object-tracking"}
     table = annotations.table

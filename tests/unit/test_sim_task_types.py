@@ -84,8 +84,8 @@ def rows(table: pd.DataFrame, job: str, source: str = CONSOLIDATED) -> pd.DataFr
 
 
 def video_gold(built: Built) -> pd.DataFrame:
-    """The true tracks of every sequence as gold rows (the quality CLI's gold file cannot carry a
-    SeqLabel.json yet; the report takes any annotations table)."""
+    """The true tracks of every sequence as gold rows (the data set's truth, not a job's output:
+    the report takes any annotations table)."""
     out = []
     for source, truth in built.videos.truth.items():
         for frame in truth["frames"]:
