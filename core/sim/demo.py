@@ -9,11 +9,11 @@ objects expire, one stopped half-way and continued by a chained job), a bounding
 that failed on a broken manifest, an audit of all digits with five workers, all digits again with
 automated data labeling (a FinalActiveLearningModelArn to start later jobs from), one job of each
 further task type (multi-label tags, named entities in generated sentences, a verification and an
-adjustment of the first bounding-box job, object tracking in generated videos, segmentation masks)
-on the team's free days, and a bounding-box job still running at `now` that keeps advancing with
-the clock. The three-job pre-trained model walkthrough needs 5,000 objects and is built on
-demand (core.sim.walkthrough). Every job is launched through core.launch from a LaunchConfig, as
-a person would launch it.
+adjustment of the first bounding-box job, object tracking in generated videos, segmentation masks,
+the same sentences' topics as text classification) on the team's free days, and a bounding-box
+job still running at `now` that keeps advancing with the clock. The three-job pre-trained model
+walkthrough needs 5,000 objects and is built on demand (core.sim.walkthrough). Every job is
+launched through core.launch from a LaunchConfig, as a person would launch it.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from .demo_check import output_files
 from .engine import Outcome
 from .sequences import write_sequences
 from .service import SimulatedService
-from .texts import write_sentences
+from .texts import write_sentences, write_topics
 from .workforce import Schedule
 
 BUCKET = "ground-control-demo"
@@ -53,14 +53,15 @@ IC, BB = "ImageMultiClass", "BoundingBox"
 STOP_AT = 0.45  # share of digits-batch-3 labeled when it is stopped
 EXPIRED_SHARE = 0.2  # share of digits-batch-2 whose tasks expire
 RUNNING_SHARE = (0.2, 0.6)  # share of the running job labeled at `now`
-JOBS = 16
+JOBS = 17
 BUILD_STEPS = 4 + JOBS  # what `progress` counts: four data sets, the jobs
 MULTI, NER, VERIFY, ADJUST, TRACK, MASKS = ("ImageMultiClassMultiLabel", "NamedEntityRecognition",
                                             "VerificationBoundingBox", "AdjustmentBoundingBox", "VideoObjectTracking",
                                             "SemanticSegmentation")
+TEXT = "TextMultiClass"
 BUILT_IN_UI = (NER, TRACK)  # their workers use the built-in UI, not a template (§7)
 KEYWORDS = {BB: ("Images", "Bounding boxes"), ADJUST: ("Images", "Bounding boxes"), NER: ("Text", "Entities"),
-            TRACK: ("Video", "Tracking"), MASKS: ("Images", "Segmentation")}
+            TRACK: ("Video", "Tracking"), MASKS: ("Images", "Segmentation"), TEXT: ("Text", "Classification")}
 TIME_LIMITS = {BB: 600, ADJUST: 600, TRACK: 3600, MASKS: 900}
 AUDIT_SAMPLE = 80  # lines of shapes-boxes-1's output manifest the audit jobs check
 Progress = Callable[[str, int, int], None]  # (what is being done, steps done, BUILD_STEPS)
@@ -198,6 +199,7 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
     shapes = write_shapes(b.open_uri, f"s3://{BUCKET}/datasets/shapes", 2200, seed)
     b.step("Writing 120 sentences to tag")
     sentences = write_sentences(b.open_uri, f"s3://{BUCKET}/datasets/sentences", 120, seed)
+    topics = write_topics(b.open_uri, sentences)  # the same sentences, classified by topic
     b.step("Drawing 6 short videos of moving shapes")
     videos = write_sequences(b.open_uri, f"s3://{BUCKET}/datasets/videos", 6, 12, seed)
     verdicts = f"s3://{BUCKET}/datasets/shapes/verdicts.json"
@@ -269,6 +271,9 @@ def build_demo(root: Path, seed: int = 7, now: datetime | None = None, progress:
     broken = lines(shapes, 1400, 1700)
     broken[56] = broken[56][:-2]
     b.launch(day(16, 9, "box-team", 3), shape_job("shapes-boxes-2", b.manifest("shapes-boxes-2", broken), boxes, 5))
+    # The sentences' topics on the next free day: after every earlier job, so none of them moves.
+    b.launch(day(17), _config("sentences-topics", "topic", TEXT, topics.manifest_uri, topics.labels_uri, labeling, 3,
+                              "What is this sentence about?"))
     # The running job: launched as long before `now` as it takes to be part-way through by then.
     running_job = shape_job("shapes-boxes-3", b.manifest("shapes-boxes-3", lines(shapes, 1400, 2200)),
                                 labeling, 3)

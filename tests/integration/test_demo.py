@@ -62,15 +62,18 @@ def test_demo_is_the_same_byte_for_byte_for_the_same_seed(demo, tmp_path):
 
 @pytest.mark.slow
 def test_demo_holds_a_job_of_each_further_task_type_with_measures_to_show(demo):
-    """Multi-label, NER, verification, adjustment, video tracking and segmentation jobs: read back as
-    their task types, and the quality report has a measure for each (core.annotations, core.quality)."""
+    """Multi-label, NER, text classification, verification, adjustment, video tracking and
+    segmentation jobs: read back as their task types, and the quality report has a measure for each
+    (core.annotations, core.quality); the texts' gold files are matched on the text."""
+    from core.annotations.reports import frame_attribute_counts
     from core.annotations.source import read_source
+    from core.quality.gold_files import read_gold
     from core.quality.report import quality_report
     from core.sim.buckets import folder_buckets
 
     demo, _ = demo
     found = read_source(folder_buckets(demo.buckets_dir)(demo.output_uri))
-    expected = {"shapes-tags": "multi-label", "sentences-entities": "ner",
+    expected = {"shapes-tags": "multi-label", "sentences-entities": "ner", "sentences-topics": "classification",
                 "shapes-boxes-1-verify": "label-verification", "shapes-boxes-1-adjust": "adjustment",
                 "shapes-tracking": "video-object-tracking", "shapes-masks": "semantic-segmentation"}
     types = found.task_types()
@@ -82,3 +85,11 @@ def test_demo_holds_a_job_of_each_further_task_type_with_measures_to_show(demo):
         assert report.loc[(job, "Team"), column] > 0, job
     assert report.loc[("shapes-boxes-1", "Team"), "pass_rate"] < 1  # some verdicts fail the boxes
     assert report.loc[("shapes-masks", "Team"), "objects"] > 0
+    topics = report.loc[("sentences-topics", "Team")]
+    assert topics["objects"] == 360 and 0.8 < topics["exact_match"] < 1 and 0 < topics["alpha"] < 1  # some mistakes
+    open_uri = folder_buckets(demo.buckets_dir)
+    for job, gold in (("sentences-topics", "gold-topics.jsonl"), ("sentences-entities", "gold.jsonl")):
+        against = quality_report(found.table, gold=read_gold(f"s3://{demo.bucket}/datasets/sentences/{gold}", open_uri))
+        assert set(against.loc[against["job"].eq(job), "reference"]) == {"gold"}, job
+    frames = frame_attribute_counts(found.table)
+    assert frames.loc[frames["job"].eq("shapes-tracking"), "frames"].sum() == 6 * 12  # boxless frames too

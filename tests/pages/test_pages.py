@@ -29,7 +29,7 @@ def test_jobs_is_the_home_page_and_lists_the_demo_jobs():
     assert at.title[0].value == "Jobs"
     assert "Demo workspace" in at.caption[0].value
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Jobs"] == "16" and metrics["Running"] == "1"
+    assert metrics["Jobs"] == "17" and metrics["Running"] == "1"
     table = at.dataframe[0].value
     assert {"Completed", "Stopped", "Failed", "InProgress"} <= set(table["status"])
     assert table["created"].is_monotonic_decreasing  # newest first
@@ -421,8 +421,8 @@ def test_first_start_shows_the_demo_build_step_by_step(tmp_path, monkeypatch):
     (status,) = at.get("status")
     assert status.label.startswith("Demo workspace built in") and status.state == "complete"
     steps = [p.proto.text for p in status.get("progress")]  # the bar's last step
-    assert steps == ["Done · step 20 of 20"]
-    assert {m.label: m.value for m in at.metric}["Jobs"] == "16"
+    assert steps == ["Done · step 21 of 21"]
+    assert {m.label: m.value for m in at.metric}["Jobs"] == "17"
     again = run()  # built: no status on later starts
     assert not again.get("status")
 
@@ -439,7 +439,7 @@ def test_annotations_shows_every_task_type_and_their_quality(source):  # noqa: F
     assert at.title[0].value == "Annotations"
     assert "Segmentation" in at.caption[0].value and "Video tracking" in at.caption[0].value
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Jobs"] == "9" and metrics["Workers"] == "4"
+    assert metrics["Jobs"] == "10" and metrics["Workers"] == "4"
     headers = [h.value for h in at.subheader]
     assert {"Bounding boxes", "Named entities", "Segmentation", "Video tracking", "Audit jobs"} <= set(headers)
     frames = [d.value for d in at.dataframe]

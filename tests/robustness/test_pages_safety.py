@@ -160,7 +160,7 @@ def test_a_damaged_demo_is_set_aside_rebuilt_and_said_so(how, whole_demo, tmp_pa
     monkeypatch.setenv("GC_DEMO_DIR", str(root))
     at = run()
     assert_safe(at)
-    assert {m.label: m.value for m in at.metric}["Jobs"] == "16"
+    assert {m.label: m.value for m in at.metric}["Jobs"] == "17"
     (note,) = [w.value for w in at.sidebar.warning]
     assert "The demo workspace was damaged" in note and "has been rebuilt" in note and str(tmp_path) not in note
     aside = tmp_path / "demo-damaged-1"  # nothing deleted: the damaged folder is kept beside the new one
@@ -173,7 +173,7 @@ def test_a_demo_damaged_while_open_is_rebuilt_on_the_next_call(whole_demo, tmp_p
     root = tmp_path / "demo"
     shutil.copytree(whole_demo, root)
     ws = demo_workspace(root)
-    assert len(ws.service.list_labeling_jobs()) == 16 and ws.notice() is None
+    assert len(ws.service.list_labeling_jobs()) == 17 and ws.notice() is None
     shutil.rmtree(root / "state")
-    assert len(ws.service.list_labeling_jobs()) == 16
+    assert len(ws.service.list_labeling_jobs()) == 17
     assert "has been rebuilt" in ws.notice()

@@ -5,6 +5,7 @@ core.annotations as the right task types, and measured by core.quality with some
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pandas as pd
@@ -17,13 +18,14 @@ from core.gt import tasks
 from core.quality.report import quality_report
 from core.sim.datasets import label_config, put, write_shapes
 from core.sim.sequences import write_sequences
-from core.sim.texts import write_sentences
+from core.sim.texts import TEMPLATES, TOPICS, topic_truth, write_sentences, write_topics
 from core.storage import Location
 
 BUILT_IN_UI = ("NamedEntityRecognition", "VideoObjectTracking")
 JOBS = {  # name: (task, attribute, workers)
     "tags": ("ImageMultiClassMultiLabel", "tags", 3),
     "people": ("NamedEntityRecognition", "entities", 3),
+    "topics": ("TextMultiClass", "topic", 3),
     "boxes": ("BoundingBox", "shapes", 3),
     "boxes-verify": ("VerificationBoundingBox", "verify-shapes", 3),
     "boxes-adjust": ("AdjustmentBoundingBox", "adjusted-shapes", 2),
@@ -37,6 +39,7 @@ class Built:
         self.sim = sim
         self.shapes = write_shapes(sim.open_uri, f"s3://{BUCKET}/shapes", 20, seed=3)
         self.texts = write_sentences(sim.open_uri, f"s3://{BUCKET}/texts", 16, seed=3)
+        self.topics = write_topics(sim.open_uri, self.texts)
         self.videos = write_sequences(sim.open_uri, f"s3://{BUCKET}/videos", 4, 8, seed=3)
         sim.service.register_truth(self.shapes.truth | self.texts.truth | self.videos.truth)
         self.verdicts = f"s3://{BUCKET}/verdicts.json"
@@ -44,10 +47,12 @@ class Built:
 
     def request(self, name: str, manifest: str | None = None, workers: int | None = None) -> dict:
         task, attribute, default = JOBS[name]
-        manifest = manifest or {"NamedEntityRecognition": self.texts.manifest_uri,
-                                "VideoObjectTracking": self.videos.manifest_uri}.get(task, self.shapes.manifest_uri)
+        texts = ("NamedEntityRecognition", "TextMultiClass")
+        manifest = manifest or (self.texts.manifest_uri if task in texts else self.videos.manifest_uri
+                                if task == "VideoObjectTracking" else self.shapes.manifest_uri)
         labels = {"NamedEntityRecognition": self.texts.labels_uri, "VideoObjectTracking": self.videos.labels_uri,
-                  "VerificationBoundingBox": self.verdicts}.get(task, self.shapes.labels_uri)
+                  "VerificationBoundingBox": self.verdicts, "TextMultiClass": self.topics.labels_uri}.get(
+            task, self.shapes.labels_uri)
         request = self.sim.request(name, manifest, team="box-team", attribute=attribute, task=task, labels=labels,
                                    workers=workers or default)
         if task in BUILT_IN_UI:
@@ -102,7 +107,8 @@ def video_gold(built: Built) -> pd.DataFrame:
 def test_every_job_reads_as_its_task_type_with_nothing_left_unread(found):
     assert found.task_types() == {
         "boxes": "bounding-box", "boxes-adjust": "adjustment", "boxes-verify": "label-verification",
-        "masks": "semantic-segmentation", "people": "ner", "tags": "multi-label", "tracks": "video-object-tracking"}
+        "masks": "semantic-segmentation", "people": "ner", "tags": "multi-label", "topics": "classification",
+        "tracks": "video-object-tracking"}
     assert found.unread == []
     assert [n for n in found.notes if n.kind != "unknown-key"] == []
 
@@ -129,6 +135,34 @@ def test_ner_units_are_spans_of_the_text(built, table):
     key = next(k for k in built.sim.keys("people") if "consolidation-request" in k)
     request = json.loads(built.sim.bucket.get(key))
     assert "content" in request[0]["dataObject"]
+
+
+def test_text_classification_of_the_sentences_topics_in_the_real_shapes(built, table):
+    """Each worker's answer is `crowd-classifier`'s label (§2); each output line the majority of its
+    answers, counted here by hand from the worker-response files, as a class index with its
+    class-name (§3); the text stays inline and its gold line names the same topic."""
+    lines = built.sim.output_lines("topics")
+    answers = rows(table, "topics", WORKER)
+    assert set(answers["label"]) <= set(TOPICS) and answers.groupby("object_id").size().eq(3).all()
+    for i, line in enumerate(lines):
+        meta = line["topic-metadata"]
+        assert meta["type"] == "groundtruth/text-classification" and TOPICS[line["topic"]] == meta["class-name"]
+        key = next(k for k in built.sim.keys("topics") if re.search(f"/worker-response/iteration-[0-9]+/{i}/", k))
+        said = [a["answerContent"]["crowd-classifier"]["label"]
+                for a in json.loads(built.sim.bucket.get(key))["answers"]]
+        top = max(said.count(x) for x in said)
+        assert said.count(meta["class-name"]) == top, (i, said)  # the majority (the first answered on a tie)
+        assert line["source"] in built.topics.truth
+    gold = [json.loads(x) for x in built.sim.bucket.get("texts/gold-topics.jsonl").decode().splitlines()]
+    assert {g["source"]: g["label"] for g in gold} == {s: t["label"] for s, t in built.topics.truth.items()}
+
+
+def test_a_sentences_topic_comes_from_its_template():
+    hiring_at_a_meeting = TEMPLATES.index(("Organization", " hired ", "Person", " after the meeting in ", "Location",
+                                           "."))
+    truth = topic_truth("Acme Robotics hired Ada Okafor after the meeting in Osaka.", hiring_at_a_meeting, seed=3)
+    assert (truth["label"], truth["confusable"]) == ("Hiring", "Meeting") and 0.6 <= truth["difficulty"] <= 0.8
+    assert truth == topic_truth("Acme Robotics hired Ada Okafor after the meeting in Osaka.", hiring_at_a_meeting, 3)
 
 
 def test_verification_verdicts_carry_worker_feedback_and_trace_back_to_the_boxes(table, built):
@@ -198,6 +232,8 @@ def test_quality_measures_have_mistakes_to_show(table):
     assert tags.notna().all() and tags.min() < 1 and tags.max() > 0.8
     people = _workers(report, "people")
     assert people["f1"].min() < 1 and (people["f1_overlap"] >= people["f1"]).all()
+    topics = _team(report, "topics")
+    assert 0.5 < topics["exact_match"] < 1 and topics["objects"] == 16 * 3  # a mistake or two
     verify = _workers(report, "boxes-verify")["exact_match"]
     assert verify.notna().all() and 0.5 < verify.mean() < 1
     boxes = _team(report, "boxes")
