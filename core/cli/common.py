@@ -48,7 +48,7 @@ def selected(args, ws):
     """The source read (answers dated where no labeling can have happened undated), and the
     selection of jobs and days the arguments ask for."""
     try:
-        data = screen_dates(SourceReader(ws.open(args.source)).load(), data_now(ws, args.source))
+        data = screen_dates(SourceReader(ws.open(args.source)).load(keep=False), data_now(ws, args.source))
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     skipped(data.skipped)

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from .rows import SCHEMAS
 
-FORMAT = "1"  # bump when SCHEMAS or the parsing changes: older caches are then simply not found
+FORMAT = "2"  # bump when SCHEMAS or the parsing changes: older caches are then simply not found
 DEFAULT_CAP_MB = 2048
 
 

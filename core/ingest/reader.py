@@ -12,7 +12,9 @@ import posixpath
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import orjson
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -37,10 +39,11 @@ def _empty() -> dict[str, pa.Table]:
 
 def _merge(tables: dict[str, pa.Table], drop: set[str], new: dict[str, pa.Table]) -> dict[str, pa.Table]:
     """`tables` without the rows of the files in `drop`, plus `new`, in key order. Both dicts are
-    emptied as they are used, and tables are sorted a column at a time, each unsorted column freed as
-    its sorted copy is made: taking all columns at once held two copies of every table (a first run
-    on a million answers peaked at 2.24 GB then, 2.01 GB now)."""
-    gone = pa.array(sorted(drop), pa.string())
+    emptied as they are used. Rows already in order (a first read lists keys in order) are not
+    moved, and the chunks are kept as they are: copying every table into one piece held two copies
+    of it. When rows must move, it is a column at a time, each unsorted column freed as its sorted
+    copy is made."""
+    gone = pa.array(sorted(drop), pa.large_string())
     out = {}
     for name in list(tables):
         table = tables.pop(name)
@@ -50,16 +53,24 @@ def _merge(tables: dict[str, pa.Table], drop: set[str], new: dict[str, pa.Table]
         if added.num_rows:
             table = pa.concat_tables([table, added])
             del added
-            keys = [(column, "ascending") for column in _ORDER.get(name, ["key"])]
-            order = pc.sort_indices(table.select([k for k, _ in keys]), sort_keys=keys)
-            names, columns = table.column_names, table.columns
-            del table
-            for i, column in enumerate(columns):
-                columns[i] = column.take(order).combine_chunks()
-                del column
-            table = pa.table(dict(zip(names, columns, strict=True)), schema=SCHEMAS[name])
-        out[name] = table.combine_chunks()
+            table = _sorted(table, [(column, "ascending") for column in _ORDER.get(name, ["key"])], SCHEMAS[name])
+        out[name] = table.combine_chunks() if table.num_columns and table.column(0).num_chunks > _MAX_CHUNKS else table
     return out
+
+
+_MAX_CHUNKS = 64  # refreshes add a chunk each; past this many, a table is made one piece again
+
+
+def _sorted(table: pa.Table, keys: list[tuple[str, str]], schema: pa.Schema) -> pa.Table:
+    order = pc.sort_indices(table.select([k for k, _ in keys]), sort_keys=keys)
+    if pc.all(pc.equal(order, pa.array(np.arange(len(order), dtype=np.uint64)))).as_py() is not False:
+        return table  # in order already (or empty)
+    names, columns = table.column_names, table.columns
+    del table
+    for i, column in enumerate(columns):
+        columns[i] = column.take(order)
+        del column
+    return pa.table(dict(zip(names, columns, strict=True)), schema=schema)
 
 
 def _identity(location: Location) -> str:
@@ -72,25 +83,45 @@ def _identity(location: Location) -> str:
     return f"{type(store).__name__}|{where}|{location.prefix}"
 
 
+def _kind_of(kinds: dict[str, KeyKind], key: str) -> KeyKind:
+    """Its place in the layout: known keys were classified when first read, maybe by another
+    process, so a changed one is classified again here."""
+    kind = kinds.get(key)
+    if kind is None:
+        kind = kinds[key] = classify(key)
+    return kind
+
+
+# Answers' columns no report sorts or compares, only shows or counts: kept as pandas categories.
+_DESCRIPTIVE = frozenset({"issuer", "provider", "time_source", "task"})
+
+
+def _frame(table: pa.Table, categories: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """The table as pandas: coded text as plain text (the reports sort and compare it), except the
+    `categories`; plain text shares the table's buffers."""
+    columns = [column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) and name not in categories
+               else column for name, column in zip(table.column_names, table.columns, strict=True)]
+    return pa.table(dict(zip(table.column_names, columns, strict=True))).to_pandas()
+
+
 class SourceReader:
     def __init__(self, location: Location, cache_root: Path | None = None):
         self.location = location
         store = location.store
         self._kinds: dict[str, KeyKind] = {}
+        kinds = self._kinds
         # Local files are read one after another: 64 threads cost more in hand-offs than they save.
         threads = 1 if isinstance(store, LocalStore) else MAX_POOL
-        self._fetcher = Fetcher(store, lambda key, data: parse(key, data, self._kind(key)), threads, keep=False)
+        # The callback holds the kinds, not the reader: a reader in a cycle with its own fetcher
+        # waited for the cyclic collector, keeping a finished load's tables (360 MB at a million
+        # answers) alive while the report ran.
+        self._fetcher = Fetcher(store, lambda key, data: parse(key, data, _kind_of(kinds, key)), threads, keep=False)
         self._disk = TableCache(cache_root or cache_dir() / "answers", _identity(location))
         self._tables: dict[str, pa.Table] | None = None
         self._versions: dict[str, str] = {}
 
     def _kind(self, key: str) -> KeyKind:
-        """Its place in the layout: known keys were classified when first read, maybe by another
-        process, so a changed one is classified again here."""
-        kind = self._kinds.get(key)
-        if kind is None:
-            kind = self._kinds[key] = classify(key)
-        return kind
+        return _kind_of(self._kinds, key)
 
     @property
     def gets(self) -> int:
@@ -105,33 +136,41 @@ class SourceReader:
         how many Ground Truth files are listed, and what was listed but is no file to read.
 
         Compared as listed: only the keys of the listing are kept, not an entry per file (at a
-        million answers those entries were 195 MB of the peak)."""
+        million answers those entries were 195 MB of the peak), and each known file's version moves
+        to the new listing's versions as it is seen."""
         store = self.location.store
         skipped: list[Skipped] = []
-        todo, seen, versions = [], set(), self._versions
+        # Known files are moved from the old versions to the new as they are listed, so the two
+        # never both hold every file; what is left in the old ones at the end is gone.
+        todo, versions, fresh = [], self._versions, {}
+        self._versions = fresh
 
         def on_skip(key: str, reason: str) -> None:  # a FIFO, socket or broken link in a folder
             skipped.append(Skipped(store.uri_of(key), reason))
 
-        for n, info in enumerate(store.list(self.location.prefix, on_skip), start=1):
-            if progress and n % 1000 == 0:
-                progress("list", n, 0)
-            key = info.key
-            known = versions.get(key)
-            if known is not None:  # classified when it was first read
-                seen.add(key)
-                if known != info.version:
-                    todo.append(info)
-            elif is_apple_double(key):
-                skipped.append(Skipped(store.uri_of(key), "macOS AppleDouble file (._*), not Ground Truth data"))
-            else:
-                kind = classify(key)
-                if kind is not None:
-                    self._kinds[key] = kind
-                    todo.append(info)
-        listed = len(seen) + sum(1 for info in todo if info.key not in seen)
-        gone = set() if len(seen) == len(versions) else versions.keys() - seen
-        return todo, gone, listed, skipped
+        try:
+            for n, info in enumerate(store.list(self.location.prefix, on_skip), start=1):
+                if progress and n % 1000 == 0:
+                    progress("list", n, 0)
+                key = info.key
+                known = versions.pop(key, None)
+                if known is not None:  # classified when it was first read
+                    fresh[key] = known
+                    if known != info.version:
+                        todo.append(info)
+                elif is_apple_double(key):
+                    skipped.append(Skipped(store.uri_of(key), "macOS AppleDouble file (._*), not Ground Truth data"))
+                else:
+                    kind = classify(key)
+                    if kind is not None:
+                        self._kinds[key] = kind
+                        todo.append(info)
+        except BaseException:  # a listing cut short forgets no known file: it could not be found gone
+            versions.update(fresh)
+            self._versions = versions
+            raise
+        listed = len(fresh) + sum(1 for info in todo if info.key not in fresh)
+        return todo, set(versions), listed, skipped
 
     def _keep(self, tables: dict[str, pa.Table]) -> None:
         """Hold `tables` as the last load, with each file's version for the next one to compare."""
@@ -150,22 +189,36 @@ class SourceReader:
                 store.folders = orjson.loads(cached[1])
         return self._tables
 
-    def load(self, progress: Progress | None = None) -> SourceData:
+    def load(self, progress: Progress | None = None, keep: bool = True) -> SourceData:
+        """What the source holds now. `keep=False` for a single read (a command): the reader then
+        keeps nothing for a next load, which would start from the disk cache."""
         tables = self._warm()
         todo, gone, listed, skipped = self._list(progress)
         failed: dict[str, StoreError] = {}
+        changed = len(todo)
         if todo or gone:
             batch = self._parse(todo, failed, progress)
+            drop = {i.key for i in todo} | gone
+            del todo  # an entry a changed file: 120 MB on a first read of a million answers
             self._tables = None  # merged in place: read from the disk cache again should it fail
-            tables = _merge(tables, {i.key for i in todo} | gone, batch.tables())
-            self._keep(tables)
+            tables = _merge(tables, drop, batch.tables())
             store = self.location.store
             self._disk.save(tables, orjson.dumps(store.folders) if isinstance(store, LocalStore) else None)
+            if keep:
+                self._keep(tables)
         elif progress:
             progress("fetch", listed, listed)
         self._kinds.clear()  # needed from listing to parsing only; a later load classifies its own
-        return self._source_data(tables, skipped, failed, parsed=len(todo) - len(failed),
-                                 cached=listed - len(todo))
+        if not keep:
+            self._forget()
+        return self._source_data(tables, skipped, failed, parsed=changed - len(failed), cached=listed - changed)
+
+    def _forget(self) -> None:
+        """Drop what only a later load of this reader would use (the disk cache has it all), before
+        the frames are made: a million answers' versions and folders are 230 MB."""
+        self._tables, self._versions = None, {}
+        if isinstance(self.location.store, LocalStore):
+            self.location.store.folders = {}
 
     def _parse(self, todo: list, failed: dict[str, StoreError], progress: Progress | None) -> Batch:
         """The rows of every file in `todo`, each added as it arrives so its parsed form is freed at
@@ -216,13 +269,13 @@ class SourceReader:
                 unread.append(Skipped(uri, text.removeprefix(f"cannot read {uri}: ")))
         files = tables["files"]
         read = files.filter(pc.invert(files["error"]))
-        answers = tables["answers"].rename_columns({"key": "file"})
-        frames = {name: tables[name].drop_columns(["key"]).to_pandas()
+        answers = tables["answers"].rename_columns({"key": "file"}).select(ANSWER_COLUMNS)
+        frames = {name: _frame(tables[name].drop_columns(["key"]))
                   for name in ("labels", "objects", "consolidations", "auto_labels")}
         return SourceData(
             uri=self.location.uri,
             jobs=sorted(set(read["job"].to_pylist())),
-            answers=answers.select(ANSWER_COLUMNS).to_pandas(),
+            answers=_frame(answers, categories=_DESCRIPTIVE),
             skipped=skipped,
             suspect=suspect,
             files=read.num_rows,

@@ -63,6 +63,10 @@ def _read_all(fd: int, size: int) -> bytes:
             return b"".join(chunks)
 
 
+def _split(names: str) -> list[str]:
+    return names.split("/") if names else []
+
+
 _SETTLE_NS = 2_000_000_000  # coarse file systems stamp mtimes in (up to) 2-second steps
 
 
@@ -75,8 +79,10 @@ class LocalStore:
         self._named = uri is not None
         self._folders: set[str] = set()  # folders this store made or found, so a put skips mkdir
         self.uri = uri.rstrip("/") if uri is not None else str(self.root)
-        # rel folder -> (mtime_ns, entry names, subfolder names) as the last listing saw it; a caller
-        # may save and restore it (core.ingest does) so a new process lists warm too.
+        # rel folder -> (mtime_ns, entry names, subfolder names) as the last listing saw it, names
+        # joined by "/" (which no name holds): one string a folder, not a list of strings, is half
+        # the memory at 333,000 folders. A caller may save and restore it (core.ingest does) so a
+        # new process lists warm too.
         self.folders: dict[str, tuple] = {}
         self._seen: dict[str, tuple] = {}
 
@@ -125,11 +131,13 @@ class LocalStore:
             st = os.stat(folder)
         except OSError:
             return []  # gone since its parent was read
-        seen = self.folders.get(rel)
+        # Taken out of the last listing as this one goes, so the two never both hold every folder.
+        seen = self.folders.pop(rel, None)
         # A folder changed in the same clock tick as the last listing could look unchanged.
         settled = time.time_ns() - st.st_mtime_ns > _SETTLE_NS
         if seen is not None and seen[0] == st.st_mtime_ns and settled:
-            names, subs = seen[1], seen[2]
+            names, subs = _split(seen[1]), _split(seen[2])
+            self._seen[rel] = seen
         else:
             try:
                 with os.scandir(folder) as it:
@@ -142,7 +150,7 @@ class LocalStore:
                     (subs if entry.is_dir(follow_symlinks=False) else names).append(entry.name)
                 except OSError:
                     continue
-        self._seen[rel] = (st.st_mtime_ns, names, subs)
+            self._seen[rel] = (st.st_mtime_ns, "/".join(names), "/".join(subs))
         for name in names:
             key = rel + name
             if key.startswith(prefix):
