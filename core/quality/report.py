@@ -17,7 +17,7 @@ reference used and that type's measures; measures of other types stay empty:
 - adjustment: the adjusted boxes as boxes, and on the audited job's rows, the share of each
   original worker's objects the adjustment job `adjusted`
 - semantic segmentation: `mean_iou`, each worker's mask against the consolidated one, pixel by
-  pixel, the mean over classes of their IoU
+  pixel, the mean over classes of their IoU; never against gold (a gold file's masks are not read)
 - 3D point clouds: `objects` only (cuboids are not compared yet)
 """
 
@@ -98,8 +98,11 @@ def _job_scores(table: pd.DataFrame, gold, iou: float, masks):
     for job in sorted(types):
         task = types[job]
         mine = workers[workers["job"].eq(job)]
-        reference, name = reference_units(consolidated, gold, job, task)
-        measure = _segmentation(masks or []) if task == "semantic-segmentation" else _MEASURES.get(task)
+        if task == "semantic-segmentation":  # masks are compared with the job's own; a gold file's are not read
+            reference, name, measure = None, "consolidated", _segmentation(masks or [])
+        else:
+            reference, name = reference_units(consolidated, gold, job, task)
+            measure = _MEASURES.get(task)
         scores = measure(mine, reference, iou) if measure is not None and not mine.empty else None
         if scores is None or scores.empty:
             scores = _counted(mine)

@@ -366,3 +366,23 @@ def test_object_scores_give_each_answer_its_types_main_figure(annotations):
                                                                    **{"class-name": "pear"})}).encode(), "g").frame()
     with_gold = object_scores(annotations.table, gold=gold).set_index(["job", "worker", "object"])
     assert pd.isna(with_gold.loc[("fruit-ic", A, "0"), "score"])  # no gold for object 0: unknown, not 0 or 1
+
+
+def test_segmentation_is_measured_against_its_own_result_even_with_gold_and_the_readme_says_so(annotations):
+    """A gold manifest naming the same image's mask does not make the reference 'gold': gold masks
+    are not read, so the figures stay those against the consolidated mask. The README says this
+    (it once said masks were 'not yet compared', while they were)."""
+    gold_mask = f"{BUCKET}/trusted/annotations/consolidated-annotation/output/0.png"
+    line = {"source-ref": "s3://demo-bucket/street/9.jpg", "streets-ref": gold_mask,
+            "streets-ref-metadata": meta("trusted", "semantic-segmentation", **{"internal-color-map": {
+                "0": {"class-name": "BACKGROUND", "hex-color": "#ffffff"}, "1": {"class-name": "road",
+                                                                             "hex-color": "#2ca02c"}}})}
+    gold = read_output_manifest(json.dumps(line).encode(), "gold").frame()
+    assert not gold.empty
+    report = quality_report(annotations.table, gold=gold, masks=annotations.masks).set_index(["job", "worker"])
+    assert report.loc[("streets", B), "reference"] == "consolidated"
+    assert report.loc[("streets", B), "mean_iou"] == pytest.approx((4 / 8 + 4 / 5) / 2)
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    assert "not yet compared" not in readme
+    assert "compared pixel by pixel with the job's consolidated mask" in readme
+    assert "Gold is not used for segmentation" in readme
