@@ -189,8 +189,8 @@ def _gold(found: SourceAnnotations) -> pd.DataFrame | None:
     path = st.text_input("Gold file (optional)", key="gold", placeholder="s3://bucket/gold.jsonl or a local path",
                          help="A trusted job's output manifest (any task type; for video, its SeqLabel.json files "
                               "where the bucket keeps them), or JSON lines with source-ref (or a text's source) and "
-                              "annotations (boxes), entities, labels or label. Workers are then compared with "
-                              "it.").strip()
+                              "annotations (boxes), entities, frames (a video's, as in SeqLabel.json), labels or "
+                              "label. Workers are then compared with it.").strip()
     sync_url(gold=path)
     if not path:
         return None

@@ -6,7 +6,11 @@ Accepted, one JSON object a line (docs/ground-truth.md §3):
 - the same line shape without metadata: `source-ref` with `annotations` (boxes with `label`, `left`,
   `top`, `width`, `height`, as the demo's `gold-boxes.jsonl`), `labels` (multi-label) or `label`
   (classification); or an inline text, `source` (§3), with `entities` (spans with `label`,
-  `startOffset`, `endOffset`, as the demo's sentences' `gold.jsonl`) or `label`.
+  `startOffset`, `endOffset`, as the demo's sentences' `gold.jsonl`) or `label`; or a video's
+  sequence file as `source-ref` with `frames`, a list in SeqLabel.json's frame shape (§3: boxes
+  under `annotations` with `label` or `class-id`, `object-id` for tracking, `frame-attributes`),
+  as the demo's videos' `gold.jsonl`: the labels a trusted video job keeps in its SeqLabel.json
+  files, inline (our choice; Ground Truth itself writes no such line).
 A line that is none of these is refused with its line number; nothing is guessed. Gold rows carry
 the data object as the job's rows do (`source_ref`, or `source_text` for a text), so the report
 matches them on it (core.annotations.model.object_keys).
@@ -23,14 +27,15 @@ from ..annotations.manifest import read_output_manifest
 from ..annotations.model import CONSOLIDATED, Row, SeqRef, object_keys, to_frame
 from ..annotations.units import box, span
 from ..annotations.values import Malformed, text
-from ..annotations.video import read_seq_label
+from ..annotations.video import frames_rows, read_seq_label
 from ..gold import GoldError
 from ..gt.errors import BadFile
 from ..gt.jsonio import JsonError, decode_text, json_lines, loads
 
 Fetch = Callable[[str], bytes | None]  # a label file's URI -> its bytes, or None when not found
 SHAPES = ("a trusted job's output manifest, or JSON lines with `source-ref` (or a text's `source`) and "
-          "`annotations` (boxes), `entities` (spans), `labels` (multi-label) or `label` (classification)")
+          "`annotations` (boxes), `entities` (spans), `frames` (video frames), `labels` (multi-label) or `label` "
+          "(classification)")
 
 
 def read_gold_annotations(name: str, data: bytes, fetch: Fetch | None = None) -> pd.DataFrame:
@@ -97,12 +102,30 @@ def _plain(obj: dict, where: str) -> list[Row]:
                       f"{where} annotations")
     if isinstance(obj.get("entities"), list):
         return _units(obj["entities"], replace(base, task_type="ner", kind="span"), span, f"{where} entities")
+    if ref is not None and isinstance(obj.get("frames"), list):
+        return _frames(obj["frames"], base, f"{where} frames")
     if isinstance(obj.get("labels"), list):
         return [replace(base, task_type="multi-label", kind="class", unit=j, label=text(v))
                 for j, v in enumerate(obj["labels"]) if text(v)]
     if text(obj.get("label")):
         return [replace(base, task_type="classification", kind="class", label=text(obj["label"]))]
-    raise GoldError(f"{where}: no 'annotations', 'entities', 'labels' or 'label'; accepted: {SHAPES}")
+    raise GoldError(f"{where}: no 'annotations', 'entities', 'frames', 'labels' or 'label'; accepted: {SHAPES}")
+
+
+def _frames(frames: list, base: Row, where: str) -> list[Row]:
+    """A video's gold frames, read as a SeqLabel.json's are. Tracking when a box names its object
+    (`object-id`), else detection; the report compares either with both video types. A frame or
+    box that cannot be read refuses the file: a gap would count as a box nobody should draw."""
+    tracked = any(isinstance(f, dict) and isinstance(f.get("annotations"), list)
+                  and any(isinstance(b, dict) and "object-id" in b for b in f["annotations"]) for f in frames)
+    task = "video-object-tracking" if tracked else "video-object-detection"
+    found = frames_rows(frames, replace(base, task_type=task), {}, where)
+    if found.notes:
+        note = found.notes[0]
+        raise GoldError(f"{note.where}: {note.detail}; accepted: {SHAPES}")
+    if unnamed := next((r for r in found.rows if r.kind == "frame-box" and not r.label), None):
+        raise GoldError(f"{where}: frame {unnamed.frame} box {unnamed.unit} has no 'label'; accepted: {SHAPES}")
+    return found.rows
 
 
 def _units(units: list, base: Row, read, where: str) -> list[Row]:

@@ -41,6 +41,10 @@ from .spans import exact_counts, overlap_counts
 from .video import score_video
 
 DEFAULT_IOU = 0.5
+# Gold of one video type serves the other: a tracked box is a detected box with an id (switches are
+# counted only where both sides have ids).
+_VIDEO = ("video-object-detection", "video-object-tracking")
+_GOLD_TYPES = dict.fromkeys(_VIDEO, _VIDEO)
 MEASURES = ["alpha", "exact_match", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou", "mean_frame_f1",
             "id_switches", "audited", "pass_rate", "adjusted"]
 COLUMNS = ["job", "task_type", "reference", "worker", "objects", *MEASURES]
@@ -151,7 +155,7 @@ def reference_units(consolidated: pd.DataFrame, gold: pd.DataFrame | None, job: 
         return own, "consolidated"
     objects = own.assign(_key=object_keys(own)).dropna(subset=["_key"]).groupby("_key")["object_id"].first()
     keys = object_keys(gold)
-    trusted = gold[gold["task_type"].eq(task) & keys.isin(objects.index)]
+    trusted = gold[gold["task_type"].isin(_GOLD_TYPES.get(task, (task,))) & keys.isin(objects.index)]
     if trusted.empty:
         return own, "consolidated"
     return trusted.assign(object_id=keys[trusted.index].map(objects)), "gold"

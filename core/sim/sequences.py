@@ -86,7 +86,8 @@ def label_file(labels: list[str]) -> bytes:
 
 def write_sequences(open_uri: OpenUri, prefix_uri: str, count: int, frames: int, seed: int) -> Dataset:
     """`count` sequences `seq-001/frame_0000.jpeg`... with `seq-001.json`, `sequences.manifest`
-    (one `source-ref` per sequence file) and `labels.json`; the truth is keyed by the sequence URI."""
+    (one `source-ref` per sequence file), `labels.json` and `gold.jsonl` (each sequence's
+    `source-ref` and its true `frames`); the truth is keyed by the sequence URI."""
     rng = random.Random(f"{seed}/sequences")
     prefix = prefix_uri.rstrip("/")
     sources, truth = [], {}
@@ -106,5 +107,20 @@ def write_sequences(open_uri: OpenUri, prefix_uri: str, count: int, frames: int,
                  f"{prefix}/gold.jsonl")
     put(open_uri, ds.manifest_uri, manifest_bytes({"source-ref": s} for s in sources))
     put(open_uri, ds.labels_uri, label_file(SHAPE_LABELS))
-    put(open_uri, ds.gold_uri, manifest_bytes({"source-ref": s, "frames": truth[s]["frames"]} for s in sources))
+    put(open_uri, ds.gold_uri, manifest_bytes({"source-ref": s, "frames": gold_frames(truth[s])} for s in sources))
     return ds
+
+
+def gold_frames(truth: dict) -> list[dict]:
+    """A sequence's truth in SeqLabel.json's frame shape (§3), the shape core.quality.gold reads:
+    every box with its class, its object's id and name, and its label attributes."""
+    names, counts = {}, {}  # "<class>:<n>", numbered per class as a worker's answer numbers them
+    for o in truth["frames"][0]["objects"] if truth["frames"] else []:
+        counts[o["label"]] = counts.get(o["label"], 0) + 1
+        names[o["track"]] = f"{o['label']}:{counts[o['label']]}"
+    return [{"frame-no": str(f["frame-no"]), "frame": f["frame"], "frame-attributes": dict(f["attributes"]),
+             "annotations": [{"label": o["label"], "left": o["left"], "top": o["top"], "width": o["width"],
+                              "height": o["height"], "object-id": o["track"],
+                              "object-name": names.get(o["track"], f"{o['label']}:{o['track']}"),
+                              "label-category-attributes": dict(o["attributes"])} for o in f["objects"]]}
+            for f in truth["frames"]]

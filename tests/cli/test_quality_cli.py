@@ -147,3 +147,26 @@ def test_a_matrix_needs_one_job_of_a_fitting_type(source, capsys):  # noqa: F811
     assert code == 2 and "--jobs JOB" in err
     code, _, err = run(capsys, "quality", str(source), "--jobs", "cars-bb", "--matrix", "confusion")
     assert code == 2 and "not a classification job" in err and "Traceback" not in err
+
+
+def test_quality_scores_the_demo_tracking_job_against_the_demos_video_gold(demo, capsys):
+    """The demo's videos' gold.jsonl (each sequence's source-ref and its true frames) is accepted:
+    the tracking job is scored against it, not refused."""
+    code, out, err = run(capsys, "quality", demo.output_uri, "--gold", "s3://ground-control-demo/datasets/videos/gold.jsonl",
+                         "--jobs", "shapes-tracking", "--format", "csv")
+    assert code == 0, err
+    rows = records(out)
+    assert rows and {r["reference"] for r in rows} == {"gold"}
+    team = next(r for r in rows if r["worker"] == "Team")
+    assert team["task_type"] == "video-object-tracking"
+    assert 0.5 < float(team["f1"]) < 1 and int(team["id_switches"]) > 0  # the simulated workers' slips
+
+
+def test_quality_prints_a_plain_table_by_default_with_unknown_counts_empty(source, capsys):  # noqa: F811
+    """The default format: whole-number counts with unknowns (audited, ID switches) print as empty
+    cells, not a traceback (a nullable count once refused the empty cell)."""
+    code, out, err = run(capsys, "quality", str(source), "--jobs", "cars-bb", "traffic-vot")
+    assert code == 0 and "Traceback" not in err
+    header, *rows = out.splitlines()
+    assert header.split()[:5] == ["job", "task_type", "reference", "worker", "objects"]
+    assert any(r.split()[:4] == ["traffic-vot", "video-object-tracking", "consolidated", "Team"] for r in rows)

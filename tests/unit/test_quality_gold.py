@@ -6,6 +6,7 @@ workspace's buckets. Figures by hand."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -139,3 +140,42 @@ def test_video_gold_whose_sequence_file_is_missing_is_refused_naming_it(tmp_path
         read_gold(str(manifest), local_only)
     with pytest.raises(GoldError, match="2 of the 2"):  # the pure reader, given no way to fetch
         read_gold_annotations("output.manifest", manifest.read_bytes())
+
+
+# --- video: a sequence's frames inline, the demo's videos' gold.jsonl line -----------------------------
+
+def inline_frames(object_id: bool = True) -> list[dict]:
+    """traffic-vot's gold as SeqLabel.json frames inline: the left car only, as in trusted_video."""
+    return [{"frame-no": str(f), "frame": f"frame_000{f}.jpeg", "frame-attributes": {"light": "day"},
+             "annotations": [{"label": "car", "left": 10 + 2 * f, "top": 10, "width": 20, "height": 20,
+                              **({"object-id": "g1"} if object_id else {})}]} for f in range(3)]
+
+
+def test_video_gold_lines_with_inline_frames_score_a_tracking_job(found):
+    gold = read_gold_annotations("gold.jsonl", lines(*[{"source-ref": f"s3://demo-bucket/video/seq{n}.json",
+                                                         "frames": inline_frames()} for n in (1, 2)]))
+    assert set(gold["task_type"]) == {"video-object-tracking"} and set(gold["track_id"]) == {"g1"}
+    a, b = (scored(found, gold).loc[("traffic-vot", w)] for w in (A, B))
+    assert a["reference"] == "gold"
+    assert (a["precision"], a["recall"], a["id_switches"], b["id_switches"]) == (0.5, 1.0, 1, 0)  # as from a manifest
+
+
+def test_video_gold_without_object_ids_is_detection_gold_and_serves_a_tracking_job_too(found):
+    gold = read_gold_annotations("gold.jsonl", lines({"source-ref": "s3://demo-bucket/video/seq1.json",
+                                                      "frames": inline_frames(object_id=False)}))
+    assert set(gold["task_type"]) == {"video-object-detection"}
+    a = scored(found, gold).loc[("traffic-vot", A)]
+    assert (a["reference"], a["recall"]) == ("gold", 1.0)
+    assert pd.isna(a["id_switches"])  # no ids in the gold: no switches to count
+
+
+@pytest.mark.parametrize(("frames", "said"), [
+    ([{"frame-no": "0", "annotations": [{"label": "car", "left": 1, "top": 1, "width": -2, "height": 2}]}],
+     "frames[0].annotations[0]"),
+    ([{"frame-no": "0", "annotations": [{"left": 1, "top": 1, "width": 2, "height": 2}]}], "has no 'label'"),
+    (["not a frame"], "frames[0]"),
+])
+def test_video_gold_with_a_bad_frame_is_refused_naming_it(frames, said):
+    with pytest.raises(GoldError, match=re.escape(said)):
+        read_gold_annotations("gold.jsonl", lines({"source-ref": "s3://demo-bucket/video/seq1.json",
+                                                   "frames": frames}))
