@@ -44,4 +44,6 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
             shown[col] = shown[col].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
         elif pd.api.types.is_datetime64_any_dtype(shown[col]):
             shown[col] = shown[col].dt.strftime("%Y-%m-%d %H:%M")
+        elif isinstance(shown[col].dtype, pd.api.extensions.ExtensionDtype):
+            shown[col] = shown[col].astype(object)  # a nullable count (Int64) takes no "" for its unknowns
     return shown.fillna("").to_string(index=False)
