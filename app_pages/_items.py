@@ -20,7 +20,7 @@ from app_pages._shared import (
     workspace,
     workspace_key,
 )
-from core.annotations.draw import draw_boxes, draw_mask, marked_text, source_colors
+from core.annotations.draw import classed_text, draw_boxes, draw_mask, marked_text, source_colors
 from core.annotations.items import frame_image_uri, item_rows, ranked_items
 from core.annotations.source import SourceAnnotations
 from core.fixes import KINDS as FIX_KINDS
@@ -152,15 +152,12 @@ def show_item(found: SourceAnnotations, table: pd.DataFrame, job: str, item: str
         st.caption(literal(ref))
     colors = source_colors(list(dict.fromkeys(units["who"])))
     left, right = st.columns([3, 2])
+    text = found.texts.get((job, item))  # an inline text object's (§3), None for images and videos
     with left:
         if task == "ner":
-            text = found.texts.get((job, item))
-            if text is None:
-                st.info("The text of this item is not in the output manifest.")
-            for who in dict.fromkeys(units["who"]):
-                spans = units[units["who"].eq(who) & units["kind"].eq("span")]
-                st.markdown(f"**{literal(str(who))}**")
-                st.html(f'<div style="line-height:1.9">{marked_text(text or "", spans, colors[who])}</div>')
+            _ner_item(text, units, colors)
+        elif text is not None:  # text classification: the text, then each source's class
+            st.html(classed_text(text, units[units["kind"].eq("class")], colors))
         elif task.startswith("video"):
             _video_item(units, ref, colors)
         elif ref:
@@ -175,6 +172,15 @@ def show_item(found: SourceAnnotations, table: pd.DataFrame, job: str, item: str
         st.markdown("**Annotations**")
         st.dataframe(_described(units), hide_index=True, width="stretch", key="item_rows",
                      column_config={c: st.column_config.Column(t) for c, t in ITEM_TITLES.items()})
+
+
+def _ner_item(text: str | None, units: pd.DataFrame, colors: dict[str, str]) -> None:
+    if text is None:
+        st.info("The text of this item is not in the output manifest.")
+    for who in dict.fromkeys(units["who"]):
+        spans = units[units["who"].eq(who) & units["kind"].eq("span")]
+        st.markdown(f"**{literal(str(who))}**")
+        st.html(f'<div style="line-height:1.9">{marked_text(text or "", spans, colors[who])}</div>')
 
 
 def _image_item(found, units, ref, task, job, item, colors) -> None:

@@ -92,3 +92,17 @@ def marked_text(text: str, spans: pd.DataFrame, color: str) -> str:
         at = end
     parts.append(html.escape(text[at:]))
     return "".join(parts)
+
+
+def classed_text(text: str, classes: pd.DataFrame, colors: dict[str, str]) -> str:
+    """HTML of `text` (escaped) above the class(es) each source gave it (columns who, label), one
+    line per source in its colour, so a text classification item reads like a marked NER one."""
+    lines = []
+    for who, rows in classes.groupby("who", sort=False):
+        labels = ", ".join(html.escape(str(v)) for v in dict.fromkeys(rows["label"].dropna()))
+        color = colors.get(who, RESULT_COLOR)
+        lines.append(f'<div><span style="color:{color}">&#9632;</span> <b>{html.escape(str(who))}</b>: '
+                     f'<span style="background:{color}22;border-bottom:2px solid {color}">{labels or "(none)"}'
+                     "</span></div>")
+    quoted = f'<blockquote style="margin:0 0 0.6em 0;white-space:pre-wrap">{html.escape(text)}</blockquote>'
+    return quoted + "".join(lines)

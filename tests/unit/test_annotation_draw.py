@@ -10,7 +10,7 @@ import pandas as pd
 from PIL import Image
 from test_quality_report import TEXT, source  # noqa: F401  (tests/unit is on sys.path)
 
-from core.annotations.draw import RESULT, draw_boxes, draw_mask, marked_text, source_colors
+from core.annotations.draw import RESULT, classed_text, draw_boxes, draw_mask, marked_text, source_colors
 from core.annotations.model import MaskImage
 from core.annotations.source import read_source
 from core.storage import open_location
@@ -57,3 +57,13 @@ def test_text_is_escaped_and_entities_marked():
 def test_a_text_objects_text_is_kept(source):  # noqa: F811
     found = read_source(open_location(str(source)))
     assert found.texts[("people-ner", "0")] == TEXT
+
+
+def test_a_classified_text_is_shown_escaped_with_each_sources_class():
+    colors = source_colors(["w<1>", RESULT])
+    classes = pd.DataFrame([{"who": "w<1>", "label": "sport"}, {"who": RESULT, "label": "politics & <b>"}])
+    shown = classed_text("Ada <script>alert(1)</script> won", classes, colors)
+    assert "<script>" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert "<b>w&lt;1&gt;</b>: " in shown and "politics &amp; &lt;b&gt;" in shown
+    assert shown.index("w&lt;1&gt;") < shown.index("politics")  # in the rows' order: workers, then the result
+    assert colors["w<1>"] in shown and colors[RESULT] in shown
