@@ -8,6 +8,7 @@ import html
 import pandas as pd
 import streamlit as st
 
+from app_pages._annotation_names import Naming
 from app_pages._annotation_tables import readable, show_table
 from app_pages._shared import (
     literal,
@@ -22,6 +23,7 @@ from app_pages._shared import (
 )
 from core.annotations.draw import classed_text, draw_boxes, draw_mask, marked_text, source_colors
 from core.annotations.items import frame_image_uri, item_rows, ranked_items
+from core.annotations.people import rename_workers
 from core.annotations.source import SourceAnnotations
 from core.fixes import KINDS as FIX_KINDS
 from core.fixes import FixError, fix_kinds, plan_fix, write_manifest
@@ -50,7 +52,10 @@ def _picture(uri: str) -> bytes | str:
         return str(exc)
 
 
-def items_tab(found: SourceAnnotations, table: pd.DataFrame, gold, iou: float, worker: str | None) -> None:
+def items_tab(found: SourceAnnotations, table: pd.DataFrame, gold, iou: float, worker: str | None,
+              naming: Naming) -> None:
+    """The items furthest from the result (`worker`'s, an id, when one is chosen), one of them
+    shown, and its fix; workers named by `naming`."""
     jobs = sorted(set(table[table["source"].eq("worker")]["job"])) or sorted(set(table["job"]))
     url_choice("ijob", jobs, jobs[0], "job")
     job = st.selectbox("Job", jobs, key="ijob", help="The job whose items are listed")
@@ -61,7 +66,7 @@ def items_tab(found: SourceAnnotations, table: pd.DataFrame, gold, iou: float, w
     if items.empty:
         st.caption("No answers to this job in this selection.")
         return
-    who = f"{worker}'s worst items first" if worker else "The most disputed items first"
+    who = f"{naming.of(worker)}'s worst items first" if worker else "The most disputed items first"
     st.caption(f"{literal(who)}: ranked by how far the answers are from the job's result (its task type's main "
                "figure, 100 % is the same). Choose a row to see the item.")
     shown = items.head(500)
@@ -78,7 +83,7 @@ def items_tab(found: SourceAnnotations, table: pd.DataFrame, gold, iou: float, w
         st.session_state["item"] = str(shown.iloc[rows[0]]["object"])
     item = st.session_state["item"] if st.session_state["item"] in set(items["object"]) else items.iloc[0]["object"]
     sync_url(item=item)
-    show_item(found, table, job, item, gold, scores)
+    show_item(found, table, job, item, gold, scores, naming)
     fix_items(job, items, task_of(table, job))
 
 
@@ -142,8 +147,9 @@ def _described(rows: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def show_item(found: SourceAnnotations, table: pd.DataFrame, job: str, item: str, gold, scores) -> None:
-    rows = item_rows(table, job, item, gold)
+def show_item(found: SourceAnnotations, table: pd.DataFrame, job: str, item: str, gold, scores,
+              naming: Naming) -> None:
+    rows = rename_workers(item_rows(table, job, item, gold), naming.names, ("who",))
     units = rows[rows["kind"].ne("")]
     task = (rows.loc[rows["source"].eq("consolidated"), "task_type"].tolist() or rows["task_type"].tolist())[0]
     ref = next(iter(rows["source_ref"].dropna()), None)
@@ -161,9 +167,9 @@ def show_item(found: SourceAnnotations, table: pd.DataFrame, job: str, item: str
         elif task.startswith("video"):
             _video_item(units, ref, colors)
         elif ref:
-            _image_item(found, units, ref, task, job, item, colors)
+            _image_item(found, units, ref, task, job, item, colors, naming)
     with right:
-        mine = scores[scores["job"].eq(job) & scores["object"].eq(item)]
+        mine = rename_workers(scores[scores["job"].eq(job) & scores["object"].eq(item)], naming.names)
         if not mine.empty:
             st.markdown("**Measures**")
             measures = [c for c in ("score", "exact_match", "jaccard", "f1", "mean_iou", "mean_frame_f1", "id_switches")
@@ -183,14 +189,14 @@ def _ner_item(text: str | None, units: pd.DataFrame, colors: dict[str, str]) -> 
         st.html(f'<div style="line-height:1.9">{marked_text(text or "", spans, colors[who])}</div>')
 
 
-def _image_item(found, units, ref, task, job, item, colors) -> None:
+def _image_item(found, units, ref, task, job, item, colors, naming: Naming) -> None:
     data = _picture(ref)
     if isinstance(data, str):
         st.info(f"The picture is not available: {literal(data)}", icon=":material/image_not_supported:")
         return
     try:
         if task == "semantic-segmentation":
-            masks = {("Result" if m.worker_id is None else m.worker_id): m for m in found.masks
+            masks = {("Result" if m.worker_id is None else naming.of(m.worker_id)): m for m in found.masks
                      if m.job == job and m.object_id == item}
             if masks:
                 whose = st.radio("Mask of", list(masks), horizontal=True, key="mask_of")

@@ -174,6 +174,25 @@ def _dates(data: SourceData):
     return lo, hi, start, end
 
 
+def screened_source(source: str) -> SourceData:
+    """The answers under `source`, read once (load_source), those dated where no labeling can have
+    happened reported, not placed in time. Raises StoreError."""
+    raw, now = load_source(source), data_now(workspace(), source)
+    hour = now.replace(minute=0, second=0, microsecond=0)  # a day's slack: the hour is exact enough
+    return memo("screened", raw, hour, lambda: screen_dates(raw, hour))
+
+
+def name_mode(answers: pd.DataFrame, where=None) -> str:
+    """The sidebar's "Show workers as" (a key of NAME_MODES), kept in the URL as `names`: names
+    by default when the answers say where to look them up (a Cognito pool: the private workforce,
+    the demo's too); `names=id` in a link still shows IDs."""
+    default = "name" if user_pools(answers) else "id"
+    url_choice("names", NAME_MODES, default, "name mode", where=where)
+    mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get, key="names")
+    sync_url(names=None if mode == default else mode)
+    return mode
+
+
 def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None:
     """Sidebar + page title; None (with the reason shown) when there is nothing to show."""
     source = sidebar_source()
@@ -183,10 +202,7 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
         empty_state()
         return None
     try:
-        # Answers dated where no labeling can have happened are reported, not placed in time.
-        raw, now = load_source(source), data_now(workspace(), source)
-        hour = now.replace(minute=0, second=0, microsecond=0)  # a day's slack: the hour is exact enough
-        data = memo("screened", raw, hour, lambda: screen_dates(raw, hour))
+        data = screened_source(source)
     except StoreError as exc:
         show_error(exc, "Cannot read the source")
         return None
@@ -208,19 +224,14 @@ def choose_answers(title: str, empty_state: Callable[[], None]) -> Chosen | None
     st.session_state["jobs_widget"] = [j for j in wanted if j in data.jobs]
     jobs = st.sidebar.multiselect("Jobs", data.jobs, key="jobs_widget", placeholder="All jobs")
     lo, hi, start, end = _dates(data)
-    # Names by default when the answers say where to look them up (a Cognito pool: the private
-    # workforce, the demo's too); `names=id` in a link still shows IDs.
-    default = "name" if user_pools(data.answers) else "id"
-    url_choice("names", NAME_MODES, default, "name mode")
-    mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get, key="names")
+    mode = name_mode(data.answers)
     names = names_for(mode, data.answers)
-    if mode == "id" and default == "id":
+    if mode == "id" and not user_pools(data.answers):
         st.sidebar.caption("Shown by worker ID: these answers carry no Cognito identity to look names up by. "
                            "Choose Real names to upload a names CSV.")
     with st.sidebar:
         refresh_button()
-    sync_url(job=jobs, names=None if mode == default else mode,
-             **{"from": start if start and start != lo else None, "to": end if end and end != hi else None})
+    sync_url(job=jobs, **{"from": start if start and start != lo else None, "to": end if end and end != hi else None})
 
     # The whole span is no date filter: undated answers still count.
     selection = Selection(tuple(jobs) if jobs else None, start if start != lo else None, end if end != hi else None)

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages._annotation_names import ANY, Naming, worker_filter, worker_naming
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._items import items_tab
 from app_pages._selection import sidebar_source
@@ -25,6 +26,7 @@ from app_pages._shared import (
     workspace,
 )
 from core.annotations import reports
+from core.annotations.people import rename_workers
 from core.annotations.reports import Narrow
 from core.annotations.source import SourceAnnotations, note_counts
 from core.gold import GoldError
@@ -33,7 +35,6 @@ from core.quality.matrices import MatrixError, agreement, confusion
 from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
 from core.storage import StoreError
 
-ANY = "(any)"
 PERIODS = {"day": "D", "hour": "h"}
 TOP_CLASSES = 10
 AUDIT_TITLES = {"job": "Audit job", "audited_job": "Audited job", "audited_attribute": "Audited label",
@@ -77,7 +78,7 @@ def _url_day(key: str, lo: date, hi: date, fallback: date) -> date:
     return day if lo <= day <= hi else fallback
 
 
-def sidebar_narrow(found: SourceAnnotations) -> Narrow:
+def sidebar_narrow(found: SourceAnnotations, naming: Naming) -> Narrow:
     """Jobs, days, class, worker and one label attribute value: each in the URL."""
     table = found.table
     wanted = url_list("ann_jobs", param="job")
@@ -87,10 +88,10 @@ def sidebar_narrow(found: SourceAnnotations) -> Narrow:
     jobs = st.sidebar.multiselect("Jobs", found.jobs, key="ann_jobs", placeholder="All jobs")
     start, end = _days(table)
     label = _choice("class", "Class", sorted(set(table["label"].dropna())), "class")
-    worker = _choice("worker", "Worker", sorted(set(table["worker_id"].dropna())), "worker")
+    worker_key, worker = worker_filter(table, naming)
     pairs = [f"{name} = {value}" for name, values in reports.attribute_names(table).items() for value in values]
     attribute = _choice("attr", "Label attribute", pairs, "label attribute")
-    sync_url(job=jobs, **{"class": label, "worker": worker, "attr": attribute})
+    sync_url(job=jobs, **{"class": label, "worker": worker_key, "attr": attribute})
     split = tuple(attribute.split(" = ", 1)) if attribute else None
     return Narrow(tuple(jobs) if jobs else None, start, end, label, worker, split)
 
@@ -201,7 +202,7 @@ def _gold(found: SourceAnnotations) -> pd.DataFrame | None:
         return None
 
 
-def quality_tab(found: SourceAnnotations, table: pd.DataFrame) -> tuple[pd.DataFrame | None, float]:
+def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -> tuple[pd.DataFrame | None, float]:
     """The quality tables and matrices; returns the gold and IoU threshold chosen, for the items."""
     left, right = st.columns([1, 2])
     with left:
@@ -217,6 +218,7 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame) -> tuple[pd.DataF
         gold = _gold(found)
     report = memo("quality", found, (id(table), iou, id(gold)),
                   lambda: quality_report(table, gold=gold, iou=iou, masks=found.masks))
+    report = rename_workers(report, naming.names)  # tables and CSVs name workers as the sidebar says
     if report.empty:
         st.caption("No worker answers in this selection.")
         return gold, iou
@@ -235,7 +237,7 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame) -> tuple[pd.DataF
         download(report[report["worker"].eq("Team")], "quality-per-job", "dl_quality_jobs")
     with right:
         download(ranked, "quality-per-worker", "dl_quality_workers")
-    matrices(table, gold, iou)
+    matrices(table, gold, iou, naming)
     return gold, iou
 
 
@@ -251,7 +253,7 @@ def _heatmap(matrix: pd.DataFrame, x: str, y: str, value: str, fmt: str) -> alt.
     return (cells + text).properties(width=alt.Step(side), height=alt.Step(side))
 
 
-def matrices(table: pd.DataFrame, gold, iou: float) -> None:
+def matrices(table: pd.DataFrame, gold, iou: float, naming: Naming) -> None:
     st.subheader("One job's matrices")
     jobs = sorted(set(table["job"]))
     workers = table[table["source"].eq("worker")]
@@ -279,10 +281,11 @@ def matrices(table: pd.DataFrame, gold, iou: float) -> None:
             st.caption("Agreement: no two workers answered the same object in this job.")
             return
         st.markdown("**Pairwise agreement** (over the objects both workers answered)")
-        st.altair_chart(_heatmap(pairs.agreement, "worker", "with", "agreement", ".0%"), width="stretch")
+        named = pairs.agreement.rename(index=naming.names, columns=naming.names)
+        st.altair_chart(_heatmap(named, "worker", "with", "agreement", ".0%"), width="stretch")
 
 
-def audits_tab(found: SourceAnnotations, table: pd.DataFrame) -> None:
+def audits_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -> None:
     found_audits = reports.audits(table)
     if found_audits.empty:
         st.info("No verification or adjustment job in this selection audits another job here.",
@@ -294,7 +297,7 @@ def audits_tab(found: SourceAnnotations, table: pd.DataFrame) -> None:
     download(found_audits, "audits", "dl_audits")
     report = memo("quality", found, (id(table), DEFAULT_IOU, None),
                   lambda: quality_report(table, masks=found.masks))
-    traced = report[report["audited"].notna() | report["adjusted"].notna()]
+    traced = rename_workers(report[report["audited"].notna() | report["adjusted"].notna()], naming.names)
     st.subheader("Per original worker")
     st.caption("Each audit traced to the workers who answered that object in the audited job.")
     show_table(readable(traced[["job", "worker", "audited", "pass_rate", "adjusted"]]), "audits_workers")
@@ -329,7 +332,8 @@ def main() -> None:
         st.warning(literal(f"No Ground Truth annotations found under {found.uri}."), icon=":material/search_off:")
         unread(found)
         return
-    narrow = sidebar_narrow(found)
+    naming = worker_naming(source, found.table)
+    narrow = sidebar_narrow(found, naming)
     with st.sidebar:
         refresh_button()
     table = memo("narrowed", found, narrow, lambda: narrow.apply(found.table))
@@ -342,11 +346,11 @@ def main() -> None:
     with labeled:
         labeled_tab(table)
     with quality:
-        gold, iou = quality_tab(found, table)
+        gold, iou = quality_tab(found, table, naming)
     with items:
-        items_tab(found, table, gold, iou, narrow.worker)
+        items_tab(found, table, gold, iou, narrow.worker, naming)
     with audited:
-        audits_tab(found, table)
+        audits_tab(found, table, naming)
     unread(found)
 
 

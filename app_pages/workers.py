@@ -225,7 +225,9 @@ def charts(chosen: Chosen) -> None:
 def quality_link(chosen: Chosen, report: pd.DataFrame) -> None:
     """To the Annotations page: a chosen worker's quality and worst items (every task type), or,
     with names anonymised, the whole source's (a link must not carry the IDs the table hides)."""
-    link = {"source": st.session_state.get("source", ""), "job": list(chosen.selection.jobs or [])}
+    # The name mode goes along: a view anonymised here opens anonymised there.
+    link = {"source": st.session_state.get("source", ""), "job": list(chosen.selection.jobs or []),
+            "names": chosen.mode}
     if chosen.mode == "anon" or "worker_id" not in report:
         st.page_link("app_pages/annotations.py", label="Annotation quality and items", icon=":material/label:",
                      query_params=link)

@@ -3,6 +3,7 @@ workers are named as on the Workers page (names from Cognito, or anonymous)."""
 
 import html
 import json
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -36,3 +37,68 @@ def test_a_text_classification_item_shows_its_text_with_each_workers_class_and_t
     assert shown is not None, bodies
     assert "<b>Result</b>: " in shown and html.escape(line["topic-metadata"]["class-name"]) in shown
     assert shown.count("&#9632;") == 1 + 3  # the result and the job's three workers, each in its colour
+
+
+# ---- worker names: as on the Workers page ------------------------------------------------------------
+
+JOB = "sentences-topics"
+
+
+def job_workers(demo) -> tuple[dict[str, str], set[str]]:
+    """The job's workers as the Workers page names them (Cognito names), and their ids and subs."""
+    from core.identity import team_names
+    from core.ingest import SourceReader
+    from core.workers import shown_names
+
+    data = SourceReader(demo.open(f"{demo.output_uri}{JOB}/")).load()
+    names = shown_names(data, team_names(demo.service, data.answers), anonymize=False)
+    return names, set(data.answers["worker_id"]) | set(data.answers["sub"].dropna())
+
+
+def shown_text(at: AppTest) -> str:
+    """Everything the page shows as text: tables, HTML, Markdown, captions, widgets' options, URL."""
+    frames = [d.value.to_csv() for d in at.dataframe]
+    parts = [h.proto.body for h in at.get("html")] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+    options = [o for s in at.selectbox for o in s.options]
+    return "\n".join([*frames, *parts, *options, json.dumps(dict(at.query_params))])
+
+
+def quality_workers(at: AppTest) -> set[str]:
+    tables = [d.value for d in at.dataframe if "worker" in d.value and "job" in d.value]
+    return {w for t in tables for w in t.loc[t["job"].eq(JOB), "worker"]}
+
+
+def test_workers_are_shown_by_their_cognito_names_in_quality_the_filter_and_the_item(demo):
+    names, _ = job_workers(demo)
+    assert len(names) >= 3 and not any(n.startswith("private.") for n in names.values())  # names, not ids
+    at = open_page(job=JOB, ijob=JOB, item="1")
+    assert at.radio(key="names").value == "name"
+    assert quality_workers(at) == set(names.values())
+    assert set(names.values()) <= set(at.selectbox(key="worker").options)
+    item = next(h.proto.body for h in at.get("html") if "<blockquote" in h.proto.body)
+    assert sum(f"<b>{html.escape(n)}</b>" in item for n in names.values()) == 3  # the item's three workers
+
+
+def test_anonymous_mode_shows_worker_n_and_never_an_id_or_a_sub_even_in_the_url(demo):
+    names, secret = job_workers(demo)
+    at = open_page(job=JOB, names="anon", ijob=JOB, item="1")
+    workers = quality_workers(at)
+    assert len(workers) == len(names) and all(re.fullmatch(r"Worker \d+", w) for w in workers)
+    leaked = [s for s in secret if s in shown_text(at)]
+    assert not leaked
+    pick = sorted(workers)[0]
+    at.selectbox(key="worker").select(pick).run()
+    assert not at.exception
+    assert at.query_params["worker"] == pick  # the filter is kept as the name, never the id
+    assert any(c.value.startswith(f"{pick}'s worst items first") for c in at.caption)
+    assert not [s for s in secret if s in shown_text(at)]
+
+
+def test_an_id_in_an_anonymised_link_becomes_its_worker_n(demo):
+    names, _ = job_workers(demo)
+    worker_id = sorted(names)[0]
+    at = open_page(job=JOB, names="anon", worker=worker_id)
+    assert re.fullmatch(r"Worker \d+", at.selectbox(key="worker").value)
+    assert at.query_params["worker"] == at.selectbox(key="worker").value
+    named = open_page(job=JOB, worker=worker_id)  # names: the id stays the link's key, shown by name
+    assert named.selectbox(key="worker").value == worker_id and named.query_params["worker"] == worker_id
