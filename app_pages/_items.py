@@ -141,6 +141,8 @@ def _described(rows: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in ("who", "label", "confidence", "left", "top", "width", "height", "start", "end", "frame",
                            "track_id", "verdict", "adjustment", "area") if c in rows and rows[c].notna().any()]
     shown = rows[columns].copy()
+    if "confidence" in shown:  # workers give none: a blank, not the table's grey "None"
+        shown["confidence"] = shown["confidence"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
     attrs = rows["attributes"].map(lambda a: ", ".join(f"{k}: {v}" for k, v in a.items()))
     if attrs.ne("").any():
         shown["attributes"] = attrs

@@ -307,11 +307,17 @@ def audits_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) ->
 def unread(found: SourceAnnotations) -> None:
     if not found.unread and not found.notes:
         return
-    with st.expander(f"{len(found.unread):,} file(s) not read, {len(found.notes):,} part(s) not read",
-                     icon=":material/warning:"):
+    counts = note_counts(found.notes)
+    said = ([f"{len(found.unread):,} file(s) not read"] if found.unread else []) + [
+        f"{n:,} {what}" for what, n in counts[:2]]
+    more = f" and {len(counts) - 2:,} more" if len(counts) > 2 else ""
+    # Objects Ground Truth itself could not label are the job's result, not a reading problem.
+    problem = bool(found.unread) or any(note.kind != "failed" for note in found.notes)
+    with st.expander(f"Left out: {'; '.join(said)}{more}",
+                     icon=":material/warning:" if problem else ":material/info:"):
         for item in found.unread[:200]:
             st.markdown(f"- {literal(item.uri)}: {literal(item.reason)}")
-        for what, n in note_counts(found.notes):
+        for what, n in counts:
             st.markdown(f"- {n:,} × {literal(what)}")
 
 
