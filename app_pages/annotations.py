@@ -11,6 +11,7 @@ import streamlit as st
 from app_pages._annotation_names import ANY, Naming, worker_filter, worker_naming
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._items import items_tab
+from app_pages._segmentation_quality import class_iou_section
 from app_pages._selection import sidebar_source
 from app_pages._shared import (
     literal,
@@ -232,6 +233,8 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -
                    "job's consolidated result (or gold).")
         show_table(readable(jobs), f"quality_jobs_{task}")
         show_table(readable(workers.drop(columns=["score"])), f"quality_workers_{task}")
+        if task == "semantic-segmentation":
+            class_iou_section(found, table, naming)
     left, right = st.columns(2)
     with left:
         download(report[report["worker"].eq("Team")], "quality-per-job", "dl_quality_jobs")

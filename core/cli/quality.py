@@ -11,6 +11,7 @@ from ..gold import GoldError
 from ..quality.gold_files import read_gold
 from ..quality.matrices import MatrixError, agreement, confusion
 from ..quality.report import DEFAULT_IOU, quality_report
+from ..quality.segmentation import class_iou_table, has_segmentation
 from ..storage import StoreError
 from ..tables import format_table
 from . import common
@@ -36,6 +37,9 @@ def add_parser(sub) -> None:
     q.add_argument("--matrix", choices=["confusion", "agreement"],
                    help="instead, one job's matrix (--jobs JOB): its classes against the reference, or every "
                         "two workers' agreement")
+    q.add_argument("--per-class", action="store_true",
+                   help="instead, segmentation jobs' IoU per class: per worker and per job, over the images "
+                        "where the class is in the worker's or the consolidated mask")
     q.set_defaults(run=cmd_quality)
     a = sub.add_parser("annotations", help="per job: counts per class, attribute value, frame attribute, "
                                            "annotations per object, audit verdicts")
@@ -77,7 +81,12 @@ def cmd_quality(args) -> int:
             gold = read_gold(args.gold, ws.open)
         except (StoreError, GoldError) as exc:
             raise CliError(str(exc)) from exc
+    if args.matrix and args.per_class:
+        raise CliError("--matrix and --per-class are two different tables: give one")
     found = _read(args, ws)
+    if args.per_class:
+        print(format_table(_per_class(found), args.format))
+        return 0
     if args.matrix:
         print(format_table(_matrix(args, found, gold), args.format))
         return 0
@@ -96,6 +105,12 @@ def _matrix(args, found: SourceAnnotations, gold):
         return agreement(found.table, jobs[0], args.iou).agreement.rename_axis(index="worker").reset_index()
     except MatrixError as exc:
         raise CliError(str(exc)) from exc
+
+
+def _per_class(found: SourceAnnotations):
+    if not has_segmentation(found.table):
+        raise CliError(f"--per-class is for segmentation masks, and no segmentation job was found under {found.uri}")
+    return class_iou_table(found.table, found.masks)
 
 
 def cmd_annotations(args) -> int:

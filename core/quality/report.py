@@ -28,14 +28,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..annotations.masks import class_codes
 from ..annotations.model import CONSOLIDATED, WORKER, MaskImage, object_keys
-from ..annotations.values import Malformed
 from .agreement import nominal_alpha
 from .boxes import box_scores
 from .classes import label_scores
-from .masks import class_iou
 from .rollup import JOB, by_worker
+from .segmentation import mask_class_iou
 from .sets import jaccard_scores
 from .spans import exact_counts, overlap_counts
 from .video import score_video
@@ -270,16 +268,8 @@ def _segmentation(masks: list[MaskImage]):
 
 
 def _mask_iou(ref: MaskImage, drawn: MaskImage) -> float:
-    labels = (set(ref.colors) | set(drawn.colors)) - {"BACKGROUND"}  # index 0 of internal-color-map, §3
-    codes = {label: i for i, label in enumerate(sorted(labels), start=1)}
-    try:
-        a, b = class_codes(ref.png, ref.colors, codes), class_codes(drawn.png, drawn.colors, codes)
-    except Malformed:
-        return np.nan  # the reader noted it when it measured the areas
-    if a.shape != b.shape:
-        return np.nan
-    ious = class_iou(a, b).drop(0, errors="ignore")
-    return float(ious.mean()) if len(ious) else np.nan
+    ious = mask_class_iou(ref, drawn)
+    return float(ious.mean()) if ious is not None and len(ious) else np.nan
 
 
 _MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, float], pd.DataFrame]] = {

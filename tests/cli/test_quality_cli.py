@@ -170,3 +170,22 @@ def test_quality_prints_a_plain_table_by_default_with_unknown_counts_empty(sourc
     header, *rows = out.splitlines()
     assert header.split()[:5] == ["job", "task_type", "reference", "worker", "objects"]
     assert any(r.split()[:4] == ["traffic-vot", "video-object-tracking", "consolidated", "Team"] for r in rows)
+
+
+def test_per_class_iou_of_the_demos_segmentation_job(demo, capsys):
+    """--per-class: a row per (worker, class) and the job's row per class for shapes-masks; a
+    source with no segmentation job exits 2 with one line."""
+    code, out, err = run(capsys, "quality", demo.output_uri, "--jobs", "shapes-masks", "--per-class", "--format", "csv")
+    assert code == 0, err
+    rows = records(out)
+    classes = {r["class"] for r in rows}
+    assert classes and "BACKGROUND" not in classes
+    team = {r["class"]: r for r in rows if r["worker"] == "Team"}
+    assert set(team) == classes  # the job's row for each class
+    workers = {r["worker"] for r in rows} - {"Team"}
+    assert len(rows) == len(classes) * (len(workers) + 1)
+    assert all(0 < float(r["iou"]) <= 1 and int(r["images"]) > 0 for r in rows)
+    code, out, err = run(capsys, "quality", demo.output_uri, "--jobs", "sentences-topics", "--per-class")
+    errors = [line for line in err.splitlines() if line.startswith("error:")]  # the read's notes may precede it
+    assert code == 2 and out == "" and len(errors) == 1 and "no segmentation job" in errors[0]
+    assert "Traceback" not in err

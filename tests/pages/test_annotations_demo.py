@@ -102,3 +102,21 @@ def test_an_id_in_an_anonymised_link_becomes_its_worker_n(demo):
     assert at.query_params["worker"] == at.selectbox(key="worker").value
     named = open_page(job=JOB, worker=worker_id)  # names: the id stays the link's key, shown by name
     assert named.selectbox(key="worker").value == worker_id and named.query_params["worker"] == worker_id
+
+
+# ---- segmentation: IoU per class ---------------------------------------------------------------------
+
+def class_iou_table(at: AppTest):
+    return next(d.value for d in at.dataframe if list(d.value.columns) == ["job", "worker", "class", "iou", "images"])
+
+
+def test_segmentation_iou_per_class_shows_for_shapes_masks_worst_first_and_anonymised(demo):
+    at = open_page(job="shapes-masks")
+    table = class_iou_table(at)
+    assert set(table["job"]) == {"shapes-masks"} and "Team" in set(table["worker"])
+    assert table["iou"].is_monotonic_increasing  # worst first
+    assert any(b.label == "Download CSV" for b in at.get("download_button"))
+    assert any(m.value == "**IoU per class**" for m in at.markdown)
+    anon = open_page(job="shapes-masks", names="anon")
+    workers = set(class_iou_table(anon)["worker"]) - {"Team"}
+    assert workers and all(re.fullmatch(r"Worker \d+", w) for w in workers)
