@@ -22,8 +22,8 @@ SHARES = ["score", "exact_match", "jaccard", "precision", "recall", "f1", "f1_ov
           "mean_frame_f1", "pass_rate", "adjusted"]
 
 
-def download(frame: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button("Download CSV", frame.to_csv(index=False), file_name=f"{name}.csv", mime="text/csv",
+def download(frame: pd.DataFrame, name: str, key: str, label: str = "Download CSV") -> None:
+    st.download_button(label, frame.to_csv(index=False), file_name=f"{name}.csv", mime="text/csv",
                        icon=":material/download:", key=key)
 
 

@@ -235,11 +235,12 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -
         show_table(readable(workers.drop(columns=["score"])), f"quality_workers_{task}")
         if task == "semantic-segmentation":
             class_iou_section(found, table, naming)
-    left, right = st.columns(2)
+    left, right = st.columns(2)  # every task type's rows in one file each, so said in the label
     with left:
-        download(report[report["worker"].eq("Team")], "quality-per-job", "dl_quality_jobs")
+        download(report[report["worker"].eq("Team")], "quality-per-job", "dl_quality_jobs",
+                 "Download every job's row (CSV)")
     with right:
-        download(ranked, "quality-per-worker", "dl_quality_workers")
+        download(ranked, "quality-per-worker", "dl_quality_workers", "Download every worker's row (CSV)")
     matrices(table, gold, iou, naming)
     return gold, iou
 
