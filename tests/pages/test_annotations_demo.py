@@ -6,21 +6,14 @@ import json
 import re
 from pathlib import Path
 
+from app_page import open_app_page
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 PAGE = "app_pages/annotations.py"
 
 
 def open_page(**params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(PAGE, **params)
 
 
 def manifest_line(demo_dir: Path, job: str, n: int) -> dict:

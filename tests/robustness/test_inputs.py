@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from app_page import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from core.cli import main
@@ -226,14 +227,7 @@ def test_every_get_failing_says_how_many_files_and_why(moto_settings, gt_output,
 
 
 def _page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(page, timeout=60, **params)
 
 
 @pytest.mark.slow  # opens pages: the first builds the demo workspace
