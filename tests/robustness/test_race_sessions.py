@@ -54,11 +54,20 @@ def test_two_sessions_rendering_at_once_each_get_their_own_video(birds_dir, tmp_
         return read_bytes(path)
 
     monkeypatch.setattr(Path, "read_bytes", read_after_both_wrote)
-    threads = [threading.Thread(target=at.run) for at in (first, second)]
+    errors: list[BaseException] = []
+
+    def run(at: AppTest) -> None:  # a thread's exception (an AppTest timeout) would otherwise be lost
+        try:
+            at.run()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(at,)) for at in (first, second)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert not errors, errors
     assert barrier.n_waiting == 0 and not barrier.broken  # both reads met at the barrier
     for at in (first, second):
         assert not at.exception, [e.value for e in at.exception]
