@@ -121,7 +121,9 @@ def over_time_chart(table: pd.DataFrame) -> None:
     series = series.assign(label=series["label"].where(series["label"].isin(top), "Others"))
     stacked = series.groupby(["period", "label"], as_index=False)["annotations"].sum()
     st.altair_chart(alt.Chart(stacked).mark_bar().encode(
-        x=alt.X("period:T", title="UTC", timeUnit="utcyearmonthdate" if period == "day" else "utcyearmonthdatehours"),
+        # One tick a day (or hour): Vega's own ticks fell between days and printed each date twice.
+        x=alt.X("period:T", title="UTC", timeUnit="utcyearmonthdate" if period == "day" else "utcyearmonthdatehours",
+                axis=alt.Axis(tickCount={"interval": period, "step": 1})),
         y=alt.Y("annotations:Q", title=f"Annotations per {period}"),
         color=alt.Color("label:N", title="Class", sort=[*top, "Others"]),
         tooltip=[alt.Tooltip("period:T", title="from (UTC)", format="%Y-%m-%d %H:%M"), "label", "annotations"],
