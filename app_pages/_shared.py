@@ -16,7 +16,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.annotations.source import SourceAnnotations, read_source
+from core.annotations.reader import AnnotationReader
+from core.annotations.source import SourceAnnotations
 from core.aws import AwsSettings, setup_problems
 from core.errors import GroundControlError, Problem
 from core.ingest import SourceData, SourceReader
@@ -303,11 +304,19 @@ def _annotations() -> dict:
     return {}
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _annotation_reader(uri: str, _ws: Workspace, ws_key: tuple) -> AnnotationReader:
+    # One reader per source keeps its parsed files (and the disk cache has them after a restart),
+    # so a refresh parses only what is new or changed.
+    return AnnotationReader(_ws.open(uri))
+
+
 def load_annotations(uri: str) -> SourceAnnotations:
-    """Every task type's annotations under `uri` (core.annotations.source), read once and again
+    """Every task type's annotations under `uri` (core.annotations.reader), read once and again
     only after Refresh; a progress bar while it reads."""
-    return _read_once(_annotations(), (uri, workspace_key()), st.session_state.setdefault("refresh", 0), uri,
-                      lambda progress: read_source(workspace().open(uri), progress))
+    key = (uri, workspace_key())
+    return _read_once(_annotations(), key, st.session_state.setdefault("refresh", 0), uri,
+                      lambda progress: _annotation_reader(uri, workspace(), key[1]).load(progress))
 
 
 def _read_once(loaded: dict, key, token, uri: str, read):

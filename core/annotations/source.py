@@ -8,22 +8,18 @@ verification verdict from a classification by the answer alone (docs/ground-trut
 
 from __future__ import annotations
 
-import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..aws import MAX_POOL
 from ..gt.errors import BadFile, Skipped
-from ..gt.layout import classify, is_apple_double, job_name
-from ..storage import Fetcher, Location, ObjectInfo, StoreError
-from ..storage.local import LocalStore
-from .answers import read_answers
-from .manifest import read_output_manifest
+from ..storage import Location, StoreError
 from .masks import mask_areas
-from .model import CONSOLIDATED, Annotations, MaskImage, Note, Row, to_frame
+from .model import CONSOLIDATED, Annotations, MaskImage, Note
 from .values import Malformed
 from .video import read_seq_label
 
@@ -81,81 +77,13 @@ class _Resolver:
 
 
 def read_source(location: Location, progress: Progress | None = None) -> SourceAnnotations:
-    """The annotations table of every job under `location`; files and units that cannot be read
-    are listed with where and why, never dropped silently. Raises StoreError when the source
-    itself cannot be listed."""
-    store = location.store
-    unread: list[Skipped] = []
-    listed: list[ObjectInfo] = []
-    for info in store.list(location.prefix, lambda key, reason: unread.append(Skipped(store.uri_of(key), reason))):
-        listed.append(info)
-        if progress and len(listed) % 1000 == 0:
-            progress("list", len(listed), 0)
-    kinds = {info.key: classify(info.key) for info in listed if not is_apple_double(info.key)}
-    fallback = posixpath.basename(location.prefix.rstrip("/")) or location.uri
-    manifests = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "manifest"]
-    responses = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "response"]
-    threads = 1 if isinstance(store, LocalStore) else MAX_POOL
-    fetch = Fetcher(store, threads=threads, keep=False)
-    out = Annotations()
-    step = (lambda what: (lambda d, t: progress(what, d, t))) if progress else (lambda what: None)
+    """The annotations table of every job under `location`, read once and cached nowhere (a
+    command's single read; the app keeps a core.annotations.reader.AnnotationReader, which caches
+    on disk). Files and units that cannot be read are listed with where and why, never dropped
+    silently. Raises StoreError when the source itself cannot be listed."""
+    from .reader import AnnotationReader  # the reader builds on this module's helpers
 
-    read: list[tuple[str, Annotations]] = []
-    jobs: dict[str, str] = {}  # job root -> the job's name
-    for key, data in fetch.each(manifests, step("manifests")):
-        if isinstance(data, StoreError):
-            unread.append(Skipped(store.uri_of(key), str(data)))
-            continue
-        root = kinds[key].root
-        try:
-            found = read_output_manifest(data, job_name(root, fallback), where=store.uri_of(key))
-        except BadFile as exc:
-            unread.append(Skipped(store.uri_of(key), str(exc)))
-            continue
-        jobs[root] = _own_job(job_name(root, fallback), found)
-        read.append((jobs[root], found))
-    _own_labels(read, out)
-    consolidated = to_frame(out.rows)
-    types = SourceAnnotations("", consolidated).task_types()
-
-    def answers(key: str, data: bytes):
-        kind = kinds[key]
-        job = jobs.get(kind.root) or job_name(kind.root, fallback)
-        try:
-            return read_answers(data, job, kind.object_id, where=store.uri_of(key), task_type=types.get(job))
-        except BadFile as exc:
-            return exc
-
-    for key, value in Fetcher(store, answers, threads, keep=False).each(responses, step("answers")):
-        if isinstance(value, StoreError | BadFile):
-            unread.append(Skipped(store.uri_of(key), str(value)))
-        else:
-            out.extend(value)
-
-    resolver = _Resolver(store, (i.key for i in listed))
-    _read_sequences(out, resolver, store)
-    rows = _with_mask_areas(out, resolver, store)
-    return SourceAnnotations(location.uri, to_frame(rows), out.masks, out.texts, out.notes, unread,
-                             files=len(manifests) + len(responses) - len(unread))
-
-
-def _own_job(folder: str, found: Annotations) -> str:
-    """The job a manifest is the output of: its folder's name when a label says so (AWS names the
-    folder after the job, §1), else the one job its labels name (a copy in a renamed folder, as
-    the 2019 birds export); with several and none the folder's, the folder's name."""
-    named = {r.job for r in found.rows} | {s.template.job for s in found.sequences}
-    return folder if folder in named or len(named) != 1 else next(iter(named))
-
-
-def _own_labels(read: list[tuple[str, Annotations]], out: Annotations) -> None:
-    """Each manifest's rows into `out`, but a label a later job's manifest carries over from an
-    earlier job (a chained or audit job's input keeps it, §8) only when that earlier job's own
-    manifest is not in the source: one consolidated label per object, not one per copy."""
-    own = {job for job, _ in read}
-    for job, found in read:
-        found.rows = [r for r in found.rows if r.job == job or r.job not in own]
-        found.sequences = [s for s in found.sequences if s.template.job == job or s.template.job not in own]
-        out.extend(found)
+    return AnnotationReader(location, disk=False).load(progress)
 
 
 def _get(store, key: str) -> bytes | StoreError:
@@ -183,14 +111,19 @@ def _read_sequences(out: Annotations, resolver: _Resolver, store) -> None:
             out.notes.append(Note("malformed", "SeqLabel.json", ref.uri, str(exc)))
 
 
-def _with_mask_areas(out: Annotations, resolver: _Resolver, store) -> list:
-    """The rows, each class of a consolidated mask given its area in pixels when the PNG is here."""
+def with_mask_areas(table: pa.Table, out: Annotations, resolver: _Resolver, store) -> pa.Table:
+    """The rows (core.annotations.columns.SCHEMA), each class of a consolidated mask given its
+    area in pixels when the PNG is here; the PNGs read are added to `out.masks`."""
+    has_mask = pc.is_valid(table["mask_uri"])
+    if not pc.any(has_mask).as_py():
+        return table  # no segmentation label: nothing to fetch
     by_uri: dict[str, dict[str, str]] = {}
-    owner: dict[str, Row] = {}  # the first row of each mask: its job and object
-    for row in out.rows:
-        if row.mask_uri and row.label and row.color:
-            by_uri.setdefault(row.mask_uri, {})[row.label] = row.color
-            owner.setdefault(row.mask_uri, row)
+    owner: dict[str, tuple[str, str]] = {}  # the first row of each mask: its job and object
+    shown = table.filter(has_mask).select(["mask_uri", "label", "color", "job", "object_id"]).to_pylist()
+    for row in shown:
+        if row["mask_uri"] and row["label"] and row["color"]:
+            by_uri.setdefault(row["mask_uri"], {})[row["label"]] = row["color"]
+            owner.setdefault(row["mask_uri"], (row["job"], row["object_id"]))
     areas: dict[str, dict[str, int]] = {}
     for uri, colors in by_uri.items():
         key = resolver.key(uri)
@@ -202,10 +135,14 @@ def _with_mask_areas(out: Annotations, resolver: _Resolver, store) -> list:
         else:
             try:
                 areas[uri] = mask_areas(data, colors).areas
-                out.masks.append(MaskImage(owner[uri].job, owner[uri].object_id, None, data, colors))
+                out.masks.append(MaskImage(*owner[uri], None, data, colors))
             except Malformed as exc:
                 out.notes.append(Note("malformed", "mask", uri, str(exc)))
-    return [replace(r, area=areas[r.mask_uri].get(r.label)) if r.mask_uri in areas else r for r in out.rows]
+    if not areas:
+        return table
+    area = [areas[uri].get(label) if uri in areas else old for uri, label, old in zip(
+        table["mask_uri"].to_pylist(), table["label"].to_pylist(), table["area"].to_pylist(), strict=True)]
+    return table.set_column(table.schema.get_field_index("area"), "area", pa.array(area, pa.int64()))
 
 
 # What each kind of note means, in words a labeling lead reads (the CLI and the page print these).

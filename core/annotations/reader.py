@@ -1,0 +1,252 @@
+"""Every annotation under a source, read once: what was parsed is kept in memory and on disk
+(core.annotations.cache) keyed by each file's key and version, so a load after a restart, or a
+refresh with nothing new, parses no file, and a refresh parses only new or changed files.
+
+The order of work is read_source's (core.annotations.source): output manifests first (they name
+each job and its task type), then worker responses read as that task type, then the video label
+files and masks the manifests point to (few; fetched on every load, not cached). What depends on
+every manifest together (whose job a carried-over label is, each job's task type) is decided on
+each load from what each file's parse recorded, so a cached file never holds a stale decision.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..aws import MAX_POOL
+from ..gt.errors import BadFile, Skipped
+from ..gt.layout import classify, is_apple_double, job_name
+from ..storage import Fetcher, Location, ObjectInfo, StoreError
+from ..storage.local import LocalStore
+from ..workspace import cache_dir
+from .cache import EXTRAS, FILES, AnnotationCache, Stored, add_extra, extras_of
+from .columns import RowTable, to_table_frame
+from .model import Annotations
+from .parsed import Parsed, parse_manifest, parse_response
+from .source import Progress, SourceAnnotations, _read_sequences, _Resolver, with_mask_areas
+
+
+def identity(location: Location) -> str:
+    """What makes two sources the same for the cache: the folder itself for local stores, the URI
+    and endpoint for S3."""
+    store = location.store
+    endpoint = getattr(getattr(store, "settings", None), "endpoint_url", None) or ""
+    where = str(store.root) if isinstance(store, LocalStore) else f"{store.uri}|{endpoint}"
+    return f"{type(store).__name__}|{where}|{location.prefix}"
+
+
+class AnnotationReader:
+    """`load()` reads the source; `cache_root` None keeps nothing on disk (a single read)."""
+
+    def __init__(self, location: Location, cache_root: Path | None = None, disk: bool = True):
+        self.location = location
+        self._disk = AnnotationCache(cache_root or cache_dir() / "annotations", identity(location)) if disk else None
+        self._stored: Stored | None = None
+        self.parsed = self.cached = 0  # files parsed by the last load, and taken from the cache
+
+    def _fallback(self) -> str:
+        return posixpath.basename(self.location.prefix.rstrip("/")) or self.location.uri
+
+    def load(self, progress: Progress | None = None) -> SourceAnnotations:
+        """The annotations table of every job under the location; files and units that cannot be
+        read are listed with where and why, never dropped silently. Raises StoreError when the
+        source itself cannot be listed."""
+        store, fallback = self.location.store, self._fallback()
+        unread: list[Skipped] = []
+        listed: list[ObjectInfo] = []
+        for info in store.list(self.location.prefix, lambda key, why: unread.append(Skipped(store.uri_of(key), why))):
+            listed.append(info)
+            if progress and len(listed) % 1000 == 0:
+                progress("list", len(listed), 0)
+        kinds = {info.key: classify(info.key) for info in listed if not is_apple_double(info.key)}
+        manifests = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "manifest"]
+        responses = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "response"]
+        old = self._stored or (self._disk.load() if self._disk else None) or Stored.empty()
+        versions = zip(old.files["version"].to_pylist(), old.files["context"].to_pylist(), strict=True)
+        known = dict(zip(old.files["key"].to_pylist(), versions, strict=True))
+        batch = _Batch(old)
+        step = (lambda what: (lambda d, t: progress(what, d, t))) if progress else (lambda what: None)
+        threads = 1 if isinstance(store, LocalStore) else MAX_POOL
+
+        def each(infos, context, parse, what):
+            """(info, Parsed | BadFile | StoreError, parsed now) in listing order."""
+            todo = [i for i in infos if known.get(i.key) != (i.version, context(i))]
+            fetched = dict(Fetcher(store, parse, threads, keep=False).each(todo, step(what))) if todo else {}
+            for info in infos:
+                new = info.key in fetched
+                yield info, fetched[info.key] if new else batch.cached(info.key), new
+
+        def folder_job(info) -> str:
+            return job_name(kinds[info.key].root, fallback)
+
+        def read_manifest(key: str, data: bytes):
+            try:
+                return parse_manifest(data, folder_job_of[key], store.uri_of(key))
+            except BadFile as exc:
+                return exc
+
+        folder_job_of = {i.key: folder_job(i) for i in manifests}
+        jobs: dict[str, str] = {}  # job root -> the job's name
+        read: list[tuple[str, Parsed]] = []  # (the manifest's own job, its parse)
+        for info, value, new in each(manifests, lambda i: folder_job_of[i.key], read_manifest, "manifests"):
+            if batch.record(info, folder_job_of[info.key], value, new, unread, store):
+                root = kinds[info.key].root
+                jobs[root] = _own_job(folder_job_of[info.key], value.jobs)
+                read.append((jobs[root], value))
+        own = {job for job, _ in read}
+        types: dict[str, str] = {}
+        for job, found in read:  # each job's first consolidated row's task type, as task_types() says
+            for named, task in zip(found.jobs, found.types, strict=True):
+                if task is not None and (named == job or named not in own):
+                    types.setdefault(named, task)
+
+        def response_job(info) -> str:
+            return jobs.get(kinds[info.key].root) or job_name(kinds[info.key].root, fallback)
+
+        def context(info) -> str:
+            job = response_job(info)
+            return f"{job}\x1f{types.get(job) or ''}"
+
+        def read_response(key: str, data: bytes):
+            kind, job = kinds[key], response_job_of[key]
+            try:
+                return parse_response(data, job, kind.object_id, store.uri_of(key), types.get(job))
+            except BadFile as exc:
+                return exc
+
+        response_job_of = {i.key: response_job(i) for i in responses}
+        answered: list[Parsed] = []
+        for info, value, new in each(responses, context, read_response, "answers"):
+            if batch.record(info, context(info), value, new, unread, store):
+                answered.append(value)
+
+        self._stored = batch.stored()
+        if self._disk and batch.changed:
+            self._disk.save(self._stored)
+        self.parsed, self.cached = batch.parsed, batch.reused
+        order = [i.key for i in manifests] + [i.key for i in responses]
+        table = _own_rows(_in_order(self._stored.rows, order), {key: job for key, job in zip(
+            [i.key for i in manifests], [jobs.get(kinds[i.key].root) for i in manifests], strict=True)}, own)
+        out = Annotations()
+        for job, found in read:  # a carried-over video label is read only where its own job is not here
+            out.notes += found.notes
+            out.sequences += [s for s in found.sequences if s.template.job == job or s.template.job not in own]
+            out.texts |= found.texts
+        for found in answered:
+            out.notes += found.notes
+            out.masks += found.masks
+        resolver = _Resolver(store, (i.key for i in listed))
+        _read_sequences(out, resolver, store)
+        videos = RowTable()
+        videos.add_rows("", out.rows)
+        table = pa.concat_tables([table, videos.table()]) if out.rows else table
+        table = with_mask_areas(table, out, resolver, store)
+        return SourceAnnotations(self.location.uri, to_table_frame(table), out.masks, out.texts, out.notes, unread,
+                                 files=len(manifests) + len(responses) - len(unread))
+
+
+def _own_job(folder: str, named: list[str]) -> str:
+    """The job a manifest is the output of: its folder's name when a label says so (AWS names the
+    folder after the job, §1), else the one job its labels name (a copy in a renamed folder, as
+    the 2019 birds export); with several and none the folder's, the folder's name."""
+    return folder if folder in named or len(named) != 1 else named[0]
+
+
+def _in_order(rows: pa.Table, order: list[str]) -> pa.Table:
+    """The rows of the files in `order`, file by file (a file's rows keep their order)."""
+    position = pc.index_in(rows["key"], value_set=pa.array(order, pa.large_string()))
+    rows = rows.filter(pc.is_valid(position))
+    position = position.filter(pc.is_valid(position))
+    if len(position) < 2 or pc.all(pc.greater_equal(position[1:], position[:-1])).as_py():
+        return rows  # a first read, or nothing changed: in order already
+    return rows.take(pc.sort_indices(position))  # Arrow's sort is stable
+
+
+def _own_rows(rows: pa.Table, own_of: dict[str, str | None], own: set[str]) -> pa.Table:
+    """A manifest's rows, but a label a later job's manifest carries over from an earlier job (a
+    chained or audit job's input keeps it, §8) only when that earlier job's own manifest is not in
+    the source: one consolidated label per object, not one per copy."""
+    carried = [(key, job) for key, job in own_of.items() if job is not None]
+    if not carried or rows.num_rows == 0:
+        return rows
+    keys = pa.array([k for k, _ in carried], pa.large_string())
+    at = pc.index_in(rows["key"], value_set=keys)  # null: a worker response's row
+    job_of_row = pc.take(pa.array([j for _, j in carried], pa.large_string()), at)
+    others = pc.is_in(rows["job"], value_set=pa.array(sorted(own), pa.large_string()))
+    dropped = pc.and_(pc.and_(pc.is_valid(at), pc.not_equal(rows["job"], job_of_row)), others)
+    return rows if not pc.any(dropped).as_py() else rows.filter(pc.invert(pc.fill_null(dropped, False)))
+
+
+class _Batch:
+    """The cached tables of the last load and what this load parsed: files, rows and extras of
+    each current file, cached or new, for the next load."""
+
+    def __init__(self, old: Stored):
+        self.old = old
+        self._extras: dict[str, list] | None = None
+        self._files = {key: i for i, key in enumerate(old.files["key"].to_pylist())}
+        # As Python lists once: a scalar taken from an Arrow column per file cost seconds at 300,000 files.
+        self._bad = old.files["bad"].to_pylist()
+        self._jobs, self._types = old.files["jobs"].to_pylist(), old.files["types"].to_pylist()
+        self.kept: list[str] = []
+        self.rows = RowTable()
+        self.files: list[tuple] = []
+        self.extras: list[tuple] = []
+        self.parsed = self.reused = 0
+
+    def cached(self, key: str) -> Parsed | BadFile:
+        """A cached file as its parse: its extras (rows stay in the table), or its BadFile."""
+        if self._extras is None:  # grouped once, on the first cached file
+            self._extras = {}
+            for row in zip(*(self.old.extras[c].to_pylist() for c in EXTRAS.names), strict=True):
+                self._extras.setdefault(row[0], []).append(row[1:])
+        i = self._files[key]
+        if self._bad[i] is not None:
+            return BadFile(self._bad[i])
+        parsed = Parsed(jobs=self._jobs[i] or [], types=self._types[i] or [])
+        for kind, data, blob in self._extras.get(key, ()):
+            add_extra(parsed, kind, data, blob)
+        return parsed
+
+    def record(self, info: ObjectInfo, context: str, value, new: bool, unread: list[Skipped], store) -> bool:
+        """Keep `value` (cached, or `new`ly parsed) for the next load; True when it is a parse to use.
+        A bad file is reported whether it was parsed now or is known bad from the cache."""
+        if isinstance(value, StoreError):  # not kept: the next load tries it again
+            unread.append(Skipped(store.uri_of(info.key), str(value)))
+            return False
+        if isinstance(value, BadFile):
+            unread.append(Skipped(store.uri_of(info.key), str(value)))
+        if not new:
+            self.kept.append(info.key)
+            self.reused += 1
+            return not isinstance(value, BadFile)
+        self.parsed += 1
+        if isinstance(value, BadFile):
+            self.files.append((info.key, info.version, context, str(value), None, None))
+            return False
+        self.files.append((info.key, info.version, context, None, value.jobs, value.types))
+        for values in value.rows:
+            self.rows.add(info.key, values)
+        value.rows = None  # held once, in the table
+        self.extras += extras_of(info.key, value)
+        return True
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.parsed) or len(self.kept) != self.old.files.num_rows
+
+    def stored(self) -> Stored:
+        """What the next load starts from: the kept files' cached tables and the new files'."""
+        if not self.changed:
+            return self.old
+        keep = pa.array(self.kept, pa.large_string())
+        old = [t.filter(pc.is_in(t["key"], value_set=keep)) for t in (self.old.files, self.old.rows, self.old.extras)]
+        new = [pa.table(dict(zip(schema.names, map(list, zip(*rows, strict=True)) if rows else [[]] * len(schema),
+                                 strict=True)), schema=schema)
+               for schema, rows in ((FILES, self.files), (EXTRAS, self.extras))]
+        return Stored(pa.concat_tables([old[0], new[0]]), pa.concat_tables([old[1], self.rows.table()]),
+                      pa.concat_tables([old[2], new[1]]))
