@@ -22,8 +22,9 @@ import pyarrow.parquet as pq
 
 from .rows import SCHEMAS
 
-FORMAT = "2"  # bump when SCHEMAS or the parsing changes: older caches are then simply not found
+FORMAT = "3"  # bump when SCHEMAS or the parsing changes: older caches are then simply not found
 DEFAULT_CAP_MB = 2048
+LISTING = "listing-"  # the saved listing's tables: listing-<name>.parquet
 
 
 def cap_bytes() -> int:
@@ -49,16 +50,17 @@ class TableCache:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def load(self) -> tuple[dict[str, pa.Table], bytes | None] | None:
-        """The last saved tables and the saved listing of folders, or None (nothing saved, or a
-        cache this version cannot read: it is then rebuilt, never trusted)."""
+    def load(self) -> tuple[dict[str, pa.Table], dict[str, pa.Table]] | None:
+        """The last saved tables and the saved listing's tables (a local folder's, else none), or
+        None (nothing saved, or a cache this version cannot read: it is then rebuilt, never
+        trusted)."""
         for _ in range(3):  # a save in another process may remove the generation being read
             try:
                 gen = self.folder / (self.folder / "current").read_text().strip()
                 tables = {name: pq.read_table(gen / f"{name}.parquet", schema=schema)
                           for name, schema in SCHEMAS.items()}
-                folders = gen / "folders.json"
-                listing = folders.read_bytes() if folders.exists() else None
+                listing = {path.stem.removeprefix(LISTING): pq.read_table(path)
+                           for path in gen.glob(f"{LISTING}*.parquet")}
                 os.utime(self.folder / "current")  # recently used: the cap removes others first
                 return tables, listing
             except FileNotFoundError:
@@ -67,7 +69,7 @@ class TableCache:
                 return None
         return None
 
-    def save(self, tables: dict[str, pa.Table], listing: bytes | None = None) -> None:
+    def save(self, tables: dict[str, pa.Table], listing: dict[str, pa.Table] | None = None) -> None:
         """Write a new generation and make it current; never fails the load that called it."""
         try:
             self._save(tables, listing)
@@ -75,15 +77,15 @@ class TableCache:
             return  # a full or read-only disk costs the next run its warm start, nothing more
         trim(self.root, keep=self.folder)
 
-    def _save(self, tables: dict[str, pa.Table], listing: bytes | None) -> None:
+    def _save(self, tables: dict[str, pa.Table], listing: dict[str, pa.Table] | None) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"gen-{uuid.uuid4().hex[:12]}"
         gen = self.folder / name
         gen.mkdir()
         for table_name, table in tables.items():
             pq.write_table(table, gen / f"{table_name}.parquet", compression="zstd")
-        if listing is not None:
-            (gen / "folders.json").write_bytes(listing)
+        for table_name, table in (listing or {}).items():
+            pq.write_table(table, gen / f"{LISTING}{table_name}.parquet", compression="zstd")
         with self._locked():
             pointer = self.folder / f".current.{name}"
             pointer.write_text(name)

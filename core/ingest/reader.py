@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,6 +22,7 @@ from ..gt.errors import Skipped
 from ..gt.layout import KeyKind, classify, is_apple_double, job_name
 from ..storage import Fetcher, Location, StoreError
 from ..storage.local import LocalStore
+from ..storage.scan import FILES, FOLDERS, Listing
 from ..workspace import cache_dir
 from .cache import TableCache
 from .rows import SCHEMAS, Batch, parse
@@ -92,6 +92,26 @@ def _kind_of(kinds: dict[str, KeyKind], key: str) -> KeyKind:
     return kind
 
 
+_APPLE_DOUBLE = "macOS AppleDouble file (._*), not Ground Truth data"
+
+
+def _apple_doubles(keys: pa.ChunkedArray) -> list[str]:
+    """The AppleDouble files of a listing, found in its columns: each load reports them all."""
+    return keys.filter(pc.match_substring_regex(keys, r"(^|/)\._[^/]*$")).to_pylist()
+
+
+def _saved_listing(prefix: str, tables: dict[str, pa.Table]) -> Listing | None:
+    """The listing saved with the tables, if it has the columns this version writes."""
+    folders, files = tables.get("folders"), tables.get("files")
+    if folders is None or files is None or folders.schema != FOLDERS or files.schema != FILES:
+        return None
+    return Listing(prefix, folders, files)
+
+
+def _listing_tables(listing: Listing | None) -> dict[str, pa.Table] | None:
+    return None if listing is None else {"folders": listing.folders, "files": listing.files}
+
+
 # Answers' columns no report sorts or compares, only shows or counts: kept as pandas categories.
 _DESCRIPTIVE = frozenset({"issuer", "provider", "time_source", "task"})
 
@@ -118,7 +138,8 @@ class SourceReader:
         self._fetcher = Fetcher(store, lambda key, data: parse(key, data, _kind_of(kinds, key)), threads, keep=False)
         self._disk = TableCache(cache_root or cache_dir() / "answers", _identity(location))
         self._tables: dict[str, pa.Table] | None = None
-        self._versions: dict[str, str] = {}
+        self._versions: dict[str, str] = {}  # an S3 source's: key -> ETag of each file in the tables
+        self._listing: Listing | None = None  # a local folder's last listing (core.storage.scan)
 
     def _kind(self, key: str) -> KeyKind:
         return _kind_of(self._kinds, key)
@@ -131,13 +152,37 @@ class SourceReader:
         path = self.location.prefix.rstrip("/") or self.location.store.uri.rstrip("/")
         return posixpath.basename(path) or self.location.uri
 
-    def _list(self, progress: Progress | None) -> tuple[list, set[str], int, list[Skipped]]:
+    def _list(self, progress: Progress | None) -> tuple[list, set[str], list[Skipped]]:
         """What a load must parse (new or changed Ground Truth files), which known files are gone,
-        how many Ground Truth files are listed, and what was listed but is no file to read.
+        and what was listed but is no file to read."""
+        if isinstance(self.location.store, LocalStore):
+            return self._list_local(progress)
+        return self._list_versions(progress)
 
-        Compared as listed: only the keys of the listing are kept, not an entry per file (at a
-        million answers those entries were 195 MB of the peak), and each known file's version moves
-        to the new listing's versions as it is seen."""
+    def _list_local(self, progress: Progress | None) -> tuple[list, set[str], list[Skipped]]:
+        """A local folder: what changed since its last listing, found by a stat of each folder and
+        file, with no Python per unchanged file (core.storage.scan)."""
+        store = self.location.store
+        skipped: list[Skipped] = []
+        if progress:
+            progress("list", 0, 0)
+        found = store.scan(self.location.prefix, lambda key, reason: skipped.append(
+            Skipped(store.uri_of(key), reason)), self._listing)
+        self._listing = found.listing
+        todo = []
+        for info in found.changed:
+            kind = None if is_apple_double(info.key) else classify(info.key)
+            if kind is not None:
+                self._kinds[info.key] = kind
+                todo.append(info)
+        skipped += [Skipped(store.uri_of(key), _APPLE_DOUBLE) for key in _apple_doubles(found.listing.files["key"])]
+        return todo, {key for key in found.gone if classify(key) is not None}, skipped
+
+    def _list_versions(self, progress: Progress | None) -> tuple[list, set[str], list[Skipped]]:
+        """An S3 source: each listed file's ETag against the one it had when read.
+
+        Compared as listed: only the keys of the listing are kept, not an entry per file, and each
+        known file's version moves to the new listing's versions as it is seen."""
         store = self.location.store
         skipped: list[Skipped] = []
         # Known files are moved from the old versions to the new as they are listed, so the two
@@ -145,7 +190,7 @@ class SourceReader:
         todo, versions, fresh = [], self._versions, {}
         self._versions = fresh
 
-        def on_skip(key: str, reason: str) -> None:  # a FIFO, socket or broken link in a folder
+        def on_skip(key: str, reason: str) -> None:
             skipped.append(Skipped(store.uri_of(key), reason))
 
         try:
@@ -159,7 +204,7 @@ class SourceReader:
                     if known != info.version:
                         todo.append(info)
                 elif is_apple_double(key):
-                    skipped.append(Skipped(store.uri_of(key), "macOS AppleDouble file (._*), not Ground Truth data"))
+                    skipped.append(Skipped(store.uri_of(key), _APPLE_DOUBLE))
                 else:
                     kind = classify(key)
                     if kind is not None:
@@ -169,14 +214,15 @@ class SourceReader:
             versions.update(fresh)
             self._versions = versions
             raise
-        listed = len(fresh) + sum(1 for info in todo if info.key not in fresh)
-        return todo, set(versions), listed, skipped
+        return todo, set(versions), skipped
 
     def _keep(self, tables: dict[str, pa.Table]) -> None:
-        """Hold `tables` as the last load, with each file's version for the next one to compare."""
+        """Hold `tables` as the last load, with each S3 file's version for the next one to compare
+        (a local folder compares with its listing instead)."""
         self._tables = tables
-        files = tables["files"]
-        self._versions = dict(zip(files["key"].to_pylist(), files["version"].to_pylist(), strict=True))
+        if not isinstance(self.location.store, LocalStore):
+            files = tables["files"]
+            self._versions = dict(zip(files["key"].to_pylist(), files["version"].to_pylist(), strict=True))
 
     def _warm(self) -> dict[str, pa.Table]:
         """The last load's tables: in memory, else from the disk cache (with a local folder's saved
@@ -184,16 +230,29 @@ class SourceReader:
         if self._tables is None:
             cached = self._disk.load()
             self._keep(cached[0] if cached else _empty())
-            store = self.location.store
-            if cached and cached[1] and isinstance(store, LocalStore) and not store.folders:
-                store.folders = orjson.loads(cached[1])
+            if cached and self._listing is None:
+                self._listing = _saved_listing(self.location.prefix, cached[1])
         return self._tables
 
     def load(self, progress: Progress | None = None, keep: bool = True) -> SourceData:
         """What the source holds now. `keep=False` for a single read (a command): the reader then
         keeps nothing for a next load, which would start from the disk cache."""
         tables = self._warm()
-        todo, gone, listed, skipped = self._list(progress)
+        try:
+            tables, failed, changed, skipped = self._update(tables, progress, keep)
+        except BaseException:  # the tables and listing held may no longer match: the disk's do
+            self._tables, self._listing = None, None
+            raise
+        listed = tables["files"].num_rows + len(failed)  # every Ground Truth file listed
+        self._kinds.clear()  # needed from listing to parsing only; a later load classifies its own
+        if not keep:
+            self._forget()
+        return self._source_data(tables, skipped, failed, parsed=changed - len(failed), cached=listed - changed)
+
+    def _update(self, tables: dict[str, pa.Table], progress: Progress | None, keep: bool):
+        """`tables` with what changed in the source since they were read: parsed, merged in and
+        saved."""
+        todo, gone, skipped = self._list(progress)
         failed: dict[str, StoreError] = {}
         changed = len(todo)
         if todo or gone:
@@ -202,23 +261,19 @@ class SourceReader:
             del todo  # an entry a changed file: 120 MB on a first read of a million answers
             self._tables = None  # merged in place: read from the disk cache again should it fail
             tables = _merge(tables, drop, batch.tables())
-            store = self.location.store
-            self._disk.save(tables, orjson.dumps(store.folders) if isinstance(store, LocalStore) else None)
+            if self._listing is not None:  # a file that failed is new to the next listing: read again
+                self._listing = self._listing.without(set(failed))
+            self._disk.save(tables, _listing_tables(self._listing))
             if keep:
                 self._keep(tables)
         elif progress:
-            progress("fetch", listed, listed)
-        self._kinds.clear()  # needed from listing to parsing only; a later load classifies its own
-        if not keep:
-            self._forget()
-        return self._source_data(tables, skipped, failed, parsed=changed - len(failed), cached=listed - changed)
+            progress("fetch", tables["files"].num_rows, tables["files"].num_rows)
+        return tables, failed, changed, skipped
 
     def _forget(self) -> None:
         """Drop what only a later load of this reader would use (the disk cache has it all), before
-        the frames are made: a million answers' versions and folders are 230 MB."""
-        self._tables, self._versions = None, {}
-        if isinstance(self.location.store, LocalStore):
-            self.location.store.folders = {}
+        the frames are made."""
+        self._tables, self._versions, self._listing = None, {}, None
 
     def _parse(self, todo: list, failed: dict[str, StoreError], progress: Progress | None) -> Batch:
         """The rows of every file in `todo`, each added as it arrives so its parsed form is freed at

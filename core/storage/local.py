@@ -5,11 +5,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from .base import ObjectExists, ObjectInfo, OnSkip, StoreError
+from .scan import SPECIAL, Listing, Scan, Seen, scan
 
 _KINDS = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
           (stat.S_ISBLK, "block device"), (stat.S_ISDIR, "folder"))
@@ -63,13 +63,6 @@ def _read_all(fd: int, size: int) -> bytes:
             return b"".join(chunks)
 
 
-def _split(names: str) -> list[str]:
-    return names.split("/") if names else []
-
-
-_SETTLE_NS = 2_000_000_000  # coarse file systems stamp mtimes in (up to) 2-second steps
-
-
 class LocalStore:
     """`uri` names the store in messages; the demo workspace gives its folders s3:// names."""
 
@@ -79,12 +72,6 @@ class LocalStore:
         self._named = uri is not None
         self._folders: set[str] = set()  # folders this store made or found, so a put skips mkdir
         self.uri = uri.rstrip("/") if uri is not None else str(self.root)
-        # rel folder -> (mtime_ns, entry names, subfolder names) as the last listing saw it, names
-        # joined by "/" (which no name holds): one string a folder, not a list of strings, is half
-        # the memory at 333,000 folders. A caller may save and restore it (core.ingest does) so a
-        # new process lists warm too.
-        self.folders: dict[str, tuple] = {}
-        self._seen: dict[str, tuple] = {}
 
     def _str_path(self, key: str) -> str:
         # A lexical check (no resolve(): its lstat per path part was a third of the demo build's
@@ -97,72 +84,89 @@ class LocalStore:
     def _path(self, key: str) -> Path:
         return Path(self._str_path(key))
 
+    @property
+    def root_path(self) -> str:
+        return self._root
+
+    def path_of(self, rel: str) -> str:
+        """The path of a key or folder found by listing (no `..` in it), without checks."""
+        return f"{self._root}/{rel}" if rel else self._root
+
     def list(self, prefix: str = "", on_skip: OnSkip | None = None) -> Iterator[ObjectInfo]:
         """Regular files only: FIFOs, sockets, devices, broken links, link loops and links to folders
         (not followed) go to `on_skip(key, reason)`."""
+        yield from self.walk(prefix, on_skip)
+
+    def scan(self, prefix: str = "", on_skip: OnSkip | None = None, previous: Listing | None = None) -> Scan:
+        """What `list` would yield, as what changed since `previous` (core.storage.scan)."""
+        return scan(self, prefix, on_skip, previous)
+
+    def walk(self, prefix: str, on_skip: OnSkip | None, seen: Seen | None = None) -> Iterator[ObjectInfo]:
+        """Every regular file under `prefix`; `seen` records each folder and entry met."""
         if not self.root.is_dir():
             raise StoreError(f"{self.root} is not a folder")
         # Walk only the part of the tree that can match the prefix.
         head, _, _ = prefix.rpartition("/")
-        start = self._path(head) if head else self.root
-        if not start.is_dir():
-            return
-        self._seen = {}
-        yield from self._walk(str(start), f"{head}/" if head else "", prefix, on_skip)
-        self.folders = self._seen  # what this listing saw; folders gone since are forgotten
+        if head and not self._path(head).is_dir():
+            return iter(())
+        return self._walk(head, prefix, on_skip, seen)
 
-    def _walk(self, start: str, rel: str, prefix: str, on_skip: OnSkip | None) -> Iterator[ObjectInfo]:
+    def walk_folder(self, rel: str, prefix: str, on_skip: OnSkip | None, seen: Seen) -> list[ObjectInfo]:
+        return list(self._walk(rel, prefix, on_skip, seen))
+
+    def _walk(self, rel: str, prefix: str, on_skip: OnSkip | None, seen: Seen | None) -> Iterator[ObjectInfo]:
         """Each folder's files in name order, then its subfolders in name order, as os.walk."""
-        stack = [(start, rel)]
+        stack = [rel]
         while stack:
-            folder, rel = stack.pop()
-            subs = yield from self._folder(folder, rel, prefix, on_skip)
-            stack.extend((f"{folder}/{name}", f"{rel}{name}/") for name in reversed(subs)
-                         if f"{rel}{name}/".startswith(prefix) or prefix.startswith(f"{rel}{name}/"))
-
-    def _folder(self, folder: str, rel: str, prefix: str, on_skip: OnSkip | None):
-        """Yield the files of one folder (each stated: its size and mtime are its version); return
-        its subfolders' names.
-
-        A folder whose mtime is what the last listing saw has had no entry added, removed or renamed
-        since, so its entry names are taken from that listing: one stat instead of opening and
-        reading the folder, which was most of a warm refresh's cost at 333,000 folders."""
-        try:
-            st = os.stat(folder)
-        except OSError:
-            return []  # gone since its parent was read
-        # Taken out of the last listing as this one goes, so the two never both hold every folder.
-        seen = self.folders.pop(rel, None)
-        # A folder changed in the same clock tick as the last listing could look unchanged.
-        settled = time.time_ns() - st.st_mtime_ns > _SETTLE_NS
-        if seen is not None and seen[0] == st.st_mtime_ns and settled:
-            names, subs = _split(seen[1]), _split(seen[2])
-            self._seen[rel] = seen
-        else:
+            rel = stack.pop()
+            folder = self.path_of(rel)
             try:
-                with os.scandir(folder) as it:
-                    entries = sorted(it, key=lambda e: e.name)
+                mtime = os.stat(folder).st_mtime_ns  # before reading it: a change after is seen next time
             except OSError:
-                return []  # unreadable: as os.walk, nothing to list there
-            names, subs = [], []
-            for entry in entries:
-                try:
-                    (subs if entry.is_dir(follow_symlinks=False) else names).append(entry.name)
-                except OSError:
-                    continue
-            self._seen[rel] = (st.st_mtime_ns, "/".join(names), "/".join(subs))
-        for name in names:
-            key = rel + name
-            if key.startswith(prefix):
-                info = self._info(f"{folder}/{name}", key, on_skip)
-                if info is not None:
-                    yield info
-        return subs
+                continue  # gone since its parent was read
+            names, subs = self.entries(folder)
+            if seen is not None:
+                seen.folder(rel, mtime)
+            base = f"{rel}/" if rel else ""
+            for name in names:
+                key = base + name
+                if key.startswith(prefix):
+                    path = f"{folder}/{name}"
+                    st = self.regular(path, key, on_skip)
+                    if st is not None:
+                        if seen is not None:
+                            seen.entry(key, st.st_size, st.st_mtime_ns)
+                        yield ObjectInfo(key, st.st_size, f"{st.st_size}-{st.st_mtime_ns}")
+                    elif seen is not None and os.path.lexists(path):
+                        seen.entry(key, SPECIAL, 0)  # stat'ed and reported again by each scan
+            stack.extend(base + name for name in reversed(subs)
+                         if f"{base}{name}/".startswith(prefix) or prefix.startswith(f"{base}{name}/"))
 
     @staticmethod
-    def _info(path: str, key: str, on_skip: OnSkip | None) -> ObjectInfo | None:
-        """A regular file (links followed), its version `size-mtime_ns`; else None after telling
-        on_skip why."""
+    def entries(folder: str) -> tuple[list[str], list[str]]:
+        """A folder's entry names and its subfolders' names (links to folders are entries: never
+        followed), each in name order; none if it cannot be read (as os.walk)."""
+        try:
+            with os.scandir(folder) as it:
+                found = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return [], []
+        names, subs = [], []
+        for entry in found:
+            try:
+                (subs if entry.is_dir(follow_symlinks=False) else names).append(entry.name)
+            except OSError:
+                continue
+        return names, subs
+
+    def info(self, path: str, key: str, on_skip: OnSkip | None) -> ObjectInfo | None:
+        st = self.regular(path, key, on_skip)
+        return None if st is None else ObjectInfo(key, st.st_size, f"{st.st_size}-{st.st_mtime_ns}")
+
+    @staticmethod
+    def regular(path: str, key: str, on_skip: OnSkip | None) -> os.stat_result | None:
+        """The stat of a regular file (links followed), whose size and mtime are its version; else
+        None after telling on_skip why."""
         try:
             st = os.stat(path)
         except OSError:
@@ -175,7 +179,7 @@ class LocalStore:
             if on_skip:
                 on_skip(key, problem + (" behind a symbolic link" if os.path.islink(path) else ""))
             return None
-        return ObjectInfo(key=key, size=st.st_size, version=f"{st.st_size}-{st.st_mtime_ns}")
+        return st
 
     def get(self, key: str) -> bytes:
         path = self._str_path(key)
