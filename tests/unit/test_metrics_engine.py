@@ -290,3 +290,17 @@ def test_every_query_transpiles_to_trino(name):
     athena = for_trino(name)
     sqlglot.parse_one(athena, read="trino")
     assert "PERCENTILE_CONT" not in athena.upper() and "MEDIAN(" not in athena.upper()
+
+
+@pytest.mark.parametrize("limit", ["1MB", "256KB"])
+def test_a_query_past_the_engine_memory_limit_gives_the_same_table(monkeypatch, tmp_path, limit):
+    """Under a limit too small for it, a query spills or runs again without the limit; either way
+    its result is the same, and nothing is written to the working folder (DuckDB's default)."""
+    from core.engine import duck
+
+    answers, labels, objects, gold = generate(3)
+    expected = metrics.worker_table(answers, labels, objects, gold)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(duck, "MEMORY_LIMIT", limit)
+    pd.testing.assert_frame_equal(metrics.worker_table(answers, labels, objects, gold), expected)
+    assert list(tmp_path.iterdir()) == []
