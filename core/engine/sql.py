@@ -102,6 +102,13 @@ def _hit(answer: str, reference: str) -> str:
             f"THEN CASE WHEN {answer} = {reference} THEN 1 ELSE 0 END END AS DOUBLE)")
 
 
+def _exact(aggregate: str, column: str) -> str:
+    """A SUM or AVG of seconds that is the same whatever order the rows are added in: summed as
+    decimals (to the microsecond), not as floating point, whose last bit depends on how the engine's
+    threads split the rows (a mean of exactly 18.34125 printed as 18.3412 or 18.3413 run to run)."""
+    return f"CAST({aggregate}(CAST({column} AS DECIMAL(38, 6))) AS DOUBLE)"
+
+
 # Each answer scored against the consolidated label, the majority and the gold label of its source
 # (the source of the object's first line in `objects`).
 _SCORED = f"""{_CONSENSUS},
@@ -165,9 +172,9 @@ per_worker AS (
         COUNT(submission_time) AS dated,
         MIN(submission_time) AS first_submission,
         MAX(submission_time) AS last_submission,
-        SUM(time_spent_s) AS time_spent_s,
+        {_exact("SUM", "time_spent_s")} AS time_spent_s,
         MIN(time_spent_s) AS time_per_label_s_min,
-        AVG(time_spent_s) AS time_per_label_s_mean,
+        {_exact("AVG", "time_spent_s")} AS time_per_label_s_mean,
         MEDIAN(time_spent_s) AS time_per_label_s_median,
         MAX(time_spent_s) AS time_per_label_s_max,
         AVG(agree) AS agreement,
@@ -190,7 +197,7 @@ ORDER BY p.labels DESC, p.first_submission ASC NULLS LAST, w.worker_id ASC
 """
 
 # Totals for counts (over the answers), medians across workers for rates (over `workers`).
-TEAM_ROW = """
+TEAM_ROW = f"""
 WITH per_worker AS (
     SELECT SUM(labels) AS labels,
            MIN(first_submission) AS first_submission,
@@ -207,7 +214,7 @@ overall AS (
     SELECT COUNT(DISTINCT job || '/' || object_id) AS objects,
            COUNT(DISTINCT job) AS jobs,
            COUNT(DISTINCT DATE_TRUNC('day', submission_time)) AS active_days,
-           SUM(time_spent_s) AS time_spent_s,
+           {_exact("SUM", "time_spent_s")} AS time_spent_s,
            MIN(time_spent_s) AS time_per_label_s_min,
            MAX(time_spent_s) AS time_per_label_s_max
     FROM answers

@@ -304,3 +304,13 @@ def test_a_query_past_the_engine_memory_limit_gives_the_same_table(monkeypatch, 
     monkeypatch.setattr(duck, "MEMORY_LIMIT", limit)
     pd.testing.assert_frame_equal(metrics.worker_table(answers, labels, objects, gold), expected)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_time_sums_and_means_do_not_depend_on_the_order_of_the_answers():
+    """Seconds are summed exactly: as floating point, 0.1 + 0.2 + 0.3 is 0.6000000000000001 in one
+    order and 0.6 in another, and a mean on a rounding edge printed differently run to run."""
+    answers, labels, objects, gold = generate(5)
+    one = answers[answers["worker_id"] == answers["worker_id"].iloc[0]].head(3).assign(time_spent_s=[0.1, 0.2, 0.3])
+    tables = [metrics.worker_table(part, labels, objects, gold) for part in (one, one.iloc[::-1])]
+    for table in tables:
+        assert table["time_spent_s"].iloc[0] == 0.6 and table["time_per_label_s_mean"].iloc[0] == 0.6 / 3
