@@ -72,9 +72,9 @@ class AnnotationReader:
         step = (lambda what: (lambda d, t: progress(what, d, t))) if progress else (lambda what: None)
         threads = 1 if isinstance(store, LocalStore) else MAX_POOL
 
-        def each(infos, context, parse, what):
+        def each(infos, context: dict[str, str], parse, what):
             """(info, Parsed | BadFile | StoreError, parsed now) in listing order."""
-            todo = [i for i in infos if known.get(i.key) != (i.version, context(i))]
+            todo = [i for i in infos if known.get(i.key) != (i.version, context[i.key])]
             fetched = dict(Fetcher(store, parse, threads, keep=False).each(todo, step(what))) if todo else {}
             for info in infos:
                 new = info.key in fetched
@@ -92,7 +92,7 @@ class AnnotationReader:
         folder_job_of = {i.key: folder_job(i) for i in manifests}
         jobs: dict[str, str] = {}  # job root -> the job's name
         read: list[tuple[str, Parsed]] = []  # (the manifest's own job, its parse)
-        for info, value, new in each(manifests, lambda i: folder_job_of[i.key], read_manifest, "manifests"):
+        for info, value, new in each(manifests, folder_job_of, read_manifest, "manifests"):
             if batch.record(info, folder_job_of[info.key], value, new, unread, store):
                 root = kinds[info.key].root
                 jobs[root] = _own_job(folder_job_of[info.key], value.jobs)
@@ -107,10 +107,6 @@ class AnnotationReader:
         def response_job(info) -> str:
             return jobs.get(kinds[info.key].root) or job_name(kinds[info.key].root, fallback)
 
-        def context(info) -> str:
-            job = response_job(info)
-            return f"{job}\x1f{types.get(job) or ''}"
-
         def read_response(key: str, data: bytes):
             kind, job = kinds[key], response_job_of[key]
             try:
@@ -119,9 +115,11 @@ class AnnotationReader:
                 return exc
 
         response_job_of = {i.key: response_job(i) for i in responses}
+        # What a worker response's rows depend on besides its bytes: its job and the job's task type.
+        context = {key: f"{job}\x1f{types.get(job) or ''}" for key, job in response_job_of.items()}
         answered: list[Parsed] = []
         for info, value, new in each(responses, context, read_response, "answers"):
-            if batch.record(info, context(info), value, new, unread, store):
+            if batch.record(info, context[info.key], value, new, unread, store) and value is not _NOTHING:
                 answered.append(value)
 
         self._stored = batch.stored()
@@ -129,7 +127,12 @@ class AnnotationReader:
             self._disk.save(self._stored)
         self.parsed, self.cached = batch.parsed, batch.reused
         order = [i.key for i in manifests] + [i.key for i in responses]
-        table = _own_rows(_in_order(self._stored.rows, order), {key: job for key, job in zip(
+        table = _in_order(self._stored.rows, order)
+        if table is not self._stored.rows:  # kept in this order, so the next load need not move rows
+            self._stored.rows = table
+            if self._disk:
+                self._disk.save(self._stored)
+        table = _own_rows(table, {key: job for key, job in zip(
             [i.key for i in manifests], [jobs.get(kinds[i.key].root) for i in manifests], strict=True)}, own)
         out = Annotations()
         for job, found in read:  # a carried-over video label is read only where its own job is not here
@@ -159,8 +162,9 @@ def _own_job(folder: str, named: list[str]) -> str:
 def _in_order(rows: pa.Table, order: list[str]) -> pa.Table:
     """The rows of the files in `order`, file by file (a file's rows keep their order)."""
     position = pc.index_in(rows["key"], value_set=pa.array(order, pa.large_string()))
-    rows = rows.filter(pc.is_valid(position))
-    position = position.filter(pc.is_valid(position))
+    if position.null_count:  # rows of a file not in `order` (none, as the reader calls it): a copy only then
+        rows = rows.filter(pc.is_valid(position))
+        position = position.filter(pc.is_valid(position))
     if len(position) < 2 or pc.all(pc.greater_equal(position[1:], position[:-1])).as_py():
         return rows  # a first read, or nothing changed: in order already
     return rows.take(pc.sort_indices(position))  # Arrow's sort is stable
@@ -179,6 +183,9 @@ def _own_rows(rows: pa.Table, own_of: dict[str, str | None], own: set[str]) -> p
     others = pc.is_in(rows["job"], value_set=pa.array(sorted(own), pa.large_string()))
     dropped = pc.and_(pc.and_(pc.is_valid(at), pc.not_equal(rows["job"], job_of_row)), others)
     return rows if not pc.any(dropped).as_py() else rows.filter(pc.invert(pc.fill_null(dropped, False)))
+
+
+_NOTHING = Parsed()  # a cached file with nothing but rows; shared, never changed
 
 
 class _Batch:
@@ -207,8 +214,11 @@ class _Batch:
         i = self._files[key]
         if self._bad[i] is not None:
             return BadFile(self._bad[i])
+        extras = self._extras.get(key)
+        if extras is None and self._jobs[i] is None:
+            return _NOTHING  # most worker responses: all they hold is in the rows table
         parsed = Parsed(jobs=self._jobs[i] or [], types=self._types[i] or [])
-        for kind, data, blob in self._extras.get(key, ()):
+        for kind, data, blob in extras or ():
             add_extra(parsed, kind, data, blob)
         return parsed
 
