@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import ANY, Naming, worker_filter, worker_naming
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._items import items_tab
@@ -30,14 +31,18 @@ from core.annotations import reports
 from core.annotations.people import rename_workers
 from core.annotations.reports import Narrow
 from core.annotations.source import SourceAnnotations, note_counts
+from core.annotations.top import page_of, pages
 from core.gold import GoldError
 from core.quality.gold_files import read_gold
-from core.quality.matrices import MatrixError, agreement, confusion
 from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
 from core.storage import StoreError
 
 PERIODS = {"day": "D", "hour": "h"}
 TOP_CLASSES = 10
+CLASSES_SHOWN = 30  # classes the per-class chart draws at a time
+# Past this many rows, only the open tab runs: quality and items over a million answers take
+# seconds each, and a reader looking at one tab should not wait for the others.
+LAZY_ROWS = 200_000
 AUDIT_TITLES = {"job": "Audit job", "audited_job": "Audited job", "audited_attribute": "Audited label",
                 "kind": "Kind", "objects": "Objects", "passed": "Passed", "failed": "Failed", "adjusted": "Adjusted",
                 "unadjusted": "Unadjusted"}
@@ -143,12 +148,22 @@ def class_chart(table: pd.DataFrame) -> None:
         return
     color = alt.Color("value:N", title=split) if "value" in counts else alt.Color("job:N", title="Job")
     order = counts.groupby("label")["annotations"].sum().sort_values(ascending=False).index.tolist()
+    every = counts
+    if len(order) > CLASSES_SHOWN:  # a page of classes at a time, the most common first
+        spans = pages(len(order), CLASSES_SHOWN)
+        url_choice("cpage", [str(i) for i in range(len(spans))], "0", "page of classes")
+        page = st.selectbox("Classes", [str(i) for i in range(len(spans))], key="cpage",
+                            format_func=lambda i: f"{spans[int(i)][0]:,} to {spans[int(i)][1]:,} of {len(order):,}",
+                            help="The most common classes first; every class is in the CSV")
+        sync_url(cpage=None if page == "0" else page)
+        order = page_of(order, int(page), CLASSES_SHOWN)
+        counts = counts[counts["label"].isin(order)]
     st.altair_chart(alt.Chart(counts).mark_bar().encode(
         x=alt.X("annotations:Q", title="Annotations"),
         y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
         color=color, tooltip=list(counts.columns),
     ).properties(height=alt.Step(22)), width="stretch")
-    download(counts, "annotations-per-class", "dl_classes")
+    download(every, "annotations-per-class", "dl_classes")
 
 
 def frame_chart(table: pd.DataFrame) -> None:
@@ -247,50 +262,6 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -
     return gold, iou
 
 
-def _heatmap(matrix: pd.DataFrame, x: str, y: str, value: str, fmt: str) -> alt.Chart:
-    long = matrix.rename_axis(index=y, columns=x).stack(future_stack=True).rename(value).reset_index()
-    base = alt.Chart(long).encode(x=alt.X(f"{x}:N", title=x, axis=alt.Axis(labelLimit=160)),
-                                  y=alt.Y(f"{y}:N", title=y, axis=alt.Axis(labelLimit=160)))
-    cells = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title=value, scale=alt.Scale(scheme="blues")),
-                                    tooltip=[y, x, alt.Tooltip(f"{value}:Q", format=fmt)])
-    text = base.mark_text(fontSize=11).encode(text=alt.Text(f"{value}:Q", format=fmt)).transform_filter(
-        f"isValid(datum['{value}'])")  # a worker with itself: no figure, an empty cell
-    side = max(28, min(48, 480 // max(len(matrix), 1)))
-    return (cells + text).properties(width=alt.Step(side), height=alt.Step(side))
-
-
-def matrices(table: pd.DataFrame, gold, iou: float, naming: Naming) -> None:
-    st.subheader("One job's matrices")
-    jobs = sorted(set(table["job"]))
-    workers = table[table["source"].eq("worker")]
-    shared = workers.groupby(["job", "object_id"])["worker_id"].nunique()
-    default = next((job for job, _ in shared[shared > 1].index), jobs[0])
-    url_choice("mjob", jobs, default, "job")
-    job = st.selectbox("Job", jobs, key="mjob")
-    sync_url(mjob=None if job == default else job)
-    left, right = st.columns(2)
-    with left:
-        try:
-            matrix = confusion(table, job, gold)
-        except MatrixError as exc:
-            st.caption(f"Confusion matrix: {literal(str(exc))}.")
-        else:
-            st.markdown("**Confusion matrix** (rows: the reference; columns: what workers answered)")
-            st.altair_chart(_heatmap(matrix, "answer", "reference", "answers", "d"), width="stretch")
-    with right:
-        try:
-            pairs = agreement(table, job, iou)
-        except MatrixError as exc:
-            st.caption(f"Agreement: {literal(str(exc))}.")
-            return
-        if pairs.agreement.notna().to_numpy().sum() == 0:
-            st.caption("Agreement: no two workers answered the same object in this job.")
-            return
-        st.markdown("**Pairwise agreement** (over the objects both workers answered)")
-        named = pairs.agreement.rename(index=naming.names, columns=naming.names)
-        st.altair_chart(_heatmap(named, "worker", "with", "agreement", ".0%"), width="stretch")
-
-
 def audits_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -> None:
     found_audits = reports.audits(table)
     if found_audits.empty:
@@ -354,16 +325,44 @@ def main() -> None:
     if table.empty:
         st.info("Nothing in this selection: widen the dates or choose other jobs, classes or workers.")
         return
-    labeled, quality, items, audited = st.tabs(["What was labeled", "Quality", "Items", "Audits"])
-    with labeled:
-        labeled_tab(table)
-    with quality:
-        gold, iou = quality_tab(found, table, naming)
-    with items:
-        items_tab(found, table, gold, iou, narrow.worker, naming)
-    with audited:
-        audits_tab(found, table, naming)
+    names = ["What was labeled", "Quality", "Items", "Audits"]
+    lazy = len(found.table) > LAZY_ROWS
+    tabs = st.tabs(names, key="tab", bind="query-params") if lazy else st.tabs(names)
+    labeled, quality, items, audited = tabs
+    shown = (lambda tab: tab.open) if lazy else (lambda tab: True)
+    gold, iou = None, _url_iou()
+    if shown(labeled):
+        with labeled:
+            labeled_tab(table)
+    if shown(quality):
+        with quality:
+            gold, iou = quality_tab(found, table, naming)
+    elif shown(items):  # the quality tab's choices, from the link, when only the items run
+        gold = _gold_of_url(found)
+    if shown(items):
+        with items:
+            items_tab(found, table, gold, iou, narrow.worker, naming)
+    if shown(audited):
+        with audited:
+            audits_tab(found, table, naming)
     unread(found)
+
+
+def _url_iou() -> float:
+    try:
+        return min(max(float(st.query_params.get("iou", DEFAULT_IOU)), 0.1), 1.0)
+    except ValueError:
+        return DEFAULT_IOU
+
+
+def _gold_of_url(found: SourceAnnotations) -> pd.DataFrame | None:
+    path = str(st.query_params.get("gold", "")).strip()
+    if not path:
+        return None
+    try:
+        return memo("gold", found, path, lambda: read_gold(path, workspace().open))
+    except (StoreError, GoldError):
+        return None  # said on the Quality tab, where the gold is chosen
 
 
 main()
