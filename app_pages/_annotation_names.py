@@ -29,10 +29,14 @@ class Naming:
         return self.names.get(worker, worker) if worker is not None else None
 
 
+def _worker_ids(table: pd.DataFrame):
+    return memo("worker_ids", table, None, lambda: table.loc[table["source"].eq(WORKER), "worker_id"].dropna().unique())
+
+
 def worker_naming(source: str, table: pd.DataFrame) -> Naming:
     """The names of the workers in `table`, by the sidebar's choice (names by default where the
     answers name a Cognito pool)."""
-    ids = table.loc[table["source"].eq(WORKER), "worker_id"].dropna().unique()
+    ids = _worker_ids(table)
     try:
         data = screened_source(source)
     except StoreError:
@@ -51,7 +55,7 @@ def worker_filter(table: pd.DataFrame, naming: Naming) -> tuple[str | None, str 
     """The sidebar's worker filter: (what the URL keeps, the worker id chosen), (None, None) for
     any. The URL keeps the id (the Workers page links by it), or, anonymised, the Worker N name;
     an id arriving in an anonymised view is turned into its name."""
-    ids = set(table.loc[table["source"].eq(WORKER), "worker_id"].dropna())
+    ids = set(_worker_ids(table))
     if naming.anonymous:
         keys = {naming.of(w): w for w in ids}
         if (given := url_state("worker", ANY)) in ids:  # the link and the session forget the id

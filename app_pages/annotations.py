@@ -93,24 +93,37 @@ def sidebar_narrow(found: SourceAnnotations, naming: Naming) -> Narrow:
     st.session_state["ann_jobs"] = [j for j in wanted if j in found.jobs]
     jobs = st.sidebar.multiselect("Jobs", found.jobs, key="ann_jobs", placeholder="All jobs")
     start, end = _days(table)
-    label = _choice("class", "Class", sorted(set(table["label"].dropna())), "class")
+    classes = memo("classes", table, None, lambda: sorted(set(table["label"].dropna())))
+    label = _choice("class", "Class", classes, "class")
     worker_key, worker = worker_filter(table, naming)
-    pairs = [f"{name} = {value}" for name, values in reports.attribute_names(table).items() for value in values]
+    pairs = [f"{name} = {value}" for name, values in _attribute_names(table).items() for value in values]
     attribute = _choice("attr", "Label attribute", pairs, "label attribute")
     sync_url(job=jobs, **{"class": label, "worker": worker_key, "attr": attribute})
     split = tuple(attribute.split(" = ", 1)) if attribute else None
     return Narrow(tuple(jobs) if jobs else None, start, end, label, worker, split)
 
 
-def summary(table: pd.DataFrame) -> None:
+def _attribute_names(table: pd.DataFrame) -> dict[str, list[str]]:
+    return memo("attribute_names", table, None, lambda: reports.attribute_names(table))
+
+
+def _counts(table: pd.DataFrame) -> tuple[int, int, int, int]:
     result = reports.result(table)
     workers = table[table["source"].eq("worker")]
+    return (len(result), result[["job", "object_id"]].drop_duplicates().shape[0], table["job"].nunique(),
+            workers["worker_id"].nunique())
+
+
+def summary(table: pd.DataFrame) -> None:
+    # Each figure and chart of this tab is kept per selection (memo): a widget's rerun over a
+    # million answers then redraws at once instead of counting them all again.
+    annotations, objects, jobs, workers = memo("summary", table, None, lambda: _counts(table))
     cols = st.columns(4)
-    cols[0].metric("Annotations", f"{len(result):,}", help="Units of each job's result: a class, a box, an "
+    cols[0].metric("Annotations", f"{annotations:,}", help="Units of each job's result: a class, a box, an "
                    "entity, a mask class, a box in a frame")
-    cols[1].metric("Objects", f"{result[['job', 'object_id']].drop_duplicates().shape[0]:,}")
-    cols[2].metric("Jobs", f"{table['job'].nunique():,}")
-    cols[3].metric("Workers", f"{workers['worker_id'].nunique():,}")
+    cols[1].metric("Objects", f"{objects:,}")
+    cols[2].metric("Jobs", f"{jobs:,}")
+    cols[3].metric("Workers", f"{workers:,}")
 
 
 def over_time_chart(table: pd.DataFrame) -> None:
@@ -118,7 +131,7 @@ def over_time_chart(table: pd.DataFrame) -> None:
     url_choice("period", list(PERIODS), "day", "period")
     period = st.segmented_control("Period", list(PERIODS), key="period") or "day"
     sync_url(period=None if period == "day" else period)
-    series = reports.over_time(table, PERIODS[period])
+    series = memo("over_time", table, period, lambda: reports.over_time(table, PERIODS[period]))
     if series.empty:
         st.caption("No dated worker answers in this selection.")
         return
@@ -139,10 +152,11 @@ def over_time_chart(table: pd.DataFrame) -> None:
 
 def class_chart(table: pd.DataFrame) -> None:
     st.subheader("Per class")
-    names = list(reports.attribute_names(table))
+    names = list(_attribute_names(table))
     split = st.selectbox("Split by label attribute", ["(none)", *names], key="split",
                          disabled=not names, help="Colour each class's bar by a label attribute's values")
-    counts = reports.class_counts(table, None if split == "(none)" else split)
+    counts = memo("class_counts", table, split,
+                  lambda: reports.class_counts(table, None if split == "(none)" else split))
     if counts.empty:
         st.caption("No annotations in this selection.")
         return
@@ -167,7 +181,7 @@ def class_chart(table: pd.DataFrame) -> None:
 
 
 def frame_chart(table: pd.DataFrame) -> None:
-    frames = reports.frame_attribute_counts(table)
+    frames = memo("frames", table, None, lambda: reports.frame_attribute_counts(table))
     if frames.empty:
         return
     st.subheader("Frames per frame attribute")
@@ -180,7 +194,7 @@ def frame_chart(table: pd.DataFrame) -> None:
 
 
 def per_object_chart(table: pd.DataFrame) -> None:
-    counts = reports.per_object(table)
+    counts = memo("per_object", table, None, lambda: reports.per_object(table))
     if counts.empty:
         return
     st.subheader("Annotations per object")
@@ -320,7 +334,8 @@ def main() -> None:
     with st.sidebar:
         refresh_button()
     table = memo("narrowed", found, narrow, lambda: narrow.apply(found.table))
-    types = ", ".join(sorted({TASKS.get(t, t) for t in table["task_type"]}))
+    found_types = memo("types", table, None, lambda: table["task_type"].unique())
+    types = ", ".join(sorted({TASKS.get(t, t) for t in found_types}))
     st.caption(literal(f"{found.uri} · {len(found.jobs)} job(s) · {found.files:,} files read · {types}"))
     if table.empty:
         st.info("Nothing in this selection: widen the dates or choose other jobs, classes or workers.")

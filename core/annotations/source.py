@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 import pyarrow as pa
@@ -36,8 +37,8 @@ class SourceAnnotations:
     unread: list[Skipped] = field(default_factory=list)  # files that could not be read at all
     files: int = 0  # Ground Truth files read
 
-    @property
-    def jobs(self) -> list[str]:
+    @cached_property
+    def jobs(self) -> list[str]:  # kept: the page asks often, and a million rows take a while to go through
         return sorted(set(self.table["job"].dropna()))
 
     def task_types(self) -> dict[str, str]:
