@@ -14,7 +14,7 @@ from app_pages._shared import literal, sync_url, url_choice
 from core.annotations.top import OTHER, fold_confusion, top_square
 from core.quality.matrices import MatrixError, agreement, confusion
 
-TOP_MATRIX = 30  # rows and columns a matrix chart draws
+TOP_MATRIX = 15  # rows and columns a matrix chart draws: more, in half the page, and the cells overlap
 
 
 def _heatmap(matrix: pd.DataFrame, x: str, y: str, value: str, fmt: str) -> alt.Chart:

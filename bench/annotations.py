@@ -1,0 +1,162 @@
+"""Benchmark: the Annotations page's read and its time to first chart, at 100k and 1M answers.
+
+Run by hand from the repository root, on the synthetic output bench/gen_output.py made (bench/scale.py
+makes it under --data):
+    python bench/annotations.py [--sizes 100k,1m] [--data /tmp/gc-scale] [--json OUT] [--no-page]
+        [--steps reads,page] [--work DIR] [--screenshot DIR]
+
+For each size, each in a fresh child process (its CPU user+sys, wall time and peak RSS from os.wait4):
+  (a) cold read: core.annotations.reader.AnnotationReader over the folder with an empty cache;
+  (b) warm read: the same, on the cache (a) filled, nothing changed (what a restarted server does);
+then (step page) the app is started on that cache (GC_WORKSPACE=demo, the folder as the
+source) and the Annotations page is opened twice in headless Chromium: timed from goto to the
+first chart drawn, and to the script's end, with the server's CPU. The page also names workers
+from the Workers page's answers (core.ingest), so that cache is filled first by one
+`python -m core workers` run, reported as the warm-up. Nothing is asserted about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from scale import APP, CHROMIUM, CHROMIUM_ARGS, child_env, cpu_of, start_app  # noqa: E402  (bench/ on sys.path)
+
+CHART = '[data-testid="stVegaLiteChart"]'
+
+
+def run_child(cmd: list[str], env: dict[str, str], log: Path) -> dict:
+    start = time.perf_counter()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[:4]} failed:\n{log.read_text()[-2000:]}")
+    lines = log.read_text().strip().splitlines()
+    said = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, **said}
+
+
+def read(root: Path, cache: Path, log: Path) -> dict:
+    return run_child([sys.executable, __file__, "--child", str(root), str(cache)],
+                     child_env(GC_CACHE_DIR=str(cache.parent), PYTHONPATH=str(REPO)), log)
+
+
+def child(root: str, cache: str) -> None:
+    from core.annotations.reader import AnnotationReader
+    from core.storage import open_location
+
+    reader = AnnotationReader(open_location(root), cache_root=Path(cache))
+    found = reader.load()
+    print(json.dumps({"rows": len(found.table), "files": found.files, "parsed": reader.parsed,
+                      "cached": reader.cached, "unread": len(found.unread)}))
+
+
+def page(root: Path, work: Path, timeout_s: float, shots: Path | None, label: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    env = child_env(GC_CACHE_DIR=str(work), GC_DEMO_DIR=str(work / "demo"), GC_WORKSPACE="demo",
+                    PYTHONUNBUFFERED="1")
+    result = {"warmup": run_child([sys.executable, "-m", "core", "workers", str(root), "--format", "csv"], env,
+                                  work / "warmup.log")}
+    server, base = start_app(env, work / "streamlit.log")
+    url = f"{base}/annotations?source={quote(str(root))}&names=id"  # names=id: no Cognito look-up
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            for name in ("first_open", "second_open"):
+                tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                tab.set_default_timeout(timeout_s * 1000)
+                cpu0, t0 = cpu_of(server.pid), time.perf_counter()
+                tab.goto(url)
+                tab.locator(f"{CHART} canvas, {CHART} svg").first.wait_for()
+                chart = time.perf_counter() - t0
+                tab.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]')
+                done = time.perf_counter() - t0
+                result[name] = {"first_chart_s": chart, "script_done_s": done,
+                                "server_cpu_s": cpu_of(server.pid) - cpu0,
+                                "exceptions": tab.locator('[data-testid="stException"]').count()}
+                if shots:
+                    tab.screenshot(path=str(shots / f"annotations-{label}-{name}.png"), full_page=True)
+                tab.context.close()
+            browser.close()
+        result["server_peak_rss_mb"] = _peak_rss(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return result
+
+
+def _peak_rss(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def report(figures: dict) -> str:
+    out = ["| answers | step | CPU s | wall s | peak RSS MB | files parsed / cached |", "|---|---|---:|---:|---:|---|"]
+    for size, f in figures.items():
+        for step in ("cold", "warm") if "cold" in f else ():
+            r = f[step]
+            out.append(f"| {size} | {step} read | {r['cpu_s']:.1f} | {r['wall_s']:.1f} | {r['peak_rss_mb']:.0f} | "
+                       f"{r.get('parsed', '?'):,} / {r.get('cached', '?'):,} |")
+        if "page" in f:
+            p = f["page"]
+            for name in ("first_open", "second_open"):
+                r = p[name]
+                out.append(f"| {size} | page, {name.replace('_', ' ')}: first chart {r['first_chart_s']:.1f} s, "
+                           f"script done {r['script_done_s']:.1f} s | {r['server_cpu_s']:.1f} (server) | "
+                           f"{r['first_chart_s']:.1f} | {p['server_peak_rss_mb']:.0f} (server) | |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="100k,1m")
+    ap.add_argument("--data", type=Path, default=Path("/tmp/gc-scale"))
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--steps", default="reads,page", help="reads (cold, then warm), page, or both")
+    ap.add_argument("--work", type=Path, help="keep each size's cache here (a later --steps page reuses it)")
+    ap.add_argument("--screenshot", type=Path, help="folder for a screenshot of each page open")
+    ap.add_argument("--page-timeout", type=float, default=1800)
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    figures: dict = json.loads(args.json.read_text()) if args.json and args.json.exists() else {}
+    steps = set(args.steps.split(","))
+    for size in args.sizes.split(","):
+        root = args.data / size
+        with tempfile.TemporaryDirectory(prefix=f"gc-annotations-{size}-") as tmp:
+            work = args.work / size if args.work else Path(tmp)
+            work.mkdir(parents=True, exist_ok=True)
+            cache = work / "annotations"
+            found = figures.setdefault(size, {})
+            if "reads" in steps:
+                if cache.exists():
+                    raise SystemExit(f"{cache} is not empty: a cold read needs an empty cache")
+                found |= {"cold": read(root, cache, work / "cold.log"), "warm": read(root, cache, work / "warm.log")}
+                print(f"{size}: {json.dumps(found)}", flush=True)
+            if "page" in steps:
+                found["page"] = page(root, work, args.page_timeout, args.screenshot, size)
+                print(f"{size} page: {json.dumps(found['page'])}", flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2))
+    print(report(figures))
+
+
+if __name__ == "__main__":
+    main()
