@@ -14,6 +14,7 @@ from app_pages._shared import literal, sync_url, url_choice
 from core.annotations.top import OTHER, fold_confusion, top_square
 from core.quality.matrices import MatrixError, agreement, confusion
 
+FIGURES_UP_TO = 10  # rows of a matrix chart that still print each cell's figure
 TOP_MATRIX = 15  # rows and columns a matrix chart draws: more, in half the page, and the cells overlap
 
 
@@ -26,7 +27,10 @@ def _heatmap(matrix: pd.DataFrame, x: str, y: str, value: str, fmt: str) -> alt.
     text = base.mark_text(fontSize=11).encode(text=alt.Text(f"{value}:Q", format=fmt)).transform_filter(
         f"isValid(datum['{value}'])")  # a worker with itself: no figure, an empty cell
     side = max(28, min(48, 480 // max(len(matrix), 1)))
-    return (cells + text).properties(width=alt.Step(side), height=alt.Step(side))
+    # Past ten rows, half the page leaves a cell too narrow for its figure: the colour and the
+    # tooltip say it instead of overlapping digits.
+    layers = cells + text if len(matrix) <= FIGURES_UP_TO else cells
+    return layers.properties(width=alt.Step(side), height=alt.Step(side))
 
 
 def matrices(table: pd.DataFrame, gold, iou: float, naming: Naming) -> None:
