@@ -145,8 +145,8 @@ def first(store, prefix: str, on_skip: OnSkip | None) -> Scan:
 def scan(store, prefix: str, on_skip: OnSkip | None, previous: Listing | None) -> Scan:
     """What `store` (a LocalStore) holds under `prefix` now, against `previous`, a listing of the
     same prefix (None: everything is new)."""
-    if previous is None or previous.prefix != prefix:
-        return first(store, prefix, on_skip)
+    if previous is None or previous.prefix != prefix or not store.root.is_dir():
+        return first(store, prefix, on_skip)  # a root gone is an error there, not every file gone
     now = time.time_ns()
     rels = previous.folders["rel"]
     kinds, _, mtimes = stat_many(store.root_path, rels)

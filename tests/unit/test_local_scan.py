@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.storage import LocalStore
+from core.storage import LocalStore, StoreError
 
 LONG_AGO = 1_700_000_000  # an mtime the scan may trust: far from any listing
 LATER = LONG_AGO + 60  # a folder changed since, and settled again
@@ -138,3 +138,11 @@ def test_the_listing_holds_what_a_walk_lists(tmp_path, prefix):
     store = _tree(tmp_path)
     listing = store.scan(prefix).listing
     assert sorted(listing.files["key"].to_pylist()) == sorted(_walked(store, prefix))
+
+
+def test_a_source_folder_gone_is_an_error_not_every_file_gone(tmp_path):
+    store = _tree(tmp_path / "bucket")
+    listing = store.scan().listing
+    (tmp_path / "bucket").rename(tmp_path / "elsewhere")
+    with pytest.raises(StoreError, match="is not a folder"):
+        store.scan(previous=listing)
