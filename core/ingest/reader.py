@@ -329,7 +329,7 @@ class SourceReader:
                   for name in ("labels", "objects", "consolidations", "auto_labels")}
         return SourceData(
             uri=self.location.uri,
-            jobs=sorted(set(read["job"].to_pylist())),
+            jobs=sorted(pc.unique(read["job"].cast(pa.large_string())).to_pylist()),  # not a string a file
             answers=_frame(answers, categories=_DESCRIPTIVE),
             skipped=skipped,
             suspect=suspect,
