@@ -34,12 +34,18 @@ DEMO_AT = "2026-03-16T15:00:00+00:00"
 
 
 def pytest_configure(config) -> None:
-    """Every parsed-answer cache a test writes goes to a folder of this run, never the user's."""
+    """Every parsed-answer cache a test writes goes to a folder of this run, never the user's; under
+    pytest-xdist, each worker gets a folder of its own inside the run's (workers inherit the
+    controller's environment), so no two processes write the same cache at once."""
     import os
     import tempfile
 
     if "GC_CACHE_DIR" not in os.environ:
-        os.environ["GC_CACHE_DIR"] = config._gc_cache_dir = tempfile.mkdtemp(prefix="gc-test-cache-")
+        os.environ["GC_CACHE_DIR"] = os.environ["GC_TEST_RUN_CACHE_DIR"] = config._gc_cache_dir = tempfile.mkdtemp(
+            prefix="gc-test-cache-")
+    elif (worker := os.environ.get("PYTEST_XDIST_WORKER")) and os.environ["GC_CACHE_DIR"] == os.environ.get(
+            "GC_TEST_RUN_CACHE_DIR"):  # the run's folder, made by the controller: removed with it
+        os.environ["GC_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"{worker}-", dir=os.environ["GC_TEST_RUN_CACHE_DIR"])
 
 
 def pytest_unconfigure(config) -> None:

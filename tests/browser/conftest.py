@@ -66,9 +66,18 @@ def in_ci() -> bool:
 
 
 def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now, from this pytest-xdist worker's share of them: the app binds it only seconds
+    later, and a worker starting an app meanwhile must not be handed the same one. (Linux hands out
+    ports of one parity to bind(): the share is by port // 2.)"""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    mine = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    for _ in range(100 * workers):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port // 2 % workers == mine:
+            return port
+    raise RuntimeError(f"no free port for worker {mine} of {workers} in {100 * workers} tries")
 
 
 def _tail(path: Path, lines: int = 40) -> str:

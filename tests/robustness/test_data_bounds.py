@@ -275,10 +275,11 @@ MEASURE = textwrap.dedent("""
 PAGES = textwrap.dedent("""
     import sys
     from streamlit.testing.v1 import AppTest
-    for page in ("race", "workers"):  # through the app's navigation, as a user opens them (pages link to others)
+    for page in ("race", "workers"):
+        # As a link opens them: the entry script's navigation runs the page in its first run (pages
+        # link to others), not the Jobs home page first (whose SageMaker calls moto does not have).
         at = AppTest.from_file("streamlit_app.py", default_timeout=300)
         at.query_params["source"] = sys.argv[1]
-        at.run()
         at.switch_page(f"app_pages/{page}.py")
         at.run()
         assert not at.exception, [e.value for e in at.exception]
@@ -287,9 +288,13 @@ PAGES = textwrap.dedent("""
 """)
 
 
-def peak(*command: str) -> tuple[int, str]:
-    """Run `command` in a fresh process under an address-space limit: (peak RSS in kB, stderr)."""
-    env = no_real_aws.subprocess_env(credentials=True, region="us-east-1", GC_WORKSPACE="aws")
+def peak(*command: str, aws: str) -> tuple[int, str]:
+    """Run `command` in a fresh process under an address-space limit, in an AWS workspace whose every
+    service is `aws` (the session's moto server): (peak RSS in kB, stderr)."""
+    # The pages look up the workers' names in Cognito: with no AWS to reach, each lookup would wait
+    # out botocore's ten tries (about half a minute) before it failed; moto answers at once that the
+    # pool does not exist, and the pages say they cannot look the names up, as they would then.
+    env = no_real_aws.subprocess_env(credentials=True, region="us-east-1", GC_WORKSPACE="aws", AWS_ENDPOINT_URL=aws)
     done = subprocess.run([sys.executable, "-c", MEASURE, str(ADDRESS_LIMIT), *command], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=900, env=env)
     code, rss = done.stdout.split()[-2:]
@@ -298,15 +303,15 @@ def peak(*command: str) -> tuple[int, str]:
 
 
 @pytest.mark.slow
-def test_race_workers_and_their_pages_stay_small_on_absurd_dates(gt_output, tmp_path):
+def test_race_workers_and_their_pages_stay_small_on_absurd_dates(gt_output, tmp_path, moto_server):
     source = str(absurd_dates_source(gt_output, workers=12))
     rss, err = peak(sys.executable, "-m", "core", "race", source, "--out", str(tmp_path / "race.html"),
-                    "--period", "hour")
+                    "--period", "hour", aws=moto_server)
     assert rss < CEILING_KB, f"python -m core race peaked at {rss:,} kB"
     assert "Periods coarsened" not in err  # the absurd dates were screened out: 49 hourly periods
     assert "suspect" in err and (tmp_path / "race.html").stat().st_size < 1_000_000
-    rss, _ = peak(sys.executable, "-m", "core", "workers", source, "--format", "csv")
+    rss, _ = peak(sys.executable, "-m", "core", "workers", source, "--format", "csv", aws=moto_server)
     assert rss < CEILING_KB, f"python -m core workers peaked at {rss:,} kB"
-    rss, out = peak(sys.executable, "-c", PAGES, source)
+    rss, out = peak(sys.executable, "-c", PAGES, source, aws=moto_server)
     assert rss < CEILING_KB, f"the Race and Workers pages peaked at {rss:,} kB"
     assert out.count("24 suspect answer value(s)") == 2, out  # listed on both pages
