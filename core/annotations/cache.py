@@ -13,19 +13,16 @@ switched, and the least recently used sources removed past the cache's cap.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..ingest.cache import trim
+from ..ingest.cache import trim, write_generation
 from .columns import SCHEMA
 from .model import COLUMNS, MaskImage, Note, Row, SeqRef
 from .parsed import Parsed
@@ -111,21 +108,4 @@ class AnnotationCache:
         trim(self.root, keep=self.folder)
 
     def _save(self, stored: Stored) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"gen-{uuid.uuid4().hex[:12]}"
-        gen = self.folder / name
-        gen.mkdir()
-        for table_name, table in (("files", stored.files), ("rows", stored.rows), ("extras", stored.extras)):
-            pq.write_table(table, gen / f"{table_name}.parquet", compression="zstd")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / "lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                pointer = self.folder / f".current.{name}"
-                pointer.write_text(name)
-                os.replace(pointer, self.folder / "current")
-                for old in self.folder.glob("gen-*"):  # a reader of one retries with the new pointer
-                    if old.name != name:
-                        shutil.rmtree(old, ignore_errors=True)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        write_generation(self.folder, {"files": stored.files, "rows": stored.rows, "extras": stored.extras})

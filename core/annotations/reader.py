@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from ..aws import MAX_POOL
 from ..gt.errors import BadFile, Skipped
 from ..gt.layout import classify, is_apple_double, job_name
+from ..ingest.reader import source_identity
 from ..storage import Fetcher, Location, ObjectInfo, StoreError
 from ..storage.local import LocalStore
 from ..workspace import cache_dir
@@ -30,21 +31,13 @@ from .parsed import Parsed, parse_manifest, parse_response
 from .source import Progress, SourceAnnotations, _read_sequences, _Resolver, with_mask_areas
 
 
-def identity(location: Location) -> str:
-    """What makes two sources the same for the cache: the folder itself for local stores, the URI
-    and endpoint for S3."""
-    store = location.store
-    endpoint = getattr(getattr(store, "settings", None), "endpoint_url", None) or ""
-    where = str(store.root) if isinstance(store, LocalStore) else f"{store.uri}|{endpoint}"
-    return f"{type(store).__name__}|{where}|{location.prefix}"
-
-
 class AnnotationReader:
     """`load()` reads the source; `cache_root` None keeps nothing on disk (a single read)."""
 
     def __init__(self, location: Location, cache_root: Path | None = None, disk: bool = True):
         self.location = location
-        self._disk = AnnotationCache(cache_root or cache_dir() / "annotations", identity(location)) if disk else None
+        root = cache_root or cache_dir() / "annotations"
+        self._disk = AnnotationCache(root, source_identity(location)) if disk else None
         self._stored: Stored | None = None
         self.parsed = self.cached = 0  # files parsed by the last load, and taken from the cache
 

@@ -40,16 +40,6 @@ class TableCache:
         self.root = Path(root)
         self.folder = self.root / hashlib.sha256(f"{FORMAT}|{identity}".encode()).hexdigest()[:24]
 
-    @contextmanager
-    def _locked(self):
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / "lock", "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-
     def load(self) -> tuple[dict[str, pa.Table], dict[str, pa.Table]] | None:
         """The last saved tables and the saved listing's tables (a local folder's, else none), or
         None (nothing saved, or a cache this version cannot read: it is then rebuilt, never
@@ -78,21 +68,36 @@ class TableCache:
         trim(self.root, keep=self.folder)
 
     def _save(self, tables: dict[str, pa.Table], listing: dict[str, pa.Table] | None) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"gen-{uuid.uuid4().hex[:12]}"
-        gen = self.folder / name
-        gen.mkdir()
-        for table_name, table in tables.items():
-            pq.write_table(table, gen / f"{table_name}.parquet", compression="zstd")
-        for table_name, table in (listing or {}).items():
-            pq.write_table(table, gen / f"{LISTING}{table_name}.parquet", compression="zstd")
-        with self._locked():
-            pointer = self.folder / f".current.{name}"
-            pointer.write_text(name)
-            os.replace(pointer, self.folder / "current")
-            for old in self.folder.glob("gen-*"):  # a reader of one retries with the new pointer
-                if old.name != name:
-                    shutil.rmtree(old, ignore_errors=True)
+        write_generation(self.folder, tables | {f"{LISTING}{name}": table for name, table in (listing or {}).items()})
+
+
+@contextmanager
+def _locked(folder: Path):
+    with open(folder / "lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_generation(folder: Path, tables: dict[str, pa.Table]) -> None:
+    """Write `tables` (name -> table) as Parquet in a new generation folder and make it `current`
+    by an atomic rename under the folder's lock; older generations are removed (a reader of one
+    retries with the new pointer). The answer and annotation caches both keep their tables so."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{uuid.uuid4().hex[:12]}"
+    gen = folder / name
+    gen.mkdir()
+    for table_name, table in tables.items():
+        pq.write_table(table, gen / f"{table_name}.parquet", compression="zstd")
+    with _locked(folder):
+        pointer = folder / f".current.{name}"
+        pointer.write_text(name)
+        os.replace(pointer, folder / "current")
+        for old in folder.glob("gen-*"):
+            if old.name != name:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def _size(folder: Path) -> int:

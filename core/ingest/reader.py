@@ -73,7 +73,7 @@ def _sorted(table: pa.Table, keys: list[tuple[str, str]], schema: pa.Schema) -> 
     return pa.table(dict(zip(names, columns, strict=True)), schema=schema)
 
 
-def _identity(location: Location) -> str:
+def source_identity(location: Location) -> str:
     """What makes two sources the same for the cache: the folder itself for local stores (two demo
     folders both named s3://...), the URI and endpoint for S3."""
     store = location.store
@@ -136,7 +136,7 @@ class SourceReader:
         # waited for the cyclic collector, keeping a finished load's tables (360 MB at a million
         # answers) alive while the report ran.
         self._fetcher = Fetcher(store, lambda key, data: parse(key, data, _kind_of(kinds, key)), threads, keep=False)
-        self._disk = TableCache(cache_root or cache_dir() / "answers", _identity(location))
+        self._disk = TableCache(cache_root or cache_dir() / "answers", source_identity(location))
         self._tables: dict[str, pa.Table] | None = None
         self._versions: dict[str, str] = {}  # an S3 source's: key -> ETag of each file in the tables
         self._listing: Listing | None = None  # a local folder's last listing (core.storage.scan)
