@@ -14,7 +14,7 @@ from operator import attrgetter
 import pandas as pd
 import pyarrow as pa
 
-from .model import _FLOATS, _INTS, COLUMNS, Row, to_frame
+from .model import _FLOATS, _INTS, COLUMNS, Row, to_frame, typed
 
 _TEXT = pa.large_string()
 _DICTS = ("attributes", "frame_attributes")
@@ -93,11 +93,4 @@ def to_table_frame(table: pa.Table) -> pd.DataFrame:
             out[column] = pd.Series([None] * len(values), dtype=object)
         else:
             out[column] = values.to_pandas()
-    frame = pd.DataFrame(out)
-    for column in _INTS:
-        frame[column] = frame[column].astype("Int64")
-    for column in _FLOATS:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    frame["human_annotated"] = frame["human_annotated"].astype("boolean")
-    frame["submitted"] = pd.to_datetime(frame["submitted"], utc=True)
-    return frame
+    return typed(pd.DataFrame(out))

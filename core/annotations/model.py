@@ -151,7 +151,12 @@ class Annotations:
 
 def to_frame(rows: list[Row]) -> pd.DataFrame:
     """The annotations table: COLUMNS in order; unknown numbers are missing (NaN / <NA>), never 0."""
-    table = pd.DataFrame([tuple(getattr(r, c) for c in COLUMNS) for r in rows], columns=list(COLUMNS))
+    return typed(pd.DataFrame([tuple(getattr(r, c) for c in COLUMNS) for r in rows], columns=list(COLUMNS)))
+
+
+def typed(table: pd.DataFrame) -> pd.DataFrame:
+    """The table's columns in their dtypes (counts Int64, measures float64, times UTC), however it
+    was built: from rows here, or from Arrow columns (core.annotations.columns)."""
     for column in _INTS:
         table[column] = table[column].astype("Int64")
     for column in _FLOATS:
