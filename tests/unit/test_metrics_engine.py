@@ -283,6 +283,36 @@ def test_a_worker_with_only_undated_unknown_answers():
 
 # --- every query is Trino SQL too (Athena) -----------------------------------------------------
 
+# Every function the Athena SQL calls, each in Trino's function reference
+# (https://trino.io/docs/current/functions/list.html); a name outside it is one Trino lacks (a DuckDB
+# function sqlglot passed through unchanged, say list_aggregate or epoch_ms) and fails the test below.
+TRINO_FUNCTIONS = {
+    "APPROX_PERCENTILE", "AVG", "CARDINALITY", "CAST", "CHR", "COALESCE", "CONCAT", "COUNT", "DATE_DIFF",
+    "DATE_TRUNC", "FROM_ISO8601_TIMESTAMP", "LPAD", "MAP_VALUES", "MAX", "MIN", "MIN_BY", "NULLIF",
+    "REGEXP_EXTRACT", "ROW_NUMBER", "SUM", "TRY", "UNNEST",
+}
+# Words a '(' follows that call nothing: FILTER (WHERE ...), OVER (...), AND (...), a subquery after FROM.
+_NOT_CALLS = {"AND", "OR", "NOT", "AS", "FROM", "JOIN", "ON", "IN", "EXISTS", "FILTER", "OVER", "THEN", "WHEN",
+              "ELSE", "SELECT", "WHERE", "BY", "USING", "VALUES"}
+
+
+def called(sql: str) -> set[str]:
+    """The names called in Trino SQL: a word followed by '(' (not a column list after AS)."""
+    from sqlglot.dialects.trino import Trino
+    from sqlglot.tokens import TokenType
+
+    tokens = Trino().tokenize(sql)
+    return {t.text.upper() for i, t in enumerate(tokens[:-1])
+            if tokens[i + 1].token_type == TokenType.L_PAREN and not (i and tokens[i - 1].token_type == TokenType.ALIAS)
+            } - _NOT_CALLS
+
+
+def test_the_function_check_catches_a_duckdb_only_function():
+    duck = "SELECT list_aggregate(x, 'sum'), epoch_ms(t) FROM answers"
+    sql = sqlglot.transpile(duck, read="duckdb", write="trino")[0]
+    assert called(sql) - TRINO_FUNCTIONS  # whatever sqlglot makes of them, it is nothing Trino has
+
+
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_every_query_transpiles_to_trino(name):
     trino = sqlglot.transpile(QUERIES[name], read="duckdb", write="trino")[0]
@@ -290,6 +320,25 @@ def test_every_query_transpiles_to_trino(name):
     athena = for_trino(name)
     sqlglot.parse_one(athena, read="trino")
     assert "PERCENTILE_CONT" not in athena.upper() and "MEDIAN(" not in athena.upper()
+    assert called(athena) - TRINO_FUNCTIONS == set()
+
+
+def test_the_athena_views_are_trino_sql():
+    """The `answers` view Athena gets (core.engine.athena_tables) parses as Trino and calls only
+    Trino's functions; the qualified queries still do after their tables are renamed."""
+    from core.engine.athena_tables import answers_sql, answers_view_ddl, qualified
+
+    view = answers_sql("trino", "gc.gc_worker_responses")
+    sqlglot.parse_one(view, read="trino")
+    assert called(view) - TRINO_FUNCTIONS == set()
+    ddl = answers_view_ddl("gc", "gc_answers", "gc_worker_responses")
+    assert ddl.startswith('CREATE OR REPLACE VIEW "gc"."gc_answers" AS') and "`" not in ddl
+    renamed = qualified("worker_table", {"answers": "gc.gc_answers", "labels": "gc.gc_labels_1"})
+    tree = sqlglot.parse_one(renamed, read="trino")
+    tables = {t.sql("trino") for t in tree.find_all(sqlglot.exp.Table)}
+    assert "gc.gc_answers AS answers" in tables and "gc.gc_labels_1 AS labels" in tables
+    assert "answers" not in {t.name for t in tree.find_all(sqlglot.exp.Table) if not t.db}
+    assert called(renamed) - TRINO_FUNCTIONS == set()
 
 
 @pytest.mark.parametrize("limit", ["1MB", "256KB"])

@@ -1,0 +1,248 @@
+"""The worker table of an S3 source, computed by Athena where the files are.
+
+Steps, each shown or priced before it runs (`WorkerPlan.describe`):
+1. list the source once: each job's worker-response files (sizes for the cost, ETags for the cache)
+   and its output manifest;
+2. read the output manifests here (one file a job) and stage the small tables (core.engine.athena_tables);
+3. DDL: the responses table with a partition per job, the `answers` view, a table per staged file;
+4. the distinct labels (an Athena query), normalized here as the local engine does, staged too;
+5. the worker table and the team row: the local engine's SQL (core.engine.sql) in Trino's dialect.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..gold import gold_of
+from ..gt.errors import BadFile
+from ..gt.layout import classify, is_apple_double, job_name
+from ..gt.manifest import read_manifest
+from ..storage import Location, ObjectExists, ObjectInfo, StoreError, open_location
+from ..workspace import cache_dir
+from .athena import Athena, AthenaError, State
+from .athena_cost import Estimate, ResultCache, cache_key
+from .athena_tables import Staged, answers_view_ddl, partitions_ddl, qualified, responses_ddl, stage
+
+RESPONSES_TABLE, ANSWERS_VIEW = "gc_worker_responses", "gc_answers"
+TEXT, NUMBER, COUNT, TIME = "string", "double", "bigint", "timestamp"
+LABELS = (("job", TEXT), ("object_id", TEXT), ("attribute", TEXT), ("status", TEXT), ("class_name", TEXT),
+          ("row_no", COUNT))
+OBJECTS = (("job", TEXT), ("object_id", TEXT), ("source", TEXT), ("row_no", COUNT))
+WORKERS = (("labels", COUNT), ("first_submission", TIME), ("last_submission", TIME),
+           ("time_per_label_s_mean", NUMBER), ("time_per_label_s_median", NUMBER),
+           ("labels_per_active_hour", NUMBER), ("agreement", NUMBER), ("majority_agreement", NUMBER),
+           ("accuracy", NUMBER))
+
+
+@dataclass
+class Survey:
+    """What one listing of the source found."""
+
+    uri: str
+    responses: dict[str, list[ObjectInfo]] = field(default_factory=dict)  # job -> its worker-response files
+    folders: dict[str, str] = field(default_factory=dict)  # job -> URI of its worker-response/ folder
+    manifests: dict[str, list[ObjectInfo]] = field(default_factory=dict)  # job -> its output manifest(s)
+
+    @property
+    def jobs(self) -> list[str]:
+        return sorted(set(self.responses) | set(self.manifests))
+
+    def response_bytes(self) -> int:
+        return sum(info.size for files in self.responses.values() for info in files)
+
+    def versions(self) -> list[tuple[str, str]]:
+        return [(i.key, i.version) for files in (*self.responses.values(), *self.manifests.values()) for i in files]
+
+
+def survey(location: Location, jobs: list[str] | None = None) -> Survey:
+    """The source's worker-response files and output manifests by job (only `jobs`, when given)."""
+    fallback = posixpath.basename(location.prefix.rstrip("/") or location.store.uri.rstrip("/")) or location.uri
+    out = Survey(location.uri)
+    for info in location.store.list(location.prefix):
+        if is_apple_double(info.key):
+            continue
+        kind = classify(info.key)
+        if kind is None or kind.kind not in ("response", "manifest"):
+            continue
+        job = job_name(kind.root, fallback)
+        if jobs and job not in jobs:
+            continue
+        if kind.kind == "manifest":
+            out.manifests.setdefault(job, []).append(info)
+            continue
+        out.responses.setdefault(job, []).append(info)
+        if job not in out.folders:
+            marker = info.key.index("worker-response/", len(kind.root)) + len("worker-response/")
+            out.folders[job] = location.store.uri_of(info.key[:marker])
+    return out
+
+
+def manifest_tables(location: Location, found: Survey) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """labels and objects as core.ingest makes them (one row per line and attribute; one per line),
+    from the output manifests in key order, and a note per manifest that could not be read."""
+    labels, objects, notes = [], [], []
+    for job in sorted(found.manifests):
+        for info in sorted(found.manifests[job], key=lambda i: i.key):
+            try:
+                manifest = read_manifest(location.store.get(info.key))
+            except (BadFile, StoreError) as exc:
+                notes.append(f"{location.store.uri_of(info.key)}: {exc}")
+                continue
+            objects.extend({"job": job, "object_id": str(i), "source": src} for i, src in enumerate(manifest.sources))
+            labels.extend({"job": job, "object_id": str(e.line), "attribute": e.attribute, "status": e.status,
+                           "class_name": e.class_name, "source": manifest.sources[e.line]} for e in manifest.labels)
+    label_frame = pd.DataFrame(labels, columns=["job", "object_id", "attribute", "status", "class_name", "source"])
+    return label_frame, pd.DataFrame(objects, columns=["job", "object_id", "source"]), notes
+
+
+def numbered(frame: pd.DataFrame) -> list[dict]:
+    """The rows with `row_no`, their place in the frame (as core.engine.tables adds it)."""
+    return [dict(row, row_no=i) for i, row in enumerate(frame.to_dict("records"))]
+
+
+def lookups(labels: pd.DataFrame, objects: pd.DataFrame, gold: Mapping[str, str] | None,
+            attributes: Mapping[str, str] | None) -> list[Staged]:
+    """The staged tables the queries read besides `answers` and `label_norms`."""
+    from ..metrics import normalize_label
+
+    staged = [stage("labels", LABELS, numbered(labels)), stage("objects", OBJECTS, numbered(objects)),
+              stage("job_layers", (("job", TEXT), ("attribute", TEXT)),
+                    [{"job": j, "attribute": a} for j, a in sorted((attributes or {}).items())])]
+    rows = []
+    if gold:
+        sources = pd.Series(sorted(objects["source"].dropna().unique()), dtype=object)
+        normalized = pd.Series(gold, dtype=object).map(normalize_label)
+        rows = [{"source": s, "gold": g} for s, g in zip(sources, gold_of(sources, normalized), strict=True)
+                if isinstance(g, str)]
+    staged.append(stage("source_gold", (("source", TEXT), ("gold", TEXT)), rows))
+    return staged
+
+
+def label_norms(distinct: pd.Series) -> Staged:
+    from ..metrics import normalize_label
+
+    rows = [{"label": v, "norm": normalize_label(v)} for v in distinct if isinstance(v, str)]
+    return stage("label_norms", (("label", TEXT), ("norm", TEXT)), [r for r in rows if r["norm"] is not None])
+
+
+@dataclass
+class WorkerPlan:
+    """Everything the Athena run will do, built without running anything."""
+
+    database: str
+    results: str  # s3://... where query results and staged tables go
+    found: Survey
+    staged: list[Staged]
+    notes: list[str]
+
+    def ddl(self) -> list[str]:
+        # The table's own location is the source; its partitions (one a job) are what queries read.
+        out = [responses_ddl(self.database, RESPONSES_TABLE, self.found.uri.rstrip("/") + "/"),
+               *partitions_ddl(self.database, RESPONSES_TABLE, self.found.folders),
+               answers_view_ddl(self.database, ANSWERS_VIEW, RESPONSES_TABLE)]
+        return out + [s.ddl(self.database, self.staged_folder(s)) for s in self.staged]
+
+    def staged_folder(self, staged: Staged) -> str:
+        return staged.key(self.results).rpartition("/")[0] + "/"
+
+    def estimate(self) -> Estimate:
+        """The distinct labels, the worker table and the team row each read every response file of
+        the chosen jobs once (the staged tables are a few kB to MB more)."""
+        extra = sum(len(s.body) for s in self.staged)
+        return Estimate(self.found.response_bytes() + extra, queries=3)
+
+    def tables(self, more: list[Staged] = ()) -> dict[str, str]:
+        names = {"answers": f"{self.database}.{ANSWERS_VIEW}"}
+        names.update({s.name: f"{self.database}.{s.table}" for s in (*self.staged, *more)})
+        return names
+
+    def describe(self) -> str:
+        jobs = len(self.found.folders)
+        files = sum(len(f) for f in self.found.responses.values())
+        return (f"Athena will read {files:,} worker-response file(s) of {jobs} job(s) under {self.found.uri}.\n"
+                f"Cost estimate: {self.estimate().describe()}.\n"
+                f"Tables and views it creates in the Glue database {self.database!r} (if not there yet):\n\n"
+                + ";\n\n".join(self.ddl()) + ";")
+
+
+def plan(location: Location, database: str, results: str, jobs: list[str] | None = None,
+         gold: Mapping[str, str] | None = None, attributes: Mapping[str, str] | None = None,
+         tables: tuple[pd.DataFrame, pd.DataFrame, list[str]] | None = None) -> WorkerPlan:
+    if not results.startswith("s3://"):
+        raise AthenaError(f"the Athena results location must be an s3:// folder, not {results!r}")
+    found = survey(location, jobs)
+    labels, objects, notes = tables or manifest_tables(location, found)
+    return WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes)
+
+
+def _put(results: str, staged: Staged, open_uri: Callable[[str], Location]) -> None:
+    """Write a staged table once: its key is its content, so one already there is the same."""
+    target = open_uri(staged.key(results))
+    try:
+        target.store.put(target.prefix, staged.body)
+    except ObjectExists:
+        pass
+
+
+class WorkerRun:
+    """Runs a WorkerPlan on Athena; results are cached by query text and input ETags."""
+
+    def __init__(self, athena: Athena, plan: WorkerPlan, open_uri: Callable[[str], Location] = open_location,
+                 cache: ResultCache | None = None, on_state: Callable[[State], bool | None] | None = None):
+        self.athena, self.plan, self.open_uri = athena, plan, open_uri
+        self.cache = cache or ResultCache(cache_dir() / "athena")
+        self.on_state = on_state
+        self.scanned = 0  # bytes Athena reported for the queries run (cached ones read nothing)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        key = cache_key(sql, self.plan.found.versions())
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        frame, state = self.athena.run(sql, self.on_state)
+        self.scanned += state.scanned_bytes or 0
+        self.cache.put(key, frame)
+        return frame
+
+    def prepare(self) -> None:
+        for staged in self.plan.staged:
+            _put(self.plan.results, staged, self.open_uri)
+        for statement in self.plan.ddl():
+            self.athena.run(statement, self.on_state)
+
+    def worker_table(self) -> pd.DataFrame:
+        """The local engine's worker table (metrics.worker_table's columns and types; index worker_id)."""
+        self.prepare()
+        distinct = self.query(qualified("distinct_labels", self.plan.tables()))["label"]
+        norms = label_norms(distinct)
+        _put(self.plan.results, norms, self.open_uri)
+        self.athena.run(norms.ddl(self.plan.database, self.plan.staged_folder(norms)), self.on_state)
+        self._tables = self.plan.tables([norms])
+        table = self.query(qualified("worker_table", self._tables))
+        for col in ("first_submission", "last_submission"):
+            table[col] = pd.to_datetime(table[col]).dt.tz_localize("UTC")
+        return table.set_index("worker_id")
+
+    def team_row(self, table: pd.DataFrame) -> pd.Series:
+        """metrics.team_row's figures, over the same answers on Athena."""
+        from ..metrics import TEAM
+
+        if table.empty:
+            return pd.Series(dtype=object)
+        rows = table.reset_index()[[c for c, _ in WORKERS]].copy()
+        for col in ("first_submission", "last_submission"):
+            rows[col] = rows[col].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+        workers = stage("workers", WORKERS, rows.astype(object).where(rows.notna(), None).to_dict("records"))
+        _put(self.plan.results, workers, self.open_uri)
+        self.athena.run(workers.ddl(self.plan.database, self.plan.staged_folder(workers)), self.on_state)
+        tables = dict(self._tables, workers=f"{self.plan.database}.{workers.table}")
+        out = self.query(qualified("team_row", tables))
+        row = {col: out[col].iloc[0] for col in out.columns}
+        for col in ("first_submission", "last_submission"):
+            row[col] = pd.Timestamp(row[col], tz="UTC") if pd.notna(row[col]) else pd.NaT
+        row.update({col: int(row[col]) for col in ("labels", "objects", "jobs", "active_days")})
+        return pd.Series(row, name=TEAM)

@@ -1,0 +1,135 @@
+"""The Athena engine's tables mean what the local engine's mean: the `answers` view's SQL (in its
+DuckDB form, over the same files with DuckDB's read_json) and the staged tables (read back from the
+JSON lines Athena would read) give the local engine's worker table exactly, on the real 2019 bird
+job and on constructed private-workforce output with times, subs, multi-label and bad answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pandas as pd
+import pytest
+
+from core import metrics
+from core.engine import athena_workers as aw
+from core.engine.athena_tables import answers_sql, duckdb_responses
+from core.engine.sql import QUERIES
+from core.gold import read_gold
+from core.ingest import SourceReader
+from core.storage import open_location
+
+DUCK_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT", "timestamp": "TIMESTAMP"}
+
+
+def _staged_view(con, staged, folder) -> None:
+    """A staged table as Athena would read it: its JSON lines file, with its declared columns."""
+    path = folder / f"{staged.table}.json"
+    path.write_bytes(staged.body)
+    columns = ", ".join(f"'{c}': '{DUCK_TYPES[k]}'" for c, k in staged.columns)
+    con.execute(f"CREATE VIEW {staged.name} AS SELECT * FROM read_json('{path}', columns = {{{columns}}}, "
+                "format = 'newline_delimited')")
+
+
+def on_duckdb(source: str, tmp_path, gold=None, attributes=None, query: str = "worker_table") -> pd.DataFrame:
+    """The Athena engine's tables and query, run by DuckDB over the local folder `source`."""
+    location = open_location(source)
+    plan = aw.plan(location, "gc_test", "s3://results/athena/", gold=gold, attributes=attributes)
+    files = {job: [location.store.uri_of(i.key) for i in infos] for job, infos in plan.found.responses.items()}
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    for staged in plan.staged:
+        _staged_view(con, staged, tmp_path)
+    distinct = con.execute(QUERIES["distinct_labels"]).df()["label"]
+    _staged_view(con, aw.label_norms(distinct), tmp_path)
+    return con.execute(QUERIES[query]).df()
+
+
+def local(source: str, gold=None, attributes=None) -> pd.DataFrame:
+    data = SourceReader(open_location(source)).load(keep=False)
+    return metrics.worker_table(data.answers, data.labels, data.objects, gold, attributes)
+
+
+def same_table(remote: pd.DataFrame, expected: pd.DataFrame) -> None:
+    remote = remote.set_index("worker_id")
+    for col in ("first_submission", "last_submission"):
+        remote[col] = remote[col].dt.tz_localize("UTC")
+    expected = expected.copy()
+    for col in ("first_submission", "last_submission"):
+        expected[col] = expected[col].astype("datetime64[us, UTC]")
+    remote.index, expected.index = remote.index.astype(object), expected.index.astype(object)
+    for col in ("sub",):
+        remote[col] = remote[col].astype(object).where(remote[col].notna(), None)
+        expected[col] = expected[col].astype(object).where(expected[col].notna(), None)
+    pd.testing.assert_frame_equal(remote, expected, check_dtype=False, check_index_type=False)
+
+
+def test_the_real_bird_job_gives_the_local_worker_table(birds_dir, tmp_path):
+    gold = read_gold("true_labels.json", (birds_dir / "true_labels.json").read_bytes())
+    expected = local(str(birds_dir), gold)
+    remote = on_duckdb(str(birds_dir), tmp_path, gold)
+    assert len(remote) == 97 and remote["labels"].sum() == 1510  # every answer of the 302 x 5, none lost
+    assert remote["accuracy"].notna().all() and remote["agreement"].notna().all()
+    same_table(remote, expected)
+
+
+T0 = datetime(2024, 3, 12, 9, 0, tzinfo=UTC)
+
+
+def _private_output(gt) -> str:
+    """Two jobs: image classification with active seconds, elapsed-only and unknown times, one
+    implausible time (left out), a worker without a sub, an answer without workerId (skipped);
+    and a multi-label job (answers count, their label is unknown)."""
+    a = gt.answer
+    answers = {
+        0: [a(1, "Cat", T0, 2.5), a(2, "Cat", T0 + timedelta(seconds=7), None, accepted=T0),
+            a(3, "Dog", T0 + timedelta(minutes=70), None, accepted=None)],
+        1: [a(1, "Dog", T0 + timedelta(days=1), 3.25), a(2, "Dog", T0 + timedelta(days=1, seconds=3), 90_000.0),
+            {"submissionTime": "2024-03-12T11:00:00.000Z", "answerContent": {"x": {"label": "Dog"}}}],
+        2: [a(3, "Owl", T0 + timedelta(hours=2), 1.0, sub="")],
+    }
+    gt.job("pets", answers, {0: "Cat", 1: "Dog", 2: "Owl"})
+    multi = []
+    for n, worker in enumerate((1, 4)):
+        raw = a(worker, "unused", T0 + timedelta(hours=3, seconds=n), 4.0)
+        raw["answerContent"] = {"crowd-image-classifier-multi-select": {"labels": ["Cat", "Dog"]}}
+        multi.append(raw)
+    gt.response("pets-multi", 1, 0, multi)
+    gt.response("pets-multi", 1, 1, [a(4, "Cat", T0 + timedelta(hours=4), 2.0)])
+    return str(gt.root)
+
+
+def test_private_workforce_output_gives_the_local_worker_table(gt_output, tmp_path):
+    source = _private_output(gt_output)
+    expected = local(source)
+    remote = on_duckdb(source, tmp_path)
+    assert set(remote["worker_id"]) == {gt_output.worker_id(n) for n in (1, 2, 3, 4)}
+    same_table(remote, expected)
+    w2 = remote.set_index("worker_id").loc[gt_output.worker_id(2)]
+    assert w2["labels"] == 2 and w2["time_spent_s"] == 7.0  # the 90,000 s answer counts, its time does not
+
+
+def test_chosen_layer_and_gold_by_file_name(gt_output, tmp_path):
+    source = _private_output(gt_output)
+    gold = {"0.jpg": "cat", "1": "Owl"}
+    expected = local(source, gold, {"pets": "animal"})
+    same_table(on_duckdb(source, tmp_path, gold, {"pets": "animal"}), expected)
+
+
+def test_staged_rows_are_named_by_their_content():
+    one = aw.stage("labels", aw.LABELS, [{"job": "a", "object_id": "0", "row_no": 0}])
+    same = aw.stage("labels", aw.LABELS, [{"job": "a", "object_id": "0", "row_no": 0}])
+    other = aw.stage("labels", aw.LABELS, [{"job": "a", "object_id": "1", "row_no": 0}])
+    assert one.table == same.table != other.table
+    assert one.key("s3://r/x/") == f"s3://r/x/ground-control/staged/{one.table}/rows.json"
+    assert json.loads(one.body) == {"job": "a", "object_id": "0", "row_no": 0}  # NULLs are left out
+
+
+@pytest.mark.parametrize("name", ["gc bad", "GC", "a-b", ""])
+def test_glue_names_are_checked_before_any_ddl(name):
+    from core.engine.athena_tables import quote
+
+    with pytest.raises(ValueError, match="Glue name"):
+        quote(name)
