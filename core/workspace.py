@@ -37,6 +37,7 @@ class Workspace:
     now: Callable[[], datetime] = _wall_clock  # the demo runs on the simulator's clock
     output_uri: str = ""  # where the workspace's jobs write (the demo's; empty for AWS)
     notice: Callable[[], str | None] = lambda: None  # something the page should say (a rebuilt demo)
+    home_uri: str = ""  # Ground Control's own files (audit log, digests): core.audit.home_uri
 
 
 def default_kind() -> str:
@@ -169,13 +170,13 @@ class _Demo:
 def demo_workspace(root: Path | None = None, seed: int = DEMO_SEED, at: datetime | None = None) -> Workspace:
     """The demo: its s3:// URIs resolve to its folders; local paths work as anywhere. `at` (default
     GC_DEMO_AT) pins its time."""
-    from .sim.demo import OUTPUT_URI
+    from .sim.demo import BUCKET, OUTPUT_URI
 
     root = root or demo_dir()
     demo = _Demo(root, seed, at or demo_at())
     return Workspace(kind="demo", label="Demo workspace (local Ground Truth simulator)", open=demo.open_uri,
                      service=demo, notifier=OutboxNotifier(root / "outbox"), now=demo.now, output_uri=OUTPUT_URI,
-                     notice=lambda: demo.notice)
+                     notice=lambda: demo.notice, home_uri=f"s3://{BUCKET}/")
 
 
 def data_now(ws: Workspace, uri: str) -> datetime:
