@@ -33,6 +33,37 @@ def source_options(p: argparse.ArgumentParser) -> None:
     aws.add_argument("--endpoint-url", help="S3-compatible endpoint URL")
 
 
+def engine_options(p: argparse.ArgumentParser) -> None:
+    """--engine and Athena's settings (core.engine.athena): where the metrics' SQL runs."""
+    p.add_argument("--engine", choices=["local", "athena"], default="local",
+                   help="local: read the files here and compute with DuckDB (default); athena: compute with "
+                        "Amazon Athena where an s3:// source is (see the README, 'More than one machine')")
+    a = p.add_argument_group("Athena (--engine athena)")
+    a.add_argument("--workgroup", default="primary", help="Athena workgroup (default: primary)")
+    a.add_argument("--athena-results", metavar="S3_URI",
+                   help="s3://bucket/prefix/ for query results and the small tables Ground Control stages")
+    a.add_argument("--glue-database", metavar="NAME",
+                   help="Glue database for Ground Control's tables and view (lower-case letters, digits, '_'); "
+                        "it and they are created if not there yet")
+    a.add_argument("--dry-run", action="store_true", help="print the DDL and the cost estimate, run nothing")
+    a.add_argument("--max-cost", type=float, metavar="USD", help="refuse to run when the estimate is higher")
+
+
+def athena_only(args, unsupported: dict) -> None:
+    """What --engine athena needs, checked before anything is listed or read."""
+    if not args.source.startswith("s3://"):
+        raise CliError(f"--engine athena reads S3 only: {args.source!r} is not an s3:// source")
+    missing = [flag for flag, value in (("--glue-database", args.glue_database),
+                                        ("--athena-results", args.athena_results)) if not value]
+    if missing:
+        raise CliError(f"--engine athena needs {' and '.join(missing)}")
+    if not args.athena_results.startswith("s3://"):
+        raise CliError(f"--athena-results must be an s3:// folder, not {args.athena_results!r}")
+    given = [flag for flag, value in unsupported.items() if value]
+    if given:
+        raise CliError(f"{', '.join(given)} not available with --engine athena yet: use the local engine")
+
+
 def settings(args) -> AwsSettings:
     return AwsSettings(args.profile, args.region, args.endpoint_url)
 

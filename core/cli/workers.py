@@ -31,10 +31,13 @@ def add_parser(sub) -> None:
                    help="the label attribute (layer) to score workers against, where a job's output manifest "
                         "has several (default: decided from the job's metadata and answers, and said on stderr)")
     common.source_options(w)
+    common.engine_options(w)
     w.set_defaults(run=cmd_workers)
 
 
 def cmd_workers(args) -> int:
+    if args.engine == "athena":
+        return _athena(args)
     ws = common.workspace(args)
     data, selection = common.selected(args, ws)
     try:
@@ -81,3 +84,68 @@ def _layers(args, ws, data):
         if layer.inferred:
             print(f"{layer.note} (--attribute NAME chooses)", file=sys.stderr)
     return layers
+
+
+def _athena(args) -> int:
+    """The same report, computed by Athena where the output is (core.engine.athena_workers): the
+    plan (DDL and cost) on stderr first; --dry-run stops there."""
+    from ..aws import client
+    from ..engine import athena_workers as aw
+    from ..engine.athena import Athena, AthenaError
+
+    common.athena_only(args, unsupported={"--since": args.since, "--until": args.until, "--cognito": args.cognito})
+    ws = common.workspace(args)
+    try:
+        location = ws.open(args.source)
+        gold = read_gold(args.gold, ws.open(args.gold).read()) if args.gold else None
+        names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}
+        found = aw.survey(location, args.jobs)
+        labels, objects, notes = aw.manifest_tables(location, found)
+    except (StoreError, GoldError, IdentityError) as exc:
+        raise CliError(str(exc)) from exc
+    for note in notes:
+        print(f"skipped {note}", file=sys.stderr)
+    if not found.responses:
+        raise CliError(f"no worker-response files under {found.uri}"
+                       + (f" for the jobs {', '.join(args.jobs)}" if args.jobs else "")
+                       + ": Athena has nothing to read (per-worker metrics need annotations/worker-response/)")
+    problem = unknown_choice(labels, args.attribute)
+    if problem:
+        raise CliError(problem)
+    layers = choose_layers(labels, labels.iloc[0:0].assign(label=None), args.attribute,
+                           lambda job: _describe(ws, job))
+    for layer in layers.values():
+        if layer.inferred:
+            print(f"{layer.note} (--attribute NAME chooses)", file=sys.stderr)
+    try:
+        plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, gold,
+                       {job: layer.attribute for job, layer in layers.items()}, (labels, objects, notes))
+        shown = plan.describe()  # the DDL and the cost, before anything runs
+    except (AthenaError, ValueError) as exc:  # a Glue name Athena would refuse
+        raise CliError(str(exc)) from exc
+    print(shown, file=sys.stderr)
+    estimate = plan.estimate()
+    if args.dry_run:
+        return 0
+    if args.max_cost is not None and estimate.usd > args.max_cost:
+        raise CliError(f"the estimate (${estimate.usd:,.4f}) is over --max-cost ${args.max_cost:g}: "
+                       "choose fewer --jobs or raise the limit")
+    athena = Athena(client("athena", common.settings(args)), args.workgroup, args.athena_results, args.glue_database)
+    run = aw.WorkerRun(athena, plan, ws.open,
+                       on_state=lambda s: print(f"Athena query {s.query_id}: {s.state.lower()}", file=sys.stderr)
+                       if args.verbose else None)
+    try:
+        report = aw.worker_report(run, names, args.anonymize)
+    except (AthenaError, StoreError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Athena read {run.scanned:,} bytes for this report (0: every result came from the cache)",
+          file=sys.stderr)
+    print(format_table(report, args.format))
+    return 0
+
+
+def _describe(ws, job: str) -> str | None:
+    try:
+        return ws.service.describe_labeling_job(job).get("LabelAttributeName")
+    except ServiceError:
+        return None

@@ -151,6 +151,10 @@ class Athena:
             frame[name] = typed(frame[name], kind)
         return frame
 
+    def execute(self, sql: str, on_state: Callable[[State], bool | None] | None = None) -> State:
+        """Start and wait, reading no rows: for DDL."""
+        return self.wait(self.start(sql), on_state)
+
     def run(self, sql: str, on_state: Callable[[State], bool | None] | None = None) -> tuple[pd.DataFrame, State]:
         """Start, wait, read: the result and the final state (with Athena's statistics)."""
         query_id = self.start(sql)

@@ -40,7 +40,8 @@ class Estimate:
 
     def describe(self) -> str:
         each = f"{self.queries} queries reading" if self.queries > 1 else "1 query reading"
-        return (f"{each} {_size(self.scanned_bytes)} each: about ${self.usd:,.4f} at ${USD_PER_TB:g} per TB "
+        usd = f"{self.usd:,.2f}" if self.usd >= 0.01 else f"{self.usd:.6f}"
+        return (f"{each} {_size(self.scanned_bytes)} each: about ${usd} at ${USD_PER_TB:g} per TB "
                 f"(10 MB minimum per query)")
 
 

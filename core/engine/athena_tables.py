@@ -121,6 +121,10 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def database_ddl(database: str) -> str:
+    return f"CREATE DATABASE IF NOT EXISTS {quote(database)}"
+
+
 def responses_ddl(database: str, table: str, location: str) -> str:
     """CREATE EXTERNAL TABLE IF NOT EXISTS for the worker responses, partitioned by job."""
     fields = ", ".join(f"{name}:{kind}" for name, kind, _ in ANSWER_FIELDS)

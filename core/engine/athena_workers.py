@@ -25,7 +25,15 @@ from ..storage import Location, ObjectExists, ObjectInfo, StoreError, open_locat
 from ..workspace import cache_dir
 from .athena import Athena, AthenaError, State
 from .athena_cost import Estimate, ResultCache, cache_key
-from .athena_tables import Staged, answers_view_ddl, partitions_ddl, qualified, responses_ddl, stage
+from .athena_tables import (
+    Staged,
+    answers_view_ddl,
+    database_ddl,
+    partitions_ddl,
+    qualified,
+    responses_ddl,
+    stage,
+)
 
 RESPONSES_TABLE, ANSWERS_VIEW = "gc_worker_responses", "gc_answers"
 TEXT, NUMBER, COUNT, TIME = "string", "double", "bigint", "timestamp"
@@ -141,7 +149,8 @@ class WorkerPlan:
 
     def ddl(self) -> list[str]:
         # The table's own location is the source; its partitions (one a job) are what queries read.
-        out = [responses_ddl(self.database, RESPONSES_TABLE, self.found.uri.rstrip("/") + "/"),
+        out = [database_ddl(self.database),
+               responses_ddl(self.database, RESPONSES_TABLE, self.found.uri.rstrip("/") + "/"),
                *partitions_ddl(self.database, RESPONSES_TABLE, self.found.folders),
                answers_view_ddl(self.database, ANSWERS_VIEW, RESPONSES_TABLE)]
         return out + [s.ddl(self.database, self.staged_folder(s)) for s in self.staged]
@@ -212,7 +221,7 @@ class WorkerRun:
         for staged in self.plan.staged:
             _put(self.plan.results, staged, self.open_uri)
         for statement in self.plan.ddl():
-            self.athena.run(statement, self.on_state)
+            self.athena.execute(statement, self.on_state)
 
     def worker_table(self) -> pd.DataFrame:
         """The local engine's worker table (metrics.worker_table's columns and types; index worker_id)."""
@@ -220,7 +229,7 @@ class WorkerRun:
         distinct = self.query(qualified("distinct_labels", self.plan.tables()))["label"]
         norms = label_norms(distinct)
         _put(self.plan.results, norms, self.open_uri)
-        self.athena.run(norms.ddl(self.plan.database, self.plan.staged_folder(norms)), self.on_state)
+        self.athena.execute(norms.ddl(self.plan.database, self.plan.staged_folder(norms)), self.on_state)
         self._tables = self.plan.tables([norms])
         table = self.query(qualified("worker_table", self._tables))
         for col in ("first_submission", "last_submission"):
@@ -238,7 +247,7 @@ class WorkerRun:
             rows[col] = rows[col].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
         workers = stage("workers", WORKERS, rows.astype(object).where(rows.notna(), None).to_dict("records"))
         _put(self.plan.results, workers, self.open_uri)
-        self.athena.run(workers.ddl(self.plan.database, self.plan.staged_folder(workers)), self.on_state)
+        self.athena.execute(workers.ddl(self.plan.database, self.plan.staged_folder(workers)), self.on_state)
         tables = dict(self._tables, workers=f"{self.plan.database}.{workers.table}")
         out = self.query(qualified("team_row", tables))
         row = {col: out[col].iloc[0] for col in out.columns}
@@ -246,3 +255,26 @@ class WorkerRun:
             row[col] = pd.Timestamp(row[col], tz="UTC") if pd.notna(row[col]) else pd.NaT
         row.update({col: int(row[col]) for col in ("labels", "objects", "jobs", "active_days")})
         return pd.Series(row, name=TEAM)
+
+
+def worker_report(run: WorkerRun, names: Mapping[str, str] | None = None, anonymize: bool = False) -> pd.DataFrame:
+    """core.workers.worker_report's table (columns, Team row, names, anonymity) from Athena's figures.
+
+    Anonymous names follow the first submission, then the id: the order metrics.anonymous_names
+    gives, read from the table's first_submission instead of a third pass over the answers."""
+    from ..identity import display_names
+    from ..metrics import COLUMNS, TEAM
+
+    table = run.worker_table()
+    if anonymize:
+        order = table.reset_index().sort_values(["first_submission", "worker_id"], na_position="last")["worker_id"]
+        shown = {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+    else:
+        shown = display_names(table[["sub"]], dict(names or {})).to_dict()
+    team = run.team_row(table)
+    table.insert(0, "worker", table.index.map(shown))
+    out = table.reset_index()
+    if not team.empty:
+        out = pd.concat([out, pd.DataFrame([team]).assign(worker=TEAM)], ignore_index=True)
+    out = out.reindex(columns=COLUMNS)
+    return out.drop(columns=["worker_id", "sub"]) if anonymize else out

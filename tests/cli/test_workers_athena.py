@@ -1,0 +1,159 @@
+"""`python -m core workers s3://... --engine athena`, run as users run it, against a moto server
+for S3 and Athena (real HTTP, real service models). moto runs no SQL: each query's rows are queued
+as Athena would return them, computed by the Athena engine's own SQL on DuckDB over the same files
+(the equivalence tests/unit/test_athena_views.py proves). So this checks everything around the SQL:
+the listing, the staged tables written to S3, the DDL and the cost shown first, the order of the
+round trips, the parsing of Athena's result pages, the report, and the cache."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import boto3
+import duckdb
+import pandas as pd
+import pytest
+from test_athena_views import _private_output, on_duckdb  # tests/unit is on sys.path
+from test_workers_cli import REPO_ROOT, clean_env, rows
+
+from core.engine import athena_workers as aw
+from core.engine.sql import QUERIES
+from core.storage import AwsSettings, open_location
+
+pytestmark = pytest.mark.slow  # subprocesses and a moto server
+
+SOURCE, RESULTS = "s3://gt-out/out/", "s3://gc-results/athena/"
+
+
+def athena_rows(frame: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """A frame as Athena's GetQueryResults gives it: a header row, then text values (NULL: none)."""
+    kinds = {"int64": "bigint", "float64": "double", "datetime64[us]": "timestamp"}
+    info = [{"Name": c, "Type": kinds.get(str(frame[c].dtype), "varchar")} for c in frame.columns]
+
+    def text(v):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return {}
+        if isinstance(v, pd.Timestamp):
+            return {"VarCharValue": v.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]}
+        return {"VarCharValue": repr(float(v)) if isinstance(v, float) else str(v)}
+
+    header = {"Data": [{"VarCharValue": c} for c in frame.columns]}
+    return [header] + [{"Data": [text(v) for v in r]} for r in frame.itertuples(index=False)], info
+
+
+def queue(endpoint: str, frames: list[pd.DataFrame | None]) -> None:
+    results = []
+    for frame in frames:
+        data, info = athena_rows(frame) if frame is not None else ([], [])
+        results.append({"rows": data, "column_info": info})
+    body = json.dumps({"region": "eu-west-1", "results": results}).encode()
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/static/athena/query-results", data=body,
+                                                  method="POST"), timeout=30)
+
+
+def run(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core", "workers", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=180, env=env)
+
+
+@pytest.fixture
+def uploaded(gt_output, moto_settings, tmp_path):
+    """The constructed private-workforce output in a moto bucket, and the expected Athena answers."""
+    folder = Path(_private_output(gt_output))
+    s3 = boto3.client("s3", endpoint_url=moto_settings.endpoint_url, region_name="eu-west-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    for bucket in ("gt-out", "gc-results"):
+        try:  # the module's moto server keeps them from an earlier test
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        except s3.exceptions.BucketAlreadyOwnedByYou:
+            pass
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        s3.put_object(Bucket="gt-out", Key="out/" + path.relative_to(folder).as_posix(), Body=path.read_bytes())
+    return folder, s3
+
+
+def test_the_athena_report_is_the_local_report(uploaded, moto_settings, tmp_path):
+    folder, s3 = uploaded
+    endpoint = moto_settings.endpoint_url
+    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                    AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA=endpoint, GC_CACHE_DIR=str(tmp_path))
+    common = ["--format", "csv", "--endpoint-url", endpoint, "--region", "eu-west-1"]
+    local = run(SOURCE, *common, env=env)
+    assert local.returncode == 0, local.stderr
+
+    # What Athena would answer, query by query, in the order the command starts them.
+    (tmp_path / "duck").mkdir()
+    table = on_duckdb(str(folder), tmp_path / "duck", attributes={"pets": "animal"})
+    distinct = on_duckdb(str(folder), tmp_path / "duck", attributes={"pets": "animal"}, query="distinct_labels")
+    team = _team(folder, table, tmp_path)
+    plan = aw.plan(open_location(SOURCE, AwsSettings(endpoint_url=endpoint, region="eu-west-1")), "gc", RESULTS,
+                   attributes={"pets": "animal"})
+    ddl = len(plan.ddl())
+    queue(endpoint, [None] * ddl + [distinct, None, table, None, team])
+
+    athena = run(SOURCE, *common, "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS,
+                 "--workgroup", "primary", env=env)
+    assert athena.returncode == 0, athena.stderr
+    assert "CREATE EXTERNAL TABLE IF NOT EXISTS `gc`.`gc_worker_responses`" in athena.stderr
+    assert "PARTITION (job = 'pets') LOCATION 's3://gt-out/out/pets/annotations/worker-response/'" in athena.stderr
+    assert "Cost estimate: 3 queries reading" in athena.stderr and "10 MB minimum" in athena.stderr
+    assert athena.stderr.index("CREATE EXTERNAL TABLE") < athena.stderr.index("Athena read")
+    assert rows(athena.stdout) == rows(local.stdout)  # same workers, figures, names and Team row
+
+    staged = s3.list_objects_v2(Bucket="gc-results", Prefix="athena/ground-control/staged/")["Contents"]
+    names = {o["Key"].split("/")[-2].rsplit("_", 1)[0] for o in staged}
+    assert {"gc_labels", "gc_objects", "gc_job_layers", "gc_source_gold", "gc_label_norms", "gc_workers"} <= names
+
+    again = run(SOURCE, *common, "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS, env=env)
+    assert again.returncode == 0, again.stderr  # nothing queued: every query's rows come from the cache
+    assert rows(again.stdout) == rows(local.stdout) and "Athena read 0 bytes" in again.stderr
+
+
+def _team(folder: Path, table: pd.DataFrame, tmp_path) -> pd.DataFrame:
+    """TEAM_ROW over the worker table and the answers, as Athena would run it."""
+    from core.engine.athena_tables import answers_sql, duckdb_responses
+
+    location = open_location(str(folder))
+    found = aw.survey(location)
+    files = {job: [location.store.uri_of(i.key) for i in infos] for job, infos in found.responses.items()}
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+        con.register("workers", table)
+        return con.execute(QUERIES["team_row"]).df()
+
+
+def test_dry_run_shows_the_plan_and_runs_nothing(uploaded, moto_settings, tmp_path):
+    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                    AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA="http://127.0.0.1:9",  # nothing listens
+                    GC_CACHE_DIR=str(tmp_path))
+    done = run(SOURCE, "--endpoint-url", moto_settings.endpoint_url, "--engine", "athena", "--glue-database", "gc",
+               "--athena-results", RESULTS, "--dry-run", env=env)
+    assert done.returncode == 0, done.stderr
+    assert 'CREATE OR REPLACE VIEW "gc"."gc_answers"' in done.stderr
+    assert "about $0.000150 at $5 per TB" in done.stderr
+    assert done.stdout == ""
+    over = run(SOURCE, "--endpoint-url", moto_settings.endpoint_url, "--engine", "athena", "--glue-database", "gc",
+               "--athena-results", RESULTS, "--max-cost", "0.00001", env=env)
+    assert over.returncode == 2 and "over --max-cost" in over.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["/tmp", "--glue-database", "gc", "--athena-results", RESULTS], "reads S3 only"),
+    ([SOURCE, "--athena-results", RESULTS], "needs --glue-database"),
+    ([SOURCE, "--glue-database", "gc", "--athena-results", "/tmp/x"], "must be an s3:// folder"),
+    ([SOURCE, "--glue-database", "gc", "--athena-results", RESULTS, "--since", "2024-01-01"], "--since not available"),
+    ([SOURCE, "--glue-database", "Bad-Name", "--athena-results", RESULTS, "--endpoint-url", "{endpoint}"],
+     "is not a Glue name"),
+])
+def test_what_athena_needs_is_said_before_anything_runs(uploaded, moto_settings, tmp_path, args, message):
+    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                    AWS_DEFAULT_REGION="eu-west-1", GC_CACHE_DIR=str(tmp_path))
+    args = [a.replace("{endpoint}", moto_settings.endpoint_url) for a in args]
+    done = run(*args, "--engine", "athena", env=env)
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
