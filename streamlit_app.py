@@ -5,6 +5,7 @@ runs, and importing it runs nothing."""
 
 import streamlit as st
 
+from app_pages._access import access_gate, identity_sidebar
 from app_pages._shared import error_boundary, note_page, workspace_notice, workspace_sidebar
 
 PAGES = [  # (script, title, icon, url path); the first is the home page
@@ -15,16 +16,23 @@ PAGES = [  # (script, title, icon, url path); the first is the home page
     ("app_pages/workers.py", "Workers", ":material/groups:", "workers"),
     ("app_pages/annotations.py", "Annotations", ":material/label:", "annotations"),
     ("app_pages/race.py", "Race", ":material/sprint:", "race"),
+    ("app_pages/audit.py", "Audit trail", ":material/history:", "audit"),
 ]
 
 
 def run() -> None:
     st.set_page_config(page_title="Ground Control", page_icon=":material/satellite_alt:", layout="wide")
     st.logo("assets/logo.svg", size="large")
+    me = None
+    with error_boundary():
+        me = access_gate()  # with [auth]: sign in first; the pages below never run for a stranger
+    if me is None:
+        return
     nav = st.navigation([st.Page(script, title=title, icon=icon, url_path=path, default=path is None)
                          for script, title, icon, path in PAGES])
     note_page(nav)  # the first run of a page after another: the link's values win
     with error_boundary():  # the one for every page: no traceback or server path ever reaches a page
+        identity_sidebar(me)
         box = workspace_sidebar()
         try:
             nav.run()

@@ -8,6 +8,7 @@ import html
 import pandas as pd
 import streamlit as st
 
+from app_pages._access import act, lead_only
 from app_pages._annotation_names import Naming
 from app_pages._annotation_tables import readable, show_table
 from app_pages._shared import (
@@ -21,10 +22,12 @@ from app_pages._shared import (
     workspace,
     workspace_key,
 )
+from core.access import NotAllowed
 from core.annotations.draw import classed_text, draw_boxes, draw_mask, marked_text, source_colors
 from core.annotations.items import frame_image_uri, item_rows, ranked_items
 from core.annotations.people import rename_workers
 from core.annotations.source import SourceAnnotations
+from core.audit import AuditError
 from core.fixes import KINDS as FIX_KINDS
 from core.fixes import FixError, fix_kinds, plan_fix, write_manifest
 from core.launch import LaunchError, launch, request_json
@@ -121,14 +124,19 @@ def fix_items(job: str, items: pd.DataFrame, task: str) -> None:
         return
     with st.expander("The exact create_labeling_job request"):
         st.code(request_json(plan.request), language="json")
-    if st.button("Write the manifest and launch", type="primary", icon=":material/rocket_launch:", key="fix_go"):
+    if st.button("Write the manifest and launch", type="primary", icon=":material/rocket_launch:", key="fix_go",
+                 help=lead_only("launch")):
         try:
-            write_manifest(workspace(), plan)
-            launch(plan.config, workspace())
+            def write_and_launch() -> str:
+                write_manifest(workspace(), plan)
+                return launch(plan.config, workspace())
+
+            act("launch", {"job": plan.config.job_name, "follow-up of": job, "items": len(plan.objects),
+                           "manifest": plan.manifest_uri}, write_and_launch, describe=lambda arn: {"arn": arn})
         except FixError as exc:
             st.error(literal(str(exc)), icon=":material/error:")
             return
-        except LaunchError as exc:
+        except (LaunchError, NotAllowed, AuditError) as exc:
             show_error(exc, "Not launched")
             return
         st.success(literal(f"Launched {plan.config.job_name}"), icon=":material/rocket_launch:")

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages._access import act, lead_only
 from app_pages._shared import (
     aws_setup_problems,
     aws_setup_text,
@@ -20,10 +21,11 @@ from app_pages._shared import (
     workspace_key,
 )
 from core.chaining import ChainError, chain_manifest_uri, plan_in
+from core.errors import GroundControlError
 from core.gt.job import Job
 from core.gt.service import ACTIVE, ServiceError
 from core.jobs import days_left, eta, job_table
-from core.launch import LaunchError, launch, request_json
+from core.launch import launch, request_json
 from core.launch.fields import field_title
 
 STATUS_ICON = {  # Material icons: they render without an emoji font
@@ -108,10 +110,10 @@ def confirm_stop(name: str) -> None:
              "can only be sent again by chaining a new job.")
     left, right = st.columns(2)
     if left.button("Stop the job", type="primary", icon=":material/stop_circle:"):
-        try:
-            workspace().service.stop_labeling_job(name)
+        try:  # checked on the server as it runs, whatever the page showed; audited
+            act("stop", {"job": name}, lambda: workspace().service.stop_labeling_job(name))
             st.session_state["stopped"] = name
-        except ServiceError as exc:
+        except GroundControlError as exc:
             st.session_state["stop_error"] = str(exc)
         st.rerun()
     if right.button("Keep it running"):
@@ -183,7 +185,7 @@ def job_details(name: str) -> None:
         middle.page_link("app_pages/annotations.py", label="Annotation quality and items", icon=":material/label:",
                          query_params={**link, "ijob": name, "mjob": name})
         if job.working:
-            if right.button("Stop job", icon=":material/stop_circle:"):
+            if right.button("Stop job", icon=":material/stop_circle:", help=lead_only("stop")):
                 confirm_stop(name)
     chain_section(job)
 
@@ -242,14 +244,16 @@ def chain_section(job: Job) -> None:
         if dry.button("Dry run", key=f"chain_dry_{name}", icon=":material/preview:", disabled=plan.request is None):
             st.code(request_json(plan.request), language="json")
         if go.button("Launch", key=f"chain_go_{name}", type="primary", icon=":material/rocket_launch:",
-                     disabled=bool(plan.problems) or plan.objects_to_send == 0):
+                     disabled=bool(plan.problems) or plan.objects_to_send == 0, help=lead_only("chain")):
             try:
-                arn = launch(plan.config, ws)
+                arn = act("chain", {"job": name, "mode": mode, "new job": plan.config.job_name,
+                                    "objects sent": plan.objects_to_send},
+                          lambda: launch(plan.config, ws), describe=lambda arn: {"arn": arn})
                 st.session_state.pop(f"chain_plan_{name}", None)  # its job name is taken now
                 st.session_state["job"] = plan.config.job_name
                 st.toast(f"Launched {arn}", icon=":material/rocket_launch:")
                 st.rerun()
-            except LaunchError as exc:
+            except GroundControlError as exc:  # LaunchError, NotAllowed, AuditError
                 show_error(exc, "Not launched")
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages._access import act, lead_only
 from app_pages._shared import problem_list, show_error, sync_url, url_choice, url_state, workspace, workspace_key
-from core.errors import Problem
+from core.errors import GroundControlError, Problem
 from core.gt import tasks
 from core.gt.service import ServiceError
 from core.launch import (
     LaunchConfig,
-    LaunchError,
     boto3_snippet,
     build_request,
     config_cost,
@@ -169,10 +169,13 @@ def review(ws, config: LaunchConfig, data: bytes | None, region: str) -> None:
         st.code(boto3_snippet(request, region), language="python")
         st.download_button("Download the config (for `python -m core launch --config`)", config.dumps(),
                            file_name=f"{config.job_name}.json", mime="application/json")
-    if go.button("Launch", type="primary", icon=":material/rocket_launch:", key="launch", disabled=bool(found)):
+    if go.button("Launch", type="primary", icon=":material/rocket_launch:", key="launch", disabled=bool(found),
+                 help=lead_only("launch")):
         try:
-            arn = launch(config, ws)
-        except LaunchError as exc:
+            arn = act("launch", {"job": config.job_name, "task": config.task_type, "manifest": config.manifest,
+                                 "output": config.output, "work team": config.workteam},
+                      lambda: launch(config, ws), describe=lambda arn: {"arn": arn})
+        except GroundControlError as exc:  # LaunchError, NotAllowed, AuditError
             show_error(exc, "Not launched")
             return
         st.success(f"Launched {arn}", icon=":material/rocket_launch:")

@@ -7,7 +7,9 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
+from app_pages._access import act, lead_only
 from app_pages._shared import show_error, sync_url, url_state, workspace, workspace_key
+from core.errors import GroundControlError
 from core.gt import tasks
 from core.manifests import (
     PROBLEM_KINDS,
@@ -127,15 +129,19 @@ def write_section(plan) -> None:
         overwrite = st.checkbox("Replace them (the old manifests are lost)", key="overwrite_in")
     left, right = st.columns(2)
     blocked = bool(taken) and not overwrite
-    if left.button("Write", type="primary", icon=":material/save:", key="write", disabled=blocked):
+    if left.button("Write", type="primary", icon=":material/save:", key="write", disabled=blocked,
+                   help=lead_only("manifest_write")):
         try:
-            written = write_parts(loc, plan.parts, overwrite=overwrite)
+            written = act("manifest_write", {"manifest": loc.store.uri_of(keys[0]), "parts": len(plan.parts),
+                                             "lines": len(plan.lines), "replace": overwrite},
+                          lambda: write_parts(loc, plan.parts, overwrite=overwrite),
+                          describe=lambda uris: {"written": ", ".join(uris)})
             st.success("Written: " + ", ".join(f"`{u}`" for u in written), icon=":material/check_circle:")
             st.page_link("app_pages/launch.py", label="Launch a job on it", icon=":material/rocket_launch:",
                          query_params={"manifest": written[0]})
         except ObjectExists as exc:
             st.error(f"{exc}: nothing was written.", icon=":material/error:")
-        except StoreError as exc:
+        except GroundControlError as exc:  # StoreError, NotAllowed, AuditError
             show_error(exc)
     if len(plan.parts) == 1:
         right.download_button("Download", manifest_bytes(plan.lines), file_name=keys[0].rsplit("/", 1)[-1],

@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from app_pages._access import act, lead_only
 from app_pages._selection import choose_answers, skipped_files
 from app_pages._shared import show_error, sync_url, url_choice, url_note, url_state, workspace
+from core.errors import GroundControlError
 from core.notify import NotifyError
 from core.race.colors import DEFAULT, PALETTES
 from core.race.frames import PERIODS, RaceOptions, natural_period, race_table, summary_line
 from core.race.html import race_html
 from core.race.share import race_message, save_race, send_race, shared
-from core.storage import StoreError
 from core.workspace import cache_dir
 
 LINK_EXPIRY = {"1 hour": 3600, "1 day": 86_400, "7 days": 7 * 86_400}
@@ -98,13 +99,15 @@ def share_section(source: str, table, options: RaceOptions, video: bytes, fmt: s
     ws = workspace()
     loc = ws.open(source)
     expiry = st.selectbox("Link valid for", list(LINK_EXPIRY), index=1, key="expiry")
-    if st.button("Save to the workspace", icon=":material/cloud_upload:", key="save"):
+    if st.button("Save to the workspace", icon=":material/cloud_upload:", key="save", help=lead_only("race_save")):
         try:
-            uri, existed = save_race(loc, video, fmt, ws.now().date())
+            uri, existed = act("race_save", {"source": loc.uri, "format": fmt},
+                               lambda: save_race(loc, video, fmt, ws.now().date()),
+                               describe=lambda saved: {"saved": saved[0], "already there": saved[1]})
             st.session_state["saved"] = uri
             st.toast("Already saved: same video, same key." if existed else f"Saved {uri}",
                      icon=":material/check_circle:")
-        except StoreError as exc:
+        except GroundControlError as exc:  # StoreError, NotAllowed, AuditError
             show_error(exc, "Not saved")
     saved = st.session_state.get("saved")
     if not saved:
@@ -132,12 +135,14 @@ def send_section(ws, title: str, table, where: str) -> None:
                          placeholder="arn:aws:sns:<region>:<account>:<topic>")
     body = race_message(title, table, where)[1]
     st.text_area("Message", body, height=200, disabled=True, key=f"message-{hash(body)}")
-    if st.button("Send", icon=":material/send:", key="send", disabled=not topic):
-        try:
-            sent = send_race(ws.notifier, topic, title, table, where)
+    if st.button("Send", icon=":material/send:", key="send", disabled=not topic, help=lead_only("notify")):
+        try:  # the audit keeps the topic and the message id, never the body (it holds the share link)
+            sent = act("notify", {"topic": topic, "what": "race"},
+                       lambda: send_race(ws.notifier, topic, title, table, where),
+                       describe=lambda message: {"message": message})
             note = " (demo: written to the outbox, not sent)" if ws.kind == "demo" else ""
             st.success(f"Sent to {topic}{note}. Message {sent}.", icon=":material/mark_email_read:")
-        except NotifyError as exc:
+        except GroundControlError as exc:  # NotifyError, NotAllowed, AuditError
             show_error(exc)
 
 
