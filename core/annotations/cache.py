@@ -1,4 +1,4 @@
-"""What the annotations reader parsed, kept on disk as Parquet so a restart starts warm.
+"""What the annotations reader parsed, kept on disk as Arrow files so a restart starts warm.
 
 Three tables, each row carrying the key of its file: `files` (each file's version, the context it
 was parsed in, whether it was bad and why), `rows` (core.annotations.columns.SCHEMA) and `extras`
@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from ..ingest.cache import trim, write_generation
+from ..ingest.cache import SUFFIX, read_table, trim, write_generation
 from .columns import SCHEMA
 from .model import COLUMNS, MaskImage, Note, Row, SeqRef
 from .parsed import Parsed
 
-FORMAT = "1"  # bump when the row shape or the readers change: older caches are then not found
+FORMAT = "2"  # bump when the row shape or the readers change: older caches are then not found
 _TEXT = pa.large_string()
 FILES = pa.schema([("key", _TEXT), ("version", _TEXT), ("context", _TEXT), ("bad", _TEXT),
                    ("jobs", pa.list_(_TEXT)), ("types", pa.list_(_TEXT))])
@@ -88,7 +87,7 @@ class AnnotationCache:
         for _ in range(3):  # a save in another process may remove the generation being read
             try:
                 gen = self.folder / (self.folder / "current").read_text().strip()
-                stored = Stored(*(pq.read_table(gen / f"{name}.parquet", schema=schema)
+                stored = Stored(*(read_table(gen / f"{name}{SUFFIX}", schema)
                                   for name, schema in (("files", FILES), ("rows", SCHEMA), ("extras", EXTRAS))))
                 os.utime(self.folder / "current")  # recently used: the cap removes others first
                 return stored

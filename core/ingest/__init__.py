@@ -2,7 +2,7 @@
 
 `SourceReader.load()` lists the source, parses only the files that are new or changed since the last
 load (by key and version: ETag, or size and mtime), keeps what it parsed as Arrow tables cached on
-disk as Parquet, and returns a `SourceData` of pandas tables for the reports.
+disk as Arrow files, and returns a `SourceData` of pandas tables for the reports.
 """
 
 import os

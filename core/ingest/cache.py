@@ -1,10 +1,16 @@
-"""The parsed tables of each source, kept on disk as Parquet so a restart starts warm.
+"""The parsed tables of each source, kept on disk as Arrow files so a restart starts warm.
 
 One folder per source under `<cache>/answers/`, named by a hash of the source's identity. Each save
 writes a new generation folder and then points `current` at it (an atomic rename), so a reader in
 another process (the app while a cron run saves) always sees one whole generation. Saves take an
 exclusive lock on the source's folder. The whole cache is bounded: past the cap, the sources used
 least recently are removed first.
+
+The files are Arrow IPC, uncompressed, and read memory-mapped: a warm start maps them instead of
+decoding them (a million answers' table: 0.003 s against 1.8 s of CPU as zstd Parquet), at about
+seven times Parquet's size on disk (390 MB a million answers, with the listing). A generation is
+never written again once current, and one removed while mapped stays readable until unmapped, so
+a reader never sees a file change under it.
 """
 
 from __future__ import annotations
@@ -18,13 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .rows import SCHEMAS
 
-FORMAT = "3"  # bump when SCHEMAS or the parsing changes: older caches are then simply not found
+FORMAT = "4"  # bump when SCHEMAS or the parsing changes: older caches are then simply not found
 DEFAULT_CAP_MB = 2048
-LISTING = "listing-"  # the saved listing's tables: listing-<name>.parquet
+LISTING = "listing-"  # the saved listing's tables: listing-<name>.arrow
+SUFFIX = ".arrow"
 
 
 def cap_bytes() -> int:
@@ -47,10 +53,9 @@ class TableCache:
         for _ in range(3):  # a save in another process may remove the generation being read
             try:
                 gen = self.folder / (self.folder / "current").read_text().strip()
-                tables = {name: pq.read_table(gen / f"{name}.parquet", schema=schema)
-                          for name, schema in SCHEMAS.items()}
-                listing = {path.stem.removeprefix(LISTING): pq.read_table(path)
-                           for path in gen.glob(f"{LISTING}*.parquet")}
+                tables = {name: read_table(gen / f"{name}{SUFFIX}", schema) for name, schema in SCHEMAS.items()}
+                listing = {path.stem.removeprefix(LISTING): read_table(path)
+                           for path in gen.glob(f"{LISTING}*{SUFFIX}")}
                 os.utime(self.folder / "current")  # recently used: the cap removes others first
                 return tables, listing
             except FileNotFoundError:
@@ -81,8 +86,17 @@ def _locked(folder: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def read_table(path: Path, schema: pa.Schema | None = None) -> pa.Table:
+    """A saved table, memory-mapped; a ValueError if it is not the `schema` this version writes."""
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    if schema is not None and not table.schema.equals(schema):
+        raise ValueError(f"{path.name}: not the columns this version writes")
+    return table
+
+
 def write_generation(folder: Path, tables: dict[str, pa.Table]) -> None:
-    """Write `tables` (name -> table) as Parquet in a new generation folder and make it `current`
+    """Write `tables` (name -> table) as Arrow files in a new generation folder and make it `current`
     by an atomic rename under the folder's lock; older generations are removed (a reader of one
     retries with the new pointer). The answer and annotation caches both keep their tables so."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,7 +104,8 @@ def write_generation(folder: Path, tables: dict[str, pa.Table]) -> None:
     gen = folder / name
     gen.mkdir()
     for table_name, table in tables.items():
-        pq.write_table(table, gen / f"{table_name}.parquet", compression="zstd")
+        with pa.ipc.new_file(str(gen / f"{table_name}{SUFFIX}"), table.schema) as writer:
+            writer.write_table(table.unify_dictionaries())  # an Arrow file holds one dictionary a column
     with _locked(folder):
         pointer = folder / f".current.{name}"
         pointer.write_text(name)

@@ -106,8 +106,8 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(gt_output, tmp_path):
     folder = _job(gt_output)
     cache = tmp_path / "cache"
     cold = _read(folder, cache)
-    for parquet in cache.rglob("answers.parquet"):
-        parquet.write_bytes(b"not parquet")
+    for saved in cache.rglob("answers.arrow"):
+        saved.write_bytes(b"not an Arrow file")
     again = _read(folder, cache)
     assert again.parsed == 7
     _same(again, cold)
