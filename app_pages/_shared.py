@@ -373,7 +373,13 @@ def digest(mapping: dict | None) -> int:
     return hash(frozenset(mapping.items())) if mapping else 0
 
 
+def _new_refresh_token() -> None:
+    # A fresh token per click: tokens of different sessions never collide.
+    st.session_state["refresh"] = time.time()
+
+
 def refresh_button() -> None:
-    if st.button("Refresh", icon=":material/refresh:", help="Fetch only what is new or changed"):
-        # A fresh token per click: tokens of different sessions never collide.
-        st.session_state["refresh"] = time.time()
+    # A callback runs before the rerun the click starts, so that very rerun reads again (the button
+    # comes after the source is loaded, so its return value would count only on the next one).
+    st.button("Refresh", icon=":material/refresh:", help="Fetch only what is new or changed",
+              on_click=_new_refresh_token)

@@ -140,6 +140,9 @@ class SourceReader:
         self._tables: dict[str, pa.Table] | None = None
         self._versions: dict[str, str] = {}  # an S3 source's: key -> ETag of each file in the tables
         self._listing: Listing | None = None  # a local folder's last listing (core.storage.scan)
+        # The last load's data, the tables it was made from and the listing's skips: a load that
+        # finds nothing new returns it again (see load).
+        self._last: tuple[SourceData, dict[str, pa.Table], list[Skipped]] | None = None
 
     def _kind(self, key: str) -> KeyKind:
         return _kind_of(self._kinds, key)
@@ -241,13 +244,22 @@ class SourceReader:
         try:
             tables, failed, changed, skipped = self._update(tables, progress, keep)
         except BaseException:  # the tables and listing held may no longer match: the disk's do
-            self._tables, self._listing = None, None
+            self._tables, self._listing, self._last = None, None, None
             raise
         listed = tables["files"].num_rows + len(failed)  # every Ground Truth file listed
         self._kinds.clear()  # needed from listing to parsing only; a later load classifies its own
         if not keep:
             self._forget()
-        return self._source_data(tables, skipped, failed, parsed=changed - len(failed), cached=listed - changed)
+            return self._source_data(tables, skipped, failed, parsed=changed - len(failed), cached=listed - changed)
+        if self._last is not None and self._last[1] is tables and not failed and self._last[2] == skipped:
+            # Nothing new: the same data, so whatever a page computed from it (by identity) stands.
+            data = self._last[0]
+            data.parsed, data.cached = 0, listed
+            return data
+        listing_skips = list(skipped)  # _source_data adds the files' own notes to `skipped`
+        data = self._source_data(tables, skipped, failed, parsed=changed - len(failed), cached=listed - changed)
+        self._last = (data, tables, listing_skips)
+        return data
 
     def _update(self, tables: dict[str, pa.Table], progress: Progress | None, keep: bool):
         """`tables` with what changed in the source since they were read: parsed, merged in and
@@ -273,7 +285,7 @@ class SourceReader:
     def _forget(self) -> None:
         """Drop what only a later load of this reader would use (the disk cache has it all), before
         the frames are made."""
-        self._tables, self._versions, self._listing = None, {}, None
+        self._tables, self._versions, self._listing, self._last = None, {}, None, None
 
     def _parse(self, todo: list, failed: dict[str, StoreError], progress: Progress | None) -> Batch:
         """The rows of every file in `todo`, each added as it arrives so its parsed form is freed at

@@ -130,6 +130,20 @@ def test_workers_empty_folder_says_no_output(tmp_path):
     assert "No Ground Truth job output" in at.warning[0].value
 
 
+def test_workers_refresh_shows_new_answers_on_the_click_itself(gt_output):
+    from datetime import UTC, datetime
+
+    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    root = gt_output.job("cats", {i: [gt_output.answer(w, "Cat", t0) for w in (1, 2)] for i in range(3)})
+    at = run("app_pages/workers.py", source=str(root.parent), names="id")
+    assert not any("new or changed" in c.value for c in at.caption)  # a first read: nothing to compare
+    gt_output.response("cats", 1, 99, [gt_output.answer(7, "Dog", t0)])
+    next(b for b in at.sidebar.button if b.label == "Refresh").click().run()
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "files read" in c.value).replace("\\", "")  # markdown escapes
+    assert "5 files read (1 new or changed since the last read)" in caption, caption
+
+
 @pytest.mark.parametrize("mode", ["anon", "id"])
 def test_workers_name_modes_survive_in_the_url(birds_dir, mode):
     at = run("app_pages/workers.py", source=str(birds_dir), names=mode)

@@ -77,6 +77,22 @@ def test_only_new_changed_and_deleted_files_are_read_again(gt_output, tmp_path):
     assert "99" in set(warm.answers["object_id"]) and len(warm.answers) == 18 - 3 + 1
 
 
+def test_a_refresh_that_finds_nothing_new_returns_the_same_data_and_a_change_new_data(gt_output, tmp_path):
+    folder = _job(gt_output)
+    _settle(folder)
+    reader = SourceReader(open_location(str(folder)), cache_root=tmp_path / "cache")
+    first = reader.load()
+    assert first.parsed == 7
+    again = reader.load()
+    # The same object, so a page's reports computed from it (kept by identity) stand; its counts
+    # say this refresh parsed nothing.
+    assert again is first and (again.parsed, again.cached) == (0, 7)
+    gt_output.response("cats", 1, 99, [gt_output.answer(7, "Cat", T0 + timedelta(hours=2))])
+    changed = reader.load()
+    assert changed is not first and changed.parsed == 1 and len(changed.answers) == 19
+    assert reader.load() is changed
+
+
 def test_a_file_added_to_a_settled_folder_is_found(gt_output, tmp_path):
     folder = _job(gt_output)
     _settle(folder)
