@@ -39,7 +39,9 @@ ANSWER_FIELDS = (
     ("submissiontime", "string", "submissionTime VARCHAR"),
     ("acceptancetime", "string", "acceptanceTime VARCHAR"),
     ("timespentinseconds", "double", "timeSpentInSeconds DOUBLE"),
-    ("answercontent", "map<string,struct<label:string>>", "answerContent MAP(VARCHAR, STRUCT(label VARCHAR))"),
+    # Kept as JSON text (the OpenX SerDe gives a nested object declared `string` as its JSON), so that
+    # no answer shape (boxes, frames, lists) can fail the table's reading.
+    ("answercontent", "string", "answerContent JSON"),
     ("workermetadata", "struct<identitydata:struct<sub:string>>",
      "workerMetadata STRUCT(identityData STRUCT(sub VARCHAR))"),
 )
@@ -61,10 +63,26 @@ DIALECTS = {
     },
 }
 
+# The label of a single-label classification answer, as core.gt.responses takes it: the answer has
+# exactly one element, whose value is an object with a text `label`; anything else has none. Written
+# once in Trino's SQL; DuckDB runs sqlglot's translation of it (answers_sql), so the tests that run
+# the view on DuckDB run this text.
+CONTENT_TRINO = "TRY(CAST(json_parse(answercontent) AS MAP(VARCHAR, JSON)))"
+LABEL_TRINO = ("CASE WHEN cardinality(map_keys(content)) = 1 THEN "
+               "IF(json_format(json_extract(map_values(content)[1], '$.label')) LIKE '\"%', "
+               "json_extract_scalar(map_values(content)[1], '$.label')) END")
+
+
+def _from_trino(expression: str, dialect: str) -> str:
+    if dialect == "trino":
+        return expression
+    return sqlglot.parse_one(f"SELECT {expression}", read="trino").expressions[0].sql(dialect)
+
+
 _ANSWERS = """
 WITH flat AS ({flat}),
 timed AS (
-    SELECT job, path, n, workerid, workermetadata.identitydata.sub AS sub, answercontent,
+    SELECT job, path, n, workerid, workermetadata.identitydata.sub AS sub, {content} AS content,
            timespentinseconds AS spent, NULLIF(acceptancetime, '') AS acceptancetime,
            {submitted} AS submitted, {accepted} AS accepted
     FROM flat
@@ -80,7 +98,7 @@ SELECT job,
                 CASE WHEN date_diff('millisecond', accepted, submitted) BETWEEN 0 AND {max_ms}
                      THEN CAST(date_diff('millisecond', accepted, submitted) AS DOUBLE) / 1000 END
        END AS time_spent_s,
-       CASE WHEN cardinality(answercontent) = 1 THEN (map_values(answercontent)[1]).label END AS label,
+       {label} AS label,
        path || chr(1) || lpad(CAST(n AS VARCHAR), 10, '0') AS row_no
 FROM timed
 WHERE submitted IS NOT NULL AND (acceptancetime IS NULL OR accepted IS NOT NULL)
@@ -97,6 +115,7 @@ def answers_sql(dialect: str, responses: str) -> str:
     return _ANSWERS.format(flat=forms["flat"].format(responses=responses),
                            submitted=forms["time"].format(x="submissiontime"),
                            accepted=forms["time"].format(x="acceptancetime"),
+                           content=_from_trino(CONTENT_TRINO, dialect), label=_from_trino(LABEL_TRINO, dialect),
                            max_s=MAX_ANSWER_SECONDS, max_ms=MAX_ANSWER_SECONDS * 1000)
 
 

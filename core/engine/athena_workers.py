@@ -83,9 +83,11 @@ def survey(location: Location, jobs: list[str] | None = None) -> Survey:
             out.manifests.setdefault(job, []).append(info)
             continue
         out.responses.setdefault(job, []).append(info)
-        if job not in out.folders:
-            marker = info.key.index("worker-response/", len(kind.root)) + len("worker-response/")
-            out.folders[job] = location.store.uri_of(info.key[:marker])
+        marker = info.key.index("worker-response/", len(kind.root)) + len("worker-response/")
+        folder = location.store.uri_of(info.key[:marker])
+        if out.folders.setdefault(job, folder) != folder:  # a partition is one folder
+            raise AthenaError(f"two folders hold a job named {job!r} ({out.folders[job]} and {folder}): "
+                              "choose a source below one of them")
     return out
 
 
@@ -93,17 +95,19 @@ def manifest_tables(location: Location, found: Survey) -> tuple[pd.DataFrame, pd
     """labels and objects as core.ingest makes them (one row per line and attribute; one per line),
     from the output manifests in key order, and a note per manifest that could not be read."""
     labels, objects, notes = [], [], []
-    for job in sorted(found.manifests):
-        for info in sorted(found.manifests[job], key=lambda i: i.key):
-            try:
-                manifest = read_manifest(location.store.get(info.key))
-            except (BadFile, StoreError) as exc:
-                notes.append(f"{location.store.uri_of(info.key)}: {exc}")
-                continue
-            objects.extend({"job": job, "object_id": str(i), "source": src} for i, src in enumerate(manifest.sources))
-            labels.extend({"job": job, "object_id": str(e.line), "attribute": e.attribute, "status": e.status,
-                           "class_name": e.class_name, "source": manifest.sources[e.line]} for e in manifest.labels)
-    label_frame = pd.DataFrame(labels, columns=["job", "object_id", "attribute", "status", "class_name", "source"])
+    in_order = sorted((info.key, job, info) for job, infos in found.manifests.items() for info in infos)
+    for _, job, info in in_order:  # in key order, as the local reader's rows
+        try:
+            manifest = read_manifest(location.store.get(info.key))
+        except (BadFile, StoreError) as exc:
+            notes.append(f"{location.store.uri_of(info.key)}: {exc}")
+            continue
+        objects.extend({"job": job, "object_id": str(i), "source": src} for i, src in enumerate(manifest.sources))
+        labels.extend({"job": job, "object_id": str(e.line), "attribute": e.attribute, "status": e.status,
+                       "class_name": e.class_name, "source": manifest.sources[e.line], "job_name": e.job_name,
+                       "creation_date": e.creation_date} for e in manifest.labels)
+    label_frame = pd.DataFrame(labels, columns=["job", "object_id", "attribute", "status", "class_name", "source",
+                                                "job_name", "creation_date"])  # what core.labellayer reads
     return label_frame, pd.DataFrame(objects, columns=["job", "object_id", "source"]), notes
 
 

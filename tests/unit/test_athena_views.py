@@ -18,6 +18,7 @@ from core.engine.athena_tables import answers_sql, duckdb_responses
 from core.engine.sql import QUERIES
 from core.gold import read_gold
 from core.ingest import SourceReader
+from core.labellayer import choose_layers
 from core.storage import open_location
 
 DUCK_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT", "timestamp": "TIMESTAMP"}
@@ -32,11 +33,12 @@ def _staged_view(con, staged, folder) -> None:
                 "format = 'newline_delimited')")
 
 
-def on_duckdb(source: str, tmp_path, gold=None, attributes=None, query: str = "worker_table") -> pd.DataFrame:
-    """The Athena engine's tables and query, run by DuckDB over the local folder `source`."""
-    location = open_location(source)
+def on_duckdb(source, tmp_path, gold=None, attributes=None, query: str = "worker_table") -> pd.DataFrame:
+    """The Athena engine's tables and query, run by DuckDB over the local folder `source` (a path,
+    or the Location of a local store, e.g. the demo's)."""
+    location = open_location(source) if isinstance(source, str) else source
     plan = aw.plan(location, "gc_test", "s3://results/athena/", gold=gold, attributes=attributes)
-    files = {job: [location.store.uri_of(i.key) for i in infos] for job, infos in plan.found.responses.items()}
+    files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in plan.found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
@@ -47,8 +49,8 @@ def on_duckdb(source: str, tmp_path, gold=None, attributes=None, query: str = "w
     return con.execute(QUERIES[query]).df()
 
 
-def local(source: str, gold=None, attributes=None) -> pd.DataFrame:
-    data = SourceReader(open_location(source)).load(keep=False)
+def local(source, gold=None, attributes=None) -> pd.DataFrame:
+    data = SourceReader(open_location(source) if isinstance(source, str) else source).load(keep=False)
     return metrics.worker_table(data.answers, data.labels, data.objects, gold, attributes)
 
 
@@ -73,6 +75,11 @@ def test_the_real_bird_job_gives_the_local_worker_table(birds_dir, tmp_path):
     assert len(remote) == 97 and remote["labels"].sum() == 1510  # every answer of the 302 x 5, none lost
     assert remote["accuracy"].notna().all() and remote["agreement"].notna().all()
     same_table(remote, expected)
+    data = SourceReader(open_location(str(birds_dir))).load(keep=False)
+    consensus = metrics.consensus(data.answers, data.labels)
+    remote = on_duckdb(str(birds_dir), tmp_path, query="consensus")
+    assert len(consensus) == 302
+    pd.testing.assert_frame_equal(remote.astype(object), consensus.astype(object))
 
 
 T0 = datetime(2024, 3, 12, 9, 0, tzinfo=UTC)
@@ -116,6 +123,37 @@ def test_chosen_layer_and_gold_by_file_name(gt_output, tmp_path):
     gold = {"0.jpg": "cat", "1": "Owl"}
     expected = local(source, gold, {"pets": "animal"})
     same_table(on_duckdb(source, tmp_path, gold, {"pets": "animal"}), expected)
+
+
+@pytest.mark.slow  # builds the session's demo when no earlier test has
+def test_the_simulators_output_gives_the_local_worker_table(demo, tmp_path):
+    """The demo's jobs as the simulator writes them (several task types, chained jobs, auto-labeling)."""
+    location = demo.open(demo.output_uri)
+    data = SourceReader(location).load(keep=False)
+    layers = metrics.job_attributes(data.labels, data.answers)  # chained jobs: one layer each, as decided
+    assert len(layers) > 3
+    found = aw.survey(location)
+    labels, objects, notes = aw.manifest_tables(location, found)
+    columns = ["job", "object_id", "attribute", "status", "class_name"]
+    pd.testing.assert_frame_equal(labels[columns].fillna("-"), data.labels[columns].astype(object).fillna("-"),
+                                  check_dtype=False)  # the staged rows, in the local reader's order
+    pd.testing.assert_frame_equal(objects.fillna("-"), data.objects[["job", "object_id", "source"]].astype(object)
+                                  .fillna("-"), check_dtype=False)
+    no_answers = labels.iloc[0:0].assign(label=None)  # what the Athena command decides layers from
+    assert {j: a.attribute for j, a in choose_layers(labels, no_answers).items()} == layers
+    expected = local(location, attributes=layers)
+    remote = on_duckdb(location, tmp_path, attributes=layers)
+    assert len(remote) == len(expected) > 5 and remote["labels"].sum() > 1_000
+    same_table(remote, expected)
+
+
+def test_two_folders_with_one_job_name_are_refused(gt_output):
+    """Partitions are by job name: a second folder of the same name would be silently left out."""
+    a = gt_output.answer
+    gt_output.job("pets", {0: [a(1, "Cat", T0)]}, parent="team-a")
+    gt_output.job("pets", {0: [a(2, "Dog", T0)]}, parent="team-b")
+    with pytest.raises(aw.AthenaError, match="two folders hold a job named 'pets'"):
+        aw.survey(open_location(str(gt_output.root)))
 
 
 def test_staged_rows_are_named_by_their_content():

@@ -288,8 +288,9 @@ def test_a_worker_with_only_undated_unknown_answers():
 # function sqlglot passed through unchanged, say list_aggregate or epoch_ms) and fails the test below.
 TRINO_FUNCTIONS = {
     "APPROX_PERCENTILE", "AVG", "CARDINALITY", "CAST", "CHR", "COALESCE", "CONCAT", "COUNT", "DATE_DIFF",
-    "DATE_TRUNC", "FROM_ISO8601_TIMESTAMP", "LPAD", "MAP_VALUES", "MAX", "MIN", "MIN_BY", "NULLIF",
-    "REGEXP_EXTRACT", "ROW_NUMBER", "SUM", "TRY", "UNNEST",
+    "DATE_TRUNC", "FROM_ISO8601_TIMESTAMP", "IF", "JSON_EXTRACT", "JSON_EXTRACT_SCALAR", "JSON_FORMAT",
+    "JSON_PARSE", "LPAD", "MAP_KEYS", "MAP_VALUES", "MAX", "MIN", "MIN_BY", "NULLIF", "REGEXP_EXTRACT",
+    "ROW_NUMBER", "SUM", "TRY", "UNNEST",
 }
 # Words a '(' follows that call nothing: FILTER (WHERE ...), OVER (...), AND (...), a subquery after FROM.
 _NOT_CALLS = {"AND", "OR", "NOT", "AS", "FROM", "JOIN", "ON", "IN", "EXISTS", "FILTER", "OVER", "THEN", "WHEN",
