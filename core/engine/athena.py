@@ -110,7 +110,8 @@ class Athena:
     def wait(self, query_id: str, on_state: Callable[[State], bool | None] | None = None,
              timeout_s: float = TIMEOUT_S) -> State:
         """Follow the query to its end. `on_state` hears every state seen and may return True to
-        cancel. A failed or cancelled query, or one past `timeout_s` (stopped then), is an AthenaError."""
+        cancel; an interrupt (Ctrl-C) while waiting cancels too. A failed or cancelled query, or one
+        past `timeout_s` (stopped then), is an AthenaError."""
         started, pause = self._clock(), FIRST_SLEEP_S
         while True:
             state = self.state(query_id)
@@ -127,7 +128,11 @@ class Athena:
                 self.stop(query_id)
                 raise AthenaError(f"query {query_id} took more than {timeout_s / 60:g} minutes and was stopped; "
                                   "the Parquet step or a narrower selection of jobs makes it faster")
-            self._sleep(pause)
+            try:
+                self._sleep(pause)
+            except KeyboardInterrupt:  # Ctrl-C at the command line: the query must not run on, billed
+                self.stop(query_id)
+                raise AthenaError(f"query {query_id} cancelled (interrupted) before it finished") from None
             pause = min(pause * 2, MAX_SLEEP_S)
 
     def rows(self, query_id: str) -> pd.DataFrame:

@@ -102,6 +102,19 @@ def test_a_cancel_from_the_page_stops_the_query(client):
         stub.assert_no_pending_responses()
 
 
+def test_ctrl_c_while_waiting_stops_the_query(client):
+    def interrupted(seconds):
+        raise KeyboardInterrupt
+
+    athena = Athena(client, sleep=interrupted)
+    with Stubber(client) as stub:
+        stub.add_response("get_query_execution", execution("QUEUED"), {"QueryExecutionId": QID})
+        stub.add_response("stop_query_execution", {}, {"QueryExecutionId": QID})
+        with pytest.raises(AthenaError, match="cancelled .interrupted."):
+            athena.wait(QID)
+        stub.assert_no_pending_responses()
+
+
 def test_a_query_past_its_time_is_stopped(client):
     clock = Clock()
     athena = Athena(client, sleep=clock.sleep, clock=clock)
