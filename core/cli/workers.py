@@ -93,7 +93,7 @@ def _athena(args) -> int:
     from ..engine import athena_workers as aw
     from ..engine.athena import Athena, AthenaError
 
-    common.athena_only(args, unsupported={"--since": args.since, "--until": args.until, "--cognito": args.cognito})
+    common.athena_only(args, unsupported={"--cognito": args.cognito})
     ws = common.workspace(args)
     try:
         location = ws.open(args.source)
@@ -119,7 +119,10 @@ def _athena(args) -> int:
             print(f"{layer.note} (--attribute NAME chooses)", file=sys.stderr)
     try:
         plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, gold,
-                       {job: layer.attribute for job, layer in layers.items()}, (labels, objects, notes))
+                       {job: layer.attribute for job, layer in layers.items()}, (labels, objects, notes),
+                       args.since, args.until)
+        if args.anonymize and (args.since or args.until):
+            plan.queries += 1  # names numbered over the whole source, not the selected days
         shown = plan.describe()  # the DDL and the cost, before anything runs
     except (AthenaError, ValueError) as exc:  # a Glue name Athena would refuse
         raise CliError(str(exc)) from exc

@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlglot
 from sqlglot import exp
@@ -227,9 +228,21 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} cannot be staged")
 
 
+def dated(table: str, since: date | None, until: date | None) -> str:
+    """`table`, or a SELECT of its answers within the UTC days since..until (inclusive), as
+    core.workers.Selection keeps them (undated answers fall outside any bound)."""
+    bounds = []
+    if since:
+        bounds.append(f"submission_time >= TIMESTAMP '{since.isoformat()} 00:00:00'")
+    if until:
+        bounds.append(f"submission_time < TIMESTAMP '{(until + timedelta(days=1)).isoformat()} 00:00:00'")
+    return f"SELECT * FROM {table} WHERE {' AND '.join(bounds)}" if bounds else table
+
+
 def qualified(name: str, tables: Mapping[str, str], dialect: str = "trino") -> str:
-    """Query `name` (core.engine.sql) with each view it reads replaced by its table ({view: "db.table"});
-    for Trino, exact medians become approx_percentile as in sql.for_trino."""
+    """Query `name` (core.engine.sql) with each view it reads replaced by its table ({view: "db.table"},
+    or a SELECT, which becomes a subquery); for Trino, exact medians become approx_percentile as in
+    sql.for_trino."""
     from .sql import for_trino
 
     tree = sqlglot.parse_one(for_trino(name) if dialect == "trino" else QUERIES[name], read=dialect)
@@ -237,8 +250,11 @@ def qualified(name: str, tables: Mapping[str, str], dialect: str = "trino") -> s
 
     def rename(node):
         if isinstance(node, exp.Table) and not node.args.get("db") and node.name in tables and node.name not in ctes:
-            db, _, table = tables[node.name].rpartition(".")
-            alias = node.alias or node.name
+            target, alias = tables[node.name], node.alias or node.name
+            if target.startswith("SELECT "):
+                return exp.Subquery(this=sqlglot.parse_one(target, read=dialect), alias=exp.TableAlias(
+                    this=exp.to_identifier(alias)))
+            db, _, table = target.rpartition(".")
             return exp.table_(table, db=db or None, alias=alias)
         return node
 

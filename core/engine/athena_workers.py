@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
@@ -29,6 +30,7 @@ from .athena_tables import (
     Staged,
     answers_view_ddl,
     database_ddl,
+    dated,
     partitions_ddl,
     qualified,
     responses_ddl,
@@ -150,6 +152,9 @@ class WorkerPlan:
     found: Survey
     staged: list[Staged]
     notes: list[str]
+    since: date | None = None  # answers of these UTC days only (core.workers.Selection)
+    until: date | None = None
+    queries: int = 3  # over the answers: distinct labels, worker table, team row (+1: anonymous order)
 
     def ddl(self) -> list[str]:
         # The table's own location is the source; its partitions (one a job) are what queries read.
@@ -166,10 +171,10 @@ class WorkerPlan:
         """The distinct labels, the worker table and the team row each read every response file of
         the chosen jobs once (the staged tables are a few kB to MB more)."""
         extra = sum(len(s.body) for s in self.staged)
-        return Estimate(self.found.response_bytes() + extra, queries=3)
+        return Estimate(self.found.response_bytes() + extra, queries=self.queries)
 
     def tables(self, more: list[Staged] = ()) -> dict[str, str]:
-        names = {"answers": f"{self.database}.{ANSWERS_VIEW}"}
+        names = {"answers": dated(f"{self.database}.{ANSWERS_VIEW}", self.since, self.until)}
         names.update({s.name: f"{self.database}.{s.table}" for s in (*self.staged, *more)})
         return names
 
@@ -184,12 +189,13 @@ class WorkerPlan:
 
 def plan(location: Location, database: str, results: str, jobs: list[str] | None = None,
          gold: Mapping[str, str] | None = None, attributes: Mapping[str, str] | None = None,
-         tables: tuple[pd.DataFrame, pd.DataFrame, list[str]] | None = None) -> WorkerPlan:
+         tables: tuple[pd.DataFrame, pd.DataFrame, list[str]] | None = None,
+         since: date | None = None, until: date | None = None) -> WorkerPlan:
     if not results.startswith("s3://"):
         raise AthenaError(f"the Athena results location must be an s3:// folder, not {results!r}")
     found = survey(location, jobs)
     labels, objects, notes = tables or manifest_tables(location, found)
-    return WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes)
+    return WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes, since, until)
 
 
 def _put(results: str, staged: Staged, open_uri: Callable[[str], Location]) -> None:
@@ -270,7 +276,11 @@ def worker_report(run: WorkerRun, names: Mapping[str, str] | None = None, anonym
     from ..metrics import COLUMNS, TEAM
 
     table = run.worker_table()
-    if anonymize:
+    if anonymize and (run.plan.since or run.plan.until):  # numbered over the whole source, as locally
+        whole = dict(run._tables, answers=f"{run.plan.database}.{ANSWERS_VIEW}")
+        order = run.query(qualified("anonymous_order", whole))["worker_id"]
+        shown = {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+    elif anonymize:
         order = table.reset_index().sort_values(["first_submission", "worker_id"], na_position="last")["worker_id"]
         shown = {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
     else:

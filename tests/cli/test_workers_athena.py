@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import boto3
@@ -89,7 +90,7 @@ def test_the_athena_report_is_the_local_report(uploaded, moto_settings, tmp_path
     (tmp_path / "duck").mkdir()
     table = on_duckdb(str(folder), tmp_path / "duck", attributes={"pets": "animal"})
     distinct = on_duckdb(str(folder), tmp_path / "duck", attributes={"pets": "animal"}, query="distinct_labels")
-    team = _team(folder, table, tmp_path)
+    team = _over_answers(folder, "team_row", table)
     plan = aw.plan(open_location(SOURCE, AwsSettings(endpoint_url=endpoint, region="eu-west-1")), "gc", RESULTS,
                    attributes={"pets": "animal"})
     ddl = len(plan.ddl())
@@ -113,8 +114,8 @@ def test_the_athena_report_is_the_local_report(uploaded, moto_settings, tmp_path
     assert rows(again.stdout) == rows(local.stdout) and "Athena read 0 bytes" in again.stderr
 
 
-def _team(folder: Path, table: pd.DataFrame, tmp_path) -> pd.DataFrame:
-    """TEAM_ROW over the worker table and the answers, as Athena would run it."""
+def _over_answers(folder: Path, query: str, table: pd.DataFrame | None = None, since=None) -> pd.DataFrame:
+    """A query over the answers (and the worker table), as Athena would run it."""
     from core.engine.athena_tables import answers_sql, duckdb_responses
 
     location = open_location(str(folder))
@@ -122,9 +123,40 @@ def _team(folder: Path, table: pd.DataFrame, tmp_path) -> pd.DataFrame:
     files = {job: [location.store.uri_of(i.key) for i in infos] for job, infos in found.responses.items()}
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
-        con.register("workers", table)
-        return con.execute(QUERIES["team_row"]).df()
+        con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+        con.execute("CREATE VIEW answers AS SELECT * FROM all_answers"
+                    + (f" WHERE submission_time >= TIMESTAMP '{since} 00:00:00'" if since else ""))
+        if table is not None:
+            con.register("workers", table)
+        return con.execute(QUERIES[query]).df()
+
+
+def test_chosen_days_and_anonymous_names_are_the_local_ones(uploaded, moto_settings, tmp_path):
+    """--since filters the answers on Athena; Worker N stays numbered over the whole source."""
+    folder, _ = uploaded
+    endpoint = moto_settings.endpoint_url
+    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                    AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA=endpoint, GC_CACHE_DIR=str(tmp_path))
+    common = ["--format", "csv", "--endpoint-url", endpoint, "--region", "eu-west-1", "--since", "2024-03-13",
+              "--anonymize"]
+    local = run(SOURCE, *common, env=env)
+    assert local.returncode == 0, local.stderr
+    (tmp_path / "duck").mkdir()
+    layers = {"pets": "animal"}
+    table = on_duckdb(str(folder), tmp_path / "duck", attributes=layers, since=date(2024, 3, 13))
+    distinct = on_duckdb(str(folder), tmp_path / "duck", attributes=layers, query="distinct_labels",
+                         since=date(2024, 3, 13))
+    team = _over_answers(folder, "team_row", table, since="2024-03-13")
+    order = _over_answers(folder, "anonymous_order")
+    plan = aw.plan(open_location(SOURCE, AwsSettings(endpoint_url=endpoint, region="eu-west-1")), "gc", RESULTS,
+                   attributes=layers)
+    queue(endpoint, [None] * len(plan.ddl()) + [distinct, None, table, order, None, team])
+    athena = run(SOURCE, *common, "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS,
+                 env=env)
+    assert athena.returncode == 0, athena.stderr
+    assert "4 queries reading" in athena.stderr
+    shown = rows(athena.stdout)
+    assert shown == rows(local.stdout) and 0 < len(shown) < 5  # fewer workers that day, names as locally
 
 
 def test_dry_run_shows_the_plan_and_runs_nothing(uploaded, moto_settings, tmp_path):
@@ -146,7 +178,7 @@ def test_dry_run_shows_the_plan_and_runs_nothing(uploaded, moto_settings, tmp_pa
     (["/tmp", "--glue-database", "gc", "--athena-results", RESULTS], "reads S3 only"),
     ([SOURCE, "--athena-results", RESULTS], "needs --glue-database"),
     ([SOURCE, "--glue-database", "gc", "--athena-results", "/tmp/x"], "must be an s3:// folder"),
-    ([SOURCE, "--glue-database", "gc", "--athena-results", RESULTS, "--since", "2024-01-01"], "--since not available"),
+    ([SOURCE, "--glue-database", "gc", "--athena-results", RESULTS, "--cognito"], "--cognito not available"),
     ([SOURCE, "--glue-database", "Bad-Name", "--athena-results", RESULTS, "--endpoint-url", "{endpoint}"],
      "is not a Glue name"),
 ])

@@ -6,7 +6,7 @@ job and on constructed private-workforce output with times, subs, multi-label an
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -14,12 +14,13 @@ import pytest
 
 from core import metrics
 from core.engine import athena_workers as aw
-from core.engine.athena_tables import answers_sql, duckdb_responses
+from core.engine.athena_tables import answers_sql, dated, duckdb_responses
 from core.engine.sql import QUERIES
 from core.gold import read_gold
 from core.ingest import SourceReader
 from core.labellayer import choose_layers
 from core.storage import open_location
+from core.workers import Selection
 
 DUCK_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT", "timestamp": "TIMESTAMP"}
 
@@ -33,7 +34,8 @@ def _staged_view(con, staged, folder) -> None:
                 "format = 'newline_delimited')")
 
 
-def on_duckdb(source, tmp_path, gold=None, attributes=None, query: str = "worker_table") -> pd.DataFrame:
+def on_duckdb(source, tmp_path, gold=None, attributes=None, query: str = "worker_table",
+              since=None, until=None) -> pd.DataFrame:
     """The Athena engine's tables and query, run by DuckDB over the local folder `source` (a path,
     or the Location of a local store, e.g. the demo's)."""
     location = open_location(source) if isinstance(source, str) else source
@@ -41,7 +43,9 @@ def on_duckdb(source, tmp_path, gold=None, attributes=None, query: str = "worker
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in plan.found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    days = dated("all_answers", since, until)
+    con.execute(f"CREATE VIEW answers AS {days if days.startswith('SELECT') else 'SELECT * FROM ' + days}")
     for staged in plan.staged:
         _staged_view(con, staged, tmp_path)
     distinct = con.execute(QUERIES["distinct_labels"]).df()["label"]
@@ -116,6 +120,18 @@ def test_private_workforce_output_gives_the_local_worker_table(gt_output, tmp_pa
     same_table(remote, expected)
     w2 = remote.set_index("worker_id").loc[gt_output.worker_id(2)]
     assert w2["labels"] == 2 and w2["time_spent_s"] == 7.0  # the 90,000 s answer counts, its time does not
+
+
+@pytest.mark.parametrize(("since", "until"), [(date(2024, 3, 13), None), (None, date(2024, 3, 12)),
+                                              (date(2024, 3, 12), date(2024, 3, 12))])
+def test_days_select_the_answers_as_locally(gt_output, tmp_path, since, until):
+    source = _private_output(gt_output)
+    data = SourceReader(open_location(source)).load(keep=False)
+    answers, labels, objects = Selection(None, since, until).apply(data)
+    expected = metrics.worker_table(answers, labels, objects)
+    remote = on_duckdb(source, tmp_path, since=since, until=until)
+    assert 0 < remote["labels"].sum() < len(data.answers)  # some days left out, some kept
+    same_table(remote, expected)
 
 
 def test_chosen_layer_and_gold_by_file_name(gt_output, tmp_path):

@@ -340,6 +340,15 @@ def test_the_athena_views_are_trino_sql():
     assert "gc.gc_answers AS answers" in tables and "gc.gc_labels_1 AS labels" in tables
     assert "answers" not in {t.name for t in tree.find_all(sqlglot.exp.Table) if not t.db}
     assert called(renamed) - TRINO_FUNCTIONS == set()
+    from datetime import date
+
+    from core.engine.athena_tables import dated
+
+    days = qualified("team_row", {"answers": dated("gc.gc_answers", date(2024, 3, 1), date(2024, 3, 31))})
+    tree = sqlglot.parse_one(days, read="trino")
+    subquery = next(q for q in tree.find_all(sqlglot.exp.Subquery) if q.alias == "answers")
+    assert "'2024-03-01 00:00:00'" in subquery.sql("trino") and "'2024-04-01 00:00:00'" in subquery.sql("trino")
+    assert "answers" not in {t.name for t in tree.find_all(sqlglot.exp.Table) if not t.db}
 
 
 @pytest.mark.parametrize("limit", ["1MB", "256KB"])
