@@ -282,7 +282,7 @@ def workspace_key() -> tuple:
 
 @st.cache_resource(show_spinner=False)
 def _loaded() -> dict:
-    """(uri, settings) -> (refresh token, SourceData): the last load, shared by all sessions."""
+    """(uri, settings) -> (refresh token, version, SourceData): the last load, shared by all sessions."""
     return {}
 
 
@@ -294,13 +294,13 @@ def load_source(uri: str, version=None) -> SourceData:
     caches every object, so a refresh costs one listing plus the new objects.
     """
     key = (uri, workspace_key())
-    return _read_once(_loaded(), key, (st.session_state.setdefault("refresh", 0), version), uri,
-                      lambda progress: _reader(uri, workspace(), key[1]).load(progress))
+    return _read_once(_loaded(), key, st.session_state.setdefault("refresh", 0), uri,
+                      lambda progress: _reader(uri, workspace(), key[1]).load(progress), version)
 
 
 @st.cache_resource(show_spinner=False)
 def _annotations() -> dict:
-    """(uri, settings) -> (refresh token, SourceAnnotations): the last read, shared by all sessions."""
+    """(uri, settings) -> (refresh token, None, SourceAnnotations): the last read, shared by all sessions."""
     return {}
 
 
@@ -319,12 +319,14 @@ def load_annotations(uri: str) -> SourceAnnotations:
                       lambda progress: _annotation_reader(uri, workspace(), key[1]).load(progress))
 
 
-def _read_once(loaded: dict, key, token, uri: str, read):
-    """`loaded[key]`'s value while its token is `token`, else read(progress) with a progress bar,
-    kept under `key`; the oldest of over MAX_LOADED sources goes first."""
+def _read_once(loaded: dict, key, token: float, uri: str, read, version=None):
+    """`loaded[key]`'s value if it was read for `version` at or after the session's last Refresh
+    (`token`, its time; 0 before any), else read(progress) with a progress bar, kept under `key`;
+    the oldest of over MAX_LOADED sources goes first. A session never reads again what another
+    session's newer Refresh has just read."""
     hit = loaded.get(key)
-    if hit is not None and hit[0] == token:
-        return hit[1]
+    if hit is not None and hit[0] >= token and hit[1] == version:
+        return hit[2]
     bar = st.progress(0.0, text=f"Reading {uri} ...")
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -339,7 +341,7 @@ def _read_once(loaded: dict, key, token, uri: str, read):
     finally:
         bar.empty()  # also when the source cannot be read: the error stands alone, not under a bar
     loaded.pop(key, None)
-    loaded[key] = (token, value)
+    loaded[key] = (token, version, value)
     while len(loaded) > MAX_LOADED:  # the oldest source goes first; a reader keeps its object cache
         loaded.pop(next(iter(loaded)))
     return value

@@ -144,6 +144,20 @@ def test_workers_refresh_shows_new_answers_on_the_click_itself(gt_output):
     assert "5 files read (1 new or changed since the last read)" in caption, caption
 
 
+def test_workers_a_session_opened_before_anothers_refresh_shows_its_data_without_reading_again(gt_output):
+    from datetime import UTC, datetime
+
+    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    root = gt_output.job("dogs", {i: [gt_output.answer(w, "Dog", t0) for w in (1, 2)] for i in range(3)})
+    early = run("app_pages/workers.py", source=str(root.parent), names="id")
+    gt_output.response("dogs", 1, 99, [gt_output.answer(7, "Cat", t0)])
+    late = run("app_pages/workers.py", source=str(root.parent), names="id")
+    next(b for b in late.sidebar.button if b.label == "Refresh").click().run()
+    early.run()  # any rerun: the data the other session's Refresh read, not a read of its own (0 new)
+    caption = next(c.value for c in early.caption if "files read" in c.value).replace("\\", "")
+    assert "5 files read (1 new or changed since the last read)" in caption, caption
+
+
 @pytest.mark.parametrize("mode", ["anon", "id"])
 def test_workers_name_modes_survive_in_the_url(birds_dir, mode):
     at = run("app_pages/workers.py", source=str(birds_dir), names=mode)
