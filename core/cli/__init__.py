@@ -15,6 +15,8 @@ commands, each with its `add_parser` and `cmd_*`; this module assembles the pars
     python -m core benchmark JOB [JOB ...] [--gold FILE | --reference JOB] [--format table|json]
                              [--train-price USD/h] [--infer-price USD/h]
     python -m core experiment [--dir DIR]
+    python -m core digest --notify SNS_TOPIC_ARN [--race] [--jobs PATTERN ...] [--stall-hours H]
+                          [--expiry-days D] [--dry-run]
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ PAGES = {
     "manifests": ("manifest", "validate"),
     "launch": ("launch", "chain"),
     "benchmark": ("benchmark", "experiment"),
+    "digest": ("digest",),
 }
 
 
