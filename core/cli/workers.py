@@ -141,7 +141,7 @@ def _athena(args) -> int:
         report = aw.worker_report(run, names, args.anonymize)
     except (AthenaError, StoreError) as exc:
         raise CliError(str(exc)) from exc
-    print(f"Athena read {run.scanned:,} bytes for this report (0: every result came from the cache)",
+    print(f"{run.ran} query(ies) run on Athena, reading {run.scanned:,} bytes; {run.cached} answered from the cache",
           file=sys.stderr)
     print(format_table(report, args.format))
     return 0

@@ -228,10 +228,11 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} cannot be staged")
 
 
-def dated(table: str, since: date | None, until: date | None) -> str:
-    """`table`, or a SELECT of its answers within the UTC days since..until (inclusive), as
-    core.workers.Selection keeps them (undated answers fall outside any bound)."""
-    bounds = []
+def dated(table: str, since: date | None, until: date | None, jobs: Iterable[str] | None = None) -> str:
+    """`table`, or a SELECT of its answers of `jobs` (their partitions only) within the UTC days
+    since..until (inclusive), as core.workers.Selection keeps them (undated answers fall outside any
+    bound)."""
+    bounds = [f"job IN ({', '.join(map(_text, sorted(jobs)))})"] if jobs else []
     if since:
         bounds.append(f"submission_time >= TIMESTAMP '{since.isoformat()} 00:00:00'")
     if until:

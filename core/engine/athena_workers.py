@@ -11,6 +11,7 @@ Steps, each shown or priced before it runs (`WorkerPlan.describe`):
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,12 +38,15 @@ from .athena_tables import (
     stage,
 )
 
+# Named per source (a digest of its URI): two sources in one Glue database never share partitions, and
+# a job name in both cannot point one at the other's files.
 RESPONSES_TABLE, ANSWERS_VIEW = "gc_worker_responses", "gc_answers"
-TEXT, NUMBER, COUNT, TIME = "string", "double", "bigint", "timestamp"
+TEXT, NUMBER, COUNT = "string", "double", "bigint"
 LABELS = (("job", TEXT), ("object_id", TEXT), ("attribute", TEXT), ("status", TEXT), ("class_name", TEXT),
           ("row_no", COUNT))
 OBJECTS = (("job", TEXT), ("object_id", TEXT), ("source", TEXT), ("row_no", COUNT))
-WORKERS = (("labels", COUNT), ("first_submission", TIME), ("last_submission", TIME),
+# Times as fixed-width text: MIN and MAX order them alike, and no SerDe timestamp format is involved.
+WORKERS = (("labels", COUNT), ("first_submission", TEXT), ("last_submission", TEXT),
            ("time_per_label_s_mean", NUMBER), ("time_per_label_s_median", NUMBER),
            ("labels_per_active_hour", NUMBER), ("agreement", NUMBER), ("majority_agreement", NUMBER),
            ("accuracy", NUMBER))
@@ -156,12 +160,24 @@ class WorkerPlan:
     until: date | None = None
     queries: int = 3  # over the answers: distinct labels, worker table, team row (+1: anonymous order)
 
+    @property
+    def _suffix(self) -> str:
+        return hashlib.sha256(self.found.uri.rstrip("/").encode()).hexdigest()[:12]
+
+    @property
+    def responses_table(self) -> str:
+        return f"{RESPONSES_TABLE}_{self._suffix}"
+
+    @property
+    def answers_view(self) -> str:
+        return f"{ANSWERS_VIEW}_{self._suffix}"
+
     def ddl(self) -> list[str]:
         # The table's own location is the source; its partitions (one a job) are what queries read.
         out = [database_ddl(self.database),
-               responses_ddl(self.database, RESPONSES_TABLE, self.found.uri.rstrip("/") + "/"),
-               *partitions_ddl(self.database, RESPONSES_TABLE, self.found.folders),
-               answers_view_ddl(self.database, ANSWERS_VIEW, RESPONSES_TABLE)]
+               responses_ddl(self.database, self.responses_table, self.found.uri.rstrip("/") + "/"),
+               *partitions_ddl(self.database, self.responses_table, self.found.folders),
+               answers_view_ddl(self.database, self.answers_view, self.responses_table)]
         return out + [s.ddl(self.database, self.staged_folder(s)) for s in self.staged]
 
     def staged_folder(self, staged: Staged) -> str:
@@ -174,9 +190,15 @@ class WorkerPlan:
         return Estimate(self.found.response_bytes() + extra, queries=self.queries)
 
     def tables(self, more: list[Staged] = ()) -> dict[str, str]:
-        names = {"answers": dated(f"{self.database}.{ANSWERS_VIEW}", self.since, self.until)}
+        names = {"answers": self.answers()}
         names.update({s.name: f"{self.database}.{s.table}" for s in (*self.staged, *more)})
         return names
+
+    def answers(self, whole: bool = False) -> str:
+        """The answers the queries read: this source's jobs only (another run may have added other
+        partitions), within the chosen days unless `whole`."""
+        return dated(f"{self.database}.{self.answers_view}", None if whole else self.since,
+                     None if whole else self.until, self.found.folders)
 
     def describe(self) -> str:
         jobs = len(self.found.folders)
@@ -216,13 +238,16 @@ class WorkerRun:
         self.cache = cache or ResultCache(cache_dir() / "athena")
         self.on_state = on_state
         self.scanned = 0  # bytes Athena reported for the queries run (cached ones read nothing)
+        self.ran = self.cached = 0  # queries run on Athena, and answered from the cache
 
     def query(self, sql: str) -> pd.DataFrame:
         key = cache_key(sql, self.plan.found.versions())
         cached = self.cache.get(key)
         if cached is not None:
+            self.cached += 1
             return cached
         frame, state = self.athena.run(sql, self.on_state)
+        self.ran += 1
         self.scanned += state.scanned_bytes or 0
         self.cache.put(key, frame)
         return frame
@@ -277,7 +302,7 @@ def worker_report(run: WorkerRun, names: Mapping[str, str] | None = None, anonym
 
     table = run.worker_table()
     if anonymize and (run.plan.since or run.plan.until):  # numbered over the whole source, as locally
-        whole = dict(run._tables, answers=f"{run.plan.database}.{ANSWERS_VIEW}")
+        whole = dict(run._tables, answers=run.plan.answers(whole=True))
         order = run.query(qualified("anonymous_order", whole))["worker_id"]
         shown = {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
     elif anonymize:

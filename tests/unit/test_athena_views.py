@@ -22,7 +22,7 @@ from core.labellayer import choose_layers
 from core.storage import open_location
 from core.workers import Selection
 
-DUCK_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT", "timestamp": "TIMESTAMP"}
+DUCK_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "bigint": "BIGINT"}
 
 
 def _staged_view(con, staged, folder) -> None:
@@ -44,7 +44,7 @@ def on_duckdb(source, tmp_path, gold=None, attributes=None, query: str = "worker
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
-    days = dated("all_answers", since, until)
+    days = dated("all_answers", since, until, plan.found.folders)  # as WorkerPlan.answers
     con.execute(f"CREATE VIEW answers AS {days if days.startswith('SELECT') else 'SELECT * FROM ' + days}")
     for staged in plan.staged:
         _staged_view(con, staged, tmp_path)
@@ -170,6 +170,15 @@ def test_two_folders_with_one_job_name_are_refused(gt_output):
     gt_output.job("pets", {0: [a(2, "Dog", T0)]}, parent="team-b")
     with pytest.raises(aw.AthenaError, match="two folders hold a job named 'pets'"):
         aw.survey(open_location(str(gt_output.root)))
+
+
+def test_each_source_has_its_own_table_and_reads_only_its_jobs(gt_output):
+    a = gt_output.answer
+    gt_output.job("pets", {0: [a(1, "Cat", T0)]}, parent="team-a")
+    gt_output.job("birds", {0: [a(2, "Owl", T0)]}, parent="team-b")
+    one, two = (aw.plan(open_location(str(gt_output.root / team)), "gc", "s3://r/") for team in ("team-a", "team-b"))
+    assert one.responses_table != two.responses_table and one.answers_view != two.answers_view
+    assert one.answers() == f"SELECT * FROM gc.{one.answers_view} WHERE job IN ('pets')"
 
 
 def test_staged_rows_are_named_by_their_content():

@@ -344,10 +344,11 @@ def test_the_athena_views_are_trino_sql():
 
     from core.engine.athena_tables import dated
 
-    days = qualified("team_row", {"answers": dated("gc.gc_answers", date(2024, 3, 1), date(2024, 3, 31))})
+    days = qualified("team_row", {"answers": dated("gc.gc_answers", date(2024, 3, 1), date(2024, 3, 31), ["a", "b"])})
     tree = sqlglot.parse_one(days, read="trino")
     subquery = next(q for q in tree.find_all(sqlglot.exp.Subquery) if q.alias == "answers")
-    assert "'2024-03-01 00:00:00'" in subquery.sql("trino") and "'2024-04-01 00:00:00'" in subquery.sql("trino")
+    text = subquery.sql("trino")
+    assert "'2024-03-01 00:00:00'" in text and "'2024-04-01 00:00:00'" in text and "job IN ('a', 'b')" in text
     assert "answers" not in {t.name for t in tree.find_all(sqlglot.exp.Table) if not t.db}
 
 
