@@ -129,3 +129,12 @@ def perform(log: AuditLog, identity: Identity | None, action: str, request: dict
     except AuditError as exc:
         raise AuditError(f"Done, but {exc}") from exc
     return value
+
+
+def run_audited(ws, action: str, request: dict, do: Callable[[], T],
+                describe: Callable[[T], dict] = lambda value: {}) -> T:
+    """An action of the command line, which runs as the person at the machine (a lead): done and
+    appended to the workspace's audit log like the pages' actions."""
+    from .access import local_identity
+
+    return perform(AuditLog(home_location(ws)), local_identity(), action, request, do, describe)

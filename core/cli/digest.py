@@ -39,7 +39,11 @@ def cmd_digest(args) -> int:
         sent = send_digest(ws, home, ws.notifier, args.notify, patterns=args.jobs, stall_hours=args.stall_hours,
                            expiry_days=args.expiry_days, dry_run=args.dry_run, race=race)
     except (DigestError, StoreError) as exc:
+        if "not sent" in str(exc) or "sent (message" in str(exc):  # it reached the publish: the audit says so
+            _audit(ws, args, {"outcome": "failed", "error": str(exc)})
         raise CliError(str(exc)) from exc
+    if sent.message_id:
+        _audit(ws, args, {"outcome": "done", "message": sent.message_id, "events": len(sent.digest.events)})
     digest = sent.digest
     if not digest.events:
         print(f"nothing new since the last digest: nothing sent ({home_uri(ws)})", file=sys.stderr)
@@ -52,6 +56,18 @@ def cmd_digest(args) -> int:
         note = " (demo: written to the outbox, not sent)" if ws.kind == "demo" else ""
         print(f"sent to {args.notify}{note}: message {sent.message_id}", file=sys.stderr)
     return 0
+
+
+def _audit(ws, args, result: dict) -> None:
+    """A digest sent is a notification: one audit line, as the pages write for theirs."""
+    from ..access import local_identity
+    from ..audit import AuditError, AuditLog
+
+    try:
+        AuditLog(home_location(ws)).append(local_identity(), "notify", {"topic": args.notify, "what": "digest"},
+                                           result)
+    except AuditError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
 
 
 def _race_maker(ws, home, patterns):

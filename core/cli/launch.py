@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..audit import run_audited
 from ..chaining import ChainError, plan_in
 from ..gt.errors import BadFile
 from ..launch import (
@@ -82,7 +83,10 @@ def cmd_launch(args) -> int:
         return 0
     print("\n".join(cost), file=sys.stderr)
     try:
-        arn = launch(config if config.resolved_region() else config.with_changes(region=region), ws)
+        arn = run_audited(ws, "launch", {"job": config.job_name, "task": config.task_type, "manifest": config.manifest,
+                                         "output": config.output, "work team": config.workteam},
+                          lambda: launch(config if config.resolved_region() else config.with_changes(region=region),
+                                         ws), describe=lambda arn: {"arn": arn})
     except LaunchError as exc:
         raise CliError(f"{config.job_name} was not launched", problems=exc.problems) from exc
     print(arn)
@@ -104,7 +108,9 @@ def cmd_chain(args) -> int:
         print(request_json(plan.request), end="")
         return 0
     try:
-        arn = launch(plan.config, ws)
+        arn = run_audited(ws, "chain", {"job": args.job, "mode": mode, "new job": plan.config.job_name,
+                                        "objects sent": plan.objects_to_send},
+                          lambda: launch(plan.config, ws), describe=lambda arn: {"arn": arn})
     except LaunchError as exc:
         raise CliError(f"{plan.config.job_name} was not launched", problems=exc.problems) from exc
     print(arn)

@@ -7,6 +7,7 @@ import sys
 
 import pandas as pd
 
+from ..audit import run_audited
 from ..gt.tasks import BY_NAME
 from ..manifests import (
     ManifestError,
@@ -117,7 +118,11 @@ def cmd_manifest(args) -> int:
     if not plan.lines:
         raise CliError(f"no objects selected under {plan.source_uri}: nothing written")
     try:
-        uris = write_parts(out, plan.parts, overwrite=args.overwrite)
+        first = out.store.uri_of(part_keys(out.prefix, len(plan.parts))[0])
+        uris = run_audited(ws, "manifest_write", {"manifest": first, "parts": len(plan.parts),
+                                                  "lines": len(plan.lines), "replace": args.overwrite},
+                           lambda: write_parts(out, plan.parts, overwrite=args.overwrite),
+                           describe=lambda uris: {"written": ", ".join(uris)})
     except ObjectExists as exc:
         raise CliError(f"{exc}: nothing was written; choose another --out, or --overwrite to replace") from exc
     except StoreError as exc:

@@ -7,6 +7,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from ..audit import run_audited
 from ..identity import IdentityError, read_names_csv
 from ..notify import NotifyError
 from ..race.frames import RaceOptions, race_table, summary_line
@@ -65,7 +66,9 @@ def cmd_race(args) -> int:
     folder = args.out.endswith("/") or (not args.out.startswith("s3://") and Path(args.out).is_dir())
     loc = common.output(ws, args.out, folder)
     try:  # a folder gets a content-addressed key below it: <prefix>/races/<date>-<hash>.<fmt>
-        uri, existed = save_race(loc, video, fmt, ws.now().date(), folder=folder)
+        uri, existed = run_audited(ws, "race_save", {"source": args.source, "out": args.out, "format": fmt},
+                                   lambda: save_race(loc, video, fmt, ws.now().date(), folder=folder),
+                                   describe=lambda saved: {"saved": saved[0], "already there": saved[1]})
     except ObjectExists as exc:
         raise CliError(f"{exc}: nothing was overwritten; choose another --out") from exc
     except StoreError as exc:
@@ -77,7 +80,9 @@ def cmd_race(args) -> int:
         if share.caveat:
             print(f"warning: {share.caveat}", file=sys.stderr)
         try:
-            sent = send_race(ws.notifier, args.notify, options.title, table, share.where)
+            sent = run_audited(ws, "notify", {"topic": args.notify, "what": "race"},
+                               lambda: send_race(ws.notifier, args.notify, options.title, table, share.where),
+                               describe=lambda message: {"message": message})
         except NotifyError as exc:
             raise CliError(str(exc)) from exc
         print(f"sent to {args.notify}: message {sent}", file=sys.stderr)

@@ -108,6 +108,10 @@ def test_the_command_line_on_the_demo_says_a_stop_once(own_demo, capsys):
     assert main(args) == 0
     assert "nothing sent" in capsys.readouterr().err
     assert len(outbox(own_demo)) == 1
+    audit = [json.loads(p.read_text()) for p in (own_demo / "buckets" / BUCKET / "_ground-control" / "audit")
+             .rglob("*.json")]
+    assert [(a["action"], a["request"], a["result"]["outcome"], a["result"]["events"]) for a in audit] == [
+        ("notify", {"topic": TOPIC, "what": "digest"}, "done", 1)]
     # Another schedule (another topic, all jobs) keeps a memory of its own.
     assert main([*args[:-2], "--dry-run"]) == 0
     out = capsys.readouterr()
