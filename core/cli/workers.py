@@ -134,9 +134,7 @@ def _athena(args) -> int:
         raise CliError(f"the estimate (${estimate.usd:,.4f}) is over --max-cost ${args.max_cost:g}: "
                        "choose fewer --jobs or raise the limit")
     athena = Athena(client("athena", common.settings(args)), args.workgroup, args.athena_results, args.glue_database)
-    run = aw.WorkerRun(athena, plan, ws.open,
-                       on_state=lambda s: print(f"Athena query {s.query_id}: {s.state.lower()}", file=sys.stderr)
-                       if args.verbose else None)
+    run = aw.WorkerRun(athena, plan, ws.open, on_state=_state_printer() if args.verbose else None)
     try:
         report = aw.worker_report(run, names, args.anonymize)
     except (AthenaError, StoreError) as exc:
@@ -145,6 +143,20 @@ def _athena(args) -> int:
           file=sys.stderr)
     print(format_table(report, args.format))
     return 0
+
+
+def _state_printer():
+    """With --verbose: a line each time a query changes state (not at every look), with what Athena
+    has read so far."""
+    last = {}
+
+    def show(state) -> None:
+        if last.get(state.query_id) != state.state:
+            last[state.query_id] = state.state
+            read = f", {state.scanned_bytes:,} bytes read" if state.scanned_bytes else ""
+            print(f"Athena query {state.query_id}: {state.state.lower()}{read}", file=sys.stderr)
+
+    return show
 
 
 def _describe(ws, job: str) -> str | None:

@@ -97,8 +97,11 @@ def test_the_athena_report_is_the_local_report(uploaded, moto_settings, tmp_path
     queue(endpoint, [None] * ddl + [distinct, None, table, None, team])
 
     athena = run(SOURCE, *common, "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS,
-                 "--workgroup", "primary", env=env)
+                 "--workgroup", "primary", "--verbose", env=env)
     assert athena.returncode == 0, athena.stderr
+    states = [line for line in athena.stderr.splitlines() if line.startswith("Athena query ")]
+    # every DDL statement, the three queries, and the DDL of the two tables staged on the way
+    assert len(states) == len(plan.ddl()) + 3 + 2 and all(line.endswith(": succeeded") for line in states)
     assert "CREATE EXTERNAL TABLE IF NOT EXISTS `gc`.`gc_worker_responses_" in athena.stderr
     assert "PARTITION (job = 'pets') LOCATION 's3://gt-out/out/pets/annotations/worker-response/'" in athena.stderr
     assert "Cost estimate: 3 queries reading" in athena.stderr and "10 MB minimum" in athena.stderr
