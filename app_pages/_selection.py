@@ -10,6 +10,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from app_pages._access import identity, role_map
 from app_pages._shared import (
     literal,
     load_source,
@@ -24,6 +25,7 @@ from app_pages._shared import (
     workspace,
     workspace_key,
 )
+from core.access import LEAD
 from core.bounds import screen_dates
 from core.gt.job import Job
 from core.gt.service import ServiceError
@@ -182,10 +184,21 @@ def screened_source(source: str) -> SourceData:
     return memo("screened", raw, hour, lambda: screen_dates(raw, hour))
 
 
+def viewer_sees_names() -> bool:
+    """Leads (and the one local user) see workers' names and IDs; viewers only when [roles]
+    viewer_names allows it."""
+    me = identity()
+    return me is not None and (me.role == LEAD or role_map().viewer_names)
+
+
 def name_mode(answers: pd.DataFrame, where=None) -> str:
     """The sidebar's "Show workers as" (a key of NAME_MODES), kept in the URL as `names`: names
     by default when the answers say where to look them up (a Cognito pool: the private workforce,
     the demo's too); `names=id` in a link still shows IDs."""
+    if not viewer_sees_names():  # decided here, on the server: a lead's link with names=name shows none
+        (where or st.sidebar).caption(":material/visibility_off: Workers are shown as Worker 1..N: their names and "
+                                      "IDs are for leads.")
+        return "anon"
     default = "name" if user_pools(answers) else "id"
     url_choice("names", NAME_MODES, default, "name mode", where=where)
     mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get, key="names")

@@ -112,3 +112,22 @@ def test_a_lead_launches_and_the_audit_page_lists_it(own_demo):
 def test_the_audit_page_is_for_leads(own_demo):
     at = on_page(app(VIEWER), "app_pages/audit.py")
     assert "for leads" in at.info[0].value and not at.dataframe
+
+
+def test_a_viewer_sees_workers_anonymised_even_from_a_leads_link(demo):
+    lead = on_page(app(LEAD, job="digits-pilot", names="id"), "app_pages/race.py")
+    assert lead.radio(key="names").value == "id"
+    assert "Top 3: private." in lead.markdown[0].value
+    at = on_page(app(VIEWER, job="digits-pilot", names="id"), "app_pages/race.py")
+    assert not at.exception
+    assert not [r for r in at.sidebar.radio if r.label == "Show workers as"]
+    assert any("for leads" in c.value for c in at.sidebar.caption)
+    leaders = at.markdown[0].value
+    assert "Top 3: Worker " in leaders and "private." not in leaders, leaders
+
+
+def test_viewer_names_in_the_settings_shows_them(demo):
+    at = app(VIEWER, job="digits-pilot")
+    at.secrets["roles"] = {**AUTH["roles"], "viewer_names": True}
+    at = on_page(at, "app_pages/race.py")
+    assert at.radio(key="names").value == "name"
