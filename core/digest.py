@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from .errors import GroundControlError
-from .gt.job import Job
+from .gt.job import Job, as_job
 from .gt.service import EXPIRY_DAYS, WORKING
 from .notify import Notifier
 from .storage import Location, ObjectExists, StoreError
@@ -232,6 +232,13 @@ def send_digest(ws, home: Location, notifier: Notifier, topic: str, *, patterns:
     jobs = [j for j in jobs if matches(j.name, patterns)]
 
     def answered(job: Job) -> datetime | None:
+        if not job.output_folder:  # a running job's summary names no output (only its manifest, once written)
+            try:
+                job = as_job(ws.service.describe_labeling_job(job.name))
+            except ServiceError:
+                return now  # no stall can be told, none is claimed
+        if not job.output_folder:
+            return now
         try:
             return last_answer(ws, job)
         except StoreError:  # output not listable: no stall can be told, none is claimed
