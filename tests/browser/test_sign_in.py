@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from oidc_provider import OidcProvider
+from streamlit_direct import DirectSession, elements
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +94,23 @@ def test_a_viewer_is_refused_a_stop_and_a_lead_stops_the_job(page, browser, prov
     assert [(a["who"], a["action"], a["result"]["outcome"]) for a in audit_lines(demo)] == [
         ("bo@example.com", "stop", "refused")]
 
+    # A direct call: the viewer's own cookies on a websocket of its own, no browser and no page in the
+    # way: open the job, click Stop, then the dialog's Stop (a rerun of the dialog's fragment).
+    direct = DirectSession(base, {c["name"]: c["value"] for c in page.context.cookies()})
+    try:
+        opened = direct.rerun(f"job={RUNNING}")
+        [stop_id] = [b.id for b, _ in elements(opened, "button") if b.label == "Stop job"]
+        dialog = direct.rerun(f"job={RUNNING}", (stop_id,))
+        [(confirm_id, fragment)] = [(b.id, f) for b, f in elements(dialog, "button") if b.label == "Stop the job"]
+        answered = direct.rerun(f"job={RUNNING}", (confirm_id,), fragment_id=fragment)
+    finally:
+        direct.close()
+    alerts = [a.body for a, _ in elements(answered, "alert")]
+    assert any("Only a lead can stop a labeling job. You are signed in as a viewer (bo@example.com)" in a
+               for a in alerts), alerts
+    assert [(a["who"], a["action"], a["result"]["outcome"]) for a in audit_lines(demo)] == [
+        ("bo@example.com", "stop", "refused")] * 2
+
     # The audit trail is for leads only, even from its own link.
     page.goto(f"{base}/audit")
     wait_for_app(page)
@@ -115,7 +133,7 @@ def test_a_viewer_is_refused_a_stop_and_a_lead_stops_the_job(page, browser, prov
         assert "Stopping" in stop_status(lead_page) or "Stopped" in stop_status(lead_page)
         lines = audit_lines(demo)
         assert [(a["who"], a["role"], a["request"], a["result"]["outcome"]) for a in lines] == [
-            ("bo@example.com", "viewer", {"job": RUNNING}, "refused"),
+            ("bo@example.com", "viewer", {"job": RUNNING}, "refused")] * 2 + [
             ("ana@example.com", "lead", {"job": RUNNING}, "done")]
 
         lead_page.goto(f"{base}/audit")
