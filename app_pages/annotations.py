@@ -21,6 +21,7 @@ from app_pages._shared import (
     refresh_button,
     show_error,
     sync_url,
+    top_and_others,
     url_choice,
     url_list,
     url_note,
@@ -135,15 +136,23 @@ def over_time_chart(table: pd.DataFrame) -> None:
     if series.empty:
         st.caption("No dated worker answers in this selection.")
         return
+    step, coarsened = series.attrs.get("step", period), series.attrs.get("note")
+    if coarsened:
+        st.caption(coarsened)
     top = series.groupby("label")["annotations"].sum().nlargest(TOP_CLASSES).index.tolist()
     series = series.assign(label=series["label"].where(series["label"].isin(top), "Others"))
     stacked = series.groupby(["period", "label"], as_index=False)["annotations"].sum()
     st.altair_chart(alt.Chart(stacked).mark_bar().encode(
-        # One tick a day (or hour): Vega's own ticks fell between days and printed each date twice.
-        x=alt.X("period:T", title="UTC", timeUnit="utcyearmonthdate" if period == "day" else "utcyearmonthdatehours",
-                axis=alt.Axis(tickCount={"interval": period, "step": 1})),
-        y=alt.Y("annotations:Q", title=f"Annotations per {period}"),
-        color=alt.Color("label:N", title="Class", sort=[*top, "Others"]),
+        # By day, one tick a day: Vega's own ticks fell between days and printed each date twice. By
+        # hour its own ticks (a tick an hour made Vega fail and draw nothing). A coarsened step has
+        # no time unit of its own: each bar is then drawn at its start.
+        x=alt.X("period:T", title="UTC", timeUnit=alt.Undefined if coarsened else
+                "utcyearmonthdate" if period == "day" else "utcyearmonthdatehours",
+                axis=alt.Axis(tickCount={"interval": "day", "step": 1}) if period == "day" and not coarsened
+                else alt.Axis(format="%b %d %H:%M")),
+        y=alt.Y("annotations:Q", title=f"Annotations per {step}"),
+        color=alt.Color("label:N", title="Class", sort=[*top, "Others"],
+                        scale=alt.Scale(domain=[*top, "Others"], range=top_and_others(len(top)))),
         tooltip=[alt.Tooltip("period:T", title="from (UTC)", format="%Y-%m-%d %H:%M"), "label", "annotations"],
     ).properties(height=280), width="stretch")
     st.caption("What the workers drew or chose, by the time they submitted it (the ten most common classes, "

@@ -8,7 +8,17 @@ import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
 from app_pages._selection import Chosen, choose_answers, label_layers, skipped_files
-from app_pages._shared import digest, memo, sync_url, url_choice, url_list, url_note, url_state, workspace
+from app_pages._shared import (
+    digest,
+    memo,
+    sync_url,
+    top_and_others,
+    url_choice,
+    url_list,
+    url_note,
+    url_state,
+    workspace,
+)
 from core import metrics
 from core.gold import GoldError, read_gold
 from core.race.frames import PERIODS, natural_period
@@ -128,8 +138,6 @@ TIME_UNITS = {
     "hour": alt.TimeUnitParams(unit="utcyearmonthdatehours"),
     "day": alt.TimeUnitParams(unit="utcyearmonthdate"),
 }
-TABLEAU10 = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6",
-             "#9d755d", "#79706e"]
 TOP_BARS = 25
 
 
@@ -197,7 +205,7 @@ def labels_over_time_chart(chosen: Chosen, order: list[str]) -> None:
     top = order[:10]
     series["who"] = series["worker_id"].map(chosen.shown).where(lambda w: w.isin(top), "Others")
     stacked = series.groupby(["period", "who"], as_index=False)["labels"].sum()
-    palette = TABLEAU10[: len(top)] + ["#c9ccd3"]  # "Others" in grey, never a worker's colour
+    palette = top_and_others(len(top))
     st.caption("Stacked by worker (the ten with the most labels, then everyone else): the height is the team's total.")
     st.altair_chart(
         alt.Chart(stacked).mark_bar().encode(

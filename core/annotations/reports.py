@@ -14,9 +14,13 @@ from datetime import date
 
 import pandas as pd
 
+from ..bounds import time_grid
 from .model import CONSOLIDATED, WORKER
 
 UNITS = ("class", "box", "span", "mask-class", "frame-box", "cuboid")
+# A chart's bars over time: past this, periods get coarser (a year by the hour is 8,760 bars of a
+# pixel or less, and a slow page).
+CHART_PERIODS = 500
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,9 @@ class Narrow:
             times = workers["submitted"]
         if self.end is not None:
             workers = workers[times < pd.Timestamp(self.end, tz="UTC") + pd.Timedelta(days=1)]
-        answered = set(zip(workers["job"], workers["object_id"], strict=True))
+        answered = pd.MultiIndex.from_arrays([workers["job"], workers["object_id"]])
         consolidated = out[out["source"].eq(CONSOLIDATED)]
-        keep = [k in answered for k in zip(consolidated["job"], consolidated["object_id"], strict=True)]
+        keep = pd.MultiIndex.from_arrays([consolidated["job"], consolidated["object_id"]]).isin(answered)
         return pd.concat([workers, consolidated[keep]]).sort_index()
 
 
@@ -76,15 +80,21 @@ def _class_of(frame: pd.DataFrame) -> pd.Series:
     return frame["label"].fillna(frame["class_id"].map(lambda c: f"class {c}" if isinstance(c, str) else None))
 
 
-def over_time(table: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
+def over_time(table: pd.DataFrame, freq: str = "D", max_periods: int = CHART_PERIODS) -> pd.DataFrame:
     """Workers' annotation units per period (pandas frequency, e.g. "D", "h") and class:
-    columns period (UTC), label, annotations; periods with none are left out."""
+    columns period (UTC), label, annotations; periods with none are left out. At most
+    `max_periods` periods (core.bounds.time_grid): `attrs["step"]` is the period used and
+    `attrs["note"]` says when it had to be coarser than `freq`."""
     done = units(table, WORKER).dropna(subset=["submitted"])
     if done.empty:
-        return pd.DataFrame(columns=["period", "label", "annotations"])
-    periods = done["submitted"].dt.tz_convert("UTC").dt.tz_localize(None).dt.floor(freq)
-    counted = done.assign(period=periods, label=_class_of(done).fillna("(no class)"))
-    return counted.groupby(["period", "label"]).size().rename("annotations").reset_index()
+        out = pd.DataFrame(columns=["period", "label", "annotations"])
+        out.attrs.update(step=freq, note=None)
+        return out
+    grid = time_grid(done["submitted"], freq, max_periods)
+    counted = done.assign(period=grid.periods.dt.tz_localize(None), label=_class_of(done).fillna("(no class)"))
+    out = counted.groupby(["period", "label"]).size().rename("annotations").reset_index()
+    out.attrs.update(step=grid.step, note=grid.note)
+    return out
 
 
 def class_counts(table: pd.DataFrame, attribute: str | None = None) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from test_quality_report import A, B, source  # noqa: F401  (tests/unit is on sys.path)
 
@@ -55,6 +56,16 @@ def test_over_time_counts_the_workers_units_per_period_and_class(table):
     daily = reports.over_time(table.query("job == 'fruit-ic'"), "D")
     assert daily[["label", "annotations"]].values.tolist() == [["apple", 4], ["pear", 1]]
     assert str(daily["period"].iloc[0]) == "2025-02-03 00:00:00"
+
+
+def test_over_time_coarsens_past_a_charts_worth_of_periods_and_says_so(table):
+    fruit = table.query("job == 'fruit-ic'").copy()
+    answers = fruit.index[fruit["source"].eq("worker")]
+    fruit.loc[answers[-1], "submitted"] = fruit.loc[answers[0], "submitted"] + pd.Timedelta(days=40)
+    hourly = reports.over_time(fruit, "h")
+    assert hourly.attrs["note"] and "961 periods, over the limit of 500" in hourly.attrs["note"]
+    assert hourly.attrs["step"] != "hour" and hourly["annotations"].sum() == 5  # every unit still counted
+    assert reports.over_time(fruit, "D").attrs["note"] is None
 
 
 def test_per_object_histogram(table):
