@@ -13,15 +13,19 @@ from core.audit import SHOWN, AuditError
 OUTCOMES = {"done": "Done", "failed": "Failed", "refused": "Refused (not allowed)", "unreadable": "Unreadable line"}
 
 
+def _value(value) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+
 def _request_text(request) -> str:
     if not isinstance(request, dict):
         return str(request)
-    return "; ".join(f"{k}: {v}" for k, v in request.items())
+    return "; ".join(f"{k}: {_value(v)}" for k, v in request.items())
 
 
 def _result_text(result: dict) -> str:
     rest = {k: v for k, v in result.items() if k != "outcome"}
-    return "; ".join(f"{k}: {v}" for k, v in rest.items())
+    return "; ".join(f"{k}: {_value(v)}" for k, v in rest.items())
 
 
 def rows(entries: list[dict]) -> pd.DataFrame:

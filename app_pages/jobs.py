@@ -12,6 +12,7 @@ from app_pages._access import act, lead_only
 from app_pages._shared import (
     aws_setup_problems,
     aws_setup_text,
+    literal,
     load_source,
     show_error,
     sync_url,
@@ -289,7 +290,7 @@ def main() -> None:
     if name := st.session_state.pop("stopped", None):
         st.toast(f"Stop requested for {name}.", icon=":material/stop_circle:")
     if err := st.session_state.pop("stop_error", None):
-        st.error(err, icon=":material/error:")
+        st.error(literal(err), icon=":material/error:")  # it may quote a job name or an e-mail: shown as text
     url_state("job", "")
     live = st.toggle("Refresh every 10 s while jobs run", value=True, key="live")
 
