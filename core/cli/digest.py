@@ -3,6 +3,7 @@ EventBridge-scheduled task; a run with nothing new sends nothing (core.digest)."
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ..audit import home_location, home_uri
@@ -35,6 +36,9 @@ def cmd_digest(args) -> int:
     try:
         ws = common.workspace(args)
         home = home_location(ws)
+        if ws.kind == "aws" and not os.environ.get("GC_HOME", "").strip():
+            print(f"warning: remembering digests in {home_uri(ws)} on this computer; set GC_HOME=s3://bucket/prefix/ "
+                  "so a scheduled task that starts afresh each time keeps its memory", file=sys.stderr)
         race = _race_maker(ws, home, args.jobs) if args.race else None
         sent = send_digest(ws, home, ws.notifier, args.notify, patterns=args.jobs, stall_hours=args.stall_hours,
                            expiry_days=args.expiry_days, dry_run=args.dry_run, race=race)
