@@ -111,6 +111,16 @@ def test_a_viewer_is_refused_a_stop_and_a_lead_stops_the_job(page, browser, prov
     assert [(a["who"], a["action"], a["result"]["outcome"]) for a in audit_lines(demo)] == [
         ("bo@example.com", "stop", "refused")] * 2
 
+    # A lead's race link that asks for names shows a viewer Worker 1..N, decided on the server.
+    page.goto(f"{base}/race?job=digits-pilot&names=name")
+    wait_for_app(page)
+    race = page.frame_locator("iframe").locator("#race")
+    race.locator(".bar").first.wait_for()
+    names = race.locator(".bar .name").all_inner_texts()
+    assert names and all(n.startswith("Worker ") for n in names), names
+    assert "their names and IDs are for leads" in sidebar.inner_text()
+    screenshot(page, "sign-in-viewer-race")
+
     # The audit trail is for leads only, even from its own link.
     page.goto(f"{base}/audit")
     wait_for_app(page)
