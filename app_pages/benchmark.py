@@ -8,7 +8,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages._access import act, audit_log, identity, lead_only
 from app_pages._shared import sync_url, url_list, url_note, url_state, workspace, workspace_key
+from core.access import can
 from core.benchmark import (
     Prices,
     compare,
@@ -32,6 +34,7 @@ from core.benchmark.experiment import (
     start,
 )
 from core.chaining import config_from_job
+from core.errors import GroundControlError
 from core.gold import GoldError, read_gold
 from core.gt.job import Job
 from core.gt.service import ServiceError
@@ -89,13 +92,15 @@ def own_data_experiment(ws) -> None:
     template = left.selectbox("Template job", [j.name for j in done], index=None, key="exp_template",
                               placeholder="A finished image or text classification job")
     name = right.text_input("Experiment name", key="exp_name", max_chars=40, placeholder="pretrained-test")
-    if st.button("Start on this data", key="exp_start", disabled=not (template and name.strip())):
-        try:
-            job = ws.service.describe_labeling_job(template)
-            exp = start(ws, config_from_job(job), name.strip())
+    if st.button("Start on this data", key="exp_start", disabled=not (template and name.strip()),
+                 help=lead_only("launch")):
+        try:  # it launches job 1 in the workspace: a lead's action, checked and audited
+            exp = act("launch", {"experiment": name.strip(), "template": template},
+                      lambda: start(ws, config_from_job(ws.service.describe_labeling_job(template)), name.strip()),
+                      describe=lambda exp: {"jobs": ", ".join(exp.jobs)})
             st.success(f"Started {exp.jobs[0]} on half of {template}'s input manifest. Come back when it has "
                        "finished: jobs 2 and 3 start then.", icon=":material/rocket_launch:")
-        except (ExperimentError, LaunchError, ServiceError, StoreError) as exc:
+        except GroundControlError as exc:  # ExperimentError, LaunchError, ServiceError, StoreError, NotAllowed
             st.error(f"Not started: {exc}", icon=":material/error:")
     outputs = sorted({j.output_path for j in done if j.output_path})
     for output in outputs:
@@ -105,7 +110,13 @@ def own_data_experiment(ws) -> None:
             continue
         for exp_name in names:
             try:
-                exp = advance(ws, load(ws, output, exp_name))  # moves on if job 1 has finished
+                exp = load(ws, output, exp_name)
+                before = list(exp.jobs)
+                if can(identity(), "launch"):  # a lead's visit launches jobs 2 and 3 once job 1 has finished
+                    exp = advance(ws, exp)
+                if len(exp.jobs) > len(before):
+                    audit_log().append(identity(), "launch", {"experiment": exp_name, "step": "jobs 2 and 3"},
+                                       {"outcome": "done", "jobs": ", ".join(exp.jobs[len(before):])})
             except (ExperimentError, LaunchError, StoreError) as exc:
                 st.warning(f"{exp_name}: {exc}", icon=":material/warning:")
                 continue
@@ -221,9 +232,14 @@ def main() -> None:
                     "trained model; **job 2** labels half 2 starting from that model; **job 3** labels half 2 "
                     "without it. Here it runs on the simulator with 5,000 handwritten digits: 12 to 51 seconds on a "
                     "shared 2-core machine.")
-        if st.button("Run the walkthrough", icon=":material/play_arrow:", key="run_experiment"):
-            run_experiment()
-            st.rerun()
+        if st.button("Run the walkthrough", icon=":material/play_arrow:", key="run_experiment",
+                     help=lead_only("launch")):
+            try:  # three jobs on the simulator, a minute of the server's CPU: for leads
+                act("launch", {"experiment": "the walkthrough on the simulator"}, run_experiment)
+            except GroundControlError as exc:
+                st.error(f"Not started: {exc}", icon=":material/error:")
+            else:
+                st.rerun()
         st.divider()
         own_data_experiment(ws)
     names = job_picker(target)

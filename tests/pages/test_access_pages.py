@@ -131,3 +131,17 @@ def test_viewer_names_in_the_settings_shows_them(demo):
     at.secrets["roles"] = {**AUTH["roles"], "viewer_names": True}
     at = on_page(at, "app_pages/race.py")
     assert at.radio(key="names").value == "name"
+
+
+def test_a_viewer_starts_no_experiment_and_advances_none(own_demo):
+    """The Benchmark page launches job 1 on a click and jobs 2 and 3 on a later visit: a lead's
+    actions both. A viewer's click is refused; a viewer's visit launches nothing."""
+    at = on_page(app(VIEWER), "app_pages/benchmark.py")
+    at.selectbox(key="exp_template").set_value("digits-auto").run()
+    at.text_input(key="exp_name").set_value("pt").run()
+    at.button(key="exp_start").click().run()
+    assert any("Not started: Only a lead can launch a labeling job" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    assert not (own_demo / "state" / "jobs" / "pt-1").exists()
+    assert [(a["action"], a["request"], a["result"]["outcome"]) for a in audit(own_demo)] == [
+        ("launch", {"experiment": "pt", "template": "digits-auto"}, "refused")]
