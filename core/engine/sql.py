@@ -153,22 +153,15 @@ ORDER BY c.label_line ASC NULLS LAST, k.job ASC, k.object_id ASC
 # neither, so a worker with only those has no rate (0/0 is NULL).
 WORKER_TABLE = f"""
 WITH {_SCORED},
-worker_objects AS (
-    SELECT worker_key, COUNT(*) AS objects, COUNT(DISTINCT job_key) AS jobs
-    FROM (SELECT DISTINCT worker_key, job_key, object_key FROM normed WHERE object_key IS NOT NULL) o
-    GROUP BY worker_key
-),
-worker_hours AS (
-    SELECT worker_key, COUNT(*) AS hours, COUNT(DISTINCT DATE_TRUNC('day', active_hour)) AS days
-    FROM (SELECT DISTINCT worker_key, DATE_TRUNC('hour', submission_time) AS active_hour
-          FROM normed WHERE submission_time IS NOT NULL) h
-    GROUP BY worker_key
-),
 per_worker AS (
     SELECT
         worker_key,
         MIN_BY(sub, row_no) FILTER (WHERE sub IS NOT NULL) AS sub,
         COUNT(*) AS labels,
+        COUNT(DISTINCT object_key) AS objects,
+        COUNT(DISTINCT CASE WHEN object_key IS NOT NULL THEN job_key END) AS jobs,
+        COUNT(DISTINCT DATE_TRUNC('hour', submission_time)) AS hours,
+        COUNT(DISTINCT DATE_TRUNC('day', submission_time)) AS days,
         COUNT(submission_time) AS dated,
         MIN(submission_time) AS first_submission,
         MAX(submission_time) AS last_submission,
@@ -184,15 +177,13 @@ per_worker AS (
     WHERE worker_key IS NOT NULL
     GROUP BY worker_key
 )
-SELECT w.worker_id, p.sub, p.labels, COALESCE(o.objects, 0) AS objects, COALESCE(o.jobs, 0) AS jobs,
-       p.first_submission, p.last_submission, COALESCE(h.days, 0) AS active_days,
+SELECT w.worker_id, p.sub, p.labels, p.objects, p.jobs,
+       p.first_submission, p.last_submission, p.days AS active_days,
        p.time_spent_s, p.time_per_label_s_min, p.time_per_label_s_mean, p.time_per_label_s_median,
-       p.time_per_label_s_max, CAST(p.dated AS DOUBLE) / NULLIF(h.hours, 0) AS labels_per_active_hour,
+       p.time_per_label_s_max, CAST(p.dated AS DOUBLE) / NULLIF(p.hours, 0) AS labels_per_active_hour,
        p.agreement, p.majority_agreement, p.accuracy
 FROM per_worker p
 JOIN worker_keys w ON w.worker_key = p.worker_key
-LEFT JOIN worker_objects o ON o.worker_key = p.worker_key
-LEFT JOIN worker_hours h ON h.worker_key = p.worker_key
 ORDER BY p.labels DESC, p.first_submission ASC NULLS LAST, w.worker_id ASC
 """
 
