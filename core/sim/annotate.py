@@ -52,15 +52,21 @@ def _wrong_class(worker: Worker, truth: dict, labels: list[str], rng: random.Ran
     return rng.choice(others) if others else label
 
 
+def error_chance(worker: Worker, truth: dict) -> float:
+    """The chance that this worker picks a wrong class for this object: their error on an easy
+    image, raised by the object's difficulty and by a personal mix-up of its class. The simulated
+    worker's true error rate on a job is its mean over the objects they answered."""
+    p = worker.error + worker.sensitivity * truth.get("difficulty", 0.0) ** 2 * 0.35
+    if any(truth["label"] in pair for pair in worker.confusions):
+        p += 0.04
+    return min(p, 0.9)
+
+
 def classify(worker: Worker, truth: dict, labels: list[str], rng: random.Random) -> str:
     """The class this worker picks for an object."""
-    label = truth["label"]
-    p = worker.error + worker.sensitivity * truth.get("difficulty", 0.0) ** 2 * 0.35
-    if any(label in pair for pair in worker.confusions):
-        p += 0.04
-    if rng.random() < min(p, 0.9):
+    if rng.random() < error_chance(worker, truth):
         return _wrong_class(worker, truth, labels, rng)
-    return label
+    return truth["label"]
 
 
 def classification_content(task: str, label: str) -> dict:
