@@ -2,6 +2,7 @@
 commands, each with its `add_parser` and `cmd_*`; this module assembles the parser and runs it.
 
     python -m core workers SOURCE [--gold FILE] [--format table|csv|json]
+    python -m core reliability SOURCE [--gold FILE] [--objects] [--format table|csv|json]
     python -m core quality SOURCE [--jobs ...] [--gold FILE] [--iou 0.5] [--format table|csv|json]
     python -m core annotations SOURCE [--jobs ...] [--format table|csv|json]
     python -m core jobs [--workspace demo|aws] [--format table|json]
@@ -35,6 +36,7 @@ __all__ = ["CliError", "main", "parser"]
 # a second of every run.
 PAGES = {
     "workers": ("workers",),
+    "reliability": ("reliability",),
     "quality": ("quality", "annotations"),
     "jobs": ("jobs", "demo"),
     "race": ("race",),
