@@ -172,7 +172,8 @@ def show_error(exc: GroundControlError, lead: str = "", where=None) -> None:
     if exc.problems:
         box.error(f"{lead or 'Problems'}:\n\n{problem_list(exc.problems)}", icon=":material/error:")
     else:
-        box.error(f"{lead}: {exc}" if lead else str(exc), icon=":material/error:")
+        message = _markdown_safe(str(exc))  # names a file or a URI: `my_file_2` must not turn italic
+        box.error(f"{lead}: {message}" if lead else message, icon=":material/error:")
 
 
 @st.cache_data(ttl=30, show_spinner=False)

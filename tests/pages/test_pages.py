@@ -124,6 +124,12 @@ def test_workers_unreadable_source_is_an_error_not_a_crash(tmp_path):
     assert not at.get("progress")  # the reading bar goes; the error stands alone
 
 
+def test_an_error_naming_a_path_shows_it_as_written_not_as_markdown(tmp_path):
+    at = run("app_pages/workers.py", source=str(tmp_path / "no_such_*folder*"))
+    # Escaped, so Markdown shows the underscores and stars instead of italics and bold.
+    assert "no\\_such\\_\\*folder\\*" in at.error[0].value, at.error[0].value
+
+
 def test_workers_empty_folder_says_no_output(tmp_path):
     (tmp_path / "notes.txt").write_text("not ground truth")
     at = run("app_pages/workers.py", source=str(tmp_path))
