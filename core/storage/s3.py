@@ -14,6 +14,7 @@ client-side rate limiter (a throttled direct GET falls back to get_object, which
 from __future__ import annotations
 
 import logging
+import mimetypes
 from collections.abc import Iterator
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -129,6 +130,11 @@ class S3Store:
 
     def put(self, key: str, data: bytes, *, overwrite: bool = False) -> None:
         extra = {} if overwrite else {"IfNoneMatch": "*"}
+        # Typed by its name, so a shared link opens in the browser (a race's MP4 plays, its page
+        # shows) instead of downloading as binary/octet-stream, S3's default.
+        kind, _ = mimetypes.guess_type(key)
+        if kind:
+            extra["ContentType"] = kind
         try:
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, **extra)
         except ClientError as exc:

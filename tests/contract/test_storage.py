@@ -212,6 +212,16 @@ def test_s3_version_is_the_etag_and_follows_content(s3_store, moto_settings):
     assert head["ETag"].strip('"') == v2.version
 
 
+def test_s3_put_types_an_object_by_its_name_so_a_link_opens_in_the_browser(s3_store, moto_settings):
+    s3 = aws.client("s3", moto_settings)
+    for key, data in (("races/r.mp4", b"\x00\x00\x00\x18ftypmp42"), ("races/r.html", b"<html></html>"),
+                      ("manifest", b"{}")):
+        s3_store.put(key, data)
+    kinds = {key: s3.head_object(Bucket=s3_store.bucket, Key=key)["ContentType"]
+             for key in ("races/r.mp4", "races/r.html", "manifest")}
+    assert kinds == {"races/r.mp4": "video/mp4", "races/r.html": "text/html", "manifest": "binary/octet-stream"}
+
+
 def test_s3_put_sends_if_none_match(s3_store, moto_settings):
     """The refusal must come from the server's conditional write, not a check-then-write race."""
     s3 = aws.client("s3", moto_settings)
