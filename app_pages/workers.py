@@ -7,6 +7,9 @@ import pandas as pd
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
+from app_pages._reliability import HELP as RELIABILITY_HELP
+from app_pages._reliability import TITLES as RELIABILITY_TITLES
+from app_pages._reliability import disagreement_list, estimated, grid_column, interval_tooltips, with_reliability
 from app_pages._selection import Chosen, choose_answers, label_layers, skipped_files
 from app_pages._shared import (
     digest,
@@ -26,10 +29,10 @@ from core.storage import StoreError
 from core.tables import format_table, printable_frame
 from core.workers import WorkerCharts, worker_charts, worker_report
 
-PERCENT = ["agreement", "majority_agreement", "accuracy"]
+PERCENT = ["agreement", "majority_agreement", "accuracy", "reliability", "reliability_low", "reliability_high"]
 # What a lead looks for first (quality, recency, pace) on the first screen at 1440 px; the rest scrolls.
 DEFAULT_COLUMNS = [
-    "worker", "labels", "agreement", "accuracy", "last_submission", "time_per_label_s_median",
+    "worker", "labels", "agreement", "accuracy", "reliability", "last_submission", "time_per_label_s_median",
     "labels_per_active_hour", "active_days", "jobs", "objects", "time_spent_s", "majority_agreement",
 ]
 TEAM_ROW = "Team (rates: median)"  # counts are totals; rates and times the median of the workers
@@ -39,7 +42,7 @@ TITLES = {
     "time_spent_s": "Time spent (s)", "time_per_label_s_min": "Min s/label", "time_per_label_s_mean": "Mean s/label",
     "time_per_label_s_median": "Median s/label", "time_per_label_s_max": "Max s/label",
     "labels_per_active_hour": "Labels per active hour", "agreement": "Agreement %",
-    "majority_agreement": "Majority agreement %", "accuracy": "Accuracy %",
+    "majority_agreement": "Majority agreement %", "accuracy": "Accuracy %", **RELIABILITY_TITLES,
 }
 HELP = {
     "agreement": "Share of the worker's labels equal to the label Ground Truth consolidated (output manifest)",
@@ -48,6 +51,7 @@ HELP = {
     "labels_per_active_hour": "Labels per clock hour in which the worker submitted anything; on the Team row, "
                               "the median of the workers (not the team's throughput)",
     "time_per_label_s_median": "From timeSpentInSeconds, else acceptance to submission; empty when unknown",
+    **RELIABILITY_HELP,
 }
 
 
@@ -116,6 +120,7 @@ def worker_grid(report: pd.DataFrame) -> None:
     )
     sync_url(cols=[] if chosen == DEFAULT_COLUMNS else chosen)
     df = grid_frame(report[["worker", *[c for c in chosen if c != "worker"]]])
+    df = interval_tooltips(df, report)  # the estimated reliability's interval, shown on pointing at it
     workers, team = df[df["worker"] != metrics.TEAM], df[df["worker"] == metrics.TEAM].assign(worker=TEAM_ROW)
     gb = GridOptionsBuilder.from_dataframe(workers)
     gb.configure_default_column(filter=True, sortable=True, resizable=True, wrapHeaderText=True,
@@ -124,7 +129,7 @@ def worker_grid(report: pd.DataFrame) -> None:
         title = TITLES.get(col, col)
         width = 180 if col == "worker" else 140 if col.endswith("_submission") else header_width(title)
         gb.configure_column(col, headerName=title, headerTooltip=HELP.get(col), minWidth=width,
-                            pinned="left" if col == "worker" else None)
+                            pinned="left" if col == "worker" else None, **grid_column(col))
     options = gb.build()
     # Fill the width, but never narrower than a header's longest word: past that, scroll sideways.
     options["autoSizeStrategy"] = {"type": "fitGridWidth"}
@@ -262,11 +267,14 @@ def main() -> None:
         report = memo("workers", data, key, lambda: worker_report(
             data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon", attributes=layers)
         ).copy()  # the page may change its copy; the memo's stays as computed
+    found = estimated(chosen, gold, layers)  # Dawid-Skene, only over classification answers
+    report = with_reliability(report, chosen, found)
     summary(report)
     worker_grid(report)
     st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
                        icon=":material/download:")
     quality_link(chosen, report)
+    disagreement_list(chosen, found)
     charts(chosen)
     skipped_files(data)
 
