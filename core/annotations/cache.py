@@ -21,12 +21,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..ingest.cache import SUFFIX, read_table, trim, write_generation
+from ..ingest.cache import LISTING, SUFFIX, read_table, trim, write_generation
+from ..storage.scan import FILES as LISTED_FILES
+from ..storage.scan import FOLDERS as LISTED_FOLDERS
 from .columns import SCHEMA
 from .model import COLUMNS, MaskImage, Note, Row, SeqRef
 from .parsed import Parsed
 
-FORMAT = "2"  # bump when the row shape or the readers change: older caches are then not found
+FORMAT = "3"  # bump when the row shape or the readers change: older caches are then not found
 _TEXT = pa.large_string()
 FILES = pa.schema([("key", _TEXT), ("version", _TEXT), ("context", _TEXT), ("bad", _TEXT),
                    ("jobs", pa.list_(_TEXT)), ("types", pa.list_(_TEXT))])
@@ -39,6 +41,8 @@ class Stored:
     files: pa.Table  # FILES
     rows: pa.Table  # columns.SCHEMA
     extras: pa.Table  # EXTRAS
+    # A local folder's last listing (core.storage.scan): its folders and files tables; else None.
+    listing: tuple[pa.Table, pa.Table] | None = None
 
     @classmethod
     def empty(cls) -> Stored:
@@ -89,6 +93,9 @@ class AnnotationCache:
                 gen = self.folder / (self.folder / "current").read_text().strip()
                 stored = Stored(*(read_table(gen / f"{name}{SUFFIX}", schema)
                                   for name, schema in (("files", FILES), ("rows", SCHEMA), ("extras", EXTRAS))))
+                if (gen / f"{LISTING}folders{SUFFIX}").exists():
+                    stored.listing = (read_table(gen / f"{LISTING}folders{SUFFIX}", LISTED_FOLDERS),
+                                      read_table(gen / f"{LISTING}files{SUFFIX}", LISTED_FILES))
                 os.utime(self.folder / "current")  # recently used: the cap removes others first
                 return stored
             except FileNotFoundError:
@@ -107,4 +114,7 @@ class AnnotationCache:
         trim(self.root, keep=self.folder)
 
     def _save(self, stored: Stored) -> None:
-        write_generation(self.folder, {"files": stored.files, "rows": stored.rows, "extras": stored.extras})
+        tables = {"files": stored.files, "rows": stored.rows, "extras": stored.extras}
+        if stored.listing is not None:
+            tables |= {f"{LISTING}folders": stored.listing[0], f"{LISTING}files": stored.listing[1]}
+        write_generation(self.folder, tables)

@@ -23,6 +23,7 @@ from ..gt.layout import classify, is_apple_double, job_name
 from ..ingest.reader import source_identity
 from ..storage import Fetcher, Location, ObjectInfo, StoreError
 from ..storage.local import LocalStore
+from ..storage.scan import Listing, in_walk_order
 from ..workspace import cache_dir
 from .cache import EXTRAS, FILES, AnnotationCache, Stored, add_extra, extras_of
 from .columns import RowTable, to_table_frame
@@ -39,7 +40,28 @@ class AnnotationReader:
         root = cache_root or cache_dir() / "annotations"
         self._disk = AnnotationCache(root, source_identity(location)) if disk else None
         self._stored: Stored | None = None
+        self._listing: tuple[pa.Table, pa.Table] | None = None  # a local folder's last (core.storage.scan)
         self.parsed = self.cached = 0  # files parsed by the last load, and taken from the cache
+
+    def _list(self, old: Stored, unread: list[Skipped], progress: Progress | None) -> list[ObjectInfo]:
+        """Every file under the location, in the store's listing order. A local folder is listed by
+        a stat of what its last listing held (core.storage.scan), not walked again."""
+        store = self.location.store
+        on_skip = lambda key, why: unread.append(Skipped(store.uri_of(key), why))  # noqa: E731
+        if isinstance(store, LocalStore):
+            if progress:
+                progress("list", 0, 0)
+            previous = Listing(self.location.prefix, *old.listing) if old.listing else None
+            found = store.scan(self.location.prefix, on_skip, previous)
+            unchanged = previous is not None and not found.changed and not found.gone and not found.folders_read
+            self._listing = old.listing if unchanged else (found.listing.folders, found.listing.files)
+            return in_walk_order(found.listing)
+        listed: list[ObjectInfo] = []
+        for info in store.list(self.location.prefix, on_skip):
+            listed.append(info)
+            if progress and len(listed) % 1000 == 0:
+                progress("list", len(listed), 0)
+        return listed
 
     def _fallback(self) -> str:
         return posixpath.basename(self.location.prefix.rstrip("/")) or self.location.uri
@@ -50,15 +72,11 @@ class AnnotationReader:
         source itself cannot be listed."""
         store, fallback = self.location.store, self._fallback()
         unread: list[Skipped] = []
-        listed: list[ObjectInfo] = []
-        for info in store.list(self.location.prefix, lambda key, why: unread.append(Skipped(store.uri_of(key), why))):
-            listed.append(info)
-            if progress and len(listed) % 1000 == 0:
-                progress("list", len(listed), 0)
+        old = self._stored or (self._disk.load() if self._disk else None) or Stored.empty()
+        listed = self._list(old, unread, progress)
         kinds = {info.key: classify(info.key) for info in listed if not is_apple_double(info.key)}
         manifests = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "manifest"]
         responses = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "response"]
-        old = self._stored or (self._disk.load() if self._disk else None) or Stored.empty()
         versions = zip(old.files["version"].to_pylist(), old.files["context"].to_pylist(), strict=True)
         known = dict(zip(old.files["key"].to_pylist(), versions, strict=True))
         batch = _Batch(old)
@@ -116,7 +134,8 @@ class AnnotationReader:
                 answered.append(value)
 
         self._stored = batch.stored()
-        if self._disk and batch.changed:
+        self._stored.listing = self._listing
+        if self._disk and (batch.changed or self._listing is not old.listing):
             self._disk.save(self._stored)
         self.parsed, self.cached = batch.parsed, batch.reused
         order = [i.key for i in manifests] + [i.key for i in responses]

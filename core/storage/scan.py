@@ -228,3 +228,15 @@ class _Entries:
     def kept(self) -> pa.Table:
         table = pa.table([self.keys, pa.array(self.sizes), pa.array(self.mtimes)], schema=FILES)
         return table.filter(pa.array(self.keep))
+
+
+def in_walk_order(listing: Listing) -> list[ObjectInfo]:
+    """The listing's regular files as `LocalStore.walk` yields them: each folder's files in name
+    order, then its subfolders in name order. A refreshed listing has its new files at the end, so
+    they are put in place by a sort key in which a file sorts before its folder's subfolders: its
+    name starts with \x00, and each / becomes \x01 (below any character of a name)."""
+    files = listing.files.filter(pc.not_equal(listing.files["size"], SPECIAL))
+    marked = pc.replace_substring_regex(files["key"], r"([^/]*)$", "\x00\\1")
+    files = files.take(pc.sort_indices(pc.replace_substring(marked, "/", "\x01")))
+    return [ObjectInfo(key, size, f"{size}-{mtime}") for key, size, mtime in zip(
+        files["key"].to_pylist(), files["size"].to_pylist(), files["mtime_ns"].to_pylist(), strict=True)]

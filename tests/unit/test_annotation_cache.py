@@ -65,6 +65,22 @@ def test_a_changed_file_is_parsed_again(tree, tmp_path):
     assert "plum" in labels(after) and "plum" not in labels(before)
 
 
+def test_a_new_job_is_read_in_the_walks_order_after_a_refresh_and_a_restart(tree, tmp_path):
+    """A refresh lists a folder from its last listing (core.storage.scan), where new files come
+    last; rows stay in the walk's order: "fruit-ic-2" right after "fruit-ic" (though its keys sort
+first), not after every other job."""
+    location = open_location(str(tree))
+    reader = AnnotationReader(location, cache_root=tmp_path / "cache")
+    reader.load()
+    shutil.copytree(tree / "fruit-ic", tree / "fruit-ic-2")
+    refreshed = reader.load()
+    cold = read_source(location)
+    same(refreshed, cold)  # rows, in order
+    restarted = AnnotationReader(location, cache_root=tmp_path / "cache")
+    same(restarted.load(), cold)
+    assert restarted.parsed == 0
+
+
 def test_a_bad_file_is_reported_from_the_cache(tree, tmp_path):
     location = open_location(str(tree))
     first = AnnotationReader(location, cache_root=tmp_path / "cache")

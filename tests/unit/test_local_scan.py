@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.storage import LocalStore, StoreError
+from core.storage.scan import in_walk_order
 
 LONG_AGO = 1_700_000_000  # an mtime the scan may trust: far from any listing
 LATER = LONG_AGO + 60  # a folder changed since, and settled again
@@ -146,3 +147,18 @@ def test_a_source_folder_gone_is_an_error_not_every_file_gone(tmp_path):
     (tmp_path / "bucket").rename(tmp_path / "elsewhere")
     with pytest.raises(StoreError, match="is not a folder"):
         store.scan(previous=listing)
+
+
+def test_a_refreshed_listing_gives_its_files_in_the_walks_order(tmp_path):
+    store = _tree(tmp_path)
+    first = store.scan("")
+    for key in ("job-2/x.json", "job/a/0.json", "job/b.json", "a.json", "job/c/d/e/5.json"):
+        path = tmp_path / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(key)
+    (tmp_path / "job/a/2.json").unlink()
+    again = store.scan("", previous=first.listing)
+    walked = [(info.key, info.version) for info in store.list("")]
+    # Files before subfolders, names in order ("job" before "job-2", though "job-2/" sorts first by key).
+    assert [(info.key, info.version) for info in in_walk_order(again.listing)] == walked
+    assert [key for key, _ in walked][:3] == ["a.json", "top.txt", "job/b.json"]
