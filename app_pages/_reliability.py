@@ -99,12 +99,16 @@ def disagreement_list(chosen: Chosen, found: Reliability | None) -> None:
                "the one Ground Truth consolidated: the first ones to audit. The surest estimates first; labels "
                "as compared (case, spaces and dashes ignored).")
     link = {"source": st.session_state.get("source", ""), "names": chosen.mode, "tab": "Items"}
+    # The job is named only where there is a choice: the Annotations page names a job by its output
+    # folder or its manifest's job-name (the fixture's folder ic_data holds job birds-open-images-clone),
+    # and a name it does not know would show a note instead of the item's job.
+    several = len(set(rows["job"])) > 1 or len(chosen.data.jobs) > 1
     for row in rows.head(SHOWN).itertuples():
         gold = f", gold: {_label(row.gold)}" if row.gold is not None else ""
         text = (f"{row.job} · object {row.object_id}: estimate {_label(row.estimate)} ({row.confidence:.0%} sure), "
                 f"Ground Truth: {_label(row.consolidated)}{gold}")
         st.page_link("app_pages/annotations.py", label=literal(text), icon=":material/rule:",
-                     query_params={**link, "job": [row.job], "ijob": row.job, "item": str(row.object_id)})
+                     query_params={**link, **({"ijob": row.job} if several else {}), "item": str(row.object_id)})
     table = rows.drop(columns=["disagrees"])
     st.download_button(f"Download all {len(rows):,} (CSV)", format_table(table, "csv"),
                        file_name="estimate-vs-ground-truth.csv", mime="text/csv", icon=":material/download:",
