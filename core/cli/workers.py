@@ -120,9 +120,7 @@ def _athena(args) -> int:
     try:
         plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, gold,
                        {job: layer.attribute for job, layer in layers.items()}, (labels, objects, notes),
-                       args.since, args.until)
-        if args.anonymize and (args.since or args.until):
-            plan.queries += 1  # names numbered over the whole source, not the selected days
+                       args.since, args.until, args.anonymize, found)
         shown = plan.describe()  # the DDL and the cost, before anything runs
     except (AthenaError, ValueError) as exc:  # a Glue name Athena would refuse
         raise CliError(str(exc)) from exc

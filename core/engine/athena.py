@@ -41,34 +41,42 @@ class State:
     error: dict = field(default_factory=dict)  # AthenaError: ErrorCategory, ErrorType, ErrorMessage
 
 
-def plain(reason: str, workgroup: str | None = None, output: str | None = None) -> str:
+# Where each setting is given, for the advice in a failure: the command's options by default; a page
+# passes its own field names.
+CLI_FIELDS = {"workgroup": "--workgroup", "results": "--athena-results", "database": "--glue-database"}
+
+
+def plain(reason: str, workgroup: str | None = None, output: str | None = None,
+          fields: dict[str, str] = CLI_FIELDS) -> str:
     """Athena's or IAM's words turned into what to do. The original reason is kept after the advice,
     because it names the table, column or line at fault."""
     low = reason.lower()
     if "workgroup" in low and ("not found" in low or "does not exist" in low):
         return (f"The Athena workgroup {workgroup!r} does not exist in this account and region: choose an "
-                f"existing one with --workgroup (the default one is 'primary'). Athena said: {reason}")
+                f"existing one with {fields['workgroup']} (the default one is 'primary'). Athena said: {reason}")
     if "accessdenied" in low.replace(" ", "") or "not authorized" in low or "access denied" in low:
         return ("Access denied: the AWS identity in use lacks a permission this query needs (the README's "
                 "'More than one machine' section lists them: Athena, Glue, and S3 on the source and on "
                 f"the results location{' ' + output if output else ''}). Athena said: {reason}")
     if "outputlocation" in low.replace(" ", "") or "output location" in low or "no output location" in low:
-        return ("Athena has no place to write this query's results: give --athena-results s3://bucket/prefix/ "
-                f"or set a results location on the workgroup. Athena said: {reason}")
+        return (f"Athena has no place to write this query's results: give {fields['results']} "
+                f"s3://bucket/prefix/ or set a results location on the workgroup. Athena said: {reason}")
     if "database" in low and ("not found" in low or "does not exist" in low):
-        return ("The Glue database does not exist: create it, or name another with --glue-database. "
+        return (f"The Glue database does not exist: create it, or name another with {fields['database']}. "
                 f"Athena said: {reason}")
     return f"Athena said: {reason}"
 
 
 class Athena:
     """Queries in one workgroup, their results written under `output` (s3://...; None: the
-    workgroup's own results location), tables looked up in the Glue `database`."""
+    workgroup's own results location), tables looked up in the Glue `database`; `fields` names where
+    the user gives each setting, for the advice in a failure."""
 
     def __init__(self, client, workgroup: str = "primary", output: str | None = None, database: str | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic):
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 fields: dict[str, str] = CLI_FIELDS):
         self.client, self.workgroup, self.output, self.database = client, workgroup, output, database
-        self._sleep, self._clock = sleep, clock
+        self._sleep, self._clock, self.fields = sleep, clock, fields
 
     def _failure(self, exc: Exception) -> AthenaError:
         if isinstance(exc, ClientError):
@@ -76,7 +84,7 @@ class Athena:
             text = f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
         else:
             text = f"could not reach Athena ({type(exc).__name__})"
-        return AthenaError(plain(text, self.workgroup, self.output))
+        return AthenaError(plain(text, self.workgroup, self.output, self.fields))
 
     def start(self, sql: str) -> str:
         """The id of the query started; a request Athena refuses is an AthenaError."""
@@ -123,7 +131,7 @@ class Athena:
             if state.state in ("FAILED", "CANCELLED"):
                 reason = state.error.get("ErrorMessage") or state.reason or state.state.lower()
                 raise AthenaError(f"query {query_id} {state.state.lower()}: "
-                                  + plain(reason, self.workgroup, self.output))
+                                  + plain(reason, self.workgroup, self.output, self.fields))
             if self._clock() - started > timeout_s:
                 self.stop(query_id)
                 raise AthenaError(f"query {query_id} took more than {timeout_s / 60:g} minutes and was stopped; "

@@ -41,11 +41,11 @@ class Estimate:
     def describe(self) -> str:
         each = f"{self.queries} queries reading" if self.queries > 1 else "1 query reading"
         usd = f"{self.usd:,.2f}" if self.usd >= 0.01 else f"{self.usd:.6f}"
-        return (f"{each} {_size(self.scanned_bytes)} each: about ${usd} at ${USD_PER_TB:g} per TB "
+        return (f"{each} {size_text(self.scanned_bytes)} each: about ${usd} at ${USD_PER_TB:g} per TB "
                 f"(10 MB minimum per query)")
 
 
-def _size(n: int) -> str:
+def size_text(n: int) -> str:
     for unit, scale in (("TB", TB), ("GB", 10**9), ("MB", MB), ("kB", 10**3)):
         if n >= scale:
             return f"{n / scale:,.1f} {unit}"

@@ -68,6 +68,14 @@ class Survey:
     def response_bytes(self) -> int:
         return sum(info.size for files in self.responses.values() for info in files)
 
+    def only(self, jobs: list[str] | None) -> Survey:
+        """These jobs' files, as a listing with `jobs` would have found them (all, when None)."""
+        if not jobs:
+            return self
+        keep = set(jobs)
+        return Survey(self.uri, *({j: v for j, v in part.items() if j in keep}
+                                  for part in (self.responses, self.folders, self.manifests)))
+
     def versions(self) -> list[tuple[str, str]]:
         return [(i.key, i.version) for files in (*self.responses.values(), *self.manifests.values()) for i in files]
 
@@ -212,12 +220,18 @@ class WorkerPlan:
 def plan(location: Location, database: str, results: str, jobs: list[str] | None = None,
          gold: Mapping[str, str] | None = None, attributes: Mapping[str, str] | None = None,
          tables: tuple[pd.DataFrame, pd.DataFrame, list[str]] | None = None,
-         since: date | None = None, until: date | None = None) -> WorkerPlan:
+         since: date | None = None, until: date | None = None, anonymize: bool = False,
+         found: Survey | None = None) -> WorkerPlan:
+    """The plan for `jobs` of the source (all when None); `found` and `tables`, when given, are the
+    listing and the manifest tables read already (of these jobs only). With `anonymize` and days
+    chosen, a fourth query numbers Worker N over the whole source."""
     if not results.startswith("s3://"):
         raise AthenaError(f"the Athena results location must be an s3:// folder, not {results!r}")
-    found = survey(location, jobs)
+    found = found or survey(location, jobs)
     labels, objects, notes = tables or manifest_tables(location, found)
-    return WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes, since, until)
+    queries = 4 if anonymize and (since or until) else 3
+    return WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes, since, until,
+                      queries)
 
 
 def _put(results: str, staged: Staged, open_uri: Callable[[str], Location]) -> None:
