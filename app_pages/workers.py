@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
+from app_pages._athena import athena_report, engine_choice
 from app_pages._reliability import HELP as RELIABILITY_HELP
 from app_pages._reliability import TITLES as RELIABILITY_TITLES
 from app_pages._reliability import disagreement_list, estimated, grid_column, interval_tooltips, with_reliability
@@ -254,7 +255,21 @@ def quality_link(chosen: Chosen, report: pd.DataFrame) -> None:
                     query_params={**link, "worker": pick})
 
 
+def table_and_csv(report: pd.DataFrame) -> None:
+    summary(report)
+    worker_grid(report)
+    st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
+                       icon=":material/download:")
+
+
 def main() -> None:
+    if engine_choice() == "athena":  # the same table and CSV, computed where the output is (app_pages._athena)
+        report = athena_report(gold_labels)
+        if report is not None:
+            table_and_csv(report)
+            st.caption("The charts of labels per worker, time per label and labels over time are drawn by "
+                       "this computer's engine only, for now.")
+        return
     chosen = choose_answers("Workers", empty_state)
     if chosen is None:
         return
@@ -269,10 +284,7 @@ def main() -> None:
         ).copy()  # the page may change its copy; the memo's stays as computed
     found = estimated(chosen, gold, layers)  # Dawid-Skene, only over classification answers
     report = with_reliability(report, chosen, found)
-    summary(report)
-    worker_grid(report)
-    st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
-                       icon=":material/download:")
+    table_and_csv(report)
     quality_link(chosen, report)
     disagreement_list(chosen, found)
     charts(chosen)

@@ -1,0 +1,337 @@
+"""The Workers page's second engine: the same report computed by Amazon Athena where the output is
+(core.engine.athena_workers), offered on the AWS workspace only.
+
+What the page adds to the engine is only what a page needs: the sidebar's settings (kept in the URL),
+the listing kept between reruns, the plan (DDL and estimate) shown before anything runs, a Run
+button, each query's state while it runs with a Cancel, and Athena's reason in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from types import SimpleNamespace
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._selection import label_layers, name_mode, sidebar_source
+from app_pages._shared import (
+    aws_settings,
+    digest,
+    literal,
+    memo,
+    refresh_button,
+    show_error,
+    sync_url,
+    url_choice,
+    url_list,
+    url_note,
+    url_state,
+    workspace,
+    workspace_key,
+)
+from core.aws import client
+from core.engine import athena_workers as aw
+from core.engine.athena import DONE, Athena, AthenaError, State
+from core.engine.athena_cost import cache_key, size_text
+from core.engine.athena_tables import quote
+from core.identity import IdentityError, read_names_csv
+from core.storage import StoreError
+from core.workspace import default_kind
+
+ENGINES = {"local": "This computer", "athena": "Amazon Athena"}
+# Where the page's user gives each setting, for the advice in Athena's failures (not the command's flags).
+PAGE_FIELDS = {"workgroup": "the sidebar's Athena workgroup", "results": "the sidebar's Athena results location",
+               "database": "the sidebar's Glue database"}
+# The last report; the queries a run left running (ids and workgroup); a click on Cancel.
+RESULT, RUNNING, CANCEL_ASKED = "_athena_result", "_athena_running", "_athena_cancel_asked"
+
+
+def engine_choice() -> str:
+    """The sidebar's Engine (`engine` in the URL): "local" or "athena". The demo's output is on this
+    computer, where Athena cannot read it: there the choice is not offered, and a caption says why."""
+    if (st.session_state.get("ws") or default_kind()) == "demo":
+        st.sidebar.caption(":material/memory: Computed on this computer. Amazon Athena is offered on the "
+                           "**AWS** workspace: it reads output in S3, and the demo's output is on this computer.")
+        return "local"
+    url_choice("engine", ENGINES, "local", "engine", where=st.sidebar)
+    engine = st.sidebar.radio(
+        "Engine", list(ENGINES), format_func=ENGINES.get, key="engine",
+        help="This computer: read every file here. Amazon Athena: compute where the output is in S3, for "
+             "output past about a million files (billed by the bytes it reads; the estimate is shown first).")
+    sync_url(engine=None if engine == "local" else engine)
+    return engine
+
+
+def athena_settings() -> tuple[str, str, str]:
+    """(workgroup, results location, Glue database) from the sidebar, kept in the URL."""
+    with st.sidebar.expander("Amazon Athena", icon=":material/database:", expanded=True):
+        url_state("workgroup", "primary")
+        st.text_input("Athena workgroup", key="workgroup", help="The workgroup the queries run in.")
+        url_state("results", "")
+        st.text_input("Athena results location", key="results", placeholder="s3://bucket/athena-results/",
+                      help="An S3 folder for the queries' results and the small tables Ground Control writes "
+                           "for them (the output manifests' rows, gold labels).")
+        url_state("database", "")
+        st.text_input("Glue database", key="database", placeholder="ground_control",
+                      help="Where Ground Control's tables and view are made if not there yet: lower-case "
+                           "letters, digits and underscores.")
+    workgroup, results, database = (st.session_state[k].strip() for k in ("workgroup", "results", "database"))
+    sync_url(workgroup=None if workgroup == "primary" else workgroup, results=results, database=database)
+    return workgroup or "primary", results, database
+
+
+def setting_problems(source: str, results: str, database: str) -> list[str]:
+    """What must be fixed in the sidebar before anything is listed, in plain words."""
+    problems = []
+    if not source.startswith("s3://"):
+        problems.append(f"Amazon Athena reads output in S3 only, and {literal(source)} is not an s3:// source: "
+                        "enter one, or choose **This computer** as the engine.")
+    if not results:
+        problems.append("Enter an **Athena results location** (an S3 folder such as s3://bucket/athena-results/): "
+                        "Athena writes each query's result there.")
+    elif not results.startswith("s3://"):
+        problems.append(f"The **Athena results location** must be an S3 folder (s3://bucket/prefix/), not "
+                        f"{literal(results)}.")
+    if not database:
+        problems.append("Enter a **Glue database** (for example ground\\_control): Ground Control's tables and "
+                        "view go there.")
+    else:
+        try:
+            quote(database)
+        except ValueError:
+            problems.append(f"The **Glue database** {literal(database)} is not a name Glue takes: use lower-case "
+                            "letters, digits and underscores.")
+    return problems
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _surveyed(uri: str, ws_key: tuple, token: float) -> tuple[aw.Survey, pd.DataFrame, pd.DataFrame, list[str]]:
+    """One listing of the source and its output manifests read, kept until Refresh: a widget's rerun
+    lists nothing again."""
+    location = workspace().open(uri)
+    found = aw.survey(location)
+    return (found, *aw.manifest_tables(location, found))
+
+
+def _day(key: str, what: str) -> date | None:
+    raw = url_state(key, "")
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        url_note(what, raw, "it is not a date (YYYY-MM-DD); showing every day", where=st.sidebar)
+        st.session_state[key] = ""
+        return None
+
+
+def _choices(found: aw.Survey, labels: pd.DataFrame):
+    """Jobs, days, the name mode and names, from the sidebar; each kept in the URL as on the local engine."""
+    wanted = url_list("athena_jobs", param="job")
+    if unknown := [j for j in wanted if j not in found.jobs]:
+        url_note("job", ", ".join(unknown), "no such job in this source", where=st.sidebar)
+    st.session_state["athena_jobs"] = [j for j in wanted if j in found.jobs]
+    jobs = st.sidebar.multiselect("Jobs", found.jobs, key="athena_jobs", placeholder="All jobs")
+    start, end = _day("from", "start date"), _day("to", "end date")
+    picked = st.sidebar.date_input("Dates (UTC)", value=tuple(d for d in (start, end) if d), key="athena_dates",
+                                   help="Empty: every day. Athena reads every file of the chosen jobs either way.")
+    since, until = (tuple(picked) + (None, None))[:2] if isinstance(picked, tuple) else (picked, picked)
+    sync_url(job=jobs, **{"from": since, "to": until})
+    mode = name_mode(pd.DataFrame({"issuer": pd.Series([], dtype=object)}))  # no answers read here: no pool known
+    names: dict[str, str] = {}
+    if mode == "name":
+        upload = st.sidebar.file_uploader("Names CSV (sub,name)", type=["csv"], key="athena_names")
+        st.sidebar.caption("With Amazon Athena, names come from a names CSV; looking them up in Cognito is "
+                           "done on this computer's engine.")
+        if upload is not None:
+            try:
+                names = read_names_csv(upload.name, upload.getvalue())
+            except IdentityError as exc:
+                show_error(exc, where=st.sidebar)
+    return jobs or None, since, until, mode, names
+
+
+def _plan(found, labels, objects, notes, settings, jobs, since, until, gold, layers, anonymize):
+    """The plan and the key of its result (its DDL, the files' ETags, the settings): built once per
+    listing and choice, not at every rerun (staging sorts every manifest row, the key every file)."""
+    workgroup, results, database = settings
+
+    def build():
+        chosen = found.only(jobs)
+        keep = labels["job"].isin(chosen.jobs), objects["job"].isin(chosen.jobs)
+        plan = aw.plan(None, database, results, jobs, gold, layers,
+                       (labels[keep[0]].reset_index(drop=True), objects[keep[1]].reset_index(drop=True), notes),
+                       since, until, anonymize, chosen)
+        return plan, cache_key(plan.describe() + "\0" + workgroup, plan.found.versions())
+
+    key = (settings, tuple(jobs or ()), since, until, digest(gold), digest(layers), anonymize)
+    return memo("athena_plan", found, key, build)
+
+
+def show_plan(plan: aw.WorkerPlan, expanded: bool) -> None:
+    estimate = plan.estimate()
+    files = sum(len(f) for f in plan.found.responses.values())
+    cols = st.columns(4)
+    cols[0].metric("Worker-response files", f"{files:,}")
+    cols[1].metric("Jobs", f"{len(plan.found.folders):,}")
+    cols[2].metric("Estimated scan", size_text(estimate.scanned_bytes), help="Per query; the files' listed sizes")
+    usd = f"${estimate.usd:,.2f}" if estimate.usd >= 0.01 else f"${estimate.usd:.6f}"
+    cols[3].metric("Estimated cost", usd, help="Athena bills $5 per TB read, at least 10 MB a query")
+    st.caption(literal(f"Cost estimate: {estimate.describe()}. Creating tables and views is free; "
+                       "a query whose result is cached here costs nothing."))
+    ddl = plan.ddl()
+    with st.expander(f"What Athena will create first ({len(ddl)} statements, each only if not there yet)",
+                     icon=":material/code:", expanded=expanded):
+        st.code(";\n\n".join(ddl) + ";", language="sql")
+
+
+def _state_table(seen: dict[str, State]) -> pd.DataFrame:
+    return pd.DataFrame([{"Query": n, "Athena query ID": s.query_id, "State": s.state.capitalize(),
+                          "Read": size_text(s.scanned_bytes) if s.scanned_bytes else ""}
+                         for n, s in enumerate(seen.values(), start=1)])
+
+
+def _ask_cancel() -> None:
+    st.session_state[CANCEL_ASKED] = True
+
+
+def _stop(athena: Athena, query_ids: list[str]) -> None:
+    for query_id in query_ids:
+        try:
+            athena.stop(query_id)
+        except AthenaError:  # already ended: nothing runs on
+            pass
+
+
+def run_on_athena(plan: aw.WorkerPlan, workgroup: str, names: dict[str, str], anonymize: bool,
+                  athena_client=None) -> tuple[pd.DataFrame, aw.WorkerRun] | None:
+    """Run the plan, showing each query's state with a Cancel.
+
+    A click on anything while this runs (Cancel, another widget, the Stop in the menu) starts a new
+    script run at once, and Streamlit 1.67 ends this one at its next element, after the new one has
+    begun. So the queries still running are kept in the session (RUNNING) for the new run to stop
+    (left_running), and this run stops them too as it ends: neither waits on the other, and a
+    query never runs on, unseen and billed."""
+    athena = Athena(athena_client or client("athena", aws_settings()), workgroup, plan.results, plan.database,
+                    fields=PAGE_FIELDS)
+    # A box of its own, not st.status: the browser keeps an expander's earlier folding, and the
+    # Cancel must be in sight.
+    box = st.container(border=True)
+    head, cancel, table = box.empty(), box.empty(), box.empty()
+    head.markdown(":material/hourglass_top: Running on Amazon Athena ...")
+    cancel.button("Cancel", key="athena_cancel", icon=":material/cancel:", on_click=_ask_cancel,
+                  help="Stop the query now running on Athena (what it has read so far is billed)")
+    seen: dict[str, State] = {}
+
+    def running() -> list[str]:
+        return [s.query_id for s in seen.values() if s.state not in DONE]
+
+    def on_state(state: State) -> None:
+        seen[state.query_id] = state
+        # The elements first: when Streamlit ends this run, it does so here, before the session is written.
+        head.markdown(f":material/hourglass_top: Running on Amazon Athena: query {len(seen)}, "
+                      f"{state.state.lower()} ...")
+        table.dataframe(_state_table(seen), hide_index=True, width="stretch")
+        st.session_state[RUNNING] = {"ids": running(), "workgroup": workgroup}
+
+    run = aw.WorkerRun(athena, plan, workspace().open, on_state=on_state)
+    try:
+        report = aw.worker_report(run, names, anonymize)
+    except (AthenaError, StoreError) as exc:
+        st.session_state.pop(RUNNING, None)
+        cancel.empty()
+        head.markdown(":material/error: Athena could not finish")
+        st.error(f"Athena could not finish: {literal(str(exc))}", icon=":material/error:")
+        return None
+    except BaseException:  # this script run is ending (a click, the Stop in the menu): stop what runs
+        _stop(athena, running())
+        raise
+    st.session_state.pop(RUNNING, None)
+    cancel.empty()
+    head.markdown(f":material/check_circle: Done on Amazon Athena: {run.ran} query(ies) run, {run.cached} answered "
+                  "from the cache")
+    return report, run
+
+
+def left_running() -> list[str]:
+    """The queries a run that ended early left running (RUNNING), stopped now and said so; [] if none."""
+    left = st.session_state.pop(RUNNING, None)
+    asked = st.session_state.pop(CANCEL_ASKED, False)
+    if not left or not left["ids"]:
+        return []
+    _stop(Athena(client("athena", aws_settings()), left["workgroup"], fields=PAGE_FIELDS), left["ids"])
+    what = "Cancelled" if asked else "The Athena run ended when the page changed"
+    st.warning(literal(f"{what}: Athena stopped the query then running ({', '.join(left['ids'])}); what it had "
+                       "read is billed. Run again to start over: queries that had finished come from the cache."),
+               icon=":material/cancel:")
+    return left["ids"]
+
+
+def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFrame | None:
+    """The sidebar and the plan; after a click on Run, the report (metrics.COLUMNS, Team row) as the
+    local engine makes it. None while there is nothing to show, with the reason on the page."""
+    source = sidebar_source()
+    settings = athena_settings()
+    workgroup, results, database = settings
+    st.title("Workers")
+    st.caption(":material/database: Computed by **Amazon Athena** where the output is: nothing is read here but "
+               "the listing and the output manifests.")
+    stopped = left_running()  # before anything else: a query left running must stop, whatever the page shows
+    if not source:
+        sync_url(source=None)
+        st.markdown("Enter a **source** in the sidebar: an S3 prefix such as `s3://my-bucket/labeling-output/` "
+                    "that holds Ground Truth job output.")
+        return None
+    sync_url(source=source)
+    if problems := setting_problems(source, results, database):
+        st.warning("\n\n".join(problems), icon=":material/edit:")
+        return None
+    try:
+        with st.spinner(f"Listing {source} and reading its output manifests ..."):
+            token = st.session_state.setdefault("refresh", 0)
+            found, labels, objects, notes = _surveyed(source, workspace_key(), token)
+    except (StoreError, AthenaError) as exc:
+        st.error(f"Cannot read the source: {literal(str(exc))}", icon=":material/error:")
+        return None
+    if not found.responses:
+        st.warning(literal(f"No worker-response files under {source}: Athena has nothing to read (per-worker "
+                           "numbers need the jobs' annotations/worker-response/ files)."), icon=":material/search_off:")
+        return None
+    jobs, since, until, mode, names = _choices(found, labels)
+    gold = gold_labels()
+    sync_url(gold=st.session_state.get("gold", "").strip())
+    layers = label_layers(SimpleNamespace(labels=labels, answers=labels.iloc[0:0].assign(label=None)), source)
+    with st.sidebar:
+        refresh_button()
+    if notes:
+        with st.expander(f"{len(notes):,} output manifest(s) skipped", icon=":material/warning:"):
+            st.caption("Their jobs' objects have no consolidated label here; everything else counts.")
+            st.markdown("\n".join(f"- {literal(n)}" for n in notes))
+    anonymize = mode == "anon"
+    try:
+        plan, key = _plan(found, labels, objects, notes, settings, jobs, since, until, gold, layers, anonymize)
+    except (AthenaError, ValueError) as exc:
+        st.error(literal(str(exc)), icon=":material/error:")
+        return None
+    key = (key, mode, digest(names))
+    done = st.session_state.get(RESULT)
+    done = done if done and done["key"] == key else None
+    show_plan(plan, expanded=done is None)
+    if st.button("Run on Athena", key="athena_run", type="primary", icon=":material/play_arrow:",
+                 help="Create the tables (if not there yet) and run the queries; nothing runs before this click"):
+        st.session_state.pop(RESULT, None)
+        ran = run_on_athena(plan, workgroup, names, anonymize)
+        if ran is None:
+            return None
+        report, run = ran
+        done = {"key": key, "report": report, "ran": run.ran, "scanned": run.scanned, "cached": run.cached}
+        st.session_state[RESULT] = done
+    if done is None:
+        if not stopped:
+            st.info("Nothing has run yet: check the estimate and the SQL above, then choose **Run on Athena**.",
+                    icon=":material/info:")
+        return None
+    st.caption(f"{done['ran']} query(ies) run on Athena, reading {size_text(done['scanned'])}; "
+               f"{done['cached']} answered from this computer's cache of earlier results.")
+    return done["report"].copy()
