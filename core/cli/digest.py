@@ -22,6 +22,10 @@ def add_parser(sub) -> None:
                    help="a running job with no answer for this long is stalled (default: 24)")
     d.add_argument("--expiry-days", type=float, default=3, metavar="D",
                    help="say when a running job expires within this many days (default: 3)")
+    d.add_argument("--quality-drop", type=float, default=5, metavar="POINTS",
+                   help="say when a running job's quality (its task type's main measure, the workers against the "
+                        "consolidated labels so far) falls this many points below its best in a digest (default: 5; "
+                        "0: do not measure)")
     d.add_argument("--race", action="store_true",
                    help="add the race of the labels since the last digest: a page that plays in any browser, saved "
                         "under the workspace's races/ with a 7-day link")
@@ -33,6 +37,8 @@ def add_parser(sub) -> None:
 def cmd_digest(args) -> int:
     if args.stall_hours <= 0 or args.expiry_days < 0:
         raise CliError("--stall-hours must be above 0 and --expiry-days 0 or more")
+    if not 0 <= args.quality_drop <= 100:
+        raise CliError("--quality-drop must be between 0 and 100 points")
     try:
         ws = common.workspace(args)
         home = home_location(ws)
@@ -41,7 +47,8 @@ def cmd_digest(args) -> int:
                   "so a scheduled task that starts afresh each time keeps its memory", file=sys.stderr)
         race = _race_maker(ws, home, args.jobs) if args.race else None
         sent = send_digest(ws, home, ws.notifier, args.notify, patterns=args.jobs, stall_hours=args.stall_hours,
-                           expiry_days=args.expiry_days, dry_run=args.dry_run, race=race)
+                           expiry_days=args.expiry_days, dry_run=args.dry_run, race=race,
+                           quality_drop=args.quality_drop / 100 if args.quality_drop else None)
     except (DigestError, StoreError) as exc:
         if "not sent" in str(exc) or "sent (message" in str(exc):  # it reached the publish: the audit says so
             _audit(ws, args, {"outcome": "failed", "error": str(exc)})

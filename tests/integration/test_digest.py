@@ -19,6 +19,7 @@ from core.aws import AwsSettings
 from core.cli import main
 from core.cli.digest import _race_maker
 from core.digest import DIGEST_PREFIX, make_digest, send_digest
+from core.gt.job import Job
 from core.launch import LaunchConfig, launch
 from core.notify import OutboxNotifier, SnsNotifier
 from core.sim.clock import FixedClock
@@ -171,3 +172,47 @@ def test_expiring_and_a_first_digest_look_back():
     again = make_digest(jobs, now, {"at": now.isoformat(), "known": first.known}, expiry_days=3,
                         answered=lambda j: now - timedelta(hours=1))
     assert again.events == [] and again.since == now
+
+
+def test_a_quality_drop_is_told_once_measured_from_the_best_figure():
+    from core.gt.job import Job
+
+    now = datetime(2026, 3, 30, 12, tzinfo=UTC)
+
+    def job(name, status, at=now):
+        return Job.from_summary({"LabelingJobName": name, "LabelingJobStatus": status, "CreationTime": at,
+                                 "LastModifiedTime": at, "LabelCounters": {"TotalLabeled": 5, "Unlabeled": 5}})
+
+    jobs = [job("cats", "InProgress"), job("dogs", "InProgress"), job("old", "Completed", now - timedelta(days=9))]
+    figures: dict[str, float] = {}
+
+    def quality(j):
+        assert j.status == "InProgress"  # only running jobs are measured
+        return "exact match", figures[j.name]
+
+    def run(last, **now_figures):
+        figures.update(now_figures)
+        digest = make_digest(jobs, now, last, answered=lambda j: now, quality=quality, quality_drop=0.05)
+        return digest, {"at": now.isoformat(), "known": digest.known, "quality": digest.quality}
+
+    first, memory = run(None, cats=0.9, dogs=0.8)
+    assert [e.kind for e in first.events] == [] and first.quality == {"cats": 0.9, "dogs": 0.8}
+    second, memory = run(memory, cats=0.87, dogs=0.85)  # 3 points down is not 5; dogs' best rises
+    assert second.events == [] and second.quality == {"cats": 0.9, "dogs": 0.85}
+    third, memory = run(memory, cats=0.84)  # 6 points below its best
+    assert [e.text for e in third.events] == ["cats: exact match 84.0%, down from 90.0%"]
+    assert "Quality down 5 points or more" in third.body and third.subject.endswith("1 quality")
+    fourth, memory = run(memory, cats=0.84)  # the same figure: measured from 84 % now, told once
+    assert fourth.events == [] and memory["quality"]["cats"] == 0.84
+
+
+def test_a_digest_on_the_demo_remembers_each_running_jobs_quality(own_demo):
+    clock = FixedClock(T0)
+    ws = simulated(own_demo, clock)
+    first = send_digest(ws, home_location(ws), ws.notifier, TOPIC)
+    jobs = [Job.from_summary(s) for s in ws.service.list_labeling_jobs()]
+    running = {j.name for j in jobs if j.status == "InProgress"}
+    assert running and set(first.digest.quality) <= running
+    assert first.digest.quality and all(0 <= v <= 1 for v in first.digest.quality.values())
+    remembered = json.loads((own_demo / "buckets" / BUCKET / first.remembered).read_text())
+    assert remembered["quality"] == first.digest.quality
