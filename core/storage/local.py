@@ -200,6 +200,14 @@ class LocalStore:
             os.close(fd)
 
     def put(self, key: str, data: bytes, *, overwrite: bool = False) -> None:
+        try:
+            self._put(key, data, overwrite)
+        except (ObjectExists, StoreError):
+            raise
+        except OSError as exc:  # a file where a folder should be, no permission, a full disk: as S3's put
+            raise StoreError(f"cannot write {self.uri_of(key)}: {exc.strerror or exc}") from exc
+
+    def _put(self, key: str, data: bytes, overwrite: bool) -> None:
         path = self._path(key)
         folder = os.path.dirname(path)
         if folder not in self._folders:
@@ -216,7 +224,7 @@ class LocalStore:
                 fh.write(data)
         except FileNotFoundError:  # the folder went away since this store made it
             self._folders.discard(folder)
-            return self.put(key, data, overwrite=overwrite)
+            return self._put(key, data, overwrite)
         except FileExistsError as exc:
             raise ObjectExists(f"{self.uri_of(key)} already exists") from exc
 

@@ -106,6 +106,15 @@ def test_put_refuses_existing_key_unless_overwrite(store):
     assert store.get("manifest.jsonl") == b"replaced on purpose"
 
 
+def test_put_where_a_file_stands_for_its_folder_is_a_store_error(tmp_path):
+    store = LocalStore(tmp_path)
+    store.put("audit", b"a file, not a folder")
+    with pytest.raises(StoreError) as err:
+        store.put("audit/2026/line.json", b"{}")
+    assert store.uri_of("audit/2026/line.json") in str(err.value) and "Not a directory" in str(err.value)
+    assert store.get("audit") == b"a file, not a folder"
+
+
 def test_exists(store):
     store.put("a/b.json", b"{}")
     assert store.exists("a/b.json")
