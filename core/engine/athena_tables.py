@@ -240,13 +240,16 @@ def dated(table: str, since: date | None, until: date | None, jobs: Iterable[str
     return f"SELECT * FROM {table} WHERE {' AND '.join(bounds)}" if bounds else table
 
 
-def qualified(name: str, tables: Mapping[str, str], dialect: str = "trino") -> str:
-    """Query `name` (core.engine.sql) with each view it reads replaced by its table ({view: "db.table"},
-    or a SELECT, which becomes a subquery); for Trino, exact medians become approx_percentile as in
-    sql.for_trino."""
+def qualified(name: str | None, tables: Mapping[str, str], dialect: str = "trino", sql: str | None = None) -> str:
+    """Query `name` (core.engine.sql), or `sql` (DuckDB's dialect, as core.engine.sql is written), with
+    each view it reads replaced by its table ({view: "db.table"}, or a SELECT, which becomes a
+    subquery), in `dialect`; for Trino, exact medians become approx_percentile as in sql.for_trino."""
     from .sql import for_trino
 
-    tree = sqlglot.parse_one(for_trino(name) if dialect == "trino" else QUERIES[name], read=dialect)
+    if sql is not None:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    else:
+        tree = sqlglot.parse_one(for_trino(name) if dialect == "trino" else QUERIES[name], read=dialect)
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
 
     def rename(node):
