@@ -38,24 +38,30 @@ def add_parser(sub) -> None:
     r.add_argument("--link-expiry", type=int, default=7 * 24 * 3600, metavar="SECONDS",
                    help="presigned link lifetime when saved to S3 (default and maximum: 7 days)")
     common.source_options(r)
+    common.engine_options(r)
     r.set_defaults(run=cmd_race)
 
 
 def cmd_race(args) -> int:
     ws = common.workspace(args)
-    data, selection = common.selected(args, ws)
-    try:
-        names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}
-    except (StoreError, IdentityError) as exc:
-        raise CliError(str(exc)) from exc
-    answers = selection.apply(data)[0]
-    if answers.empty:
-        raise CliError("no answers in this selection: widen the dates or choose other jobs")
     options = RaceOptions(period=args.period, top=args.top, title=args.title)
-    try:
-        table = race_table(answers, shown_names(data, names, args.anonymize), options.freq)
-    except ValueError as exc:  # a --period that is no period length
-        raise CliError(f"--period: {exc}") from exc
+    if args.engine == "athena":
+        table = _athena_table(args, ws, options)
+        if table is None:  # --dry-run
+            return 0
+    else:
+        data, selection = common.selected(args, ws)
+        try:
+            names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}
+        except (StoreError, IdentityError) as exc:
+            raise CliError(str(exc)) from exc
+        answers = selection.apply(data)[0]
+        if answers.empty:
+            raise CliError("no answers in this selection: widen the dates or choose other jobs")
+        try:
+            table = race_table(answers, shown_names(data, names, args.anonymize), options.freq)
+        except ValueError as exc:  # a --period that is no period length
+            raise CliError(f"--period: {exc}") from exc
     if table.empty:
         raise CliError("no dated answers in this selection (see the suspect answers above): nothing to race")
     if table.attrs.get("note"):
@@ -88,6 +94,56 @@ def cmd_race(args) -> int:
         print(f"sent to {args.notify}: message {sent}", file=sys.stderr)
     print(uri)
     return 0
+
+
+def _athena_table(args, ws, options: RaceOptions):
+    """The race's table with the labels per worker per period counted by Athena where the output is
+    (core.engine.athena_race): the plan (DDL and cost) on stderr first; None after --dry-run."""
+    from ..aws import client
+    from ..bounds import _step
+    from ..engine import athena_race
+    from ..engine import athena_workers as aw
+    from ..engine.athena import Athena, AthenaError
+    from ..engine.athena_tables import qualified
+    from ..race.frames import race_table_of
+    from .workers import _state_printer
+
+    common.athena_only(args, unsupported={"--names": args.names})
+    try:
+        _step(options.freq)
+    except ValueError as exc:  # before anything is listed or billed
+        raise CliError(f"--period: {exc}") from exc
+    try:
+        location = ws.open(args.source)
+        found = aw.survey(location, args.jobs)
+        no_manifests = aw.manifest_tables(location, aw.Survey(found.uri))  # the race reads none
+        plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, tables=no_manifests,
+                       since=args.since, until=args.until, found=found)
+    except (StoreError, AthenaError, ValueError) as exc:
+        raise CliError(str(exc)) from exc
+    if not found.responses:
+        raise CliError(f"no worker-response files under {found.uri}: Athena has nothing to read")
+    plan.queries = athena_race.READS + (1 if args.anonymize else 0)
+    print(plan.describe(), file=sys.stderr)
+    if args.dry_run:
+        return None
+    if args.max_cost is not None and plan.estimate().usd > args.max_cost:
+        raise CliError(f"the estimate (${plan.estimate().usd:,.4f}) is over --max-cost ${args.max_cost:g}: "
+                       "choose fewer --jobs or raise the limit")
+    athena = Athena(client("athena", common.settings(args)), args.workgroup, args.athena_results, args.glue_database)
+    run = aw.WorkerRun(athena, plan, ws.open, on_state=_state_printer() if args.verbose else None)
+    try:
+        run.prepare()
+        over = athena_race.labels_over_time(run.query, plan.answers(), options.freq)
+        names = {}
+        if args.anonymize:  # numbered over the whole source, as locally
+            order = run.query(qualified("anonymous_order", {"answers": plan.answers(whole=True)}))["worker_id"]
+            names = {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+    except (AthenaError, StoreError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"{run.ran} query(ies) run on Athena, reading {run.scanned:,} bytes; {run.cached} answered from the cache",
+          file=sys.stderr)
+    return race_table_of(over, names)
 
 
 def _render(table, options: RaceOptions, fmt: str) -> bytes:

@@ -70,6 +70,20 @@ def race_table(answers: pd.DataFrame, names: dict[str, str], freq: str, max_peri
     return table
 
 
+def race_table_of(over_time: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """race_table's table from labels per worker per period on the whole grid (metrics.labels_over_time's
+    frame, or core.engine.athena_race's from Athena): the same columns, order, counts and attrs."""
+    if over_time.empty:
+        return pd.DataFrame()
+    worker = over_time["worker_id"].map(names).fillna(over_time["worker_id"]) if names else over_time["worker_id"]
+    counts = over_time.assign(worker=worker).groupby(["period", "worker"])["labels"].sum().unstack("worker")
+    table = counts.sort_index().fillna(0).cumsum()
+    table.index.name, table.columns.name = "period", None
+    table = table[table.iloc[-1].sort_values(ascending=False, kind="stable").index].astype("int64")
+    table.attrs.update(step=over_time.attrs.get("step"), note=over_time.attrs.get("note"))
+    return table
+
+
 def summary_line(table: pd.DataFrame, top: int = 3) -> str:
     """'1,510 labels. Top 3: Ana (80), Bo (75), Cy (70).' for a message or a caption."""
     if table.empty:

@@ -93,3 +93,19 @@ def test_the_trino_form_parses_and_calls_only_trino_functions(unit):
         assert not {t.name for t in found if not t.db} & {"answers", "dated", "grid"}  # each one replaced
         names = {c for c in called(sql) if c.isidentifier()}  # not an operator before a parenthesis: "- ("
         assert names - TRINO_FUNCTIONS - {"FLOOR", "YEAR", "MONTH", "SEQUENCE", "GREATEST"} == set(), sql
+
+
+@pytest.mark.parametrize(("freq", "anonymize"), [("h", False), ("5min", True), ("D", False), ("week", True)])
+def test_the_race_table_from_counts_is_the_local_race_table(gt_output, freq, anonymize):
+    from core.race.frames import race_table, race_table_of
+    from core.workers import shown_names
+
+    source = _private_output(gt_output)
+    data = SourceReader(open_location(source)).load(keep=False)
+    names = shown_names(data, {}, anonymize=anonymize)
+    expected = race_table(data.answers, names, freq)
+    con = _answers_view(source)
+    over = athena_race.labels_over_time(lambda sql: con.execute(sql).df(), "all_answers", freq, "duckdb")
+    table = race_table_of(over, names)
+    assert table.attrs == expected.attrs and len(table.columns) == 4
+    pd.testing.assert_frame_equal(table, expected, check_index_type=False, check_freq=False)
