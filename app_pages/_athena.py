@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pandas as pd
 import streamlit as st
 
+from app_pages._access import identity
 from app_pages._selection import label_layers, name_mode, sidebar_source
 from app_pages._shared import (
     aws_settings,
@@ -30,6 +31,7 @@ from app_pages._shared import (
     workspace,
     workspace_key,
 )
+from core.access import LEAD
 from core.aws import client
 from core.engine import athena_workers as aw
 from core.engine.athena import DONE, Athena, AthenaError, State
@@ -319,8 +321,15 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
     done = done if done and done["key"] == key else None
     show_plan(plan, expanded=done is None)
     if st.button("Run on Athena", key="athena_run", type="primary", icon=":material/play_arrow:",
-                 help="Create the tables (if not there yet) and run the queries; nothing runs before this click"):
+                 help="Create the tables (if not there yet) and run the queries; nothing runs before this click. "
+                      "For leads: it writes to the account and is billed"):
         st.session_state.pop(RESULT, None)
+        me = identity()
+        if me is None or me.role != LEAD:  # checked when the click arrives, not by hiding the button
+            st.error("Running on Amazon Athena is for leads: it creates tables in the Glue database, writes to "
+                     "the results location and is billed. Ask a lead to run it, or choose **This computer**.",
+                     icon=":material/lock:")
+            return None
         ran = run_on_athena(plan, workgroup, names, anonymize)
         if ran is None:
             return None

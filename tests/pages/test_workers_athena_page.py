@@ -166,3 +166,24 @@ def test_a_query_left_running_by_an_ended_run_is_stopped_and_said(bucket, moto_s
     assert said.startswith(f"Cancelled: Athena stopped the query then running ({left})")
     at.run()  # said once: the next rerun has nothing left to stop
     assert not at.warning and "Nothing has run yet" in at.info[0].value
+
+
+def test_a_viewer_cannot_run_athena(bucket, moto_server):
+    """Athena writes tables and results to the account and is billed: a lead's action, refused on the
+    server when a viewer's click arrives (the button is there, as for every lead's action)."""
+    from test_access_pages import AUTH, VIEWER  # tests/pages
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets.update(AUTH)
+    at.user = dict(VIEWER)
+    at.session_state["aws_endpoint_url"] = moto_server
+    for key, value in {"engine": "athena", "source": SOURCE, "results": RESULTS, "database": "gc"}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("app_pages/workers.py")
+    at.run()
+    at.button(key="athena_run").click().run()
+    assert not at.exception
+    assert "Running on Amazon Athena is for leads" in at.error[0].value
+    athena = boto3.client("athena", endpoint_url=moto_server, region_name=REGION)
+    assert athena.list_query_executions()["QueryExecutionIds"] == []  # nothing ran, nothing was billed
