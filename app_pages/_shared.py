@@ -238,10 +238,10 @@ def url_note(what: str, raw, used: str, where=None) -> None:
     (where or st).caption(f":material/link_off: The link's {what} “{_plain(raw)}” was not understood: {used}.")
 
 
-def url_choice(key: str, options, default, what: str, where=None):
-    """A widget's value seeded from the URL that must be one of `options`; anything else falls back
-    to `default`, with a note."""
-    value = url_state(key, default)
+def url_choice(key: str, options, default, what: str, where=None, param: str | None = None):
+    """A widget's value seeded from the URL (`param`, default `key`) that must be one of `options`;
+    anything else falls back to `default`, with a note."""
+    value = url_state(key, default, param)
     if value not in options:
         if value not in (None, ""):
             url_note(what, value, f"showing {options[default] if isinstance(options, dict) else default}",

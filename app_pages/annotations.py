@@ -129,8 +129,9 @@ def summary(table: pd.DataFrame) -> None:
 
 def over_time_chart(table: pd.DataFrame) -> None:
     st.subheader("Annotations over time")
-    url_choice("period", list(PERIODS), "day", "period")
-    period = st.segmented_control("Period", list(PERIODS), key="period") or "day"
+    # Its own key: the Workers page's period ("5 min") stays in the session and is not one of these.
+    url_choice("annotations_period", list(PERIODS), "day", "period", param="period")
+    period = st.segmented_control("Period", list(PERIODS), key="annotations_period") or "day"
     sync_url(period=None if period == "day" else period)
     series = memo("over_time", table, period, lambda: reports.over_time(table, PERIODS[period]))
     if series.empty:

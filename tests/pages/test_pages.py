@@ -463,6 +463,15 @@ def test_first_start_shows_the_demo_build_step_by_step(tmp_path, monkeypatch):
 
 # ---- Annotations: the tree of tests/unit/test_quality_report.py, one job of each task type ----------
 
+def test_annotations_after_the_workers_page_keeps_its_own_period():
+    at = run("app_pages/workers.py", period="5 min")
+    del at.query_params["period"]  # a link to the Annotations page carries the source, jobs and names only
+    at.switch_page("app_pages/annotations.py").run()
+    assert not at.exception
+    assert not [c.value for c in at.caption if "not understood" in c.value]
+    assert at.segmented_control(key="annotations_period").value == "day"
+
+
 def test_annotations_without_source_explains_what_to_enter():
     at = run("app_pages/annotations.py", source="")
     assert "Enter an S3 prefix or a folder" in at.info[0].value
