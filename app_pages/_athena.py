@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pandas as pd
 import streamlit as st
 
-from app_pages._access import identity
+from app_pages._access import act
 from app_pages._selection import label_layers, name_mode, sidebar_source
 from app_pages._shared import (
     aws_settings,
@@ -31,12 +31,12 @@ from app_pages._shared import (
     workspace,
     workspace_key,
 )
-from core.access import LEAD
 from core.aws import client
 from core.engine import athena_workers as aw
 from core.engine.athena import DONE, Athena, AthenaError, State
 from core.engine.athena_cost import cache_key, size_text
 from core.engine.athena_tables import quote
+from core.errors import GroundControlError
 from core.identity import IdentityError, read_names_csv
 from core.storage import StoreError
 from core.workspace import default_kind
@@ -324,13 +324,15 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
                  help="Create the tables (if not there yet) and run the queries; nothing runs before this click. "
                       "For leads: it writes to the account and is billed"):
         st.session_state.pop(RESULT, None)
-        me = identity()
-        if me is None or me.role != LEAD:  # checked when the click arrives, not by hiding the button
-            st.error("Running on Amazon Athena is for leads: it creates tables in the Glue database, writes to "
-                     "the results location and is billed. Ask a lead to run it, or choose **This computer**.",
-                     icon=":material/lock:")
+        try:  # a lead's action, checked when the click arrives and audited (app_pages._access)
+            ran = act("athena", {"source": source, "workgroup": workgroup, "results": results, "database": database,
+                                 "queries": plan.queries},
+                      lambda: run_on_athena(plan, workgroup, names, anonymize),
+                      lambda done: {"note": "cancelled or failed: no report"} if done is None else
+                      {"queries_run": done[1].ran, "bytes_scanned": done[1].scanned, "from_cache": done[1].cached})
+        except GroundControlError as exc:
+            show_error(exc)
             return None
-        ran = run_on_athena(plan, workgroup, names, anonymize)
         if ran is None:
             return None
         report, run = ran

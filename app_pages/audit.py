@@ -52,8 +52,9 @@ def main() -> None:
         st.info("The audit trail is for leads. You are signed in as a viewer.", icon=":material/lock:")
         return
     log = audit_log()
-    st.caption(f"Every launch, stop, chained job, manifest written, race saved and message sent, and every attempt "
-               f"refused, one line each in `{log.uri}`, never rewritten. The newest {SHOWN} are listed.")
+    st.caption(f"Every launch, stop, chained job, manifest written, race saved, message sent and Athena run, "
+               f"and every attempt refused, one line each in `{log.uri}`, never rewritten. The newest {SHOWN} "
+               "are listed.")
     try:
         entries = log.entries()
     except AuditError as exc:

@@ -31,6 +31,7 @@ ACTIONS = {
     "manifest_write": "write a manifest",
     "race_save": "save a race to the workspace",
     "notify": "send a notification",
+    "athena": "run queries on Amazon Athena (they create tables, write results and are billed)",
 }
 ALLOWED = {VIEWER: frozenset(), LEAD: frozenset(ACTIONS)}
 GROUPS_CLAIMS = ("cognito:groups", "groups")  # Cognito's claim first, then the common one

@@ -184,6 +184,7 @@ def test_a_viewer_cannot_run_athena(bucket, moto_server):
     at.run()
     at.button(key="athena_run").click().run()
     assert not at.exception
-    assert "Running on Amazon Athena is for leads" in at.error[0].value
+    assert "Only a lead can run queries on Amazon Athena" in at.error[0].value
+    assert "nothing was changed" in at.error[0].value
     athena = boto3.client("athena", endpoint_url=moto_server, region_name=REGION)
     assert athena.list_query_executions()["QueryExecutionIds"] == []  # nothing ran, nothing was billed
