@@ -464,7 +464,11 @@ def test_first_start_shows_the_demo_build_step_by_step(tmp_path, monkeypatch):
 # ---- Annotations: the tree of tests/unit/test_quality_report.py, one job of each task type ----------
 
 def test_annotations_after_the_workers_page_keeps_its_own_period():
-    at = run("app_pages/workers.py", period="5 min")
+    at = AppTest.from_file(APP, default_timeout=240)  # two pages over the whole demo, on a busy CI machine
+    at.query_params["period"] = "5 min"
+    at.run()
+    at.switch_page("app_pages/workers.py").run()
+    assert not at.exception
     del at.query_params["period"]  # a link to the Annotations page carries the source, jobs and names only
     at.switch_page("app_pages/annotations.py").run()
     assert not at.exception
