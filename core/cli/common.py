@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from ..aws import AwsSettings
@@ -18,6 +19,13 @@ from ..workspace import aws_workspace, data_now, default_kind, demo_workspace
 
 class CliError(GroundControlError):
     """Ends the command with exit code 2 and this one-line reason (and its problems, if any)."""
+
+
+def selection_options(p: argparse.ArgumentParser) -> None:
+    """--jobs, --since and --until: which answers a report counts (core.workers.Selection)."""
+    p.add_argument("--jobs", nargs="+", metavar="JOB", help="only these jobs (default: all)")
+    p.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first day (UTC)")
+    p.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last day (UTC)")
 
 
 def source_options(p: argparse.ArgumentParser) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from ..audit import run_audited
@@ -26,9 +25,7 @@ def add_parser(sub) -> None:
     r.add_argument("--out", required=True, metavar="FILE|s3://...",
                    help="a file (never overwritten) or a folder ending in / (saved as races/<date>-<hash>.<fmt>)")
     r.add_argument("--format", choices=["mp4", "gif", "html"], help="default: from --out's extension, else mp4")
-    r.add_argument("--jobs", nargs="+", metavar="JOB", help="only these jobs (default: all)")
-    r.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first day (UTC)")
-    r.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last day (UTC)")
+    common.selection_options(r)
     r.add_argument("--period", default="day", help="hour, day, or a pandas frequency such as 6h (default: day)")
     r.add_argument("--top", type=int, default=10, help="bars shown (default: 10)")
     r.add_argument("--title", default="Labels per worker")

@@ -4,7 +4,6 @@ page's "Estimated reliability" column shows it, and the three accuracies against
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 from ..gold import GoldError, read_gold
 from ..identity import IdentityError, read_names_csv
@@ -27,9 +26,7 @@ def add_parser(sub) -> None:
     r.add_argument("--objects", action="store_true",
                    help="print the objects where the estimate and Ground Truth's consolidated label disagree "
                         "(the first to audit) instead of the workers")
-    r.add_argument("--jobs", nargs="+", metavar="JOB", help="only these jobs (default: all)")
-    r.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first day (UTC)")
-    r.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last day (UTC)")
+    common.selection_options(r)
     r.add_argument("--names", metavar="CSV", help="display names: CSV with sub (or worker_id) and name")
     r.add_argument("--anonymize", action="store_true", help="show Worker 1..N and drop ids")
     r.add_argument("--attribute", metavar="NAME",

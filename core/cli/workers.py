@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 from ..gold import GoldError, read_gold
 from ..gt.service import ServiceError
@@ -21,9 +20,7 @@ def add_parser(sub) -> None:
     w.add_argument("source", metavar="SOURCE", help="s3://bucket/prefix or a local folder")
     w.add_argument("--gold", metavar="FILE", help="gold labels: CSV, JSON (lines), or a trusted job's output manifest")
     w.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    w.add_argument("--jobs", nargs="+", metavar="JOB", help="only these jobs (default: all)")
-    w.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="first day (UTC)")
-    w.add_argument("--until", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last day (UTC)")
+    common.selection_options(w)
     w.add_argument("--names", metavar="CSV", help="display names: CSV with sub (or worker_id) and name")
     w.add_argument("--cognito", action="store_true", help="resolve names from the workers' Cognito pools")
     w.add_argument("--anonymize", action="store_true", help="show Worker 1..N and drop ids")
