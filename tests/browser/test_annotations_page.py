@@ -55,5 +55,7 @@ def test_filter_by_a_label_attribute_then_open_an_item_and_plan_its_audit(page, 
     plan = page.get_by_text("Bounding box verification", exact=False).first
     plan.wait_for()
     assert "10 item(s)" in plan.inner_text()
-    assert page.get_by_text("Ground Truth fee: 10 x $0.08", exact=False).count() == 1
+    fee = page.get_by_text("Ground Truth fee: 10 x $0.08", exact=False)
+    fee.first.wait_for()  # drawn a moment after the plan's title on a busy machine
+    assert fee.count() == 1
     screenshot(page, "annotations-fix-plan")
