@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from types import SimpleNamespace
+from typing import NamedTuple, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -47,6 +48,7 @@ PAGE_FIELDS = {"workgroup": "the sidebar's Athena workgroup", "results": "the si
                "database": "the sidebar's Glue database"}
 # The last report; the queries a run left running (ids and workgroup); a click on Cancel.
 RESULT, RUNNING, CANCEL_ASKED = "_athena_result", "_athena_running", "_athena_cancel_asked"
+T = TypeVar("T")
 
 
 def engine_choice() -> str:
@@ -128,8 +130,8 @@ def _day(key: str, what: str) -> date | None:
         return None
 
 
-def _choices(found: aw.Survey, labels: pd.DataFrame):
-    """Jobs, days, the name mode and names, from the sidebar; each kept in the URL as on the local engine."""
+def jobs_and_days(found: aw.Survey) -> tuple[list[str] | None, date | None, date | None]:
+    """The sidebar's jobs (None: all) and UTC days, kept in the URL as on the local engine."""
     wanted = url_list("athena_jobs", param="job")
     if unknown := [j for j in wanted if j not in found.jobs]:
         url_note("job", ", ".join(unknown), "no such job in this source", where=st.sidebar)
@@ -140,6 +142,12 @@ def _choices(found: aw.Survey, labels: pd.DataFrame):
                                    help="Empty: every day. Athena reads every file of the chosen jobs either way.")
     since, until = (tuple(picked) + (None, None))[:2] if isinstance(picked, tuple) else (picked, picked)
     sync_url(job=jobs, **{"from": since, "to": until})
+    return jobs or None, since, until
+
+
+def _choices(found: aw.Survey, labels: pd.DataFrame):
+    """Jobs, days, the name mode and names, from the sidebar; each kept in the URL as on the local engine."""
+    jobs, since, until = jobs_and_days(found)
     mode = name_mode(pd.DataFrame({"issuer": pd.Series([], dtype=object)}))  # no answers read here: no pool known
     names: dict[str, str] = {}
     if mode == "name":
@@ -151,7 +159,7 @@ def _choices(found: aw.Survey, labels: pd.DataFrame):
                 names = read_names_csv(upload.name, upload.getvalue())
             except IdentityError as exc:
                 show_error(exc, where=st.sidebar)
-    return jobs or None, since, until, mode, names
+    return jobs, since, until, mode, names
 
 
 def _plan(found, labels, objects, notes, settings, jobs, since, until, gold, layers, anonymize):
@@ -206,9 +214,10 @@ def _stop(athena: Athena, query_ids: list[str]) -> None:
             pass
 
 
-def run_on_athena(plan: aw.WorkerPlan, workgroup: str, names: dict[str, str], anonymize: bool,
-                  athena_client=None) -> tuple[pd.DataFrame, aw.WorkerRun] | None:
-    """Run the plan, showing each query's state with a Cancel.
+def run_on_athena(plan: aw.WorkerPlan, workgroup: str, work: Callable[[aw.WorkerRun], T],
+                  athena_client=None) -> tuple[T, aw.WorkerRun] | None:
+    """Run the plan's queries, `work` (the page's: the worker report, the race's counts), showing each
+    query's state with a Cancel; None when Athena could not finish (said on the page).
 
     A click on anything while this runs (Cancel, another widget, the Stop in the menu) starts a new
     script run at once, and Streamlit 1.67 ends this one at its next element, after the new one has
@@ -239,7 +248,7 @@ def run_on_athena(plan: aw.WorkerPlan, workgroup: str, names: dict[str, str], an
 
     run = aw.WorkerRun(athena, plan, workspace().open, on_state=on_state)
     try:
-        report = aw.worker_report(run, names, anonymize)
+        result = work(run)
     except (AthenaError, StoreError) as exc:
         st.session_state.pop(RUNNING, None)
         cancel.empty()
@@ -253,7 +262,7 @@ def run_on_athena(plan: aw.WorkerPlan, workgroup: str, names: dict[str, str], an
     cancel.empty()
     head.markdown(f":material/check_circle: Done on Amazon Athena: {run.ran} query(ies) run, {run.cached} answered "
                   "from the cache")
-    return report, run
+    return result, run
 
 
 def left_running() -> list[str]:
@@ -270,16 +279,29 @@ def left_running() -> list[str]:
     return left["ids"]
 
 
-def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFrame | None:
-    """The sidebar and the plan; after a click on Run, the report (metrics.COLUMNS, Team row) as the
-    local engine makes it. None while there is nothing to show, with the reason on the page."""
+class Listed(NamedTuple):
+    """The source as listed once (until Refresh), with the sidebar's Athena settings."""
+
+    source: str
+    settings: tuple[str, str, str]  # workgroup, results location, Glue database
+    found: aw.Survey
+    labels: pd.DataFrame
+    objects: pd.DataFrame
+    notes: list[str]  # output manifests that could not be read
+    stopped: list[str]  # queries an ended run had left running, stopped now
+
+
+def athena_source(title: str) -> Listed | None:
+    """The sidebar (source and Athena's settings), the page's title, and the source listed; None, with
+    the reason on the page, while something is missing. Queries an ended run left running are stopped
+    first, whatever the page then shows."""
     source = sidebar_source()
     settings = athena_settings()
-    workgroup, results, database = settings
-    st.title("Workers")
+    _, results, database = settings
+    st.title(title)
     st.caption(":material/database: Computed by **Amazon Athena** where the output is: nothing is read here but "
                "the listing and the output manifests.")
-    stopped = left_running()  # before anything else: a query left running must stop, whatever the page shows
+    stopped = left_running()
     if not source:
         sync_url(source=None)
         st.markdown("Enter a **source** in the sidebar: an S3 prefix such as `s3://my-bucket/labeling-output/` "
@@ -300,10 +322,58 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
         st.warning(literal(f"No worker-response files under {source}: Athena has nothing to read (per-worker "
                            "numbers need the jobs' annotations/worker-response/ files)."), icon=":material/search_off:")
         return None
+    return Listed(source, settings, found, labels, objects, notes, stopped)
+
+
+def run_step(listed: Listed, plan: aw.WorkerPlan, key, slot: str, work: Callable[[aw.WorkerRun], T],
+             describe: Callable[[T], dict]) -> dict | None:
+    """The plan shown, a Run on Athena button (a lead's audited action), and the last result kept in
+    the session under `slot` while `key` (the plan and the page's choices) stays the same:
+    {"result", "ran", "scanned", "cached"}; None, with the reason on the page, until then."""
+    workgroup, results, database = listed.settings
+    done = st.session_state.get(slot)
+    done = done if done and done["key"] == key else None
+    show_plan(plan, expanded=done is None)
+    if st.button("Run on Athena", key="athena_run", type="primary", icon=":material/play_arrow:",
+                 help="Create the tables (if not there yet) and run the queries; nothing runs before this click. "
+                      "For leads: it writes to the account and is billed"):
+        st.session_state.pop(slot, None)
+        try:  # a lead's action, checked when the click arrives and audited (app_pages._access)
+            ran = act("athena", {"source": listed.source, "workgroup": workgroup, "results": results,
+                                 "database": database, "queries": plan.queries},
+                      lambda: run_on_athena(plan, workgroup, work),
+                      lambda done: {"note": "cancelled or failed: no result"} if done is None else
+                      {**describe(done[0]), "queries_run": done[1].ran, "bytes_scanned": done[1].scanned,
+                       "from_cache": done[1].cached})
+        except GroundControlError as exc:
+            show_error(exc)
+            return None
+        if ran is None:
+            return None
+        result, run = ran
+        done = {"key": key, "result": result, "ran": run.ran, "scanned": run.scanned, "cached": run.cached}
+        st.session_state[slot] = done
+    if done is None:
+        if not listed.stopped:
+            st.info("Nothing has run yet: check the estimate and the SQL above, then choose **Run on Athena**.",
+                    icon=":material/info:")
+        return None
+    st.caption(f"{done['ran']} query(ies) run on Athena, reading {size_text(done['scanned'])}; "
+               f"{done['cached']} answered from this computer's cache of earlier results.")
+    return done
+
+
+def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFrame | None:
+    """The sidebar and the plan; after a click on Run, the report (metrics.COLUMNS, Team row) as the
+    local engine makes it. None while there is nothing to show, with the reason on the page."""
+    listed = athena_source("Workers")
+    if listed is None:
+        return None
+    found, labels, objects, notes = listed.found, listed.labels, listed.objects, listed.notes
     jobs, since, until, mode, names = _choices(found, labels)
     gold = gold_labels()
     sync_url(gold=st.session_state.get("gold", "").strip())
-    layers = label_layers(SimpleNamespace(labels=labels, answers=labels.iloc[0:0].assign(label=None)), source)
+    layers = label_layers(SimpleNamespace(labels=labels, answers=labels.iloc[0:0].assign(label=None)), listed.source)
     with st.sidebar:
         refresh_button()
     if notes:
@@ -312,37 +382,10 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
             st.markdown("\n".join(f"- {literal(n)}" for n in notes))
     anonymize = mode == "anon"
     try:
-        plan, key = _plan(found, labels, objects, notes, settings, jobs, since, until, gold, layers, anonymize)
+        plan, key = _plan(found, labels, objects, notes, listed.settings, jobs, since, until, gold, layers, anonymize)
     except (AthenaError, ValueError) as exc:
         st.error(literal(str(exc)), icon=":material/error:")
         return None
-    key = (key, mode, digest(names))
-    done = st.session_state.get(RESULT)
-    done = done if done and done["key"] == key else None
-    show_plan(plan, expanded=done is None)
-    if st.button("Run on Athena", key="athena_run", type="primary", icon=":material/play_arrow:",
-                 help="Create the tables (if not there yet) and run the queries; nothing runs before this click. "
-                      "For leads: it writes to the account and is billed"):
-        st.session_state.pop(RESULT, None)
-        try:  # a lead's action, checked when the click arrives and audited (app_pages._access)
-            ran = act("athena", {"source": source, "workgroup": workgroup, "results": results, "database": database,
-                                 "queries": plan.queries},
-                      lambda: run_on_athena(plan, workgroup, names, anonymize),
-                      lambda done: {"note": "cancelled or failed: no report"} if done is None else
-                      {"queries_run": done[1].ran, "bytes_scanned": done[1].scanned, "from_cache": done[1].cached})
-        except GroundControlError as exc:
-            show_error(exc)
-            return None
-        if ran is None:
-            return None
-        report, run = ran
-        done = {"key": key, "report": report, "ran": run.ran, "scanned": run.scanned, "cached": run.cached}
-        st.session_state[RESULT] = done
-    if done is None:
-        if not stopped:
-            st.info("Nothing has run yet: check the estimate and the SQL above, then choose **Run on Athena**.",
-                    icon=":material/info:")
-        return None
-    st.caption(f"{done['ran']} query(ies) run on Athena, reading {size_text(done['scanned'])}; "
-               f"{done['cached']} answered from this computer's cache of earlier results.")
-    return done["report"].copy()
+    done = run_step(listed, plan, (key, mode, digest(names)), RESULT,
+                    lambda run: aw.worker_report(run, names, anonymize), lambda report: {})
+    return None if done is None else done["result"].copy()

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app_pages._access import act, lead_only
+from app_pages._athena import engine_choice
+from app_pages._athena_race import athena_race_table
 from app_pages._selection import choose_answers, skipped_files
 from app_pages._shared import show_error, sync_url, url_choice, url_note, url_state, workspace
 from core.errors import GroundControlError
@@ -147,14 +149,24 @@ def send_section(ws, title: str, table, where: str) -> None:
 
 
 def main() -> None:
+    if engine_choice() == "athena":  # the same race, counted where the output is (app_pages._athena_race)
+        ran = athena_race_table(options_sidebar)
+        if ran is not None:
+            table, options = ran
+            show_race(table, options, int(table.iloc[-1].sum()) if len(table) else 0)
+        return
     chosen = choose_answers("Bar chart race", empty_state)
     if chosen is None:
         return
     options = options_sidebar(chosen.answers)
-    table = race_table(chosen.answers, chosen.shown, options.freq)
+    show_race(race_table(chosen.answers, chosen.shown, options.freq), options, len(chosen.answers))
+    skipped_files(chosen.data)
+
+
+def show_race(table, options: RaceOptions, labels: int) -> None:
+    """The race, its video, saving and sending, from race_table's table (of `labels` answers)."""
     if table.empty:
         st.info("None of these answers has a plausible date: there is nothing to race.", icon=":material/timer:")
-        skipped_files(chosen.data)
         return
     st.markdown(summary_line(table))
     if table.attrs.get("note"):
@@ -168,10 +180,9 @@ def main() -> None:
     if video is not None:
         share_section(st.session_state["source"].strip(), table, options, video, st.session_state.get("fmt") or "mp4")
     if video is None:
-        st.caption(f"From {len(chosen.answers):,} labels.")
+        st.caption(f"From {labels:,} labels.")
     else:
-        st.caption(f"Video rendered {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {len(chosen.answers):,} labels.")
-    skipped_files(chosen.data)
+        st.caption(f"Video rendered {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {labels:,} labels.")
 
 
 main()

@@ -101,7 +101,6 @@ def _athena_table(args, ws, options: RaceOptions):
     from ..engine import athena_race
     from ..engine import athena_workers as aw
     from ..engine.athena import Athena, AthenaError
-    from ..engine.athena_tables import qualified
     from ..race.frames import race_table_of
     from .workers import _state_printer
 
@@ -130,12 +129,7 @@ def _athena_table(args, ws, options: RaceOptions):
     athena = Athena(client("athena", common.settings(args)), args.workgroup, args.athena_results, args.glue_database)
     run = aw.WorkerRun(athena, plan, ws.open, on_state=_state_printer() if args.verbose else None)
     try:
-        run.prepare()
-        over = athena_race.labels_over_time(run.query, plan.answers(), options.freq)
-        names = {}
-        if args.anonymize:  # numbered over the whole source, as locally
-            order = run.query(qualified("anonymous_order", {"answers": plan.answers(whole=True)}))["worker_id"]
-            names = {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+        over, names = athena_race.race_counts(run, options.freq, args.anonymize)
     except (AthenaError, StoreError) as exc:
         raise CliError(str(exc)) from exc
     print(f"{run.ran} query(ies) run on Athena, reading {run.scanned:,} bytes; {run.cached} answered from the cache",

@@ -76,3 +76,15 @@ def labels_over_time(ask: Callable[[str], pd.DataFrame], answers: str, freq: str
     })
     out.attrs.update(step=grid.step, note=grid.note)
     return out
+
+
+def race_counts(run, freq: str, anonymize: bool = False) -> tuple[pd.DataFrame, dict[str, str]]:
+    """What the race needs from Athena, for the command and the page alike: the labels per worker per
+    period over the plan's answers (`run` is an athena_workers.WorkerRun, prepared here), and, with
+    `anonymize`, Worker N numbered over the whole source as locally ({} otherwise)."""
+    run.prepare()
+    over = labels_over_time(run.query, run.plan.answers(), freq)
+    if not anonymize:
+        return over, {}
+    order = run.query(qualified("anonymous_order", {"answers": run.plan.answers(whole=True)}))["worker_id"]
+    return over, {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}

@@ -56,13 +56,13 @@ def bucket(gt_output, moto_server, monkeypatch, tmp_path):
     no_real_aws.forget_clients()
 
 
-def open_page(endpoint: str, **params) -> AppTest:
+def open_page(endpoint: str, page: str = "app_pages/workers.py", **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["aws_endpoint_url"] = endpoint  # the sidebar's S3 endpoint URL
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
-    at.switch_page("app_pages/workers.py")
+    at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -101,7 +101,7 @@ def test_the_plan_is_shown_and_the_report_is_the_local_one_after_run(bucket, mot
 
     data = SourceReader(open_location(str(bucket))).load(keep=False)
     expected = worker_report(data, Selection(), names={}, attributes={"pets": "animal"})
-    report = at.session_state["_athena_result"]["report"]
+    report = at.session_state["_athena_result"]["result"]
     pd.testing.assert_frame_equal(report, expected, check_dtype=False)  # every worker, figure and the Team row
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Labels"] == f"{int(expected['labels'].iloc[-1]):,}" and metrics["Workers"] == "4"

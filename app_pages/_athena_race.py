@@ -1,0 +1,71 @@
+"""The Race page's second engine: the labels per worker per period counted by Amazon Athena where the
+output is (core.engine.athena_race), on the AWS workspace; the race drawn from them is the local one
+(core.race.frames.race_table_of). The sidebar, the plan shown first, Run and Cancel are the Workers
+page's (app_pages._athena)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._athena import athena_source, jobs_and_days, run_step
+from app_pages._selection import name_mode
+from app_pages._shared import memo, refresh_button
+from core.engine import athena_race
+from core.engine import athena_workers as aw
+from core.engine.athena import AthenaError
+from core.engine.athena_cost import cache_key
+from core.race.frames import RaceOptions, race_table_of
+
+RESULT = "_athena_race_result"
+# No answers are read here, so the period cannot be fitted to them: the command's default.
+NO_ANSWERS = pd.DataFrame({"submission_time": pd.Series([], dtype="datetime64[us, UTC]")})
+
+
+def race_plan(listed, jobs, since, until, anonymize: bool) -> tuple[aw.WorkerPlan, str]:
+    """The race's plan: the chosen jobs' answers, no output manifest read (the race counts answers
+    only); its queries are the bounds, the active workers, the period counts, and Worker N's order."""
+    workgroup, results, database = listed.settings
+
+    def build():
+        chosen = listed.found.only(jobs)
+        nothing = aw.manifest_tables(None, aw.Survey(chosen.uri))  # no manifest listed: none is read
+        plan = aw.plan(None, database, results, jobs, tables=nothing, since=since, until=until, found=chosen)
+        plan.queries = athena_race.READS + (1 if anonymize else 0)
+        return plan, cache_key(plan.describe() + "\0" + workgroup, plan.found.versions())
+
+    return memo("athena_race_plan", listed.found, (listed.settings, tuple(jobs or ()), since, until, anonymize),
+                build)
+
+
+def athena_race_table(options_sidebar: Callable[[pd.DataFrame], RaceOptions]
+                      ) -> tuple[pd.DataFrame, RaceOptions] | None:
+    """The sidebar, the plan and, after a click on Run on Athena, the race's table (race_table's) and
+    options; None while there is nothing to race, with the reason on the page."""
+    listed = athena_source("Bar chart race")
+    if listed is None:
+        return None
+    jobs, since, until = jobs_and_days(listed.found)
+    mode = name_mode(pd.DataFrame({"issuer": pd.Series([], dtype=object)}))
+    if mode == "name":
+        st.sidebar.caption("With Amazon Athena the race shows worker IDs: names are looked up on this "
+                           "computer's engine.")
+    options = options_sidebar(NO_ANSWERS)
+    with st.sidebar:
+        refresh_button()
+    anonymize = mode == "anon"
+    try:
+        plan, key = race_plan(listed, jobs, since, until, anonymize)
+    except (AthenaError, ValueError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+    # The period decides the queries (the grid is in their text): another period is another Run.
+    done = run_step(listed, plan, (key, options.freq), RESULT,
+                    lambda run: athena_race.race_counts(run, options.freq, anonymize),
+                    lambda counts: {"period": options.period})
+    if done is None:
+        return None
+    over, names = done["result"]
+    return race_table_of(over, names), options
