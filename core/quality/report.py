@@ -205,27 +205,40 @@ def _boxes(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFr
     reference = reference[reference["kind"].eq("box")]
     if mine.empty:
         return pd.DataFrame()
-    groups = mine.groupby(["job", "worker_id", "object_id"], sort=False)
-    answers = _keys(pd.DataFrame([
-        {"job": j, "worker_id": w, "object_id": o, "boxes": g[_BOX].to_numpy(float), "labels": g["label"].tolist()}
-        for (j, w, o), g in groups]))
-    ref = {o: (g[_BOX].to_numpy(float), g["label"].tolist()) for o, g in reference.groupby("object_id")}
+    coords, labels = mine[_BOX].to_numpy(float), mine["label"].to_numpy(object)
+    keys = list(_positions(mine, ["job", "worker_id", "object_id"]))
+    answers = _keys(pd.DataFrame({
+        "job": [j for (j, _, _), _ in keys], "worker_id": [w for (_, w, _), _ in keys],
+        "object_id": [o for (_, _, o), _ in keys], "boxes": [coords[at] for _, at in keys],
+        "labels": [labels[at].tolist() for _, at in keys]}))
+    ref_coords, ref_labels = reference[_BOX].to_numpy(float), reference["label"].to_numpy(object)
+    ref = {o: (ref_coords[at], ref_labels[at].tolist()) for o, at in _positions(reference, "object_id")}
     scores = box_scores(answers, ref, iou, class_aware=True)
     return scores[["job", "worker", "object", "tp", "n_ref", "n_pred", "mean_iou"]]
 
 
-def _spans(frame: pd.DataFrame) -> list[tuple]:
-    return list(zip(frame["label"], frame["start"].astype(int), frame["end"].astype(int), strict=True))
+def _positions(frame: pd.DataFrame, keys):
+    """(key, row positions) per group of `frame`, in the order groups first appear: the numpy
+    positions of a pandas groupby without building a sub-DataFrame per group (which cost ~0.5 ms a
+    group, most of the quality report's time on the demo's ten thousand box answers)."""
+    groups = frame.groupby(keys, sort=False).indices
+    return sorted(groups.items(), key=lambda item: item[1][0])
+
+
+def _span_lists(frame: pd.DataFrame, keys) -> list[tuple]:
+    """(key, [(label, start, end), ...]) per group of `frame` (see _positions)."""
+    spans = list(zip(frame["label"], frame["start"].astype(int), frame["end"].astype(int), strict=True))
+    return [(key, [spans[i] for i in at]) for key, at in _positions(frame, keys)]
 
 
 def _ner(mine: pd.DataFrame, reference: pd.DataFrame, iou: float) -> pd.DataFrame:
-    ref = {o: _spans(g) for o, g in reference.groupby("object_id")}
+    ref = dict(_span_lists(reference, "object_id"))
     rows = []
-    for (job, worker, obj), g in mine.groupby(["job", "worker_id", "object_id"], sort=False):
+    for (job, worker, obj), spans in _span_lists(mine, ["job", "worker_id", "object_id"]):
         if obj not in ref:
             rows.append((job, worker, obj, *[np.nan] * 4))
             continue
-        exact, overlap = exact_counts(ref[obj], _spans(g)), overlap_counts(ref[obj], _spans(g))
+        exact, overlap = exact_counts(ref[obj], spans), overlap_counts(ref[obj], spans)
         rows.append((job, worker, obj, exact.tp, exact.n_ref, exact.n_pred, overlap.tp))
     return pd.DataFrame(rows, columns=["job", "worker", "object", "tp", "n_ref", "n_pred", "overlap_tp"])
 
