@@ -48,6 +48,7 @@ PAGE_FIELDS = {"workgroup": "the sidebar's Athena workgroup", "results": "the si
                "database": "the sidebar's Glue database"}
 # The last report; the queries a run left running (ids and workgroup); a click on Cancel.
 RESULT, RUNNING, CANCEL_ASKED = "_athena_result", "_athena_running", "_athena_cancel_asked"
+COPIES = "_athena_copies"  # Parquet copies written in this session: a plan made before one is out of date
 T = TypeVar("T")
 
 
@@ -80,8 +81,13 @@ def athena_settings() -> tuple[str, str, str]:
         st.text_input("Glue database", key="database", placeholder="ground_control",
                       help="Where Ground Control's tables and view are made if not there yet: lower-case "
                            "letters, digits and underscores.")
+        parquet = st.toggle("Query a Parquet copy", value=url_state("parquet", "0") == "1", key="parquet_on",
+                            help="First write the chosen jobs' answers once as Parquet, partitioned by job, in the "
+                                 "results location (billed once, as one more query), then query that copy: every "
+                                 "later run over the same files reads less and costs less.")
     workgroup, results, database = (st.session_state[k].strip() for k in ("workgroup", "results", "database"))
-    sync_url(workgroup=None if workgroup == "primary" else workgroup, results=results, database=database)
+    sync_url(workgroup=None if workgroup == "primary" else workgroup, results=results, database=database,
+             parquet="1" if parquet else None)
     return workgroup or "primary", results, database
 
 
@@ -162,20 +168,33 @@ def _choices(found: aw.Survey, labels: pd.DataFrame):
     return jobs, since, until, mode, names
 
 
-def _plan(found, labels, objects, notes, settings, jobs, since, until, gold, layers, anonymize):
-    """The plan and the key of its result (its DDL, the files' ETags, the settings): built once per
-    listing and choice, not at every rerun (staging sorts every manifest row, the key every file)."""
-    workgroup, results, database = settings
+def keyed(plan: aw.WorkerPlan, workgroup: str) -> tuple[aw.WorkerPlan, str]:
+    """The plan and the key of its result (its statements, the files' ETags, the workgroup), then
+    whether its Parquet copy is there already (for the estimate; the key stays the one it had before)."""
+    key = cache_key(plan.describe() + "\0" + workgroup, plan.found.versions())
+    aw.look_for_copy(plan, workspace().open)
+    return plan, key
+
+
+def plan_key(listed: Listed, *choices) -> tuple:
+    """What a page's plan is built from: a copy written since makes it out of date."""
+    return (listed.settings, listed.parquet, st.session_state.get(COPIES, 0), *choices)
+
+
+def _plan(listed: Listed, jobs, since, until, gold, layers, anonymize):
+    """The plan and the key of its result: built once per listing and choice, not at every rerun
+    (staging sorts every manifest row, the key every file)."""
+    workgroup, results, database = listed.settings
+    found, labels, objects, notes = listed.found, listed.labels, listed.objects, listed.notes
 
     def build():
         chosen = found.only(jobs)
         keep = labels["job"].isin(chosen.jobs), objects["job"].isin(chosen.jobs)
-        plan = aw.plan(None, database, results, jobs, gold, layers,
-                       (labels[keep[0]].reset_index(drop=True), objects[keep[1]].reset_index(drop=True), notes),
-                       since, until, anonymize, chosen)
-        return plan, cache_key(plan.describe() + "\0" + workgroup, plan.found.versions())
+        return keyed(aw.plan(None, database, results, jobs, gold, layers,
+                             (labels[keep[0]].reset_index(drop=True), objects[keep[1]].reset_index(drop=True), notes),
+                             since, until, anonymize, chosen, parquet=listed.parquet), workgroup)
 
-    key = (settings, tuple(jobs or ()), since, until, digest(gold), digest(layers), anonymize)
+    key = plan_key(listed, tuple(jobs or ()), since, until, digest(gold), digest(layers), anonymize)
     return memo("athena_plan", found, key, build)
 
 
@@ -194,6 +213,16 @@ def show_plan(plan: aw.WorkerPlan, expanded: bool) -> None:
     with st.expander(f"What Athena will create first ({len(ddl)} statements, each only if not there yet)",
                      icon=":material/code:", expanded=expanded):
         st.code(";\n\n".join(ddl) + ";", language="sql")
+    if plan.parquet and plan.parquet_bytes is not None:
+        st.caption(literal(f"The queries read the Parquet copy of these answers made earlier "
+                           f"({size_text(plan.parquet_bytes)} at {plan.parquet.location})."))
+    elif plan.parquet:
+        statements = plan.parquet.statements()
+        with st.expander("Then the Parquet copy, written once: it reads every worker-response file once and is "
+                         "billed as a query", icon=":material/table_view:", expanded=expanded):
+            st.caption(literal(f"Written to {plan.parquet.location}, partitioned by job; the queries then read it. "
+                               "The estimate counts them at the JSON's size: the copy is smaller."))
+            st.code(";\n\n".join(statements) + ";", language="sql")
 
 
 def _state_table(seen: dict[str, State]) -> pd.DataFrame:
@@ -284,6 +313,7 @@ class Listed(NamedTuple):
 
     source: str
     settings: tuple[str, str, str]  # workgroup, results location, Glue database
+    parquet: bool  # query a Parquet copy of the answers (core.engine.athena_parquet)
     found: aw.Survey
     labels: pd.DataFrame
     objects: pd.DataFrame
@@ -322,7 +352,7 @@ def athena_source(title: str) -> Listed | None:
         st.warning(literal(f"No worker-response files under {source}: Athena has nothing to read (per-worker "
                            "numbers need the jobs' annotations/worker-response/ files)."), icon=":material/search_off:")
         return None
-    return Listed(source, settings, found, labels, objects, notes, stopped)
+    return Listed(source, settings, st.session_state.get("parquet_on", False), found, labels, objects, notes, stopped)
 
 
 def run_step(listed: Listed, plan: aw.WorkerPlan, key, slot: str, work: Callable[[aw.WorkerRun], T],
@@ -351,6 +381,8 @@ def run_step(listed: Listed, plan: aw.WorkerPlan, key, slot: str, work: Callable
         if ran is None:
             return None
         result, run = ran
+        if plan.parquet and plan.parquet_bytes is None:  # written now: the next plan reads it, and says so
+            st.session_state[COPIES] = st.session_state.get(COPIES, 0) + 1
         done = {"key": key, "result": result, "ran": run.ran, "scanned": run.scanned, "cached": run.cached}
         st.session_state[slot] = done
     if done is None:
@@ -369,7 +401,7 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
     listed = athena_source("Workers")
     if listed is None:
         return None
-    found, labels, objects, notes = listed.found, listed.labels, listed.objects, listed.notes
+    found, labels, notes = listed.found, listed.labels, listed.notes
     jobs, since, until, mode, names = _choices(found, labels)
     gold = gold_labels()
     sync_url(gold=st.session_state.get("gold", "").strip())
@@ -382,8 +414,8 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
             st.markdown("\n".join(f"- {literal(n)}" for n in notes))
     anonymize = mode == "anon"
     try:
-        plan, key = _plan(found, labels, objects, notes, listed.settings, jobs, since, until, gold, layers, anonymize)
-    except (AthenaError, ValueError) as exc:
+        plan, key = _plan(listed, jobs, since, until, gold, layers, anonymize)
+    except (AthenaError, ValueError, StoreError) as exc:
         st.error(literal(str(exc)), icon=":material/error:")
         return None
     done = run_step(listed, plan, (key, mode, digest(names)), RESULT,

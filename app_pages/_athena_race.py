@@ -10,14 +10,14 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from app_pages._athena import athena_source, jobs_and_days, run_step
+from app_pages._athena import athena_source, jobs_and_days, keyed, plan_key, run_step
 from app_pages._selection import name_mode
-from app_pages._shared import memo, refresh_button
+from app_pages._shared import literal, memo, refresh_button
 from core.engine import athena_race
 from core.engine import athena_workers as aw
 from core.engine.athena import AthenaError
-from core.engine.athena_cost import cache_key
 from core.race.frames import RaceOptions, race_table_of
+from core.storage import StoreError
 
 RESULT = "_athena_race_result"
 # No answers are read here, so the period cannot be fitted to them: the command's default.
@@ -32,12 +32,12 @@ def race_plan(listed, jobs, since, until, anonymize: bool) -> tuple[aw.WorkerPla
     def build():
         chosen = listed.found.only(jobs)
         nothing = aw.manifest_tables(None, aw.Survey(chosen.uri))  # no manifest listed: none is read
-        plan = aw.plan(None, database, results, jobs, tables=nothing, since=since, until=until, found=chosen)
+        plan = aw.plan(None, database, results, jobs, tables=nothing, since=since, until=until, found=chosen,
+                       parquet=listed.parquet)
         plan.queries = athena_race.READS + (1 if anonymize else 0)
-        return plan, cache_key(plan.describe() + "\0" + workgroup, plan.found.versions())
+        return keyed(plan, workgroup)
 
-    return memo("athena_race_plan", listed.found, (listed.settings, tuple(jobs or ()), since, until, anonymize),
-                build)
+    return memo("athena_race_plan", listed.found, plan_key(listed, tuple(jobs or ()), since, until, anonymize), build)
 
 
 def athena_race_table(options_sidebar: Callable[[pd.DataFrame], RaceOptions]
@@ -58,8 +58,8 @@ def athena_race_table(options_sidebar: Callable[[pd.DataFrame], RaceOptions]
     anonymize = mode == "anon"
     try:
         plan, key = race_plan(listed, jobs, since, until, anonymize)
-    except (AthenaError, ValueError) as exc:
-        st.error(str(exc), icon=":material/error:")
+    except (AthenaError, ValueError, StoreError) as exc:
+        st.error(literal(str(exc)), icon=":material/error:")
         return None
     # The period decides the queries (the grid is in their text): another period is another Run.
     done = run_step(listed, plan, (key, options.freq), RESULT,

@@ -358,7 +358,11 @@ def main() -> None:
     gold, iou = None, _url_iou()
     if shown(labeled):
         with labeled:
-            labeled_tab(table)
+            ordinary = memo("ordinary", table, len(found.gold), lambda: reports.without_gold(table, found.gold))
+            if len(ordinary) < len(table):  # gold mixed into the queue is how workers are measured, not output
+                st.caption(f"Gold objects mixed into the queue ({len(found.gold):,} in this source) are left out of "
+                           "these counts; the Workers page measures each worker on them.")
+            labeled_tab(ordinary)
     if shown(quality):
         with quality:
             gold, iou = quality_tab(found, table, naming)

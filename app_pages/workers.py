@@ -24,7 +24,7 @@ from app_pages._shared import (
     workspace,
 )
 from core import metrics
-from core.gold import GoldError, read_gold
+from core.gold import GoldError, queued_gold, read_gold
 from core.race.frames import PERIODS, natural_period
 from core.storage import StoreError
 from core.tables import format_table, printable_frame
@@ -276,6 +276,9 @@ def main() -> None:
     gold = gold_labels()
     sync_url(gold=st.session_state.get("gold", "").strip())
     data, mode = chosen.data, chosen.mode
+    if gold is None and (gold := queued_gold(chosen.selection.apply(data)[2]) or None):
+        st.caption(f"Accuracy is measured on the {len(gold):,} gold objects mixed into these jobs' queue (no gold "
+                   "file chosen).")
     layers = label_layers(data, st.session_state.get("source", ""))
     with st.spinner(f"Computing each worker's numbers from {len(chosen.answers):,} labels ..."):
         key = (chosen.selection, digest(gold), digest(chosen.names), mode, digest(layers))

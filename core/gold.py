@@ -184,3 +184,13 @@ def gold_of(sources: pd.Series, gold: Mapping[str, str]) -> pd.Series:
         stems = names.str.replace(r"(?s)\.[^.]*$", "", regex=True)  # before the last '.', if any
         found[missing] = names.map(gold).fillna(stems.map(gold))
     return found
+
+
+def queued_gold(objects: pd.DataFrame) -> dict[str, str]:
+    """{source: true label} of the gold lines mixed into the queue (core.manifests.gold_mix) among these
+    manifest lines (core.ingest's objects, its `gold` column): the gold the reports measure workers on
+    when no gold file is chosen. A source tagged in several manifests keeps its last tag."""
+    if "gold" not in objects or objects.empty:
+        return {}
+    tagged = objects.dropna(subset=["gold", "source"])
+    return dict(zip(tagged["source"], tagged["gold"], strict=True))

@@ -74,14 +74,21 @@ def worker_report(
     return out
 
 
-MANIFEST_COLUMNS = ["job", "attribute", "objects", "labeled", "failed", "unlabeled", "human", "machine"]
+MANIFEST_COLUMNS = ["job", "attribute", "objects", "labeled", "failed", "unlabeled", "human", "machine", "gold"]
 
 
 def manifest_counts(data: SourceData, selection: Selection = Selection()) -> pd.DataFrame:
     """Per job and label attribute, what the output manifests say (as LabelCounters count): objects
     (lines with a source), labeled, failed, unlabeled, and labeled by humans or by the machine. What
-    a source without worker responses can still show."""
+    a source without worker responses can still show. Gold lines mixed into the queue are not
+    ordinary output: they are left out of every count but `gold`, which counts them."""
     _, labels, objects = selection.apply(data)
+    gold = objects.dropna(subset=["gold"]) if "gold" in objects else objects.iloc[:0]
+    gold_lines = gold.groupby("job")["object_id"].nunique()
+    if not gold.empty:
+        queued = set(zip(gold["job"], gold["object_id"], strict=True))
+        objects = objects[[pair not in queued for pair in zip(objects["job"], objects["object_id"], strict=True)]]
+        labels = labels[[pair not in queued for pair in zip(labels["job"], labels["object_id"], strict=True)]]
     per_job = objects.dropna(subset=["source"]).groupby("job")["object_id"].nunique()
     rows = []
     for (job, attribute), group in labels.groupby(["job", "attribute"]):
@@ -90,7 +97,8 @@ def manifest_counts(data: SourceData, selection: Selection = Selection()) -> pd.
         total = int(per_job.get(job, 0))
         rows.append((job, attribute, total, len(labeled), failed, max(total - len(labeled) - failed, 0),
                      int((labeled["human_annotated"] == True).sum()),  # noqa: E712 (None stays unknown)
-                     int((labeled["human_annotated"] == False).sum())))  # noqa: E712
+                     int((labeled["human_annotated"] == False).sum()),  # noqa: E712
+                     int(gold_lines.get(job, 0))))
     return pd.DataFrame(rows, columns=MANIFEST_COLUMNS)
 
 

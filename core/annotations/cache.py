@@ -28,7 +28,7 @@ from .columns import SCHEMA
 from .model import COLUMNS, MaskImage, Note, Row, SeqRef
 from .parsed import Parsed
 
-FORMAT = "3"  # bump when the row shape or the readers change: older caches are then not found
+FORMAT = "4"  # bump when the row shape or the readers change: older caches are then not found
 _TEXT = pa.large_string()
 FILES = pa.schema([("key", _TEXT), ("version", _TEXT), ("context", _TEXT), ("bad", _TEXT),
                    ("jobs", pa.list_(_TEXT)), ("types", pa.list_(_TEXT))])
@@ -56,6 +56,7 @@ def extras_of(key: str, parsed: Parsed) -> list[tuple]:
     out += [(key, "seq", json.dumps([s.uri, list(_values(s.template)), s.class_map]), None) for s in parsed.sequences]
     out += [(key, "mask", json.dumps([m.job, m.object_id, m.worker_id, m.colors]), m.png) for m in parsed.masks]
     out += [(key, "text", json.dumps([job, object_id, text]), None) for (job, object_id), text in parsed.texts.items()]
+    out += [(key, "gold", json.dumps([object_id, label]), None) for object_id, label in parsed.gold.items()]
     return out
 
 
@@ -76,6 +77,8 @@ def add_extra(parsed: Parsed, kind: str, data: str, blob: bytes | None) -> None:
         parsed.sequences.append(SeqRef(uri, Row(*values), class_map))
     elif kind == "mask":
         parsed.masks.append(MaskImage(*value[:3], blob, value[3]))
+    elif kind == "gold":
+        parsed.gold[value[0]] = value[1]
     else:
         parsed.texts[(value[0], value[1])] = value[2]
 

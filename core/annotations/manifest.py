@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..gt.jsonio import JsonError, decode_text, fast_loads, finite_float, json_lines, loads
-from ..gt.manifest import human_annotated, job_name
+from ..gt.manifest import GOLD_KEY, human_annotated, job_name
 from . import audit
 from .masks import color_map_of
 from .model import CONSOLIDATED, Annotations, Note, Row, SeqRef
@@ -56,6 +56,8 @@ def read_output_manifest(data: bytes, job: str, where: str = "output.manifest") 
         if not isinstance(obj, dict):
             out.notes.append(Note("malformed", None, at, "not a JSON object"))
             continue
+        if isinstance(tag := obj.get(GOLD_KEY), str) and tag.strip():  # gold mixed into the queue
+            out.gold[str(i)] = tag.strip()
         out.extend(read_line(obj, job, str(i), at))
     return out
 

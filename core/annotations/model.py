@@ -136,6 +136,7 @@ class Annotations:
     sequences: list[SeqRef] = field(default_factory=list)
     masks: list[MaskImage] = field(default_factory=list)
     texts: dict[tuple[str, str], str] = field(default_factory=dict)  # (job, object_id) -> inline `source` text
+    gold: dict[str, str] = field(default_factory=dict)  # line -> true label of a gold line (core.gt.manifest.GOLD_KEY)
 
     def extend(self, other: Annotations) -> Annotations:
         self.rows += other.rows
@@ -143,6 +144,7 @@ class Annotations:
         self.sequences += other.sequences
         self.masks += other.masks
         self.texts |= other.texts
+        self.gold |= other.gold
         return self
 
     def frame(self) -> pd.DataFrame:

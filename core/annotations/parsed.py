@@ -29,12 +29,14 @@ class Parsed:
     # from every manifest together (whose job a label is, each job's task type) without its rows.
     jobs: list[str] = field(default_factory=list)
     types: list[str | None] = field(default_factory=list)
+    gold: dict[str, str] = field(default_factory=dict)  # an output manifest's gold lines: object_id -> label
 
 
 def parse_manifest(data: bytes, job: str, where: str) -> Parsed:
     """An output manifest's consolidated rows. Raises BadFile."""
     found = read_output_manifest(data, job, where=where)
-    out = Parsed([values_of(r) for r in found.rows], found.notes, found.sequences, found.masks, found.texts)
+    out = Parsed([values_of(r) for r in found.rows], found.notes, found.sequences, found.masks, found.texts,
+                 gold=found.gold)
     first: dict[str, str | None] = {}
     for row in found.rows:
         first.setdefault(row.job, row.task_type)

@@ -147,10 +147,12 @@ class AnnotationReader:
         table = _own_rows(table, {key: job for key, job in zip(
             [i.key for i in manifests], [jobs.get(kinds[i.key].root) for i in manifests], strict=True)}, own)
         out = Annotations()
+        gold: dict[tuple[str, str], str] = {}  # (the manifest's own job, line) -> a gold line's label
         for job, found in read:  # a carried-over video label is read only where its own job is not here
             out.notes += found.notes
             out.sequences += [s for s in found.sequences if s.template.job == job or s.template.job not in own]
             out.texts |= found.texts
+            gold |= {(job, object_id): label for object_id, label in found.gold.items()}
         for found in answered:
             out.notes += found.notes
             out.masks += found.masks
@@ -161,7 +163,7 @@ class AnnotationReader:
         table = pa.concat_tables([table, videos.table()]) if out.rows else table
         table = with_mask_areas(table, out, resolver, store)
         return SourceAnnotations(self.location.uri, to_table_frame(table), out.masks, out.texts, out.notes, unread,
-                                 files=len(manifests) + len(responses) - len(unread))
+                                 files=len(manifests) + len(responses) - len(unread), gold=gold)
 
 
 def _own_job(folder: str, named: list[str]) -> str:

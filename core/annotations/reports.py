@@ -80,6 +80,14 @@ def _class_of(frame: pd.DataFrame) -> pd.Series:
     return frame["label"].fillna(frame["class_id"].map(lambda c: f"class {c}" if isinstance(c, str) else None))
 
 
+def without_gold(table: pd.DataFrame, gold: dict[tuple[str, str], str]) -> pd.DataFrame:
+    """The rows of ordinary objects: gold mixed into the queue (SourceAnnotations.gold) is no output."""
+    if not gold or table.empty:
+        return table
+    pairs = pd.MultiIndex.from_arrays([table["job"].astype(str), table["object_id"].astype(str)])
+    return table[~pairs.isin(list(gold))]
+
+
 def over_time(table: pd.DataFrame, freq: str = "D", max_periods: int = CHART_PERIODS) -> pd.DataFrame:
     """Workers' annotation units per period (pandas frequency, e.g. "D", "h") and class:
     columns period (UTC), label, annotations; periods with none are left out. At most

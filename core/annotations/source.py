@@ -36,6 +36,7 @@ class SourceAnnotations:
     notes: list[Note] = field(default_factory=list)  # what was met and not turned into rows
     unread: list[Skipped] = field(default_factory=list)  # files that could not be read at all
     files: int = 0  # Ground Truth files read
+    gold: dict[tuple[str, str], str] = field(default_factory=dict)  # (job, object_id) -> label: gold in the queue
 
     @cached_property
     def jobs(self) -> list[str]:  # kept: the page asks often, and a million rows take a while to go through

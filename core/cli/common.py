@@ -53,6 +53,9 @@ def engine_options(p: argparse.ArgumentParser) -> None:
     a.add_argument("--glue-database", metavar="NAME",
                    help="Glue database for Ground Control's tables and view (lower-case letters, digits, '_'); "
                         "it and they are created if not there yet")
+    a.add_argument("--parquet", action="store_true",
+                   help="first write a Parquet copy of the chosen jobs' answers, partitioned by job (once: a copy "
+                        "of the same files is reused), and query it: repeat queries read less and cost less")
     a.add_argument("--dry-run", action="store_true", help="print the DDL and the cost estimate, run nothing")
     a.add_argument("--max-cost", type=float, metavar="USD", help="refuse to run when the estimate is higher")
 

@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 
 from ..audit import run_audited
+from ..gold import GoldError, read_gold
 from ..gt.tasks import BY_NAME
 from ..manifests import (
     ManifestError,
@@ -18,6 +19,7 @@ from ..manifests import (
     validate_manifest,
     write_parts,
 )
+from ..manifests.gold_mix import mix_gold
 from ..storage import ObjectExists, StoreError
 from ..tables import format_table
 from . import common
@@ -56,6 +58,12 @@ def _add_manifest(sub) -> None:
     m.add_argument("--column", metavar="NAME",
                    help="rows: the CSV column or JSON key holding the text (default: source, else text, else first)")
     m.add_argument("--no-header", action="store_true", help="rows: CSV files have no header row")
+    m.add_argument("--gold", metavar="FILE",
+                   help="mix gold objects from this gold file (CSV, JSON lines, or a trusted job's output manifest, "
+                        "keyed by source-ref) into the manifest, each line tagged with its true label: the Workers "
+                        "page then measures every worker on them as the job runs")
+    m.add_argument("--gold-share", type=float, metavar="PERCENT",
+                   help="with --gold: the percent of each manifest's lines that are gold (default: 5)")
     m.add_argument("--dry-run", action="store_true", help="print the counts and the first lines; write nothing")
     m.add_argument("--preview", type=int, default=5, metavar="N", help="lines shown per part by --dry-run")
     m.add_argument("--overwrite", action="store_true", help="replace an existing manifest at --out")
@@ -92,12 +100,18 @@ def _manifest_spec(args) -> ManifestSpec:
 def cmd_manifest(args) -> int:
     if not args.out and not args.dry_run:
         raise CliError("--out is required (or --dry-run to preview)")
+    if args.gold_share is not None and not args.gold:
+        raise CliError("--gold-share needs --gold FILE: the gold file to draw the gold objects from")
     ws = common.workspace(args)
     try:
         spec = _manifest_spec(args)
         plan = plan_manifest(ws.open(args.source), spec, open_uri=ws.open)
+        if args.gold:
+            gold = read_gold(args.gold, ws.open(args.gold).read())
+            share = 5.0 if args.gold_share is None else args.gold_share
+            plan, _ = mix_gold(plan, gold, share / 100, args.gold)
         out = common.output(ws, args.out, folder=False) if args.out else None
-    except (ManifestError, StoreError) as exc:
+    except (ManifestError, StoreError, GoldError) as exc:
         raise CliError(str(exc)) from exc
     if out is not None and (not out.prefix or out.prefix.endswith("/")):
         raise CliError(f"--out {args.out} is a folder: name the manifest file, e.g. {args.out.rstrip('/')}/x.manifest")
@@ -120,7 +134,8 @@ def cmd_manifest(args) -> int:
     try:
         first = out.store.uri_of(part_keys(out.prefix, len(plan.parts))[0])
         uris = run_audited(ws, "manifest_write", {"manifest": first, "parts": len(plan.parts),
-                                                  "lines": len(plan.lines), "replace": args.overwrite},
+                                                  "lines": len(plan.lines), "replace": args.overwrite,
+                                                  **({"gold lines": plan.counts["gold_mixed"]} if args.gold else {})},
                            lambda: write_parts(out, plan.parts, overwrite=args.overwrite),
                            describe=lambda uris: {"written": ", ".join(uris)})
     except ObjectExists as exc:

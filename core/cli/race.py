@@ -114,7 +114,8 @@ def _athena_table(args, ws, options: RaceOptions):
         found = aw.survey(location, args.jobs)
         no_manifests = aw.manifest_tables(location, aw.Survey(found.uri))  # the race reads none
         plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, tables=no_manifests,
-                       since=args.since, until=args.until, found=found)
+                       since=args.since, until=args.until, found=found, parquet=args.parquet)
+        aw.look_for_copy(plan, ws.open)  # a Parquet copy made earlier: the estimate is its size
     except (StoreError, AthenaError, ValueError) as exc:
         raise CliError(str(exc)) from exc
     if not found.responses:

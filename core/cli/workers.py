@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..gold import GoldError, read_gold
+from ..gold import GoldError, queued_gold, read_gold
 from ..gt.service import ServiceError
 from ..identity import IdentityError, read_names_csv, team_names
 from ..labellayer import choose_layers, unknown_choice
@@ -51,6 +51,9 @@ def cmd_workers(args) -> int:
         return 1
     if selection.apply(data)[0].empty:
         print("no answers in this selection: widen the dates or choose other jobs", file=sys.stderr)
+    if gold is None and (gold := queued_gold(selection.apply(data)[2]) or None):
+        print(f"accuracy against the {len(gold):,} gold objects mixed into the queue (no --gold given)",
+              file=sys.stderr)
     layers = _layers(args, ws, data)
     report = worker_report(data, selection, gold=gold, names=names, anonymize=args.anonymize,
                            attributes={job: layer.attribute for job, layer in layers.items()})
@@ -117,9 +120,10 @@ def _athena(args) -> int:
     try:
         plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, gold,
                        {job: layer.attribute for job, layer in layers.items()}, (labels, objects, notes),
-                       args.since, args.until, args.anonymize, found)
+                       args.since, args.until, args.anonymize, found, parquet=args.parquet)
+        aw.look_for_copy(plan, ws.open)  # a Parquet copy made earlier: the estimate is its size
         shown = plan.describe()  # the DDL and the cost, before anything runs
-    except (AthenaError, ValueError) as exc:  # a Glue name Athena would refuse
+    except (AthenaError, ValueError, StoreError) as exc:  # a Glue name Athena would refuse; the results bucket
         raise CliError(str(exc)) from exc
     print(shown, file=sys.stderr)
     estimate = plan.estimate()

@@ -5,8 +5,9 @@
   a choice of jobs reads only theirs). One row per file: its `answers` array, as the OpenX JSON SerDe
   maps it (keys matched without case, as Glue keeps column names in lower case).
 - `answers`: a view that turns each file's answers into the rows core.gt.responses makes of them:
-  the object from the file's "$path", the worker, `sub`, the submission time (UTC), the seconds
-  (timeSpentInSeconds, else acceptance to submission; more than a day or negative is unknown), and
+  the object from the file's "$path", the worker, `sub` and `issuer` (the Cognito pool, for names),
+  the submission time (UTC), the seconds (timeSpentInSeconds, else acceptance to submission; more
+  than a day or negative is unknown), and
   the label of a single-label classification answer (`{"<element>": {"label": "..."}}`; any other
   answer, multi-label included, has none and counts in neither agreement nor accuracy).
 - `labels`, `objects` and the small lookups (label_norms, job_layers, source_gold, workers) are
@@ -43,9 +44,12 @@ ANSWER_FIELDS = (
     # Kept as JSON text (the OpenX SerDe gives a nested object declared `string` as its JSON), so that
     # no answer shape (boxes, frames, lists) can fail the table's reading.
     ("answercontent", "string", "answerContent JSON"),
-    ("workermetadata", "struct<identitydata:struct<sub:string>>",
-     "workerMetadata STRUCT(identityData STRUCT(sub VARCHAR))"),
+    ("workermetadata", "struct<identitydata:struct<sub:string,issuer:string>>",
+     "workerMetadata STRUCT(identityData STRUCT(sub VARCHAR, issuer VARCHAR))"),
 )
+# The responses table's name carries this: a table made with other columns is another table, never
+# read by this view (CREATE EXTERNAL TABLE IF NOT EXISTS would keep an older one as it was).
+COLUMNS_DIGEST = hashlib.sha256(repr(ANSWER_FIELDS).encode()).hexdigest()[:6]
 MAX_ANSWER_SECONDS = 86_400  # as core.gt.responses
 
 # The two places the dialects differ: how a file's answers become rows (Trino's UNNEST of an array of
@@ -83,7 +87,8 @@ def _from_trino(expression: str, dialect: str) -> str:
 _ANSWERS = """
 WITH flat AS ({flat}),
 timed AS (
-    SELECT job, path, n, workerid, workermetadata.identitydata.sub AS sub, {content} AS content,
+    SELECT job, path, n, workerid, workermetadata.identitydata.sub AS sub,
+           workermetadata.identitydata.issuer AS issuer, {content} AS content,
            timespentinseconds AS spent, NULLIF(acceptancetime, '') AS acceptancetime,
            {submitted} AS submitted, {accepted} AS accepted
     FROM flat
@@ -93,6 +98,7 @@ SELECT job,
        regexp_extract(path, '/iteration-[0-9]+/([^/]+)/[^/]+$', 1) AS object_id,
        workerid AS worker_id,
        sub,
+       issuer,
        submitted AS submission_time,
        CASE WHEN spent IS NOT NULL THEN CASE WHEN spent >= 0 AND spent <= {max_s} THEN spent END
             WHEN accepted IS NOT NULL THEN

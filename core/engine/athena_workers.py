@@ -12,6 +12,7 @@ Steps, each shown or priced before it runs (`WorkerPlan.describe`):
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,8 +27,10 @@ from ..gt.manifest import read_manifest
 from ..storage import Location, ObjectExists, ObjectInfo, StoreError, open_location
 from ..workspace import cache_dir
 from .athena import Athena, AthenaError, State
-from .athena_cost import Estimate, ResultCache, cache_key
+from .athena_cost import Estimate, ResultCache, cache_key, size_text
+from .athena_parquet import ParquetCopy, parquet_copy
 from .athena_tables import (
+    COLUMNS_DIGEST,
     Staged,
     answers_view_ddl,
     database_ddl,
@@ -167,10 +170,12 @@ class WorkerPlan:
     since: date | None = None  # answers of these UTC days only (core.workers.Selection)
     until: date | None = None
     queries: int = 3  # over the answers: distinct labels, worker table, team row (+1: anonymous order)
+    parquet: ParquetCopy | None = None  # the queries read a Parquet copy of the answers (athena_parquet)
+    parquet_bytes: int | None = None  # that copy's size, when it is there already (look_for_copy)
 
     @property
     def _suffix(self) -> str:
-        return hashlib.sha256(self.found.uri.rstrip("/").encode()).hexdigest()[:12]
+        return hashlib.sha256(self.found.uri.rstrip("/").encode()).hexdigest()[:12] + "_" + COLUMNS_DIGEST
 
     @property
     def responses_table(self) -> str:
@@ -193,9 +198,13 @@ class WorkerPlan:
 
     def estimate(self) -> Estimate:
         """The distinct labels, the worker table and the team row each read every response file of
-        the chosen jobs once (the staged tables are a few kB to MB more)."""
+        the chosen jobs once (the staged tables are a few kB to MB more). With a Parquet copy: once
+        there, each query reads at most the copy; before, writing it reads the JSON once more, and the
+        queries are counted at the JSON's size, an upper bound (the copy is the smaller)."""
         extra = sum(len(s.body) for s in self.staged)
-        return Estimate(self.found.response_bytes() + extra, queries=self.queries)
+        if self.parquet and self.parquet_bytes is not None:
+            return Estimate(self.parquet_bytes + extra, queries=self.queries)
+        return Estimate(self.found.response_bytes() + extra, queries=self.queries + (1 if self.parquet else 0))
 
     def tables(self, more: list[Staged] = ()) -> dict[str, str]:
         names = {"answers": self.answers()}
@@ -205,7 +214,8 @@ class WorkerPlan:
     def answers(self, whole: bool = False) -> str:
         """The answers the queries read: this source's jobs only (another run may have added other
         partitions), within the chosen days unless `whole`."""
-        return dated(f"{self.database}.{self.answers_view}", None if whole else self.since,
+        table = self.parquet.table if self.parquet else self.answers_view
+        return dated(f"{self.database}.{table}", None if whole else self.since,
                      None if whole else self.until, self.found.folders)
 
     def describe(self) -> str:
@@ -214,24 +224,50 @@ class WorkerPlan:
         return (f"Athena will read {files:,} worker-response file(s) of {jobs} job(s) under {self.found.uri}.\n"
                 f"Cost estimate: {self.estimate().describe()}.\n"
                 f"Tables and views it creates in the Glue database {self.database!r} (if not there yet):\n\n"
-                + ";\n\n".join(self.ddl()) + ";")
+                + ";\n\n".join(self.ddl()) + ";" + self.describe_copy())
+
+    def describe_copy(self) -> str:
+        """What the Parquet step does, and its statements when it is still to be written."""
+        if not self.parquet:
+            return ""
+        if self.parquet_bytes is not None:
+            return (f"\n\nThe queries read the Parquet copy of these answers made earlier ({self.parquet.location}, "
+                    f"{size_text(self.parquet_bytes)}).")
+        return (f"\n\nThen a Parquet copy of these answers, partitioned by job, is written to {self.parquet.location} "
+                "(this reads every worker-response file once, and is billed), and the queries read it:\n\n"
+                + ";\n\n".join(self.parquet.statements()) + ";")
 
 
 def plan(location: Location, database: str, results: str, jobs: list[str] | None = None,
          gold: Mapping[str, str] | None = None, attributes: Mapping[str, str] | None = None,
          tables: tuple[pd.DataFrame, pd.DataFrame, list[str]] | None = None,
          since: date | None = None, until: date | None = None, anonymize: bool = False,
-         found: Survey | None = None) -> WorkerPlan:
+         found: Survey | None = None, parquet: bool = False) -> WorkerPlan:
     """The plan for `jobs` of the source (all when None); `found` and `tables`, when given, are the
     listing and the manifest tables read already (of these jobs only). With `anonymize` and days
-    chosen, a fourth query numbers Worker N over the whole source."""
+    chosen, a fourth query numbers Worker N over the whole source. With `parquet`, the queries read a
+    Parquet copy of the chosen jobs' answers (core.engine.athena_parquet), written first if not there."""
     if not results.startswith("s3://"):
         raise AthenaError(f"the Athena results location must be an s3:// folder, not {results!r}")
     found = found or survey(location, jobs)
     labels, objects, notes = tables or manifest_tables(location, found)
     queries = 4 if anonymize and (since or until) else 3
-    return WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes, since, until,
-                      queries)
+    out = WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes, since, until,
+                     queries)
+    if parquet:
+        versions = {job: [(i.key, i.version) for i in infos] for job, infos in found.responses.items()}
+        out.parquet = parquet_copy(database, out.answers_view, results, found.uri, versions)
+    return out
+
+
+def look_for_copy(plan: WorkerPlan, open_uri: Callable[[str], Location] = open_location) -> None:
+    """Whether the plan's Parquet copy is there already (its marker), and then its size, for the estimate."""
+    if not plan.parquet:
+        return
+    marker = open_uri(plan.parquet.marker)
+    if marker.store.exists(marker.prefix):
+        folder = open_uri(plan.parquet.location)
+        plan.parquet_bytes = sum(info.size for info in folder.store.list(folder.prefix))
 
 
 def _put(results: str, staged: Staged, open_uri: Callable[[str], Location]) -> None:
@@ -271,6 +307,26 @@ class WorkerRun:
             _put(self.plan.results, staged, self.open_uri)
         for statement in self.plan.ddl():
             self.athena.execute(statement, self.on_state)
+        if self.plan.parquet:
+            self.write_copy()
+
+    def write_copy(self) -> None:
+        """The Parquet copy, unless its marker says it is whole already. Athena writes a CTAS only
+        into an empty folder: files there without the marker are a copy cut short, said in words."""
+        copy = self.plan.parquet
+        marker = self.open_uri(copy.marker)
+        if marker.store.exists(marker.prefix):
+            return
+        folder = self.open_uri(copy.location)
+        if next(iter(folder.store.list(folder.prefix)), None) is not None:
+            raise AthenaError(f"an earlier Parquet copy at {copy.location} was cut short (its files are there, "
+                              f"{copy.marker} is not): delete that folder, then run again")
+        for statement in copy.statements():
+            state = self.athena.execute(statement, self.on_state)
+            self.scanned += state.scanned_bytes or 0
+        self.ran += copy.writes  # the CTAS and INSERTs: queries that read the answers (the DROP is DDL)
+        marker.store.put(marker.prefix, json.dumps({"table": f"{self.plan.database}.{copy.table}",
+                                                    "jobs": list(copy.jobs)}).encode())
 
     def worker_table(self) -> pd.DataFrame:
         """The local engine's worker table (metrics.worker_table's columns and types; index worker_id)."""

@@ -12,6 +12,9 @@ from .errors import BadFile
 from .jsonio import JsonError, decode_text, fast_loads, finite_float, json_lines, loads
 
 METADATA = "-metadata"
+# Ground Control's own key, not Ground Truth's: a gold object mixed into the queue, its value the true
+# label (core.manifests.gold_mix). Ground Truth copies it into the output line like every input key (§3).
+GOLD_KEY = "ground-control-gold"
 # Service limit on a manifest line (docs/ground-truth.md §6, dataset quotas).
 MAX_LINE_CHARS = 100_000
 
@@ -36,6 +39,7 @@ class Manifest:
     sources: list[str | None] = field(default_factory=list)  # source-ref or source, by line
     labels: list[LabelEntry] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # lines left out, with line numbers (1-based)
+    gold: dict[int, str] = field(default_factory=dict)  # line -> true label of a gold line (GOLD_KEY)
 
     def attributes(self) -> list[str]:
         return sorted({e.attribute for e in self.labels})
@@ -103,6 +107,8 @@ def read_manifest(data: bytes) -> Manifest:
             out.sources.append(None)
             continue
         out.sources.append(_text(obj.get("source-ref") or obj.get("source")))
+        if isinstance(tag := obj.get(GOLD_KEY), str) and tag.strip():
+            out.gold[index] = tag.strip()
         for key, meta in obj.items():
             if key.endswith(METADATA) and isinstance(meta, dict):
                 out.labels.append(_entry(index, obj, key[: -len(METADATA)], meta))

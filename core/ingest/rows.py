@@ -40,7 +40,8 @@ SCHEMAS = {
         ("status", _CODE), ("type", _CODE), ("class_name", _CODE), ("human_annotated", pa.bool_()),
         ("confidence", pa.float64()), ("job_name", _CODE), ("creation_date", _TEXT), ("failure_reason", _TEXT),
     ]),
-    "objects": pa.schema([("key", _TEXT), ("job", _CODE), ("object_id", _TEXT), ("source", _TEXT)]),
+    # `gold`: the true label of a gold line mixed into the queue (core.manifests.gold_mix), else null.
+    "objects": pa.schema([("key", _TEXT), ("job", _CODE), ("object_id", _TEXT), ("source", _TEXT), ("gold", _TEXT)]),
     "consolidations": pa.schema([("key", _TEXT), ("job", _CODE), ("iteration", _INT), ("object_id", _TEXT)]),
     "auto_labels": pa.schema([("key", _TEXT), ("job", _CODE), ("iteration", _INT), ("token", _TEXT)]),
     # kind: unread (the file's reason), skipped (a part left out), suspect (an answer counted, a value left out)
@@ -126,7 +127,7 @@ class Batch:
         for note in value.notes:
             self._note(key, "skipped", note)
         for i, src in enumerate(value.sources):
-            self._row("objects", (key, job, str(i), src))
+            self._row("objects", (key, job, str(i), src, value.gold.get(i)))
         for e in value.labels:
             self._row("labels", (
                 key, job, str(e.line), value.sources[e.line], e.attribute, e.status, e.type, e.class_name,

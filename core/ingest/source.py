@@ -24,7 +24,7 @@ class SourceData:
     jobs: list[str]
     answers: pd.DataFrame  # one row per answer (label) of a worker
     labels: pd.DataFrame  # one row per (job, manifest line, label attribute)
-    objects: pd.DataFrame  # one row per (job, manifest line): object_id and source
+    objects: pd.DataFrame  # one row per (job, manifest line): object_id, source, gold (a gold line's label)
     consolidations: pd.DataFrame  # job, iteration, object_id
     auto_labels: pd.DataFrame  # job, iteration, token
     skipped: list[Skipped] = field(default_factory=list)

@@ -51,6 +51,9 @@ COUNT_LABELS = {
     "duplicates": "duplicate texts (first kept)",
     "already_in_manifests": "already in the chosen manifests",
     "selected": "selected",
+    "gold_offered": "gold objects in the gold file",
+    "gold_already": "gold objects already in the manifest (not added twice)",
+    "gold_mixed": "gold lines mixed in (tagged)",
     "lines": "lines in the manifest",
 }
 

@@ -84,4 +84,8 @@ def test_what_the_athena_race_cannot_do_is_said_before_anything_runs(uploaded, m
     assert period.returncode == 2 and "--period" in period.stderr and "Traceback" not in period.stderr
     dry = race(*base, "--dry-run", env=env)
     assert dry.returncode == 0 and "Cost estimate: 4 queries reading" in dry.stderr
+    parquet = race(*base, "--dry-run", "--parquet", env=env)  # the copy is shown, and priced, before it runs
+    assert parquet.returncode == 0 and "Cost estimate: 5 queries reading" in parquet.stderr
+    assert "Then a Parquet copy of these answers, partitioned by job, is written to" in parquet.stderr
+    assert 'CREATE TABLE "gc"."gc_answers_parquet_' in parquet.stderr
     assert not (tmp_path / "r.html").exists()

@@ -30,22 +30,27 @@ def _cli(module: str):
     return importlib.import_module(module)
 
 
-def test_the_athena_race_is_the_local_race_after_run(bucket, moto_server):  # noqa: F811
+def test_the_athena_race_over_a_parquet_copy_is_the_local_race_after_run(bucket, moto_server):  # noqa: F811
     at = open_page(moto_server, page="app_pages/race.py", engine="athena", source=SOURCE, results=RESULTS,
-                   database="gc", names="anon", period="hour")
-    assert at.radio(key="engine").value == "athena"
+                   database="gc", names="anon", period="hour", parquet="1")
+    assert at.radio(key="engine").value == "athena" and at.toggle(key="parquet_on").value
     assert "CREATE EXTERNAL TABLE IF NOT EXISTS `gc`.`gc_worker_responses_" in at.code[0].value
+    ctas = at.code[1].value  # the Parquet step, shown before it runs
+    assert "CREATE TABLE \"gc\".\"gc_answers_parquet_" in ctas and "partitioned_by = ARRAY['job']" in ctas
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Worker-response files"] == "5" and metrics["Jobs"] == "2"
-    assert metrics["Estimated cost"] == "$0.000250"  # bounds, workers, counts (twice), Worker N's order: 10 MB each
+    # the copy, then bounds, workers, counts (twice), Worker N's order: 10 MB each
+    assert metrics["Estimated cost"] == "$0.000300"
     assert "Nothing has run yet" in at.info[0].value
     athena = boto3.client("athena", endpoint_url=moto_server, region_name=REGION)
     assert athena.list_query_executions()["QueryExecutionIds"] == []  # nothing runs before the click
 
     location = open_location(SOURCE, AwsSettings(endpoint_url=moto_server, region=REGION))
     found = aw.survey(location)
-    plan = aw.plan(location, "gc", RESULTS, tables=aw.manifest_tables(location, aw.Survey(found.uri)), found=found)
-    _cli("test_workers_athena").queue(moto_server, [None] * len(plan.ddl())
+    plan = aw.plan(location, "gc", RESULTS, tables=aw.manifest_tables(location, aw.Survey(found.uri)), found=found,
+                   parquet=True)
+    writes = len(plan.parquet.statements())  # the DROP of a copy cut short, and the CTAS
+    _cli("test_workers_athena").queue(moto_server, [None] * (len(plan.ddl()) + writes)
                                       + _cli("test_race_athena").athena_answers(bucket, "h"))
     at.button(key="athena_run").click().run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
@@ -57,10 +62,18 @@ def test_the_athena_race_is_the_local_race_after_run(bucket, moto_server):  # no
 
     pd.testing.assert_frame_equal(race_table_of(over, names), expected)  # every worker, period and count
     assert summary_line(expected) in [m.value for m in at.markdown]  # the page shows the same race
-    assert any("4 query(ies) run on Athena" in c.value for c in at.caption)
-    assert len(athena.list_query_executions()["QueryExecutionIds"]) == len(plan.ddl()) + 4
+    assert any("5 query(ies) run on Athena" in c.value for c in at.caption)  # the CTAS and the race's four
+    ran = athena.list_query_executions()["QueryExecutionIds"]
+    assert len(ran) == len(plan.ddl()) + writes + 4
+    sent = [athena.get_query_execution(QueryExecutionId=q)["QueryExecution"]["Query"] for q in ran]
+    assert sum(s.startswith("CREATE TABLE") for s in sent) == 1
+    assert all(plan.parquet.table in s for s in sent[-4:])  # the race's queries read the copy
+    marker = open_location(plan.parquet.marker, AwsSettings(endpoint_url=moto_server, region=REGION))
+    assert marker.store.exists(marker.prefix)  # whole: the next run reuses it
 
     at.slider(key="top").set_value(5).run()  # bars are drawing, not counting: nothing runs again
-    assert len(athena.list_query_executions()["QueryExecutionIds"]) == len(plan.ddl()) + 4
+    assert len(athena.list_query_executions()["QueryExecutionIds"]) == len(ran)
+    assert any("copy of these answers made earlier" in c.value for c in at.caption)  # the plan now reads it
+    assert summary_line(expected) in [m.value for m in at.markdown]  # and the race is still shown
     at.segmented_control(key="period").set_value("day").run()  # another period is other queries: asked first
     assert "Nothing has run yet" in at.info[0].value
