@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._access import act, lead_only
+from app_pages._forecast import forecast_block
 from app_pages._shared import (
     aws_setup_problems,
     aws_setup_text,
@@ -161,6 +162,7 @@ def job_details(name: str) -> None:
                                                  "stopping or has ended")
         if job.failure_reason:
             st.error(job.failure_reason, icon=":material/error:")
+        forecast_block(job)
         facts = {
             "Task": task_text(job),
             "Label attribute": job.attribute or "",

@@ -16,6 +16,7 @@ commands, each with its `add_parser` and `cmd_*`; this module assembles the pars
     python -m core benchmark JOB [JOB ...] [--gold FILE | --reference JOB] [--format table|json]
                              [--train-price USD/h] [--infer-price USD/h]
     python -m core experiment [--dir DIR]
+    python -m core forecast JOB [--more-workers N] [--format table|json]
     python -m core digest --notify SNS_TOPIC_ARN [--race] [--jobs PATTERN ...] [--stall-hours H]
                           [--expiry-days D] [--dry-run]
 """
@@ -44,6 +45,7 @@ PAGES = {
     "launch": ("launch", "chain"),
     "benchmark": ("benchmark", "experiment"),
     "digest": ("digest",),
+    "forecast": ("forecast",),
 }
 
 
