@@ -3,6 +3,7 @@ commands, each with its `add_parser` and `cmd_*`; this module assembles the pars
 
     python -m core workers SOURCE [--gold FILE] [--format table|csv|json]
     python -m core reliability SOURCE [--gold FILE] [--objects] [--format table|csv|json]
+    python -m core flags SOURCE [--jobs ...] [--since ...] [--until ...] [--format table|csv|json]
     python -m core quality SOURCE [--jobs ...] [--gold FILE] [--iou 0.5] [--format table|csv|json]
     python -m core annotations SOURCE [--jobs ...] [--format table|csv|json]
     python -m core jobs [--workspace demo|aws] [--format table|json]
@@ -38,6 +39,7 @@ __all__ = ["CliError", "main", "parser"]
 PAGES = {
     "workers": ("workers",),
     "reliability": ("reliability",),
+    "flags": ("flags",),
     "quality": ("quality", "annotations"),
     "jobs": ("jobs", "demo"),
     "race": ("race",),
