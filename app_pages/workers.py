@@ -8,6 +8,7 @@ import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
 from app_pages._athena import athena_report, engine_choice
+from app_pages._flags import flags_section
 from app_pages._reliability import HELP as RELIABILITY_HELP
 from app_pages._reliability import TITLES as RELIABILITY_TITLES
 from app_pages._reliability import disagreement_list, estimated, grid_column, interval_tooltips, with_reliability
@@ -290,6 +291,7 @@ def main() -> None:
     table_and_csv(report)
     quality_link(chosen, report)
     disagreement_list(chosen, found)
+    flags_section(chosen, layers)
     charts(chosen)
     skipped_files(data)
 
