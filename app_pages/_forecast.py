@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import load_source, workspace, workspace_key
+from app_pages._shared import literal, load_source, workspace, workspace_key
 from core.forecast import ForecastError, expiry_warning, forecast, rows
 from core.gt.job import Job
 
@@ -28,19 +28,19 @@ def forecast_block(job: Job) -> None:
     try:
         result = forecast(job, answers[answers["job"] == job.name], workspace().now(), _other_jobs(workspace_key()))
     except ForecastError as exc:
-        st.caption(f"Forecast: {exc}")
+        st.caption(literal(f"Forecast: {exc}"))
         return
     st.markdown("**Forecast**: the time and the cost to finish")
     table = pd.DataFrame(rows(result))
     st.dataframe(
-        table.assign(assumptions=table["assumptions"].map("; ".join)),
-        hide_index=True, width="stretch", column_order=["scenario", "time", "cost", "assumptions"],
+        table, hide_index=True, width="stretch", column_order=["scenario", "time", "cost"],
         column_config={
             "scenario": st.column_config.TextColumn("If", width="medium"),
             "time": st.column_config.TextColumn("Time to finish", width="small"),
             "cost": st.column_config.TextColumn("Cost to finish", width="small"),
-            "assumptions": st.column_config.TextColumn("Rests on", width="large",
-                                                       help="What each figure assumes, in plain words"),
         })
+    with st.expander("What these figures rest on"):
+        for scenario in result.scenarios:  # plain text in Markdown: a job name in it must not act as markup
+            st.markdown(f"**{literal(scenario.name)}**\n" + "\n".join(f"- {literal(a)}" for a in scenario.assumptions))
     if warning := expiry_warning(result):
         st.warning(warning, icon=":material/schedule:")
