@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._access import act, lead_only
+from app_pages._gold_queue import gold_in_queue
 from app_pages._shared import show_error, sync_url, url_state, workspace, workspace_key
 from core.errors import GroundControlError
 from core.gt import tasks
@@ -85,6 +86,8 @@ def build_tab() -> None:
     except (ManifestError, StoreError) as exc:
         show_error(exc)
         return
+    if (plan := gold_in_queue(plan)) is None:
+        return
     counts = pd.DataFrame(plan.count_rows(), columns=["", "objects"]).set_index("")
     left, right = st.columns([2, 3])
     left.dataframe(counts, width="stretch")
@@ -133,7 +136,9 @@ def write_section(plan) -> None:
                    help=lead_only("manifest_write")):
         try:
             written = act("manifest_write", {"manifest": loc.store.uri_of(keys[0]), "parts": len(plan.parts),
-                                             "lines": len(plan.lines), "replace": overwrite},
+                                             "lines": len(plan.lines), "replace": overwrite,
+                                             **({"gold lines": plan.counts["gold_mixed"]}
+                                                if "gold_mixed" in plan.counts else {})},
                           lambda: write_parts(loc, plan.parts, overwrite=overwrite),
                           describe=lambda uris: {"written": ", ".join(uris)})
             st.success("Written: " + ", ".join(f"`{u}`" for u in written), icon=":material/check_circle:")
