@@ -10,6 +10,7 @@ commands, each with its `add_parser` and `cmd_*`; this module assembles the pars
     python -m core demo [--dir DIR] [--seed N]
     python -m core race SOURCE --out FILE|s3://... [--period hour|day] [--top N] [--anonymize]
                         [--notify SNS_TOPIC_ARN]
+    python -m core race-effect SOURCE [--races FILE|auto] [--window-days 7] [--format table|csv|json]
     python -m core manifest SOURCE --out URI [--ext ...] [--sample N] [--split K] [--seed S]
     python -m core validate MANIFEST
     python -m core launch --config FILE.json [--dry-run]
@@ -43,6 +44,7 @@ PAGES = {
     "quality": ("quality", "annotations"),
     "jobs": ("jobs", "demo"),
     "race": ("race",),
+    "race_effect": ("race-effect",),
     "manifests": ("manifest", "validate"),
     "launch": ("launch", "chain"),
     "benchmark": ("benchmark", "experiment"),
