@@ -123,6 +123,23 @@ def _fit(triples: pd.DataFrame):
     return model
 
 
+def answer_posteriors(answers: pd.DataFrame) -> pd.Series:
+    """Per answer (answers' index): the fitted chance that the object's true label is the label the
+    answer gave (what a worker's reliability averages); NaN for an answer without a single label."""
+    out = pd.Series(np.nan, index=answers.index, dtype=float)
+    triples = classification_answers(answers)
+    if triples.empty:
+        return out
+    posterior = _fit(triples).probas_
+    norms = {label: metrics.normalize_label(label) for label in answers["label"].dropna().unique()}
+    tasks = answers["job"].astype(str) + "/" + answers["object_id"].astype(str)
+    rows = posterior.index.get_indexer(tasks)
+    codes = posterior.columns.get_indexer(answers["label"].map(norms))
+    known = (rows >= 0) & (codes >= 0)
+    out[known] = posterior.to_numpy()[rows[known], codes[known]]
+    return out
+
+
 def estimate(answers: pd.DataFrame, labels: pd.DataFrame, objects: pd.DataFrame, gold: dict[str, str] | None = None,
              attributes: dict[str, str] | None = None) -> Reliability:
     """Dawid-Skene over the classification answers of a selection (the frames core.workers.Selection

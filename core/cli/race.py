@@ -12,6 +12,7 @@ from ..notify import NotifyError
 from ..race.frames import RaceOptions, race_table, summary_line
 from ..race.html import race_html
 from ..race.share import save_race, send_race, shared
+from ..race.weights import MEANING, TITLE_SUFFIX, WEIGHTS, label_weights
 from ..storage import ObjectExists, StoreError
 from ..workers import shown_names
 from ..workspace import cache_dir
@@ -29,6 +30,10 @@ def add_parser(sub) -> None:
     r.add_argument("--period", default="day", help="hour, day, or a pandas frequency such as 6h (default: day)")
     r.add_argument("--top", type=int, default=10, help="bars shown (default: 10)")
     r.add_argument("--title", default="Labels per worker")
+    r.add_argument("--weight", choices=list(WEIGHTS), default="count",
+                   help="what a label counts: 1 (count, default), its agreement with the other workers' labels for "
+                        "the same object, or its estimated correctness (reliability); 0 to 1, so speed alone does "
+                        "not win")
     r.add_argument("--names", metavar="CSV", help="display names: CSV with sub (or worker_id) and name")
     r.add_argument("--anonymize", action="store_true", help="show Worker 1..N")
     r.add_argument("--notify", metavar="SNS_TOPIC_ARN", help="publish the link and the leaders to this topic")
@@ -41,7 +46,8 @@ def add_parser(sub) -> None:
 
 def cmd_race(args) -> int:
     ws = common.workspace(args)
-    options = RaceOptions(period=args.period, top=args.top, title=args.title)
+    title = args.title + TITLE_SUFFIX[args.weight] if args.title == "Labels per worker" else args.title
+    options = RaceOptions(period=args.period, top=args.top, title=title)
     if args.engine == "athena":
         table = _athena_table(args, ws, options)
         if table is None:  # --dry-run
@@ -56,7 +62,8 @@ def cmd_race(args) -> int:
         if answers.empty:
             raise CliError("no answers in this selection: widen the dates or choose other jobs")
         try:
-            table = race_table(answers, shown_names(data, names, args.anonymize), options.freq)
+            table = race_table(answers, shown_names(data, names, args.anonymize), options.freq,
+                               weights=label_weights(answers, args.weight))
         except ValueError as exc:  # a --period that is no period length
             raise CliError(f"--period: {exc}") from exc
     if table.empty:
@@ -77,7 +84,9 @@ def cmd_race(args) -> int:
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     print(f"{'already saved' if existed else 'saved'} {uri}", file=sys.stderr)
-    print(summary_line(table))
+    if args.weight != "count":
+        print(f"weighted race: {MEANING[args.weight]}", file=sys.stderr)
+    print(summary_line(table, unit="labels" if args.weight == "count" else "weighted labels"))
     if args.notify:
         share = shared(loc, uri, args.link_expiry)
         if share.caveat:
@@ -104,7 +113,7 @@ def _athena_table(args, ws, options: RaceOptions):
     from ..race.frames import race_table_of
     from .workers import _state_printer
 
-    common.athena_only(args, unsupported={"--names": args.names})
+    common.athena_only(args, unsupported={"--names": args.names, "--weight": args.weight != "count"})
     try:
         _step(options.freq)
     except ValueError as exc:  # before anything is listed or billed

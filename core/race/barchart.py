@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterator
+from functools import partial
 from operator import attrgetter
 
 import matplotlib
@@ -77,8 +78,8 @@ def prepare_wide_data(df, orientation="h", sort="desc", n_bars=None, interpolate
     return df_values
 
 
-def _summary(values: pd.Series, ranks: pd.Series) -> dict:
-    return {"x": 0.95, "y": 0.06, "s": f"Total labels: {values.sum():,.0f}", "ha": "right", "va": "center",
+def _summary(values: pd.Series, ranks: pd.Series, unit: str = "labels") -> dict:
+    return {"x": 0.95, "y": 0.06, "s": f"Total {unit}: {values.sum():,.0f}", "ha": "right", "va": "center",
             "size": 8}
 
 
@@ -206,7 +207,8 @@ def race_kwargs(options: RaceOptions) -> dict:
         orientation="h", sort="desc", n_bars=options.top, fixed_order=False, fixed_max=True,
         steps_per_period=options.steps_per_period, period_length=options.period_length_ms,
         interpolate_period=False, label_bars=True, bar_size=0.95, period_label=True,
-        period_fmt=_plain(options.label_format), period_summary_func=_summary if options.summary else None,
+        period_fmt=_plain(options.label_format),
+        period_summary_func=partial(_summary, unit=options.unit) if options.summary else None,
         perpendicular_bar_func=None, figsize=tuple(options.figsize), cmap=palette(options.colormap),
         title=_plain(options.title), title_size=None, bar_label_size=7, tick_label_size=7, shared_fontdict=None,
         scale="linear", writer=None, fig=None, dpi=options.dpi, bar_kwargs=None, filter_column_colors=False,

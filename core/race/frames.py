@@ -34,6 +34,7 @@ class RaceOptions:
     period_format: str | None = None  # strftime; None = by period
     summary: bool = True  # "Total labels: N" under the period
     colormap: str = "tableau"  # a key of core.race.colors.PALETTES
+    weight: str = "count"  # what a label counts: a key of core.race.weights.WEIGHTS
     # Video only: AWS's published recipe used figsize 5x3, dpi 144, 5 steps per period.
     steps_per_period: int = 5
     period_length_ms: int = 500
@@ -45,24 +46,39 @@ class RaceOptions:
         return PERIODS.get(self.period, self.period)
 
     @property
+    def unit(self) -> str:
+        """What the bars add up, for a summary line."""
+        return "labels" if self.weight == "count" else "weighted labels"
+
+    @property
     def label_format(self) -> str:
         return self.period_format or PERIOD_FORMATS.get(self.period, "%Y-%m-%d %H:%M")
 
 
-def race_table(answers: pd.DataFrame, names: dict[str, str], freq: str, max_periods: int = MAX_PERIODS) -> pd.DataFrame:
+def race_table(answers: pd.DataFrame, names: dict[str, str], freq: str, max_periods: int = MAX_PERIODS,
+               weights: pd.Series | None = None) -> pd.DataFrame:
     """Wide table: index = period start (UTC, every period from the first to the last, empty ones
     too), columns = worker display names, values = labels submitted up to the end of the period.
     Monotone per worker, no NaN; the last row sums to the number of dated answers (undated ones
     have no period). At most `max_periods` rows: `attrs["step"]` is the period used and
-    `attrs["note"]` says when it had to be coarser than `freq`."""
+    `attrs["note"]` says when it had to be coarser than `freq`.
+
+    With `weights` (per answer, answers' index, 0 to 1: core.race.weights), each label counts its
+    weight instead of 1 (NaN counts 0), and the running totals are rounded to whole labels."""
     grid = time_grid(answers["submission_time"], freq, max_periods) if not answers.empty else None
     if grid is None or grid.index.empty:
         return pd.DataFrame()
     dated = grid.periods.notna()
     # A dict lookup in C, not per row (an empty one would make an all-NaN float column).
     worker = answers["worker_id"].map(names).fillna(answers["worker_id"]) if names else answers["worker_id"]
-    counts = pd.crosstab(grid.periods[dated], worker[dated])
+    if weights is None:
+        counts = pd.crosstab(grid.periods[dated], worker[dated])
+    else:
+        counts = pd.crosstab(grid.periods[dated], worker[dated], values=weights[dated].fillna(0.0),
+                             aggfunc="sum").fillna(0.0)
     table = counts.reindex(grid.index.rename("period"), fill_value=0).cumsum()
+    if weights is not None:
+        table = table.round()  # a rounded running total of weights >= 0 still never falls
     table.columns.name = None
     # Leader first: a stable column order makes colours and renders reproducible.
     table = table[table.iloc[-1].sort_values(ascending=False, kind="stable").index].astype("int64")
@@ -84,10 +100,11 @@ def race_table_of(over_time: pd.DataFrame, names: dict[str, str]) -> pd.DataFram
     return table
 
 
-def summary_line(table: pd.DataFrame, top: int = 3) -> str:
-    """'1,510 labels. Top 3: Ana (80), Bo (75), Cy (70).' for a message or a caption."""
+def summary_line(table: pd.DataFrame, top: int = 3, unit: str = "labels") -> str:
+    """'1,510 labels. Top 3: Ana (80), Bo (75), Cy (70).' for a message or a caption; `unit` names
+    what a bar counts ("weighted labels")."""
     if table.empty:
         return "No labels in this selection."
     final = table.iloc[-1].sort_values(ascending=False, kind="stable")
     leaders = ", ".join(f"{name} ({count:,})" for name, count in final.head(top).items())
-    return f"{int(final.sum()):,} labels. Top {min(top, len(final))}: {leaders}."
+    return f"{int(final.sum()):,} {unit}. Top {min(top, len(final))}: {leaders}."

@@ -32,6 +32,7 @@ def race_payload(table: pd.DataFrame, options: RaceOptions) -> dict:
         "values": table.to_numpy().tolist(),  # periods x workers, cumulative
         "top": options.top,
         "summary": options.summary,
+        "unit": options.unit,  # what the bars add up: labels, or weighted labels
         "periodMs": max(120, options.period_length_ms),
     }
 
@@ -141,7 +142,7 @@ _PAGE = r"""<!doctype html>
     });
     $("period").textContent = data.periods[Math.round(t)];
     const total = vals.reduce((s, v) => s + v, 0);
-    if (data.summary) $("summary").textContent = "Total labels: " + fmt.format(Math.round(total));
+    if (data.summary) $("summary").textContent = "Total " + data.unit + ": " + fmt.format(Math.round(total));
     scrub.value = String(t);
   };
   let t = 0, playing = true, lastTs = null;
