@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages._access import act, lead_only
 from app_pages._athena import engine_choice
 from app_pages._athena_race import athena_race_table
+from app_pages._race_effect import race_effect_section, weighting
 from app_pages._selection import choose_answers, skipped_files
 from app_pages._shared import show_error, sync_url, url_choice, url_note, url_state, workspace
 from core.errors import GroundControlError
@@ -158,8 +159,9 @@ def main() -> None:
     chosen = choose_answers("Bar chart race", empty_state)
     if chosen is None:
         return
-    options = options_sidebar(chosen.answers)
-    show_race(race_table(chosen.answers, chosen.shown, options.freq), options, len(chosen.answers))
+    options, weights = weighting(chosen, options_sidebar(chosen.answers))
+    show_race(race_table(chosen.answers, chosen.shown, options.freq, weights=weights), options, len(chosen.answers))
+    race_effect_section(chosen, st.session_state["source"].strip())
     skipped_files(chosen.data)
 
 
@@ -168,7 +170,7 @@ def show_race(table, options: RaceOptions, labels: int) -> None:
     if table.empty:
         st.info("None of these answers has a plausible date: there is nothing to race.", icon=":material/timer:")
         return
-    st.markdown(summary_line(table))
+    st.markdown(summary_line(table, unit=options.unit))
     if table.attrs.get("note"):
         st.caption(table.attrs["note"])
     if len(table) < 2:
