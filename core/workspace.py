@@ -161,7 +161,16 @@ class _Demo:
 
     def open_uri(self, uri: str) -> Location:
         uri = uri.strip()
-        return self._open()[1](uri) if uri.startswith("s3://") else open_location(uri)
+        if not uri.startswith("s3://"):
+            return open_location(uri)
+        from .sim.buckets import folder_buckets
+        from .sim.demo import BUCKET
+
+        if uri[5:].partition("/")[0] != BUCKET and not self.is_built():
+            # Another bucket of the demo's folder (what a folder read elsewhere points at, e.g. its
+            # images): building the demo, minutes on a first start, would not make it appear.
+            return folder_buckets(self.root / "buckets")(uri)
+        return self._open()[1](uri)
 
     def now(self) -> datetime:
         return self._open()[0].clock.now()

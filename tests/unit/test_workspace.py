@@ -41,3 +41,14 @@ def test_a_bad_gc_demo_at_is_named_not_ignored(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match=r"GC_DEMO_AT='next tuesday' is not a date and time"):
         demo_workspace(tmp_path / "demo")
     assert not (tmp_path / "demo").exists()  # nothing built on a guess
+
+
+def test_another_buckets_uri_is_opened_without_building_the_demo(tmp_path):
+    """A folder read in the demo workspace points at images in its own bucket: opening one must not
+    build the demo (minutes on a first start) to find it is not there."""
+    from core.storage import StoreError
+
+    ws = demo_workspace(tmp_path / "demo")
+    with pytest.raises(StoreError):
+        ws.open("s3://team-images/birds/0001.jpg").read()
+    assert not (tmp_path / "demo" / "state").exists()
