@@ -33,12 +33,15 @@ from app_pages._shared import (
     workspace_key,
 )
 from core.aws import client
+from core.engine import athena_race
 from core.engine import athena_workers as aw
 from core.engine.athena import DONE, Athena, AthenaError, State
 from core.engine.athena_cost import cache_key, size_text
 from core.engine.athena_tables import quote
 from core.errors import GroundControlError
 from core.identity import IdentityError, read_names_csv
+from core.metrics import TEAM
+from core.race.frames import PERIODS, natural_period
 from core.storage import StoreError
 from core.workspace import default_kind
 
@@ -190,9 +193,11 @@ def _plan(listed: Listed, jobs, since, until, gold, layers, anonymize):
     def build():
         chosen = found.only(jobs)
         keep = labels["job"].isin(chosen.jobs), objects["job"].isin(chosen.jobs)
-        return keyed(aw.plan(None, database, results, jobs, gold, layers,
-                             (labels[keep[0]].reset_index(drop=True), objects[keep[1]].reset_index(drop=True), notes),
-                             since, until, anonymize, chosen, parquet=listed.parquet), workgroup)
+        plan = aw.plan(None, database, results, jobs, gold, layers,
+                       (labels[keep[0]].reset_index(drop=True), objects[keep[1]].reset_index(drop=True), notes),
+                       since, until, anonymize, chosen, parquet=listed.parquet)
+        plan.queries += athena_race.READS  # the chart of labels over time (report_and_counts)
+        return keyed(plan, workgroup)
 
     key = plan_key(listed, tuple(jobs or ()), since, until, digest(gold), digest(layers), anonymize)
     return memo("athena_plan", found, key, build)
@@ -383,7 +388,8 @@ def run_step(listed: Listed, plan: aw.WorkerPlan, key, slot: str, work: Callable
         result, run = ran
         if plan.parquet and plan.parquet_bytes is None:  # written now: the next plan reads it, and says so
             st.session_state[COPIES] = st.session_state.get(COPIES, 0) + 1
-        done = {"key": key, "result": result, "ran": run.ran, "scanned": run.scanned, "cached": run.cached}
+        done = {"key": key, "result": result, "ran": run.ran, "scanned": run.scanned, "cached": run.cached,
+                "plan": plan, "workgroup": workgroup}  # for the queries a page asks for later (another period)
         st.session_state[slot] = done
     if done is None:
         if not listed.stopped:
@@ -419,5 +425,16 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
         st.error(literal(str(exc)), icon=":material/error:")
         return None
     done = run_step(listed, plan, (key, mode, digest(names)), RESULT,
-                    lambda run: aw.worker_report(run, names, anonymize), lambda report: {})
-    return None if done is None else done["result"].copy()
+                    lambda run: report_and_counts(run, names, anonymize), lambda ran: {"period": ran[1]["period"]})
+    return None if done is None else done["result"][0].copy()
+
+
+def report_and_counts(run: aw.WorkerRun, names: dict[str, str], anonymize: bool) -> tuple[pd.DataFrame, dict]:
+    """The worker report, then the labels per worker per period for the chart, at the period that fits
+    the report's first and last answer (as the local page picks it): {"period", "over": {period: frame}}."""
+    report = aw.worker_report(run, names, anonymize)
+    team = report[report["worker"] == TEAM]
+    times = pd.Series([] if team.empty else [team["first_submission"].iloc[0], team["last_submission"].iloc[0]])
+    period = natural_period(pd.DataFrame({"submission_time": pd.to_datetime(times, utc=True)}))
+    over = athena_race.labels_over_time(run.query, run.plan.answers(), PERIODS[period])
+    return report, {"period": period, "over": {period: over}}

@@ -8,6 +8,7 @@ import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
 from app_pages._athena import athena_report, engine_choice
+from app_pages._athena_charts import athena_over_time
 from app_pages._flags import flags_section
 from app_pages._reliability import HELP as RELIABILITY_HELP
 from app_pages._reliability import TITLES as RELIABILITY_TITLES
@@ -205,13 +206,17 @@ def labels_over_time_chart(chosen: Chosen, order: list[str]) -> None:
     period = period or auto
     sync_url(period=None if period == auto else period)
     series = memo("over_time", chosen.data, (*key, period),
-                  lambda: metrics.labels_over_time(answers, PERIODS[period])).copy()
+                  lambda: metrics.labels_over_time(answers, PERIODS[period]))
+    draw_over_time(series, chosen.shown, order, period)
+
+
+def draw_over_time(series: pd.DataFrame, shown: dict[str, str], order: list[str], period: str) -> None:
+    """labels_over_time's frame as the stacked chart, by either engine (the Athena one: app_pages._athena_charts)."""
     coarsened = series.attrs.get("note")
     if coarsened:
         st.caption(coarsened)
     top = order[:10]
-    series["who"] = series["worker_id"].map(chosen.shown).where(lambda w: w.isin(top), "Others")
-    stacked = series.groupby(["period", "who"], as_index=False)["labels"].sum()
+    stacked = metrics.stacked_over_time(series, shown, top)
     palette = top_and_others(len(top))
     st.caption("Stacked by worker (the ten with the most labels, then everyone else): the height is the team's total.")
     st.altair_chart(
@@ -268,8 +273,9 @@ def main() -> None:
         report = athena_report(gold_labels)
         if report is not None:
             table_and_csv(report)
-            st.caption("The charts of labels per worker, time per label and labels over time are drawn by "
-                       "this computer's engine only, for now.")
+            athena_over_time(draw_over_time)
+            st.caption("The charts of labels per worker and time per label are drawn by this computer's engine "
+                       "only, for now.")
         return
     chosen = choose_answers("Workers", empty_state)
     if chosen is None:

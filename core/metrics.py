@@ -167,3 +167,17 @@ def labels_over_time(answers: pd.DataFrame, freq: str = "h", max_periods: int = 
     })
     out.attrs.update(step=grid.step, note=grid.note)
     return out
+
+
+def stacked_over_time(over_time: pd.DataFrame, shown: dict[str, str], top: list[str]) -> pd.DataFrame:
+    """The Workers page's chart of labels over time: per period, the labels of each of the `top` shown
+    names, and everyone else's as "Others" (labels_over_time's frame; `shown`: worker_id -> name)."""
+    who = over_time["worker_id"].map(shown).where(lambda w: w.isin(top), "Others")
+    return over_time.assign(who=who).groupby(["period", "who"], as_index=False)["labels"].sum()
+
+
+def order_by_labels(labels: pd.Series, names: pd.Series) -> list[str]:
+    """Shown names by their labels, most first, then by name: the Workers page's charts' order
+    (core.workers.worker_charts), from a worker table's labels and shown names."""
+    totals = labels.groupby(names.to_numpy()).sum()
+    return sorted(totals.index, key=lambda w: (-totals[w], w))

@@ -386,4 +386,6 @@ def worker_report(run: WorkerRun, names: Mapping[str, str] | None = None, anonym
     if not team.empty:
         out = pd.concat([out, pd.DataFrame([team]).assign(worker=TEAM)], ignore_index=True)
     out = out.reindex(columns=COLUMNS)
-    return out.drop(columns=["worker_id", "sub"]) if anonymize else out
+    out = out.drop(columns=["worker_id", "sub"]) if anonymize else out
+    out.attrs["shown"] = shown  # worker_id -> the name shown, for the charts (the ids may not be columns)
+    return out

@@ -15,8 +15,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_athena_views import _private_output, on_duckdb  # tests/unit is on sys.path
 
+from core import metrics as metrics_module
 from core.engine import athena_workers as aw
 from core.ingest import SourceReader
+from core.race.frames import PERIODS, natural_period
 from core.storage import AwsSettings, open_location
 from core.workers import Selection, worker_report
 
@@ -26,7 +28,7 @@ APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 SOURCE, RESULTS, REGION = "s3://gt-out/out/", "s3://gc-results/athena/", "eu-west-1"
 
 
-def _cli_test():
+def _cli_test(module: str = "test_workers_athena"):
     """tests/cli/test_workers_athena.py: its Athena-shaped rows (queue) and DuckDB runs (_over_answers)."""
     import importlib
     import sys
@@ -34,7 +36,7 @@ def _cli_test():
     folder = str(Path(__file__).resolve().parents[1] / "cli")
     if folder not in sys.path:
         sys.path.append(folder)
-    return importlib.import_module("test_workers_athena")
+    return importlib.import_module(module)
 
 
 @pytest.fixture
@@ -61,7 +63,8 @@ def open_page(endpoint: str, page: str = "app_pages/workers.py", **params) -> Ap
     at.session_state["aws_endpoint_url"] = endpoint  # the sidebar's S3 endpoint URL
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
+    # Straight to the page: a first run of the home page (Jobs) would ask SageMaker for jobs, which
+    # moto lacks, and wait out botocore's retries (about 20 s a test).
     at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -81,7 +84,8 @@ def test_the_plan_is_shown_and_the_report_is_the_local_one_after_run(bucket, mot
     assert "PARTITION (job = 'pets') LOCATION 's3://gt-out/out/pets/annotations/worker-response/'" in sql
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Worker-response files"] == "5" and metrics["Jobs"] == "2"
-    assert metrics["Estimated cost"] == "$0.000150"  # 3 queries at the 10 MB minimum, $5 per TB
+    # the table, the labels, the Team row, and the chart's four reads: 7 queries at the 10 MB minimum, $5 per TB
+    assert metrics["Estimated cost"] == "$0.000350"
     assert "Nothing has run yet" in at.info[0].value
     assert not [b for b in at.button if b.key == "athena_cancel"]
     # Nothing ran: no query reached Athena, nothing was staged.
@@ -95,20 +99,27 @@ def test_the_plan_is_shown_and_the_report_is_the_local_one_after_run(bucket, mot
     team = _cli_test()._over_answers(bucket, "team_row", table)
     plan = aw.plan(open_location(SOURCE, AwsSettings(endpoint_url=moto_server, region=REGION)), "gc", RESULTS,
                    attributes={"pets": "animal"})
-    _cli_test().queue(moto_server, [None] * len(plan.ddl()) + [distinct, None, table, None, team])
+    data = SourceReader(open_location(str(bucket))).load(keep=False)
+    period = natural_period(data.answers)  # the chart's, as the local page picks it
+    over_time = _cli_test("test_race_athena").athena_answers(bucket, PERIODS[period])[:3]  # bounds, workers, counts
+    _cli_test().queue(moto_server, [None] * len(plan.ddl()) + [distinct, None, table, None, team, *over_time])
     at.button(key="athena_run").click().run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
 
-    data = SourceReader(open_location(str(bucket))).load(keep=False)
     expected = worker_report(data, Selection(), names={}, attributes={"pets": "animal"})
-    report = at.session_state["_athena_result"]["result"]
+    report, counts = at.session_state["_athena_result"]["result"]
     pd.testing.assert_frame_equal(report, expected, check_dtype=False)  # every worker, figure and the Team row
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Labels"] == f"{int(expected['labels'].iloc[-1]):,}" and metrics["Workers"] == "4"
-    assert any("3 query(ies) run on Athena" in c.value for c in at.caption)
+    assert any("6 query(ies) run on Athena" in c.value for c in at.caption)
+    # The chart's table is the local page's: labels over time at the same period, stacked the same way.
+    local_over = metrics_module.labels_over_time(data.answers, PERIODS[period])
+    pd.testing.assert_frame_equal(counts["over"][period].astype({"worker_id": object}),
+                                  local_over.astype({"worker_id": object}))
+    assert [s.value for s in at.subheader if s.value == "Labels over time"]
     assert [b for b in at.get("download_button") if b.proto.label == "Download CSV"]
     ran = athena.list_query_executions()["QueryExecutionIds"]
-    assert len(ran) == len(plan.ddl()) + 3 + 2  # the DDL, three queries, and two staged tables' DDL
+    assert len(ran) == len(plan.ddl()) + 3 + 2 + 3  # the DDL, three queries, two staged tables' DDL, the chart's 3
 
     at.multiselect(key="cols_widget").set_value(["worker", "labels"]).run()  # a rerun runs nothing again
     assert len(athena.list_query_executions()["QueryExecutionIds"]) == len(ran)
@@ -143,7 +154,6 @@ def test_the_demo_does_not_offer_athena_and_says_why(monkeypatch, birds_dir):
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["engine"] = "athena"  # a link made on the AWS workspace
     at.query_params["source"] = str(birds_dir)
-    at.run()
     at.switch_page("app_pages/workers.py")
     at.run()
     assert not at.exception
@@ -179,7 +189,6 @@ def test_a_viewer_cannot_run_athena(bucket, moto_server):
     at.session_state["aws_endpoint_url"] = moto_server
     for key, value in {"engine": "athena", "source": SOURCE, "results": RESULTS, "database": "gc"}.items():
         at.query_params[key] = value
-    at.run()
     at.switch_page("app_pages/workers.py")
     at.run()
     at.button(key="athena_run").click().run()
