@@ -71,10 +71,12 @@ MIN_RUN = 10
 RUN_CHANCE = 1e-4
 # A run the others agree with on three items in four is what the items were, not carelessness.
 RUN_DISAGREEMENT = 0.25
-# A drop: 15 points below the worker's own baseline, beyond chance at 1 in 1,000, and 10 points below
-# the rest of the team on that day's jobs; a baseline of fewer than 40 answers is no baseline.
+# A drop: 15 points below the worker's own baseline, beyond chance at 1 in 10,000, and 10 below the rest of
+# the team on that day's jobs; a baseline of fewer than 40 answers is no baseline. Random answers of 500
+# equally good workers (bench/flags.py, 3 x 15,000 worker-days) give 3 false drops at 1 in 10,000, 10 at
+# 1 in 1,000.
 DROP_GAP = 0.15
-DROP_P = 1e-3
+DROP_P = 1e-4
 TEAM_GAP = 0.10
 MIN_EARLIER_ANSWERS = 40
 # A worker's agreement in a job from fewer answers is too noisy to stand for the team's.
@@ -108,11 +110,12 @@ def scored_answers(answers: pd.DataFrame, labels: pd.DataFrame, attributes: dict
     out = dated[cols].copy()
     out["norm"] = out["label"].map({v: metrics.normalize_label(v) for v in out["label"].dropna().unique()})
     if out.empty:
-        out["day"], out["reference"], out["agree"] = [], [], []
+        out["day"], out["reference"], out["consolidated"], out["agree"] = [], [], [], []
         return out
     found = metrics.consensus(dated, labels, attributes)
     found["reference"] = found["consolidated"].where(found["consolidated"].notna(), found["majority"])
-    out = out.merge(found[["job", "object_id", "reference"]], on=["job", "object_id"], how="left")
+    found["consolidated"] = found["consolidated"].notna()  # whether the reference is Ground Truth's own
+    out = out.merge(found[["job", "object_id", "reference", "consolidated"]], on=["job", "object_id"], how="left")
     known = out["norm"].notna() & out["reference"].notna()
     out["agree"] = np.where(known, (out["norm"] == out["reference"]).astype(float), np.nan)
     times = out["submission_time"]
@@ -121,27 +124,37 @@ def scored_answers(answers: pd.DataFrame, labels: pd.DataFrame, attributes: dict
     return out.sort_values(["worker_id", "submission_time", "job", "object_id"], kind="stable").reset_index(drop=True)
 
 
+def _others_median(values: pd.Series, counted: pd.Series | None = None) -> pd.Series:
+    """`values` indexed by (group, worker_id): for each, the median of the *other* workers' values in
+    the same group (only those where `counted` is true), NaN when there are none."""
+    keys, out = [], []
+    for _, group in values.groupby(level=0, sort=False):
+        v = group.to_numpy(dtype=float)
+        keep = np.ones(len(v), bool) if counted is None else counted.loc[group.index].to_numpy(dtype=bool)
+        for i, key in enumerate(group.index):
+            rest = v[keep & (np.arange(len(v)) != i)]
+            keys.append(key)
+            out.append(float(np.median(rest)) if len(rest) else float("nan"))
+    return pd.Series(out, index=pd.MultiIndex.from_tuples(keys, names=values.index.names), dtype=float)
+
+
 def _others_agreement(scored: pd.DataFrame) -> pd.DataFrame:
     """Per (worker, job): the rest of the team's agreement in that job, as the median of the other
     workers' own agreement there (those with at least MIN_WORKER_ANSWERS scored answers in it), so one
     careless worker does not drag down the figure another is compared with. NaN when there is none."""
     per = scored.dropna(subset=["agree"]).groupby(["job", "worker_id"], sort=True)["agree"].agg(["mean", "size"])
-    rows = []
-    for job, group in per.groupby(level="job", sort=True):
-        counted = group[group["size"] >= MIN_WORKER_ANSWERS]["mean"].droplevel("job")
-        for worker in group.index.get_level_values("worker_id"):
-            others = counted.drop(worker, errors="ignore")
-            rows.append((worker, job, float(others.median()) if len(others) else float("nan")))
-    return pd.DataFrame(rows, columns=["worker_id", "job", "team"])
+    team = _others_median(per["mean"], per["size"] >= MIN_WORKER_ANSWERS)
+    return team.rename("team").reset_index()
 
 
-def _team_on_same_jobs(rows: pd.DataFrame, team: pd.DataFrame) -> float:
-    """The rest of the team's agreement, weighted by this worker's scored answers per job that day."""
-    scored = rows.dropna(subset=["agree"])
-    weights = scored.groupby("job").size()
-    found = team.set_index("job")["team"].reindex(weights.index)
-    known = found.notna()
-    return float((found[known] * weights[known]).sum() / weights[known].sum()) if known.any() else float("nan")
+def _team_rates(rows: pd.DataFrame, team: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Per group of `keys` (the worker's, a day's): the rest of the team's agreement on the group's jobs,
+    weighted by the group's scored answers per job."""
+    counts = rows.dropna(subset=["agree"]).groupby([*keys, "job"], sort=False).size().rename("n").reset_index()
+    counts = counts.merge(team, on=["worker_id", "job"], how="inner").dropna(subset=["team"])
+    counts["weighted"] = counts["n"] * counts["team"]
+    sums = counts.groupby(keys)[["weighted", "n"]].sum()
+    return sums["weighted"] / sums["n"]
 
 
 # --- the sentences -----------------------------------------------------------------------------
@@ -167,6 +180,14 @@ def _one_in(chance: float) -> str:
     return f"about one in {round(odds, -digits):,.0f}"
 
 
+def _reference(rows: pd.DataFrame) -> str:
+    """What the answers in `rows` were compared with, in words."""
+    compared = rows.loc[rows["reference"].notna(), "consolidated"]
+    if compared.all():
+        return "the consolidated label"
+    return "the majority label" if not compared.any() else "the consolidated label (or the majority, before one)"
+
+
 def _items(rows: pd.DataFrame) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(zip(rows["job"].astype(str), rows["object_id"].astype(str), strict=True)))
 
@@ -174,30 +195,34 @@ def _items(rows: pd.DataFrame) -> tuple[tuple[str, str], ...]:
 # --- the three rules ----------------------------------------------------------------------------
 
 
+def _rows_of(frame: pd.DataFrame, keys: list[str], wanted) -> dict[tuple, pd.DataFrame]:
+    """The rows of each wanted group of `keys`, found in one pass over the frame."""
+    positions = frame.groupby(keys, sort=False).indices
+    return {key: frame.iloc[positions[key]] for key in wanted}
+
+
 def clicking_through(scored: pd.DataFrame, names: dict[str, str]) -> list[Flag]:
     timed = scored.dropna(subset=["time_spent_s"])
-    if timed.empty:
+    keys = ["worker_id", "day", "task"]
+    per = timed.groupby(keys, sort=True).agg(answers=("time_spent_s", "size"), median=("time_spent_s", "median"),
+                                             scored=("agree", "count"), rate=("agree", "mean"))
+    per = per[(per["answers"] >= MIN_DAY_ANSWERS) & (per["scored"] >= MIN_DAY_ANSWERS)]
+    if per.empty:
         return []
-    medians = timed.groupby(["task", "worker_id"])["time_spent_s"].median()
-    team = _others_agreement(scored)
+    # The rest of the team's time for a task type: the median of the other workers' own medians.
+    team_time = _others_median(timed.groupby(["task", "worker_id"], sort=True)["time_spent_s"].median())
+    per["team_median"] = [team_time.get((task, worker), np.nan) for worker, _, task in per.index]
+    per["team_rate"] = _team_rates(timed, _others_agreement(scored), keys).reindex(per.index)
+    hits = per[(per["median"] < SPEED_RATIO * per["team_median"]) & (per["rate"] <= per["team_rate"] - AGREEMENT_GAP)]
+    rows = _rows_of(timed, keys, hits.index)
     flags = []
-    for (worker, day, task), rows in timed.groupby(["worker_id", "day", "task"], sort=True):
-        rows_scored = rows.dropna(subset=["agree"])
-        if len(rows) < MIN_DAY_ANSWERS or len(rows_scored) < MIN_DAY_ANSWERS:
-            continue
-        others = medians.loc[task].drop(worker, errors="ignore")
-        if others.empty:
-            continue
-        median, team_median = float(rows["time_spent_s"].median()), float(others.median())
-        rate = float(rows_scored["agree"].mean())
-        team_rate = _team_on_same_jobs(rows_scored, team[team["worker_id"] == worker])
-        if median >= SPEED_RATIO * team_median or not rate <= team_rate - AGREEMENT_GAP:
-            continue
-        name = names.get(worker, worker)
-        reason = (f"{name} gave {len(rows):,} answers on {_day(day)} in a median {_secs(median)} each (the rest of "
-                  f"the team: {_secs(team_median)} on the same task type) and agreed with the consolidated label on "
-                  f"{_pct(rate)} of them (the rest of the team: {_pct(team_rate)} on the same jobs).")
-        flags.append(Flag(worker, day, CLICKING, reason, _items(rows)))
+    for (worker, day, task), row in hits.iterrows():
+        name, mine = names.get(worker, worker), rows[(worker, day, task)]
+        reason = (f"{name} gave {int(row['answers']):,} answers on {_day(day)} in a median {_secs(row['median'])} "
+                  f"each (the rest of the team: {_secs(row['team_median'])} on the same task type) and agreed with "
+                  f"{_reference(mine)} on {_pct(row['rate'])} of them (the rest of the team: "
+                  f"{_pct(row['team_rate'])} on the same jobs).")
+        flags.append(Flag(worker, day, CLICKING, reason, _items(mine)))
     return flags
 
 
@@ -207,10 +232,9 @@ def run_chance(share: float, length: int, answers: int) -> float:
     return share ** length * (1 + max(answers - length, 0) * (1 - share))
 
 
-def _label_shares(scored: pd.DataFrame) -> pd.Series:
+def _label_shares(given: pd.DataFrame) -> pd.Series:
     """(worker, job, label) -> the rest of the team's share of that label in the job, with one added
     to each label's count (the labels: every label anyone gave in the job)."""
-    given = scored.dropna(subset=["norm"])
     mine = given.groupby(["worker_id", "job", "norm"]).size().rename("mine").reset_index()
     mine = mine.join(given.groupby(["job", "norm"]).size().rename("everyone"), on=["job", "norm"])
     mine = mine.join(mine.groupby(["worker_id", "job"])["mine"].sum().rename("mine_total"), on=["worker_id", "job"])
@@ -220,72 +244,89 @@ def _label_shares(scored: pd.DataFrame) -> pd.Series:
     return mine.set_index(["worker_id", "job", "norm"])["share"]
 
 
+def _runs(given: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The answers with a label in each (worker, day, job)'s submission order, their maximal runs of
+    one label (key, label, length, and the group's answers) and each answer's run number."""
+    keys = ["worker_id", "day", "job"]
+    ordered = given.sort_values([*keys, "submission_time", "object_id"], kind="stable").reset_index(drop=True)
+    new_group = (ordered[keys] != ordered[keys].shift()).any(axis=1)
+    run_no = (new_group | (ordered["norm"] != ordered["norm"].shift())).cumsum().to_numpy()
+    answers = ordered.groupby(keys, sort=False)["norm"].transform("size")
+    runs = ordered.assign(answers=answers).groupby(run_no, sort=True).agg(
+        worker_id=("worker_id", "first"), day=("day", "first"), job=("job", "first"), norm=("norm", "first"),
+        length=("norm", "size"), answers=("answers", "first"))
+    return ordered, runs, run_no
+
+
 def same_label_runs(scored: pd.DataFrame, names: dict[str, str]) -> list[Flag]:
     given = scored.dropna(subset=["norm"])
     if given.empty:
         return []
-    shares = _label_shares(scored)
+    ordered, runs, run_no = _runs(given)
+    long = runs[runs["length"] >= MIN_RUN].copy()
+    if long.empty:
+        return []
+    shares = _label_shares(given)
+    long["share"] = [float(shares.loc[key]) for key in zip(long["worker_id"], long["job"], long["norm"], strict=True)]
+    long["chance"] = [run_chance(p, n, total) for p, n, total in zip(long["share"], long["length"], long["answers"],
+                                                                     strict=True)]
+    long = long[long["chance"] < RUN_CHANCE]
+    members = pd.Series(run_no).groupby(run_no, sort=False).indices if not long.empty else {}
+    best: dict[tuple, tuple] = {}  # per (worker, day, job), its most improbable run
+    for number, run in long.iterrows():
+        rows = ordered.iloc[members[number]]
+        refs = rows["reference"].dropna()
+        other = int((refs != run["norm"]).sum())
+        if len(refs) and other < RUN_DISAGREEMENT * len(refs):
+            continue  # the others gave the same label: the items were what the worker said
+        key = (run["worker_id"], run["day"], run["job"])
+        if key not in best or run["chance"] < best[key][0]:
+            best[key] = (run["chance"], run, rows, other, len(refs))
     flags = []
-    for (worker, day, job), rows in given.groupby(["worker_id", "day", "job"], sort=True):
-        if len(rows) < MIN_RUN:
-            continue
-        run_no = (rows["norm"] != rows["norm"].shift()).cumsum()
-        best = None
-        for _, run in rows.groupby(run_no, sort=True):
-            length = len(run)
-            if length < MIN_RUN:
-                continue
-            label = run["norm"].iloc[0]
-            share = float(shares.loc[(worker, job, label)])
-            chance = run_chance(share, length, len(rows))
-            refs = run["reference"].dropna()
-            other = int((refs != label).sum())
-            if chance >= RUN_CHANCE or (len(refs) and other < RUN_DISAGREEMENT * len(refs)):
-                continue
-            if best is None or chance < best[0]:
-                best = (chance, run, share, other, len(refs))
-        if best is None:
-            continue
-        chance, run, share, other, with_ref = best
+    for (worker, day, job), (chance, run, rows, other, with_ref) in sorted(best.items(), key=lambda kv: kv[0]):
         name = names.get(worker, worker)
-        shown = str(run["label"].iloc[0])
-        others = (f"on {other:,} of them the consolidated label is another" if with_ref
-                  else "none of them has a consolidated label yet")
-        reason = (f"{name} gave the label “{shown}” {len(run):,} times in a row on {_day(day)} in {job}, where "
-                  f"the rest of the team gives it to {_pct(share)} of the answers: a run that long is "
-                  f"{_one_in(chance)} by chance, and {others}.")
-        flags.append(Flag(worker, day, RUN, reason, _items(run)))
+        others = (f"on {other:,} of them {_reference(rows)} is another" if with_ref
+                  else "none of them has a consolidated or majority label yet")
+        reason = (f"{name} gave the label “{rows['label'].iloc[0]}” {int(run['length']):,} times in a row on "
+                  f"{_day(day)} in {job}, where the rest of the team gives it to {_pct(run['share'])} of the "
+                  f"answers: a run that long is {_one_in(chance)} by chance, and {others}.")
+        flags.append(Flag(worker, day, RUN, reason, _items(rows)))
     return flags
 
 
-def agreement_drops(scored: pd.DataFrame, names: dict[str, str]) -> list[Flag]:
-    from scipy.stats import fisher_exact  # imported when used: scipy.stats takes a while to import
+def _fisher_less(hits: int, n: int, hits_before: int, n_before: int) -> float:
+    """One-sided Fisher exact p: the chance of a day this low if the day and the earlier days shared a rate."""
+    from scipy.stats import fisher_exact  # imported only for a candidate: scipy.stats takes a second to import
 
+    return float(fisher_exact([[hits, n - hits], [hits_before, n_before - hits_before]], alternative="less").pvalue)
+
+
+def agreement_drops(scored: pd.DataFrame, names: dict[str, str]) -> list[Flag]:
     rated = scored.dropna(subset=["agree"])
     if rated.empty:
         return []
-    team = _others_agreement(scored)
-    flags = []
-    for worker, mine in rated.groupby("worker_id", sort=True):
+    keys = ["worker_id", "day"]
+    per = rated.groupby(keys, sort=True)["agree"].agg(hits="sum", n="size")
+    per["team_rate"] = _team_rates(rated, _others_agreement(scored), keys).reindex(per.index)
+    dropped = []
+    for worker, days in per.groupby(level="worker_id", sort=True):
         hits_before = n_before = 0
-        for day, rows in mine.groupby("day", sort=True):
-            n, hits = len(rows), int(rows["agree"].sum())
-            flagged = False
-            if n >= MIN_DAY_ANSWERS and n_before >= MIN_EARLIER_ANSWERS:
-                rate, before = hits / n, hits_before / n_before
-                team_rate = _team_on_same_jobs(rows, team[team["worker_id"] == worker])
-                if rate <= before - DROP_GAP and rate <= team_rate - TEAM_GAP:
-                    p = fisher_exact([[hits, n - hits], [hits_before, n_before - hits_before]],
-                                     alternative="less").pvalue
-                    if p < DROP_P:
-                        flagged = True
-                        name = names.get(worker, worker)
-                        reason = (f"{name} agreed with the consolidated label on {_pct(rate)} of {n:,} answers "
-                                  f"on {_day(day)}, down from {_pct(before)} of {n_before:,} on their earlier "
-                                  f"days (the rest of the team: {_pct(team_rate)} on the same jobs).")
-                        flags.append(Flag(worker, day, DROP, reason, _items(rows[rows["agree"] == 0])))
-            if not flagged:  # a drop is not the baseline the next day is measured from
+        for (_, day), row in days.iterrows():
+            n, hits = int(row["n"]), int(row["hits"])
+            rate, before = hits / n, hits_before / n_before if n_before else float("nan")
+            if (n >= MIN_DAY_ANSWERS and n_before >= MIN_EARLIER_ANSWERS and rate <= before - DROP_GAP
+                    and rate <= row["team_rate"] - TEAM_GAP and _fisher_less(hits, n, hits_before, n_before) < DROP_P):
+                dropped.append((worker, day, rate, n, before, n_before, row["team_rate"]))
+            else:  # a drop is not the baseline the next day is measured from
                 hits_before, n_before = hits_before + hits, n_before + n
+    rows = _rows_of(rated, keys, [(w, d) for w, d, *_ in dropped])
+    flags = []
+    for worker, day, rate, n, before, n_before, team_rate in dropped:
+        name, day_rows = names.get(worker, worker), rows[(worker, day)]
+        reason = (f"{name} agreed with {_reference(day_rows)} on {_pct(rate)} of {n:,} answers on {_day(day)}, "
+                  f"down from {_pct(before)} of {n_before:,} on their earlier days (the rest of the team: "
+                  f"{_pct(team_rate)} on the same jobs).")
+        flags.append(Flag(worker, day, DROP, reason, _items(day_rows[day_rows["agree"] == 0])))
     return flags
 
 
