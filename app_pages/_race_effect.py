@@ -63,26 +63,28 @@ def _races(chosen: Chosen, source: str, day: date | None) -> list[Race]:
     return memo("race_sends", chosen.data, source, lambda: workspace_races(ws, ws.open(source)))
 
 
-def _team_table(effect: RaceEffect) -> pd.DataFrame:
+def _figure(value: float, text: str = "{:.1f}") -> str:
+    return "–" if pd.isna(value) else text.format(value)
+
+
+def _team_lines(effect: RaceEffect) -> str:
+    """The team's two measures in words, as Markdown (the data escaped)."""
     pace, active = effect.pace, effect.active
-
-    def shown(value: float, text: str) -> str:
-        return "unknown" if pd.isna(value) else text.format(value)
-
-    return pd.DataFrame([
-        {"What": "Labels per active hour", "Result": pace.verdict,
-         "Before": shown(pace.before, "{:.1f}"), "After": shown(pace.after, "{:.1f}")},
-        {"What": "Share of the team active a day", "Result": active.verdict,
-         "Before": shown(active.before, "{:.0%}"), "After": shown(active.after, "{:.0%}")},
+    return "\n".join([
+        f"- **Labels per active hour**: {_figure(pace.before)} before, {_figure(pace.after)} after. "
+        f"{literal(pace.verdict[:1].upper() + pace.verdict[1:])}.",
+        f"- **Share of the team active a day**: {_figure(active.before, '{:.0%}')} before, "
+        f"{_figure(active.after, '{:.0%}')} after. {literal(active.verdict[:1].upper() + active.verdict[1:])}.",
     ])
 
 
 def _worker_table(effect: RaceEffect, chosen: Chosen) -> pd.DataFrame:
     w = effect.workers
     return pd.DataFrame({
-        "Worker": w["worker_id"].map(chosen.shown).fillna(w["worker_id"]), "Result": w["verdict"],
-        "Labels per active hour before": w["pace_before"], "After": w["pace_after"],
+        "Worker": w["worker_id"].map(chosen.shown).fillna(w["worker_id"]),
+        "Labels per active hour before": w["pace_before"].map(_figure), "After": w["pace_after"].map(_figure),
         "Days active before": w["active_days_before"], "Days active after": w["active_days_after"],
+        "Result": w["verdict"],
     })
 
 
@@ -110,15 +112,12 @@ def race_effect_section(chosen: Chosen, source: str) -> None:
         more = f", and {effect.later} more in the {window} days after it" if effect.later else ""
         st.markdown(f"**Race of {literal(effect.race.when)}**{literal(more)}: the {window} days before it against "
                     f"the {window} days after.")
-        st.dataframe(_team_table(effect), hide_index=True, width="stretch",
-                     column_config={"Result": st.column_config.TextColumn(width="large")})
+        st.markdown(_team_lines(effect))
         if effect.workers.empty:
             continue
         with st.expander("Each worker"):
             st.dataframe(_worker_table(effect, chosen), hide_index=True, width="stretch",
-                         column_config={"Result": st.column_config.TextColumn(width="large"),
-                                        "Labels per active hour before": st.column_config.NumberColumn(format="%.1f"),
-                                        "After": st.column_config.NumberColumn(format="%.1f")})
+                         column_config={"Result": st.column_config.TextColumn(width="large")})
     st.caption(f"{CAVEAT} An active hour is a clock hour with at least one answer. The interval comes from "
                f"resampling the days of each side (95 %); at least {MIN_DAYS} days with answers on each side are "
                "needed for any claim.")

@@ -140,7 +140,7 @@ def _interval(samples: np.ndarray, days: int) -> tuple[float, float]:
     """The expanded percentile interval (Hesterberg, "What teachers should know about the
     bootstrap", 2015): with a week of days a side, the plain 2.5-97.5 percentiles are too narrow
     (resampling 7 values misses the spread of a t distribution with 6 degrees of freedom) and, on
-    the simulator with no change at all, claimed one 10 % of the time; the tails are widened as
+    the simulator with no change at all, claimed one for 9 teams in 100; the tails are widened as
     the t distribution of the smaller side's days asks."""
     from scipy.stats import norm, t
 
