@@ -166,9 +166,9 @@ class _Demo:
         from .sim.buckets import folder_buckets
         from .sim.demo import BUCKET
 
-        if uri[5:].partition("/")[0] != BUCKET and not self.is_built():
+        if uri[5:].partition("/")[0] != BUCKET:
             # Another bucket of the demo's folder (what a folder read elsewhere points at, e.g. its
-            # images): building the demo, minutes on a first start, would not make it appear.
+            # images): building or checking the demo, minutes on a first start, would not make it appear.
             return folder_buckets(self.root / "buckets")(uri)
         return self._open()[1](uri)
 

@@ -229,7 +229,7 @@ class _Batch:
         if self._bad[i] is not None:
             return BadFile(self._bad[i])
         extras = self._extras.get(key)
-        if extras is None and self._jobs[i] is None:
+        if extras is None and not self._jobs[i]:  # None, or [] as a worker response's is stored
             return _NOTHING  # most worker responses: all they hold is in the rows table
         parsed = Parsed(jobs=self._jobs[i] or [], types=self._types[i] or [])
         for kind, data, blob in extras or ():

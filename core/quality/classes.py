@@ -47,10 +47,14 @@ def label_scores(answers: pd.DataFrame, reference: Mapping) -> pd.DataFrame:
     object without a reference. answers: columns `worker`, `object`, `label`, and `job` if present.
     Returns the keys and `score`, the shape core.quality.rollup takes (its mean: the match rate)."""
     keys = [c for c in ("job", "worker", "object") if c in answers.columns]
-    scores = [float(label == reference[obj]) if reference.get(obj) is not None else float("nan")
-              for obj, label in zip(answers["object"], answers["label"], strict=True)]
+    # Column-wise (a Python loop over Arrow-backed columns cost seconds at 100k answers); an unknown
+    # label (None or NA) matches nothing, as `label == reference` did.
+    ref = answers["object"].map(reference).astype(object)
+    labels = answers["label"].astype(object)
+    known = ref.notna().to_numpy()
+    ref, labels = ref.where(ref.notna(), None).to_numpy(), labels.where(labels.notna(), None).to_numpy()
     out = answers[keys].reset_index(drop=True)
-    out["score"] = pd.Series(scores, dtype=float)
+    out["score"] = np.where(known, (labels == ref).astype(float), np.nan)
     return out
 
 
