@@ -113,12 +113,14 @@ def _days(answers: pd.DataFrame, race: Race, window_days: int) -> tuple[pd.DataF
     times = answers["submission_time"]
     dated = answers[times.notna()]
     t = dated["submission_time"]
-    first, last = t.min(), t.max()
     before_start = race.at - window_days * DAY
     offsets = np.arange(-window_days, window_days)
     starts = np.where(offsets < 0, before_start.value + (offsets + window_days) * DAY.value,
                       race.after_start.value + offsets.clip(0) * DAY.value)
-    observed = (starts + DAY.value > first.value) & (starts <= last.value)
+    if t.empty:  # no dated answer: no day is observed
+        observed = np.zeros(len(offsets), dtype=bool)
+    else:
+        observed = (starts + DAY.value > t.min().value) & (starts <= t.max().value)
     before_days, after_days = offsets[(offsets < 0) & observed], offsets[(offsets >= 0) & observed]
     in_before = (t >= before_start) & (t < race.at)
     in_after = (t >= race.after_start) & (t < race.after_start + window_days * DAY)

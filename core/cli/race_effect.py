@@ -69,11 +69,16 @@ def cmd_race_effect(args) -> int:
         for effect in effects:
             print(effect.headline)
             pace, active = effect.pace, effect.active
-            print(f"  labels per active hour: {pace.before:.1f} in the {args.window_days} days before, "
-                  f"{pace.after:.1f} after ({pace.days_before} and {pace.days_after} days with answers)")
-            print(f"  share of the team's workers active a day: {active.before:.0%} before, {active.after:.0%} after")
+            print(f"  labels per active hour: {_known(pace.before, '{:.1f}')} in the {args.window_days} days before, "
+                  f"{_known(pace.after, '{:.1f}')} after ({pace.days_before} and {pace.days_after} days with answers)")
+            print(f"  share of the team's workers active a day: {_known(active.before, '{:.0%}')} before, "
+                  f"{_known(active.after, '{:.0%}')} after")
     else:
         print(format_table(summary_rows(effects), args.format))
     print(f"{CAVEAT} Interval: the days resampled (bootstrap, seed {args.seed}); at least {MIN_DAYS} days with "
           "answers on each side are needed for any claim.", file=sys.stderr)
     return 0
+
+
+def _known(value: float, text: str) -> str:
+    return "unknown" if pd.isna(value) else text.format(value)

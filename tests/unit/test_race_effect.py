@@ -100,6 +100,14 @@ def test_too_few_days_make_no_claim(faster):
     assert late.workers["verdict"].str.startswith("not enough days").all()
 
 
+def test_undated_answers_are_no_days(faster):
+    undated = faster.assign(submission_time=faster["submission_time"].where(faster["worker_id"].isna()))  # all NaT
+    effect = race_effect(undated, at_race())
+    assert (effect.pace.days_before, effect.pace.days_after) == (0, 0) and effect.workers.empty
+    assert effect.pace.verdict.startswith("not enough days (0 with answers before, 0 after")
+    assert pd.isna(effect.pace.before) and pd.isna(effect.active.before)
+
+
 def test_the_real_birds_job_is_too_short_for_any_claim(birds_dir):
     """The 2019 birds job took 32 minutes of one day: whatever the race, nothing can be said."""
     answers = SourceReader(open_location(str(birds_dir))).load().answers
