@@ -112,6 +112,14 @@ def test_unknown_times_are_never_fast(simulated):
     assert {f.kind for f in found} <= {flags.DROP, flags.RUN}
 
 
+def test_answers_without_one_label_or_a_date_are_not_judged(simulated):
+    """Boxes, masks and spans carry no single label, so no agreement: even the careless worker's fast
+    answers are not flagged without one. An answer without a submission time belongs to no day."""
+    data, _, names = simulated
+    assert flags.find_flags(data.answers.assign(label=None), data.labels, names=names) == []
+    assert flags.find_flags(data.answers.assign(submission_time=pd.NaT), data.labels, names=names) == []
+
+
 def test_same_answers_in_another_order_same_flags(simulated):
     data, _, names = simulated
     shuffled = data.answers.sample(frac=1, random_state=5)
