@@ -133,6 +133,8 @@ def forecast(job: Job, answers: pd.DataFrame, now: datetime, finished: Iterable[
         raise ForecastError(f"{job.name} is {job.status}: only a running job has a time and a cost to finish")
     if more_workers < 1:
         raise ForecastError(f"more workers must be at least 1, not {more_workers}")
+    if not job.counters.objects:  # Initializing: LabelCounters are all 0 until the manifest is read
+        raise ForecastError(f"{job.name} is {job.status}: Ground Truth has not counted its objects yet")
     left, workers = job.counters.unlabeled, int(job.workers_per_object or 0)
     if workers < 1:
         raise ForecastError(f"{job.name}: its description gives no NumberOfHumanWorkersPerDataObject")
@@ -210,6 +212,8 @@ def _more_workers(left: int, workers: int, hours: float | None, price, price_not
 def duration_text(hours: float | None) -> str:
     if hours is None:
         return "unknown"
+    if hours == 0:
+        return "nothing left"
     if hours < 1:
         return f"{max(hours * 60, 1):.0f} min"
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"

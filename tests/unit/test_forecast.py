@@ -121,6 +121,12 @@ def test_a_forecast_tells_what_it_cannot_know(running):
     slow = Forecast("digits", 200, 3, Pace(5, 1, 5.0), 0.5, [Scenario("At the current pace", 120.0, None, ())])
     assert expiry_warning(slow) == ("At this pace it needs 5.0 days but expires in 0.5 days: what is left then can "
                                     "only go out again in a new job chained on its output")
+    starting = {**running.description, "LabelingJobStatus": "Initializing",
+                "LabelCounters": dict.fromkeys(running.description["LabelCounters"], 0)}
+    with pytest.raises(ForecastError, match="Initializing: Ground Truth has not counted its objects yet"):
+        forecast(Job.from_description(starting), answers.iloc[:0], now)
+    finishing = {**running.description, "LabelCounters": {**running.description["LabelCounters"], "Unlabeled": 0}}
+    assert rows(forecast(Job.from_description(finishing), answers, now))[0]["time"] == "nothing left"
     with pytest.raises(ForecastError, match="Completed: only a running job"):
         forecast(Job.from_description({**running.description, "LabelingJobStatus": "Completed"}), answers, now)
 
