@@ -86,9 +86,12 @@ def manifest_counts(data: SourceData, selection: Selection = Selection()) -> pd.
     gold = objects.dropna(subset=["gold"]) if "gold" in objects else objects.iloc[:0]
     gold_lines = gold.groupby("job")["object_id"].nunique()
     if not gold.empty:
-        queued = set(zip(gold["job"], gold["object_id"], strict=True))
-        objects = objects[[pair not in queued for pair in zip(objects["job"], objects["object_id"], strict=True)]]
-        labels = labels[[pair not in queued for pair in zip(labels["job"], labels["object_id"], strict=True)]]
+        queued = pd.MultiIndex.from_arrays([gold["job"].astype(str), gold["object_id"]])
+
+        def ordinary(df: pd.DataFrame) -> pd.DataFrame:
+            return df[~pd.MultiIndex.from_arrays([df["job"].astype(str), df["object_id"]]).isin(queued)]
+
+        objects, labels = ordinary(objects), ordinary(labels)
     per_job = objects.dropna(subset=["source"]).groupby("job")["object_id"].nunique()
     rows = []
     for (job, attribute), group in labels.groupby(["job", "attribute"]):
