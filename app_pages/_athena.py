@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._access import act
-from app_pages._selection import label_layers, name_mode, sidebar_source
+from app_pages._selection import _team_names, label_layers, name_mode, sidebar_source
 from app_pages._shared import (
     aws_settings,
     digest,
@@ -39,7 +39,7 @@ from core.engine.athena import DONE, Athena, AthenaError, State
 from core.engine.athena_cost import cache_key, size_text
 from core.engine.athena_tables import quote
 from core.errors import GroundControlError
-from core.identity import IdentityError, read_names_csv
+from core.identity import IdentityError, read_names_csv, user_pools
 from core.metrics import TEAM
 from core.race.frames import PERIODS, natural_period
 from core.storage import StoreError
@@ -158,17 +158,38 @@ def _choices(found: aw.Survey, labels: pd.DataFrame):
     """Jobs, days, the name mode and names, from the sidebar; each kept in the URL as on the local engine."""
     jobs, since, until = jobs_and_days(found)
     mode = name_mode(pd.DataFrame({"issuer": pd.Series([], dtype=object)}))  # no answers read here: no pool known
+    names, cognito = athena_names(mode)
+    return jobs, since, until, mode, names, cognito
+
+
+def athena_names(mode: str) -> tuple[dict[str, str], bool]:
+    """With real names: a names CSV's ({sub or worker id: name}), and whether to look names up in the
+    Cognito pools the answers name (found by one more query on Run: no answer is read here)."""
+    if mode != "name":
+        return {}, False
     names: dict[str, str] = {}
-    if mode == "name":
-        upload = st.sidebar.file_uploader("Names CSV (sub,name)", type=["csv"], key="athena_names")
-        st.sidebar.caption("With Amazon Athena, names come from a names CSV; looking them up in Cognito is "
-                           "done on this computer's engine.")
-        if upload is not None:
-            try:
-                names = read_names_csv(upload.name, upload.getvalue())
-            except IdentityError as exc:
-                show_error(exc, where=st.sidebar)
-    return jobs, since, until, mode, names
+    upload = st.sidebar.file_uploader("Names CSV (sub,name)", type=["csv"], key="athena_names")
+    if upload is not None:
+        try:
+            names = read_names_csv(upload.name, upload.getvalue())
+        except IdentityError as exc:
+            show_error(exc, where=st.sidebar)
+    cognito = st.sidebar.toggle("Look up names in Cognito", key="athena_cognito", value=True,
+                                help="One more query on Athena finds the workers' Cognito user pools; their users "
+                                     "are then listed from here (cognito-idp:ListUsers).")
+    return names, cognito
+
+
+def looked_up(run: aw.WorkerRun, names: dict[str, str], cognito: bool) -> tuple[pd.DataFrame, dict[str, str], str]:
+    """The workers' subs and pools (one query), and the names: the CSV's, then Cognito's as on this
+    computer's engine. A pool that cannot be listed leaves IDs shown, and says why (the third value)."""
+    ids = aw.identities(run)
+    if not cognito:
+        return ids, names, ""
+    try:
+        return ids, {**names, **_team_names(tuple(user_pools(ids)), workspace_key(), ids)}, ""
+    except IdentityError as exc:
+        return ids, names, f"Names were not looked up in Cognito: {exc}"
 
 
 def keyed(plan: aw.WorkerPlan, workgroup: str) -> tuple[aw.WorkerPlan, str]:
@@ -184,7 +205,7 @@ def plan_key(listed: Listed, *choices) -> tuple:
     return (listed.settings, listed.parquet, st.session_state.get(COPIES, 0), *choices)
 
 
-def _plan(listed: Listed, jobs, since, until, gold, layers, anonymize):
+def _plan(listed: Listed, jobs, since, until, gold, layers, anonymize, cognito: bool):
     """The plan and the key of its result: built once per listing and choice, not at every rerun
     (staging sorts every manifest row, the key every file)."""
     workgroup, results, database = listed.settings
@@ -196,10 +217,10 @@ def _plan(listed: Listed, jobs, since, until, gold, layers, anonymize):
         plan = aw.plan(None, database, results, jobs, gold, layers,
                        (labels[keep[0]].reset_index(drop=True), objects[keep[1]].reset_index(drop=True), notes),
                        since, until, anonymize, chosen, parquet=listed.parquet)
-        plan.queries += athena_race.READS  # the chart of labels over time (report_and_counts)
+        plan.queries += athena_race.READS + (1 if cognito else 0)  # the chart; the workers' pools
         return keyed(plan, workgroup)
 
-    key = plan_key(listed, tuple(jobs or ()), since, until, digest(gold), digest(layers), anonymize)
+    key = plan_key(listed, tuple(jobs or ()), since, until, digest(gold), digest(layers), anonymize, cognito)
     return memo("athena_plan", found, key, build)
 
 
@@ -408,7 +429,7 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
     if listed is None:
         return None
     found, labels, notes = listed.found, listed.labels, listed.notes
-    jobs, since, until, mode, names = _choices(found, labels)
+    jobs, since, until, mode, names, cognito = _choices(found, labels)
     gold = gold_labels()
     sync_url(gold=st.session_state.get("gold", "").strip())
     layers = label_layers(SimpleNamespace(labels=labels, answers=labels.iloc[0:0].assign(label=None)), listed.source)
@@ -420,21 +441,31 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
             st.markdown("\n".join(f"- {literal(n)}" for n in notes))
     anonymize = mode == "anon"
     try:
-        plan, key = _plan(listed, jobs, since, until, gold, layers, anonymize)
+        plan, key = _plan(listed, jobs, since, until, gold, layers, anonymize, cognito)
     except (AthenaError, ValueError, StoreError) as exc:
         st.error(literal(str(exc)), icon=":material/error:")
         return None
-    done = run_step(listed, plan, (key, mode, digest(names)), RESULT,
-                    lambda run: report_and_counts(run, names, anonymize), lambda ran: {"period": ran[1]["period"]})
-    return None if done is None else done["result"][0].copy()
+    done = run_step(listed, plan, (key, mode, digest(names), cognito), RESULT,
+                    lambda run: report_and_counts(run, names, anonymize, cognito),
+                    lambda ran: {"period": ran[1]["period"]})
+    if done is None:
+        return None
+    if note := done["result"][1]["names_note"]:
+        st.warning(literal(note), icon=":material/person_off:")
+    return done["result"][0].copy()
 
 
-def report_and_counts(run: aw.WorkerRun, names: dict[str, str], anonymize: bool) -> tuple[pd.DataFrame, dict]:
-    """The worker report, then the labels per worker per period for the chart, at the period that fits
-    the report's first and last answer (as the local page picks it): {"period", "over": {period: frame}}."""
+def report_and_counts(run: aw.WorkerRun, names: dict[str, str], anonymize: bool,
+                      cognito: bool = False) -> tuple[pd.DataFrame, dict]:
+    """The worker report (with Cognito's names when asked), then the labels per worker per period for
+    the chart, at the period that fits the report's first and last answer (as the local page picks it):
+    {"period", "over": {period: frame}, "names_note"}."""
+    note = ""
+    if cognito:
+        _, names, note = looked_up(run, names, cognito)
     report = aw.worker_report(run, names, anonymize)
     team = report[report["worker"] == TEAM]
     times = pd.Series([] if team.empty else [team["first_submission"].iloc[0], team["last_submission"].iloc[0]])
     period = natural_period(pd.DataFrame({"submission_time": pd.to_datetime(times, utc=True)}))
     over = athena_race.labels_over_time(run.query, run.plan.answers(), PERIODS[period])
-    return report, {"period": period, "over": {period: over}}
+    return report, {"period": period, "over": {period: over}, "names_note": note}

@@ -10,12 +10,13 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from app_pages._athena import athena_source, jobs_and_days, keyed, plan_key, run_step
+from app_pages._athena import athena_names, athena_source, jobs_and_days, keyed, looked_up, plan_key, run_step
 from app_pages._selection import name_mode
-from app_pages._shared import literal, memo, refresh_button
+from app_pages._shared import digest, literal, memo, refresh_button
 from core.engine import athena_race
 from core.engine import athena_workers as aw
 from core.engine.athena import AthenaError
+from core.identity import display_names
 from core.race.frames import RaceOptions, race_table_of
 from core.storage import StoreError
 
@@ -24,9 +25,10 @@ RESULT = "_athena_race_result"
 NO_ANSWERS = pd.DataFrame({"submission_time": pd.Series([], dtype="datetime64[us, UTC]")})
 
 
-def race_plan(listed, jobs, since, until, anonymize: bool) -> tuple[aw.WorkerPlan, str]:
+def race_plan(listed, jobs, since, until, anonymize: bool, named: bool) -> tuple[aw.WorkerPlan, str]:
     """The race's plan: the chosen jobs' answers, no output manifest read (the race counts answers
-    only); its queries are the bounds, the active workers, the period counts, and Worker N's order."""
+    only); its queries are the bounds, the active workers, the period counts, and Worker N's order or,
+    with real names, the workers' subs and pools."""
     workgroup, results, database = listed.settings
 
     def build():
@@ -34,10 +36,21 @@ def race_plan(listed, jobs, since, until, anonymize: bool) -> tuple[aw.WorkerPla
         nothing = aw.manifest_tables(None, aw.Survey(chosen.uri))  # no manifest listed: none is read
         plan = aw.plan(None, database, results, jobs, tables=nothing, since=since, until=until, found=chosen,
                        parquet=listed.parquet)
-        plan.queries = athena_race.READS + (1 if anonymize else 0)
+        plan.queries = athena_race.READS + (1 if anonymize or named else 0)
         return keyed(plan, workgroup)
 
-    return memo("athena_race_plan", listed.found, plan_key(listed, tuple(jobs or ()), since, until, anonymize), build)
+    key = plan_key(listed, tuple(jobs or ()), since, until, anonymize, named)
+    return memo("athena_race_plan", listed.found, key, build)
+
+
+def race_counts(run: aw.WorkerRun, freq: str, anonymize: bool, names: dict[str, str], cognito: bool
+                ) -> tuple[pd.DataFrame, dict[str, str], str]:
+    """The counts and the names shown (Worker N, or real names by sub or ID), and why names are missing."""
+    over, shown = athena_race.race_counts(run, freq, anonymize)
+    if anonymize or not (names or cognito):
+        return over, shown, ""
+    ids, names, note = looked_up(run, names, cognito)
+    return over, display_names(ids.set_index("worker_id")[["sub"]], names).to_dict(), note
 
 
 def athena_race_table(options_sidebar: Callable[[pd.DataFrame], RaceOptions]
@@ -48,24 +61,25 @@ def athena_race_table(options_sidebar: Callable[[pd.DataFrame], RaceOptions]
     if listed is None:
         return None
     jobs, since, until = jobs_and_days(listed.found)
-    mode = name_mode(pd.DataFrame({"issuer": pd.Series([], dtype=object)}))
-    if mode == "name":
-        st.sidebar.caption("With Amazon Athena the race shows worker IDs: names are looked up on this "
-                           "computer's engine.")
+    mode = name_mode(pd.DataFrame({"issuer": pd.Series([], dtype=object)}))  # no answers read here: no pool known
+    names, cognito = athena_names(mode)
+    named = bool(names or cognito)
     options = options_sidebar(NO_ANSWERS)
     with st.sidebar:
         refresh_button()
     anonymize = mode == "anon"
     try:
-        plan, key = race_plan(listed, jobs, since, until, anonymize)
+        plan, key = race_plan(listed, jobs, since, until, anonymize, named)
     except (AthenaError, ValueError, StoreError) as exc:
         st.error(literal(str(exc)), icon=":material/error:")
         return None
     # The period decides the queries (the grid is in their text): another period is another Run.
-    done = run_step(listed, plan, (key, options.freq), RESULT,
-                    lambda run: athena_race.race_counts(run, options.freq, anonymize),
+    done = run_step(listed, plan, (key, options.freq, digest(names), cognito), RESULT,
+                    lambda run: race_counts(run, options.freq, anonymize, names, cognito),
                     lambda counts: {"period": options.period})
     if done is None:
         return None
-    over, names = done["result"]
-    return race_table_of(over, names), options
+    over, shown, note = done["result"]
+    if note:
+        st.warning(literal(note), icon=":material/person_off:")
+    return race_table_of(over, shown), options

@@ -93,7 +93,7 @@ def _athena(args) -> int:
     from ..engine import athena_workers as aw
     from ..engine.athena import Athena, AthenaError
 
-    common.athena_only(args, unsupported={"--cognito": args.cognito})
+    common.athena_only(args, unsupported={})
     ws = common.workspace(args)
     try:
         location = ws.open(args.source)
@@ -121,6 +121,7 @@ def _athena(args) -> int:
         plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, gold,
                        {job: layer.attribute for job, layer in layers.items()}, (labels, objects, notes),
                        args.since, args.until, args.anonymize, found, parquet=args.parquet)
+        plan.queries += 1 if args.cognito else 0  # the workers' subs and pools (aw.identities)
         aw.look_for_copy(plan, ws.open)  # a Parquet copy made earlier: the estimate is its size
         shown = plan.describe()  # the DDL and the cost, before anything runs
     except (AthenaError, ValueError, StoreError) as exc:  # a Glue name Athena would refuse; the results bucket
@@ -135,8 +136,10 @@ def _athena(args) -> int:
     athena = Athena(client("athena", common.settings(args)), args.workgroup, args.athena_results, args.glue_database)
     run = aw.WorkerRun(athena, plan, ws.open, on_state=_state_printer() if args.verbose else None)
     try:
+        if args.cognito:  # the pools named in the chosen answers, as the local engine finds them
+            names.update(team_names(ws.service, aw.identities(run)))
         report = aw.worker_report(run, names, args.anonymize)
-    except (AthenaError, StoreError) as exc:
+    except (AthenaError, StoreError, IdentityError) as exc:
         raise CliError(str(exc)) from exc
     print(f"{run.ran} query(ies) run on Athena, reading {run.scanned:,} bytes; {run.cached} answered from the cache",
           file=sys.stderr)

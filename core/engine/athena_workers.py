@@ -289,6 +289,7 @@ class WorkerRun:
         self.on_state = on_state
         self.scanned = 0  # bytes Athena reported for the queries run (cached ones read nothing)
         self.ran = self.cached = 0  # queries run on Athena, and answered from the cache
+        self.prepared = False
 
     def query(self, sql: str) -> pd.DataFrame:
         key = cache_key(sql, self.plan.found.versions())
@@ -303,6 +304,10 @@ class WorkerRun:
         return frame
 
     def prepare(self) -> None:
+        """The staged tables, the DDL and the Parquet copy: once per run, whoever asks first."""
+        if self.prepared:
+            return
+        self.prepared = True
         for staged in self.plan.staged:
             _put(self.plan.results, staged, self.open_uri)
         for statement in self.plan.ddl():
@@ -360,6 +365,19 @@ class WorkerRun:
             row[col] = pd.Timestamp(row[col], tz="UTC") if pd.notna(row[col]) else pd.NaT
         row.update({col: int(row[col]) for col in ("labels", "objects", "jobs", "active_days")})
         return pd.Series(row, name=TEAM)
+
+
+# Each worker's sub and Cognito issuer: the first of their answers that has one, as the local reader's
+# rows give them (core.workers.shown_names takes the first sub; core.identity.user_pools the issuers).
+IDENTITIES = ("SELECT worker_id, MIN_BY(sub, row_no) FILTER (WHERE sub IS NOT NULL) AS sub, "
+              "MIN_BY(issuer, row_no) FILTER (WHERE issuer IS NOT NULL) AS issuer FROM answers GROUP BY worker_id")
+
+
+def identities(run: WorkerRun) -> pd.DataFrame:
+    """worker_id, sub, issuer of the workers of the chosen answers: what a Cognito look-up (core.identity.
+    team_names) and a names CSV by sub need. One more read of the answers (WorkerPlan.queries)."""
+    run.prepare()
+    return run.query(qualified(None, {"answers": run.plan.answers()}, sql=IDENTITIES))
 
 
 def worker_report(run: WorkerRun, names: Mapping[str, str] | None = None, anonymize: bool = False) -> pd.DataFrame:

@@ -174,6 +174,9 @@ def test_dry_run_shows_the_plan_and_runs_nothing(uploaded, moto_settings, tmp_pa
     assert 'CREATE OR REPLACE VIEW "gc"."gc_answers_' in done.stderr
     assert "about $0.000150 at $5 per TB" in done.stderr
     assert done.stdout == ""
+    named = run(SOURCE, "--endpoint-url", moto_settings.endpoint_url, "--engine", "athena", "--glue-database", "gc",
+                "--athena-results", RESULTS, "--cognito", "--dry-run", env=env)
+    assert named.returncode == 0 and "about $0.000200 at $5 per TB" in named.stderr  # one more: the workers' pools
     over = run(SOURCE, "--endpoint-url", moto_settings.endpoint_url, "--engine", "athena", "--glue-database", "gc",
                "--athena-results", RESULTS, "--max-cost", "0.00001", env=env)
     assert over.returncode == 2 and "over --max-cost" in over.stderr
@@ -183,7 +186,6 @@ def test_dry_run_shows_the_plan_and_runs_nothing(uploaded, moto_settings, tmp_pa
     (["/tmp", "--glue-database", "gc", "--athena-results", RESULTS], "reads S3 only"),
     ([SOURCE, "--athena-results", RESULTS], "needs --glue-database"),
     ([SOURCE, "--glue-database", "gc", "--athena-results", "/tmp/x"], "must be an s3:// folder"),
-    ([SOURCE, "--glue-database", "gc", "--athena-results", RESULTS, "--cognito"], "--cognito not available"),
     ([SOURCE, "--glue-database", "Bad-Name", "--athena-results", RESULTS, "--endpoint-url", "{endpoint}"],
      "is not a Glue name"),
 ])

@@ -57,7 +57,7 @@ def test_the_athena_race_over_a_parquet_copy_is_the_local_race_after_run(bucket,
 
     data = SourceReader(open_location(str(bucket))).load(keep=False)
     expected = race_table(data.answers, shown_names(data, {}, True), "h")
-    over, names = at.session_state["_athena_race_result"]["result"]
+    over, names, _ = at.session_state["_athena_race_result"]["result"]
     from core.race.frames import race_table_of
 
     pd.testing.assert_frame_equal(race_table_of(over, names), expected)  # every worker, period and count

@@ -197,3 +197,34 @@ def test_a_viewer_cannot_run_athena(bucket, moto_server):
     assert "nothing was changed" in at.error[0].value
     athena = boto3.client("athena", endpoint_url=moto_server, region_name=REGION)
     assert athena.list_query_executions()["QueryExecutionIds"] == []  # nothing ran, nothing was billed
+
+
+def test_names_are_looked_up_in_the_pools_athena_finds_and_a_missing_pool_is_said(bucket, moto_server,
+                                                                                     monkeypatch):
+    """Real names: one more query finds each worker's sub and Cognito pool; the pool is listed from
+    here (moto has no pool of that id: the report shows IDs and says why, in words)."""
+    from test_athena_identities import _identities  # tests/unit
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", moto_server)
+    at = open_page(moto_server, engine="athena", source=SOURCE, results=RESULTS, database="gc", names="name")
+    assert at.toggle(key="athena_cognito").value
+    assert {m.label: m.value for m in at.metric}["Estimated cost"] == "$0.000400"  # 7 queries and the pools' one
+    duck = bucket.parent / "duck"
+    duck.mkdir()
+    table = on_duckdb(str(bucket), duck, attributes={"pets": "animal"})
+    distinct = on_duckdb(str(bucket), duck, attributes={"pets": "animal"}, query="distinct_labels")
+    team = _cli_test()._over_answers(bucket, "team_row", table)
+    data = SourceReader(open_location(str(bucket))).load(keep=False)
+    over_time = _cli_test("test_race_athena").athena_answers(bucket, PERIODS[natural_period(data.answers)])[:3]
+    plan = aw.plan(open_location(SOURCE, AwsSettings(endpoint_url=moto_server, region=REGION)), "gc", RESULTS,
+                   attributes={"pets": "animal"})
+    _cli_test().queue(moto_server, [None] * len(plan.ddl()) + [_identities(str(bucket))]
+                      + [distinct, None, table, None, team, *over_time])
+    at.button(key="athena_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    said = at.warning[0].value.replace("\\", "")
+    assert said.startswith("Names were not looked up in Cognito: cannot list users of Cognito pool")
+    assert "no such user pool" in said and "Traceback" not in shown(at)
+    report, _ = at.session_state["_athena_result"]["result"]
+    expected = worker_report(data, Selection(), names={}, attributes={"pets": "animal"})
+    pd.testing.assert_frame_equal(report, expected, check_dtype=False)  # IDs shown, every figure as locally
