@@ -41,6 +41,9 @@ def _link(chosen: Chosen, flag: Flag) -> dict:
 
 def flags_section(chosen: Chosen, layers: dict[str, str]) -> None:
     st.subheader("Flags")
+    if not chosen.answers["label"].notna().any():
+        st.caption("Flags look at answers with one label (image or text classification): this selection has none.")
+        return
     found = flags_found(chosen, layers)
     if not found:
         st.caption(f"No careless work found: no worker clicked through, gave the same label over and over, or "
