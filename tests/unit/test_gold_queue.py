@@ -173,3 +173,20 @@ def test_the_simulator_carries_the_tag_and_the_reports_measure_workers_on_the_go
     assert set(ordinary["object_id"]) == {str(i) for i in range(44)} - {str(i) for i in tagged(out)}
     assert int(class_counts(ordinary)["annotations"].sum()) == 40  # one class per ordinary object
     assert int(class_counts(found.table)["annotations"].sum()) == 44
+
+
+def test_the_annotation_cache_keeps_a_manifests_gold_lines(tmp_path):
+    """The Annotations page reads through a disk cache: a gold line's tag must come back from it."""
+    from core.annotations.cache import add_extra, extras_of
+    from core.annotations.parsed import Parsed, parse_manifest
+
+    lines = [{"source-ref": "s3://b/a.png", "animal": 0, "animal-metadata": {
+                 "class-name": "cat", "type": "groundtruth/image-classification", "job-name": "labeling-job/j"}},
+             {"source-ref": "s3://b/g.png", GOLD_KEY: "dog", "animal": 1, "animal-metadata": {
+                 "class-name": "dog", "type": "groundtruth/image-classification", "job-name": "labeling-job/j"}}]
+    parsed = parse_manifest(manifest_bytes(lines), "j", "output.manifest")
+    assert parsed.gold == {"1": "dog"}
+    back = Parsed()
+    for _, kind, data, blob in extras_of("k", parsed):
+        add_extra(back, kind, data, blob)
+    assert back.gold == {"1": "dog"} and back.texts == {}
