@@ -86,7 +86,7 @@ def cmd_race(args) -> int:
     print(f"{'already saved' if existed else 'saved'} {uri}", file=sys.stderr)
     if args.weight != "count":
         print(f"weighted race: {MEANING[args.weight]}", file=sys.stderr)
-    print(summary_line(table, unit="labels" if args.weight == "count" else "weighted labels"))
+    print(summary_line(table))
     if args.notify:
         share = shared(loc, uri, args.link_expiry)
         if share.caveat:

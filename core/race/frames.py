@@ -64,7 +64,8 @@ def race_table(answers: pd.DataFrame, names: dict[str, str], freq: str, max_peri
     `attrs["note"]` says when it had to be coarser than `freq`.
 
     With `weights` (per answer, answers' index, 0 to 1: core.race.weights), each label counts its
-    weight instead of 1 (NaN counts 0), and the running totals are rounded to whole labels."""
+    weight instead of 1 (NaN counts 0), and the running totals are rounded to whole labels;
+    `attrs["unit"]` says which ("labels" or "weighted labels") for summary_line and the race's message."""
     grid = time_grid(answers["submission_time"], freq, max_periods) if not answers.empty else None
     if grid is None or grid.index.empty:
         return pd.DataFrame()
@@ -82,7 +83,7 @@ def race_table(answers: pd.DataFrame, names: dict[str, str], freq: str, max_peri
     table.columns.name = None
     # Leader first: a stable column order makes colours and renders reproducible.
     table = table[table.iloc[-1].sort_values(ascending=False, kind="stable").index].astype("int64")
-    table.attrs.update(step=grid.step, note=grid.note)
+    table.attrs.update(step=grid.step, note=grid.note, unit="labels" if weights is None else "weighted labels")
     return table
 
 
@@ -96,15 +97,16 @@ def race_table_of(over_time: pd.DataFrame, names: dict[str, str]) -> pd.DataFram
     table = counts.sort_index().fillna(0).cumsum()
     table.index.name, table.columns.name = "period", None
     table = table[table.iloc[-1].sort_values(ascending=False, kind="stable").index].astype("int64")
-    table.attrs.update(step=over_time.attrs.get("step"), note=over_time.attrs.get("note"))
+    table.attrs.update(step=over_time.attrs.get("step"), note=over_time.attrs.get("note"), unit="labels")
     return table
 
 
-def summary_line(table: pd.DataFrame, top: int = 3, unit: str = "labels") -> str:
+def summary_line(table: pd.DataFrame, top: int = 3, unit: str | None = None) -> str:
     """'1,510 labels. Top 3: Ana (80), Bo (75), Cy (70).' for a message or a caption; `unit` names
-    what a bar counts ("weighted labels")."""
+    what a bar counts (default: what race_table says it counted, "labels" or "weighted labels")."""
     if table.empty:
         return "No labels in this selection."
+    unit = unit or table.attrs.get("unit") or "labels"
     final = table.iloc[-1].sort_values(ascending=False, kind="stable")
     leaders = ", ".join(f"{name} ({count:,})" for name, count in final.head(top).items())
     return f"{int(final.sum()):,} {unit}. Top {min(top, len(final))}: {leaders}."

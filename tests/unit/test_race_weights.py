@@ -16,6 +16,7 @@ from test_metrics import Birds
 
 from core.ingest import SourceReader
 from core.race.frames import RaceOptions, race_table, summary_line
+from core.race.share import race_message
 from core.race.weights import label_weights
 from core.storage import open_location
 
@@ -107,6 +108,9 @@ def test_a_fast_worker_who_disagrees_leads_the_count_race_only(sloppy_team):
         assert weighted.iloc[-1][fast] < weighted.iloc[-1].drop(fast).min(), how  # and the fast one is last
         assert list(weighted.index) == list(plain.index)  # the same periods
     assert summary_line(plain).startswith(f"180 labels. Top 3: {fast} (60), ")
-    assert summary_line(weighted, unit=RaceOptions(weight=how).unit).startswith(
-        f"{weighted.iloc[-1].sum():,} weighted labels. Top 3: ")
+    assert summary_line(weighted).startswith(f"{weighted.iloc[-1].sum():,} weighted labels. Top 3: ")
+    assert RaceOptions(weight=how).unit == "weighted labels" and RaceOptions().unit == "labels"
+    # The message the team gets says so too.
+    subject, body = race_message("Labels per worker, weighted by agreement", weighted, "https://example.com/r")
+    assert "weighted labels. Top 3" in body and "weighted labels" in subject
     assert np.isclose(label_weights(answers, "agreement")[answers["worker_id"] != fast].min(), 0.5)
