@@ -14,6 +14,8 @@ import pytest
 from test_athena_views import _private_output, on_duckdb  # tests/unit is on sys.path
 
 from core.engine import athena_workers as aw
+from core.ingest import SourceReader
+from core.race.frames import PERIODS, natural_period
 from core.storage import AwsSettings, open_location
 
 pytestmark = pytest.mark.browser
@@ -22,7 +24,7 @@ SOURCE, RESULTS, REGION = "s3://gt-out/out/", "s3://gc-results/athena/", "eu-wes
 GRID = 'iframe[title="st_aggrid.AgGrid.agGrid"]'
 
 
-def _cli_test():
+def _cli_test(module: str = "test_workers_athena"):
     """tests/cli/test_workers_athena.py: its Athena-shaped rows (queue) and DuckDB runs (_over_answers)."""
     import importlib
     import sys
@@ -30,7 +32,7 @@ def _cli_test():
     folder = str(Path(__file__).resolve().parents[1] / "cli")
     if folder not in sys.path:
         sys.path.append(folder)
-    return importlib.import_module("test_workers_athena")
+    return importlib.import_module(module)
 
 
 def _post(endpoint: str, path: str, body: dict | None = None) -> None:
@@ -60,7 +62,9 @@ def athena_app(start_app, moto_server, gt_output, tmp_path, fake_aws):
     team = cli._over_answers(folder, "team_row", table)
     plan = aw.plan(open_location(SOURCE, AwsSettings(endpoint_url=moto_server, region=REGION)), "gc", RESULTS,
                    attributes=layers)
-    cli.queue(moto_server, [None] * len(plan.ddl()) + [distinct, None, table, None, team])
+    answers = SourceReader(open_location(str(folder))).load(keep=False).answers
+    over_time = _cli_test("test_race_athena").athena_answers(folder, PERIODS[natural_period(answers)])[:3]
+    cli.queue(moto_server, [None] * len(plan.ddl()) + [distinct, None, table, None, team, *over_time])
     url = start_app({"GC_WORKSPACE": "aws", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                      "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL": moto_server,
                      "GC_CACHE_DIR": str(tmp_path / "cache")})
@@ -78,7 +82,7 @@ def test_run_shows_the_report_and_cancel_stops_the_query(page, athena_app, moto_
     wait_for_app(page)
     page.get_by_text("Estimated cost").wait_for()
     app = page.locator('[data-testid="stApp"]')
-    assert "Estimated cost" in app.inner_text() and "$0.000150" in app.inner_text()
+    assert "Estimated cost" in app.inner_text() and "$0.000350" in app.inner_text()
     assert "CREATE EXTERNAL TABLE IF NOT EXISTS" in page.locator('[data-testid="stCode"]').inner_text()
     assert athena.list_query_executions()["QueryExecutionIds"] == []  # nothing runs before the click
     screenshot(page, "workers-athena-plan", full_page=True)
@@ -88,13 +92,16 @@ def test_run_shows_the_report_and_cancel_stops_the_query(page, athena_app, moto_
     grid.locator(".ag-center-cols-container .ag-row").first.wait_for(timeout=60_000)
     wait_for_app(page)
     text = app.inner_text()
-    assert "3 query(ies) run on Athena" in text and "Worker 1" in grid.locator(".ag-pinned-left-cols-container")\
-        .inner_text()
+    assert "6 query(ies) run on Athena" in text and "Labels over time" in text  # the chart, from Athena's counts
+    assert "Worker 1" in grid.locator(".ag-pinned-left-cols-container").inner_text()
     assert "Team" in grid.locator(".ag-floating-bottom").inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
     page.locator('[data-testid="stMetric"]', has_text="Labels").scroll_into_view_if_needed()
     settle(page)
     screenshot(page, "workers-athena")
+    page.get_by_role("heading", name="Labels over time").evaluate("e => e.scrollIntoView({block: 'start'})")
+    settle(page)
+    screenshot(page, "workers-athena-chart")
 
     # Athena keeps the next query queued (moto's state manager): Cancel stops it there.
     _post(moto_server, "/moto-api/state-manager/set-transition",
