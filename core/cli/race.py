@@ -110,26 +110,28 @@ def _athena_table(args, ws, options: RaceOptions):
     from ..engine import athena_race
     from ..engine import athena_workers as aw
     from ..engine.athena import Athena, AthenaError
+    from ..identity import display_names
     from ..race.frames import race_table_of
     from .workers import _state_printer
 
-    common.athena_only(args, unsupported={"--names": args.names, "--weight": args.weight != "count"})
+    common.athena_only(args, unsupported={"--weight": args.weight != "count"})
     try:
         _step(options.freq)
     except ValueError as exc:  # before anything is listed or billed
         raise CliError(f"--period: {exc}") from exc
     try:
+        named = read_names_csv(args.names, ws.open(args.names).read()) if args.names and not args.anonymize else {}
         location = ws.open(args.source)
         found = aw.survey(location, args.jobs)
         no_manifests = aw.manifest_tables(location, aw.Survey(found.uri))  # the race reads none
         plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, tables=no_manifests,
                        since=args.since, until=args.until, found=found, parquet=args.parquet)
         aw.look_for_copy(plan, ws.open)  # a Parquet copy made earlier: the estimate is its size
-    except (StoreError, AthenaError, ValueError) as exc:
+    except (StoreError, AthenaError, ValueError, IdentityError) as exc:
         raise CliError(str(exc)) from exc
     if not found.responses:
         raise CliError(f"no worker-response files under {found.uri}: Athena has nothing to read")
-    plan.queries = athena_race.READS + (1 if args.anonymize else 0)
+    plan.queries = athena_race.READS + (1 if args.anonymize or named else 0)  # Worker N's order, or the subs
     print(plan.describe(), file=sys.stderr)
     if args.dry_run:
         return None
@@ -140,6 +142,8 @@ def _athena_table(args, ws, options: RaceOptions):
     run = aw.WorkerRun(athena, plan, ws.open, on_state=_state_printer() if args.verbose else None)
     try:
         over, names = athena_race.race_counts(run, options.freq, args.anonymize)
+        if named:  # by sub or worker ID, as locally: each worker's sub from one more query
+            names = display_names(aw.identities(run).set_index("worker_id")[["sub"]], named).to_dict()
     except (AthenaError, StoreError) as exc:
         raise CliError(str(exc)) from exc
     print(f"{run.ran} query(ies) run on Athena, reading {run.scanned:,} bytes; {run.cached} answered from the cache",

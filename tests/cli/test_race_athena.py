@@ -73,13 +73,42 @@ def test_the_athena_race_is_the_local_race(uploaded, moto_settings, tmp_path):  
     assert (tmp_path / "athena.html").read_bytes() == (tmp_path / "local.html").read_bytes()
 
 
+def test_names_from_a_csv_give_the_local_race(uploaded, moto_settings, tmp_path, gt_output):  # noqa: F811
+    """--names on Athena: each worker's sub from one more query (core.engine.athena_workers.identities),
+    names by sub or worker ID as locally; the HTML race is the local one, byte for byte."""
+    from test_athena_identities import _identities  # tests/unit
+
+    folder, _ = uploaded
+    endpoint = moto_settings.endpoint_url
+    subs = _identities(str(folder))["sub"].dropna()
+    names = tmp_path / "names.csv"
+    names.write_text(f"sub,name\n{subs.iloc[0]},Ana Lopez\n{gt_output.worker_id(4)},Dee\n")
+    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                    AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA=endpoint, GC_CACHE_DIR=str(tmp_path))
+    common = ["--endpoint-url", endpoint, "--region", "eu-west-1", "--period", "h", "--names", str(names),
+              "--format", "html"]
+    local = race(SOURCE, *common, "--out", str(tmp_path / "local.html"), env=env)
+    assert local.returncode == 0, local.stderr
+
+    location = open_location(SOURCE, AwsSettings(endpoint_url=endpoint, region="eu-west-1"))
+    found = aw.survey(location)
+    plan = aw.plan(location, "gc", RESULTS, tables=aw.manifest_tables(location, aw.Survey(found.uri)), found=found)
+    queue(endpoint, [None] * len(plan.ddl()) + athena_answers(folder, "h")[:3] + [_identities(str(folder))])
+    athena = race(SOURCE, *common, "--out", str(tmp_path / "athena.html"), "--engine", "athena", "--glue-database",
+                  "gc", "--athena-results", RESULTS, env=env)
+    assert athena.returncode == 0, athena.stderr
+    assert "Cost estimate: 5 queries reading" in athena.stderr  # bounds, workers, counts (twice), the subs
+    assert "Ana Lopez" in athena.stdout and athena.stdout.splitlines()[0] == local.stdout.splitlines()[0]
+    assert (tmp_path / "athena.html").read_bytes() == (tmp_path / "local.html").read_bytes()
+
+
 def test_what_the_athena_race_cannot_do_is_said_before_anything_runs(uploaded, moto_settings, tmp_path):  # noqa: F811
     env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                     AWS_DEFAULT_REGION="eu-west-1", GC_CACHE_DIR=str(tmp_path))
     base = [SOURCE, "--out", str(tmp_path / "r.html"), "--engine", "athena", "--glue-database", "gc",
             "--athena-results", RESULTS, "--endpoint-url", moto_settings.endpoint_url]
-    names = race(*base, "--names", "names.csv", env=env)
-    assert names.returncode == 2 and "--names not available with --engine athena" in names.stderr
+    names = race(*base, "--names", str(tmp_path / "missing.csv"), env=env)  # read before anything is listed
+    assert names.returncode == 2 and "missing.csv" in names.stderr and "Traceback" not in names.stderr
     period = race(*base, "--period", "fortnight", env=env)
     assert period.returncode == 2 and "--period" in period.stderr and "Traceback" not in period.stderr
     dry = race(*base, "--dry-run", env=env)
