@@ -32,7 +32,7 @@ themselves (it takes the posteriors as known), so it is narrower than a full boo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,7 @@ TOL = 1e-5
 LEVEL = 0.95
 
 WORKER_COLUMNS = ["worker_id", "answers", "reliability", "reliability_low", "reliability_high"]
+JOB_WORKER_COLUMNS = ["job", *WORKER_COLUMNS]
 OBJECT_COLUMNS = ["job", "object_id", "source", "answers", "estimate", "confidence", "consolidated", "majority",
                   "gold", "disagrees"]
 
@@ -57,6 +58,9 @@ class Reliability:
     workers: pd.DataFrame  # WORKER_COLUMNS, most answers first, then worker_id
     objects: pd.DataFrame  # OBJECT_COLUMNS, in the order of metrics.consensus (manifest lines first)
     iterations: int  # EM iterations run (at most N_ITER)
+    # The same fit's reliability per (job, worker): the worker's answers in that job alone, for tables
+    # with a row per job and worker (the Annotations page's quality table). Job, then WORKER_COLUMNS' order.
+    job_workers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=JOB_WORKER_COLUMNS))
 
     @property
     def disagreements(self) -> pd.DataFrame:
@@ -108,6 +112,19 @@ def _jeffreys(right: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return np.minimum(low, share), np.maximum(high, share)
 
 
+def reliability_rows(scored: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per `keys` group of answers (each with `right`, its chance of being right): the answers, the
+    reliability (the mean of `right`) and its Jeffreys interval; the most answers first."""
+    per = scored.groupby(keys, sort=True)["right"].agg(answers="size", right="sum").reset_index()
+    per["reliability"] = per["right"] / per["answers"]
+    per["reliability_low"], per["reliability_high"] = _jeffreys(per["right"].to_numpy(),
+                                                                per["answers"].to_numpy(dtype=float))
+    order = [*keys[:-1], "answers", keys[-1]]
+    ascending = [True] * (len(keys) - 1) + [False, True]
+    per = per.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
+    return per[[*keys[:-1], *WORKER_COLUMNS]]
+
+
 def _fit(triples: pd.DataFrame):
     import warnings
 
@@ -150,7 +167,7 @@ def estimate(answers: pd.DataFrame, labels: pd.DataFrame, objects: pd.DataFrame,
     consensus = metrics.consensus(answers, labels, attributes)
     consensus["task"] = consensus["job"].astype(str) + "/" + consensus["object_id"].astype(str)
     if triples.empty:
-        workers = pd.DataFrame(columns=WORKER_COLUMNS)
+        workers, job_workers = pd.DataFrame(columns=WORKER_COLUMNS), pd.DataFrame(columns=JOB_WORKER_COLUMNS)
         posterior, labels_, iterations = pd.DataFrame(), pd.Series(dtype=object), 0
     else:
         model = _fit(triples)
@@ -159,13 +176,9 @@ def estimate(answers: pd.DataFrame, labels: pd.DataFrame, objects: pd.DataFrame,
         codes = posterior.columns.get_indexer(triples["label"])
         rows = posterior.index.get_indexer(triples["task"])
         right = pd.Series(posterior.to_numpy()[rows, codes], index=triples.index)
-        per = pd.DataFrame({"worker_id": triples["worker"], "right": right}).groupby("worker_id", sort=True)
-        workers = per["right"].agg(answers="size", right="sum").reset_index()
-        workers["reliability"] = workers["right"] / workers["answers"]
-        low, high = _jeffreys(workers["right"].to_numpy(), workers["answers"].to_numpy(dtype=float))
-        workers["reliability_low"], workers["reliability_high"] = low, high
-        workers = (workers.sort_values(["answers", "worker_id"], ascending=[False, True], kind="stable")
-                   .reset_index(drop=True)[WORKER_COLUMNS])
+        scored = pd.DataFrame({"job": triples["job"], "worker_id": triples["worker"], "right": right})
+        workers = reliability_rows(scored, ["worker_id"])
+        job_workers = reliability_rows(scored, ["job", "worker_id"])
 
     out = consensus[["job", "object_id", "consolidated", "majority", "task"]].copy()
     counts = triples.groupby("task").size()
@@ -182,7 +195,7 @@ def estimate(answers: pd.DataFrame, labels: pd.DataFrame, objects: pd.DataFrame,
         out.loc[known, "gold"] = gold_of(out.loc[known, "source"].astype(object), normalized).to_numpy()
     out["gold"] = out["gold"].astype(object).where(out["gold"].notna(), None)
     out["disagrees"] = out["estimate"].notna() & out["consolidated"].notna() & (out["estimate"] != out["consolidated"])
-    return Reliability(workers, out[OBJECT_COLUMNS].reset_index(drop=True), iterations)
+    return Reliability(workers, out[OBJECT_COLUMNS].reset_index(drop=True), iterations, job_workers)
 
 
 def summary_line(acc: dict | None) -> str:
