@@ -352,7 +352,9 @@ def main() -> None:
         return
     names = ["What was labeled", "Quality", "Items", "Audits"]
     lazy = len(found.table) > LAZY_ROWS
-    tabs = st.tabs(names, key="tab", bind="query-params") if lazy else st.tabs(names)
+    # The open tab is in the URL (a flag's or a reliability link's tab=Items opens the items); only
+    # past LAZY_ROWS do the other tabs skip their work.
+    tabs = st.tabs(names, key="tab", bind="query-params")
     labeled, quality, items, audited = tabs
     shown = (lambda tab: tab.open) if lazy else (lambda tab: True)
     gold, iou = None, _url_iou()
