@@ -14,11 +14,15 @@ TITLES = {"job": "Job", "task_type": "Task type", "reference": "Compared with", 
           "objects": "Answers", "score": "Score", "alpha": "Krippendorff's alpha", "exact_match": "Exact match",
           "jaccard": "Jaccard", "precision": "Precision", "recall": "Recall", "f1": "F1",
           "f1_overlap": "F1 (overlap)", "mean_iou": "Mean IoU", "mean_frame_f1": "Mean frame F1",
-          "id_switches": "ID switches (total)", "audited": "Audited", "pass_rate": "Pass rate", "adjusted": "Adjusted"}
+          "id_switches": "ID switches (total)", "audited": "Audited", "pass_rate": "Pass rate", "adjusted": "Adjusted",
+          "reliability": "Estimated reliability", "reliability_interval": "Reliability, 95 % interval"}
 # What a title alone does not say, shown when the pointer rests on it.
 HELP = {"id_switches": "How many times a tracked object's ID changed from one frame to the next, added up over "
-                       "the worker's videos (on the job's row, over every worker's)"}
-SHARES = ["score", "exact_match", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou",
+                       "the worker's videos (on the job's row, over every worker's)",
+        "reliability": "Estimated without gold from everyone's answers (Dawid-Skene): the expected share of the "
+                       "worker's labels in this job that are right; for multi-label, of their yes or no for each class",
+        "reliability_interval": "Where the estimated reliability lies with 95 % confidence: few answers, wide interval"}
+SHARES = ["score", "exact_match", "reliability", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou",
           "mean_frame_f1", "pass_rate", "adjusted"]
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 from app_pages._selection import Chosen
 from app_pages._shared import digest, literal, memo
 from core import metrics
-from core.reliability import Reliability, estimate, has_classification
+from core.reliability import Reliability, accuracy_sentence, estimate, has_classification
 from core.tables import format_table
 
 COLUMNS = ["reliability", "reliability_low", "reliability_high"]
@@ -90,6 +90,8 @@ def disagreement_list(chosen: Chosen, found: Reliability | None) -> None:
     if found is None:
         return
     st.subheader("Where the estimate and Ground Truth disagree")
+    if said := accuracy_sentence(found.accuracies()):  # a gold file's, or the gold mixed into the queue
+        st.caption(said)
     rows = found.disagreements
     if rows.empty:
         st.caption("Nowhere: for every object, the label estimated from the workers' answers is the one Ground "

@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import ANY, Naming, worker_filter, worker_naming
+from app_pages._annotation_reliability import disagreements, estimates, with_reliability
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._items import items_tab
 from app_pages._segmentation_quality import class_iou_section
@@ -264,7 +265,8 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -
     if report.empty:
         st.caption("No worker answers in this selection.")
         return gold, iou
-    ranked = worst_first(report)
+    reliable = estimates(found, table, gold)  # without gold, beside each worker's exact match or Jaccard
+    ranked = with_reliability(worst_first(report), reliable, naming)
     for task in sorted(set(report["task_type"]), key=lambda t: list(TASKS).index(t) if t in TASKS else 99):
         st.subheader(TASKS.get(task, task))
         jobs = report[report["task_type"].eq(task) & report["worker"].eq("Team")].drop(columns=["worker", "task_type"])
@@ -274,6 +276,7 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -
                    "job's consolidated result (or gold).")
         show_table(readable(jobs), f"quality_jobs_{task}")
         show_table(readable(workers.drop(columns=["score"])), f"quality_workers_{task}")
+        disagreements(task, reliable)
         if task == "semantic-segmentation":
             class_iou_section(found, table, naming)
     left, right = st.columns(2)  # every task type's rows in one file each, so said in the label

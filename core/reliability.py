@@ -206,3 +206,13 @@ def summary_line(acc: dict | None) -> str:
     return (f"against gold, over the {acc['objects']:,} objects with a gold label: Ground Truth's consolidated "
             f"{acc['consolidated']:.1%}, plain majority vote {acc['majority']:.1%}, Dawid-Skene estimate "
             f"{acc['estimate']:.1%}{ties}")
+
+
+def accuracy_sentence(acc: dict | None) -> str | None:
+    """The three accuracies against gold as a page says them (None without gold)."""
+    if acc is None:
+        return None
+    ties = f" ({acc['majority_ties']:,} tie(s) without a majority count as wrong)" if acc["majority_ties"] else ""
+    return (f"Against gold, over the {acc['objects']:,} object(s) with a gold label: Ground Truth's consolidation "
+            f"{acc['consolidated']:.1%} right, a plain majority vote {acc['majority']:.1%}{ties}, the estimate "
+            f"{acc['estimate']:.1%}.")

@@ -46,12 +46,26 @@ def gold_labels(gold: pd.DataFrame | None) -> dict[str, str] | None:
     return found or None
 
 
-def classification(table: pd.DataFrame, gold: pd.DataFrame | None = None) -> reliability.Reliability | None:
-    """Dawid-Skene over the table's classification answers (None without any)."""
+def queued_labels(objects: pd.DataFrame, queued: dict[tuple[str, str], str] | None) -> dict[str, str] | None:
+    """{data object: label} of the gold mixed into the queue ({(job, object_id): label}, as
+    core.annotations.source keeps it) among these objects (job, object_id, source)."""
+    if not queued or objects.empty:
+        return None
+    tags = pd.Series(list(queued.values()), index=pd.MultiIndex.from_tuples(list(queued)), dtype=object)
+    found = tags.reindex(pd.MultiIndex.from_frame(objects[["job", "object_id"]])).to_numpy()
+    tagged = objects.assign(label=found).dropna(subset=["label", "source"])
+    return dict(zip(tagged["source"], tagged["label"], strict=True)) or None
+
+
+def classification(table: pd.DataFrame, gold: pd.DataFrame | None = None,
+                   queued: dict[tuple[str, str], str] | None = None) -> reliability.Reliability | None:
+    """Dawid-Skene over the table's classification answers (None without any), measured against a
+    gold table, else against the gold mixed into the queue."""
     answers, labels, objects, attributes = classification_inputs(table)
     if not reliability.has_classification(answers):
         return None
-    return reliability.estimate(answers, labels, objects, gold_labels(gold), attributes)
+    truth = gold_labels(gold) or queued_labels(objects, queued)
+    return reliability.estimate(answers, labels, objects, truth, attributes)
 
 
 def multi_label(table: pd.DataFrame) -> reliability_multilabel.MultiLabelReliability | None:

@@ -53,6 +53,7 @@ def test_workers_page_shows_the_estimated_reliability_and_where_to_audit(birds_d
     # The 13 disagreements, the 10 surest as links to their item on the Annotations page.
     assert "Where the estimate and Ground Truth disagree" in [s.value for s in at.subheader]
     assert any(c.value.startswith("13 object(s)") for c in at.caption)
+    assert reliability.accuracy_sentence(expected.accuracies()) in [c.value for c in at.caption]  # 90.1, 89.7, 86.4
     links = [p.proto for p in at.get("page_link") if p.proto.icon == ":material/rule:"]
     top = expected.disagreements.head(10)
     assert len(links) == 10

@@ -91,6 +91,21 @@ def test_gold_from_a_gold_table_is_matched_by_the_data_object(birds_table, birds
     assert from_table.gold_labels(None) is None
 
 
+def test_gold_in_the_queue_measures_the_estimate_when_no_gold_table_is_given(birds_table, birds_gold_table):
+    """Gold tags kept by (job, object) as the annotations reader keeps them (SourceAnnotations.gold):
+    the estimate is measured on exactly the tagged objects, and a gold table wins over them."""
+    truth = from_table.gold_labels(birds_gold_table)
+    own = birds_table[birds_table["source"].eq("consolidated")]
+    queued = {(job, obj): truth[ref] for job, obj, ref in own[["job", "object_id", "source_ref"]].head(100).itertuples(
+        index=False)}
+    got = from_table.classification(birds_table, None, queued)
+    scored = got.objects[got.objects["gold"].notna()]
+    assert got.accuracies()["objects"] == len(queued) == 100
+    assert set(zip(scored["job"], scored["object_id"], strict=True)) == set(queued)
+    assert from_table.classification(birds_table, birds_gold_table, queued).accuracies()["objects"] == 302
+    assert from_table.queued_labels(got.objects[["job", "object_id", "source"]], {}) is None
+
+
 def test_a_table_without_classification_has_no_estimate(birds_table):
     boxes = birds_table.assign(task_type="bounding-box")
     assert from_table.classification(boxes) is None and from_table.multi_label(birds_table) is None
