@@ -1,11 +1,12 @@
 """`reliability`: each worker's reliability estimated without gold (Dawid-Skene), as the Workers
-page's "Estimated reliability" column shows it, and the three accuracies against gold when given."""
+page's "Estimated reliability" column shows it, and the three accuracies against gold: a gold file's
+(--gold), else the gold objects mixed into the jobs' queue (core.manifests.gold_mix), as `workers`."""
 
 from __future__ import annotations
 
 import sys
 
-from ..gold import GoldError, read_gold
+from ..gold import GoldError, queued_gold, read_gold
 from ..identity import IdentityError, read_names_csv
 from ..reliability import estimate, has_classification, summary_line
 from ..storage import StoreError
@@ -21,7 +22,7 @@ def add_parser(sub) -> None:
     r.add_argument("source", metavar="SOURCE", help="s3://bucket/prefix or a local folder")
     r.add_argument("--gold", metavar="FILE",
                    help="gold labels: adds the accuracies of Ground Truth's consolidated labels, the plain majority "
-                        "vote and the estimate (on stderr)")
+                        "vote and the estimate (on stderr); without it, gold mixed into the jobs' queue is used")
     r.add_argument("--format", choices=["table", "csv", "json"], default="table")
     r.add_argument("--objects", action="store_true",
                    help="print the objects where the estimate and Ground Truth's consolidated label disagree "
@@ -47,6 +48,9 @@ def cmd_reliability(args) -> int:
     except (StoreError, GoldError, IdentityError) as exc:
         raise CliError(str(exc)) from exc
     answers, labels, objects = selection.apply(data)
+    if gold is None and (gold := queued_gold(objects) or None):  # as `workers` measures accuracy on it
+        print(f"accuracies against the {len(gold):,} gold objects mixed into the queue (no --gold given)",
+              file=sys.stderr)
     if not has_classification(answers):
         raise CliError(f"no classification answers under {data.uri}"
                        + (" in this selection" if not data.answers.empty else "")
@@ -67,7 +71,7 @@ def cmd_reliability(args) -> int:
           file=sys.stderr)
     print(f"{len(result.disagreements):,} object(s) where the estimate and Ground Truth's consolidated label "
           "disagree" + ("" if args.objects else " (--objects lists them)"), file=sys.stderr)
-    print(summary_line(result.accuracies()) if gold is not None else "no --gold: accuracies not computed",
-          file=sys.stderr)
+    print(summary_line(result.accuracies()) if gold is not None
+          else "no --gold and no gold in the queue: accuracies not computed", file=sys.stderr)
     return 0
 

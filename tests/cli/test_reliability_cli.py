@@ -53,7 +53,7 @@ def test_objects_to_audit_and_anonymized_names(birds_dir):
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert len(rows) == 13 and all(r["estimate"] != r["consolidated"] for r in rows)
-    assert "no --gold: accuracies not computed" in done.stderr
+    assert "no --gold and no gold in the queue: accuracies not computed" in done.stderr
     anon = run(str(birds_dir), "--anonymize")
     assert anon.returncode == 0 and "public.us-east-1." not in anon.stdout and "Worker 1 " in anon.stdout
 
