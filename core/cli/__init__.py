@@ -2,7 +2,7 @@
 commands, each with its `add_parser` and `cmd_*`; this module assembles the parser and runs it.
 
     python -m core workers SOURCE [--gold FILE] [--format table|csv|json]
-    python -m core reliability SOURCE [--gold FILE] [--objects] [--format table|csv|json]
+    python -m core reliability SOURCE [--gold FILE] [--multi-label] [--objects] [--format table|csv|json]
     python -m core flags SOURCE [--jobs ...] [--since ...] [--until ...] [--format table|csv|json]
     python -m core quality SOURCE [--jobs ...] [--gold FILE] [--iou 0.5] [--format table|csv|json]
     python -m core annotations SOURCE [--jobs ...] [--format table|csv|json]

@@ -24,6 +24,9 @@ def add_parser(sub) -> None:
                    help="gold labels: adds the accuracies of Ground Truth's consolidated labels, the plain majority "
                         "vote and the estimate (on stderr); without it, gold mixed into the jobs' queue is used")
     r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    r.add_argument("--multi-label", action="store_true",
+                   help="estimate over the multi-label answers instead (Dawid-Skene on each class's yes or no, "
+                        "crowd-kit's BinaryRelevance; the Annotations page's Quality tab); --gold does not apply")
     r.add_argument("--objects", action="store_true",
                    help="print the objects where the estimate and Ground Truth's consolidated label disagree "
                         "(the first to audit) instead of the workers")
@@ -41,6 +44,8 @@ def cmd_reliability(args) -> int:
     from .workers import _layers  # the same layer choice, and the same notes, as `workers`
 
     ws = common.workspace(args)
+    if args.multi_label:
+        return _multi_label(args, ws)
     data, selection = common.selected(args, ws)  # the reader the workers command uses
     try:
         gold = read_gold(args.gold, ws.open(args.gold).read()) if args.gold else None
@@ -75,3 +80,40 @@ def cmd_reliability(args) -> int:
           else "no --gold and no gold in the queue: accuracies not computed", file=sys.stderr)
     return 0
 
+
+
+def _multi_label(args, ws) -> int:
+    """The multi-label counterpart, over the annotations the Annotations page reads."""
+    from ..annotations import reliability as from_table
+    from ..annotations.reports import Narrow
+    from .quality import _read  # the same reading, refusals and notes as `quality`
+
+    if args.gold:
+        raise CliError("--gold applies to single-label answers only: a multi-label estimate is compared with "
+                       "Ground Truth's consolidated sets")
+    found = _read(args, ws)
+    table = Narrow(start=args.since, end=args.until).apply(found.table)
+    result = from_table.multi_label(table)
+    if result is None:
+        raise CliError(f"no multi-label answers under {found.uri}"
+                       + (" in this selection" if args.jobs or args.since or args.until else ""))
+    if args.objects:
+        rows = result.disagreements.drop(columns=["disagrees"])
+        print(format_table(rows.assign(estimate=rows["estimate"].map(", ".join),
+                                       consolidated=rows["consolidated"].map(", ".join)), args.format))
+    else:
+        table = result.job_workers.copy()
+        try:
+            names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}
+        except (StoreError, IdentityError) as exc:
+            raise CliError(str(exc)) from exc
+        if args.anonymize:  # Worker 1 has the most decisions
+            names = {w: f"Worker {i}" for i, w in enumerate(result.workers["worker_id"], start=1)}
+        table.insert(1, "worker", table["worker_id"].map(lambda w: names.get(w, w)))
+        print(format_table(table.drop(columns=["worker_id"]) if args.anonymize else table, args.format))
+    print(f"binary relevance with Dawid-Skene (crowd-kit) over {len(result.workers):,} workers and "
+          f"{len(result.objects):,} objects; reliability: the expected share of a worker's yes/no decisions (one "
+          "per answer and class of the job) that are right, with a 95 % Jeffreys interval", file=sys.stderr)
+    print(f"{len(result.disagreements):,} object(s) where the estimated set and Ground Truth's consolidated set "
+          "disagree" + ("" if args.objects else " (--objects lists them)"), file=sys.stderr)
+    return 0
