@@ -111,7 +111,8 @@ def disagreements(task: str, found: Estimates) -> None:
                    "the one Ground Truth consolidated.")
         return
     how = ("Ground Truth keeps every class that at least one worker ticked; the estimate weighs each worker by how "
-           "reliable they are. " if task == "multi-label" else "")
+           "reliable they are. " if task == "multi-label" else "Labels as compared (case, spaces and dashes "
+           "ignored). ")
     st.caption(f"{len(rows):,} object(s) where the {what} estimated from everyone's answers ({METHODS[task]}) is not "
                f"the one Ground Truth consolidated: the first ones to audit. {how}The surest estimates first; each "
                "opens the object in the Items tab.")
