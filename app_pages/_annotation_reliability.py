@@ -19,6 +19,9 @@ from core.tables import format_table
 
 SHOWN = 10  # disagreements listed as links; all of them in the CSV
 METHODS = {"classification": "Dawid-Skene", "multi-label": "Dawid-Skene for each class, yes or no"}
+# The sidebar's choices that keep only some of an object's answers (core.annotations.reports.Narrow):
+# the estimate would then see one worker, or one class, and call everyone right.
+PARTIAL = {"worker": "a worker", "class": "a class", "attr": "a label attribute"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Estimates:
     """The estimates of one selection, by task type (the types the library has a model for)."""
 
     by_task: dict[str, Reliability | MultiLabelReliability]
+    note: str | None = None  # why there is none, when the selection cannot have one
 
 
 def estimates(found, table: pd.DataFrame, gold: pd.DataFrame | None) -> Estimates:
@@ -47,6 +51,9 @@ def estimates(found, table: pd.DataFrame, gold: pd.DataFrame | None) -> Estimate
     # over tens of thousands of answers that a reader of another tab should not wait for.
     if not types & set(METHODS) or st.session_state.get("tab") != "Quality":
         return Estimates({})
+    if chosen := [what for key, what in PARTIAL.items() if st.query_params.get(key)]:
+        return Estimates({}, f"The estimated reliability needs every answer to each object: it is not computed while "
+                             f"{' and '.join(chosen)} is chosen in the sidebar.")
     with st.spinner("Estimating each worker's reliability from everyone's answers ..."):
         return memo("annotation_reliability", found, (id(table), id(gold)), compute)
 
@@ -100,6 +107,8 @@ def disagreements(task: str, found: Estimates) -> None:
     the object in the Items tab."""
     result = found.by_task.get(task)
     if result is None:
+        if found.note and task in METHODS:
+            st.caption(found.note)
         return
     st.markdown("**Where the estimate and Ground Truth disagree**")
     if isinstance(result, Reliability) and (said := accuracy_sentence(result.accuracies())):

@@ -44,3 +44,10 @@ def test_quality_tab_shows_the_estimate_beside_exact_match_and_opens_disagreemen
     third = top.iloc[2]
     assert at.query_params["tab"] == "Items" and at.query_params["item"] == third["object_id"]
     assert any(s.value == f"Item {third['object_id']} of {third['job']}" for s in at.subheader)
+
+    # A worker chosen in the sidebar leaves one answer an object: no estimate, and the page says why.
+    one = open_app_page("app_pages/annotations.py", source=str(birds_dir), names="ids", tab="Quality",
+                        worker=str(want.index[0]))
+    assert not [b for b in one.button if b.key and b.key.startswith("audit_")]
+    assert any("not computed while a worker is chosen" in c.value for c in one.caption)
+    assert all("reliability" not in d.value for d in one.dataframe)
