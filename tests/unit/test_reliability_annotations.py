@@ -175,3 +175,10 @@ def test_multi_label_reliability_ranks_workers_by_their_true_mistakes(tags):
     assert rho >= 0.8, per
     assert round(rho, 3) == 0.991  # with this seed; the README reports it
 
+
+
+def test_multi_label_same_answers_in_another_order_same_estimate(tags):
+    table, _, got = tags
+    again = from_table.multi_label(table.sample(frac=1, random_state=3))
+    pd.testing.assert_frame_equal(again.workers, got.workers)
+    pd.testing.assert_frame_equal(again.objects, got.objects)
