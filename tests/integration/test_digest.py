@@ -6,13 +6,13 @@ command line on the demo (pinned by GC_DEMO_AT), and with its memory in S3 and t
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
 import no_real_aws
 import pytest
+from demo_copy import copy_demo
 
 from core.audit import home_location
 from core.aws import AwsSettings
@@ -36,11 +36,8 @@ TEAM = "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/box-team
 @pytest.fixture
 def own_demo(demo, demo_dir, tmp_path) -> Path:
     """A copy of the session's demo (built once): these tests add jobs and stop them."""
-    copy = tmp_path / "demo"
-    shutil.copytree(demo_dir, copy)
-    # The session's demo holds what other tests in this worker sent (a race): only these tests' count.
-    shutil.rmtree(copy / "outbox", ignore_errors=True)
-    return copy
+    # Without what other tests in this worker sent (a race): only these tests' count.
+    return copy_demo(demo_dir, tmp_path / "demo")
 
 
 def simulated(root: Path, clock: FixedClock, notifier=None) -> Workspace:

@@ -5,10 +5,10 @@ real st.login end to end)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from demo_copy import copy_demo
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
@@ -26,10 +26,8 @@ MANIFEST = "s3://ground-control-demo/manifests/digits-batch-3.manifest"
 @pytest.fixture
 def own_demo(demo_dir, tmp_path, monkeypatch, demo):
     """A copy of the session's demo: a stop is for good."""
-    copy = tmp_path / "demo"
-    shutil.copytree(demo_dir, copy)
-    # The session's demo holds the audit lines of other tests in this worker: only these tests' count.
-    shutil.rmtree(copy / "buckets" / "ground-control-demo" / "_ground-control" / "audit", ignore_errors=True)
+    # Without the audit lines of other tests in this worker: only these tests' count.
+    copy = copy_demo(demo_dir, tmp_path / "demo")
     monkeypatch.setenv("GC_DEMO_DIR", str(copy))
     return copy
 

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from demo_copy import copy_demo
 from streamlit.testing.v1 import AppTest
 from test_quality_report import source  # noqa: F401  (tests/unit is on sys.path)
 
@@ -242,8 +243,9 @@ def test_race_renders_saves_and_sends_in_the_demo(birds_dir, demo_dir, tmp_path,
 # ---- Manifests, Launch and chaining (each on a demo of its own: they add jobs and files) ----------
 
 @pytest.fixture
-def own_demo(tmp_path, monkeypatch):
-    monkeypatch.setenv("GC_DEMO_DIR", str(tmp_path / "demo"))
+def own_demo(demo, demo_dir, tmp_path, monkeypatch):
+    """A copy of the session's demo (a build per test was most of this file's time)."""
+    monkeypatch.setenv("GC_DEMO_DIR", str(copy_demo(demo_dir, tmp_path / "demo")))
     return tmp_path / "demo"
 
 
