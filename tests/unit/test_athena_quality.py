@@ -1,0 +1,164 @@
+"""The quality report of classification jobs on a query engine (core.engine.athena_quality): the
+Athena engine's `answers` view, staged tables and two queries, run by DuckDB over the same files,
+give core.quality.report.quality_report's rows (answers, exact match, alpha) on the real 2019 bird
+job, on constructed private-workforce output and on a job of the local simulator; other task types
+are named, never dropped silently; and the queries in Trino's dialect parse and call only Trino's
+functions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import sqlglot
+from test_athena_views import _private_output, _staged_view  # tests/unit is on sys.path
+from test_metrics_engine import TRINO_FUNCTIONS, called
+
+from core.annotations.source import read_source
+from core.engine import athena_quality as aq
+from core.engine import athena_workers as aw
+from core.engine.athena_tables import answers_sql, dated, duckdb_responses, qualified
+from core.quality.agreement import nominal_alpha
+from core.quality.report import quality_report
+from core.storage import open_location
+
+TABLES = {"answers": "answers", "quality_jobs": "quality_jobs", "quality_reference": "quality_reference"}
+
+
+def on_duckdb(location, tmp_path) -> tuple[pd.DataFrame, aq.Jobs]:
+    """The Athena engine's report, its queries run by DuckDB over the local folder of `location`."""
+    found = aw.survey(location)
+    jobs = aq.read_jobs(location, found.manifests)
+    files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE VIEW answers AS {dated('all_answers', None, None, found.folders)}")
+    for table in aq.staged(jobs, found.folders):
+        _staged_view(con, table, tmp_path)
+    return aq.quality_report(lambda sql: con.execute(sql).df(), TABLES, "duckdb"), jobs
+
+
+def local(location) -> pd.DataFrame:
+    report = quality_report(read_source(location).table)
+    return report[report["task_type"].eq("classification")].reset_index(drop=True)
+
+
+def same(remote: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Equal, alpha to 1e-9 (its sums are added in another order); every other figure exactly."""
+    pd.testing.assert_frame_equal(remote.drop(columns="alpha"), expected.drop(columns="alpha"), check_dtype=False)
+    np.testing.assert_allclose(remote["alpha"].to_numpy(float), expected["alpha"].to_numpy(float), rtol=0,
+                               atol=1e-9)
+    assert remote["exact_match"].dtype == "float64" and str(remote["objects"].dtype) == "Int64"
+
+
+def test_the_real_bird_job_gives_the_local_quality_rows(birds_dir, tmp_path):
+    location = open_location(str(birds_dir))
+    remote, jobs = on_duckdb(location, tmp_path)
+    expected = local(location)
+    assert len(remote) == 98 and remote["job"].nunique() == 1  # 97 workers and the job's row
+    team = remote[remote["worker"].eq("Team")].iloc[0]
+    assert team["objects"] == 1510 and 0 < team["exact_match"] < 1 and 0 < team["alpha"] < 1
+    assert list(jobs.own.values()) == [team["job"]]  # the job's own name, not its renamed folder's
+    same(remote, expected)
+
+
+T0 = datetime(2024, 3, 12, 9, 0, tzinfo=UTC)
+
+
+def test_private_output_gives_the_local_rows_and_names_the_multi_label_job(gt_output, tmp_path):
+    source = _private_output(gt_output)
+    a = gt_output.answer  # a worker answering an object twice (two iterations): the first answer is theirs
+    gt_output.response("pets", 2, 0, [a(2, "Dog", T0 + timedelta(days=2), 1.0), a(4, "Cow", T0 + timedelta(days=2))])
+    location = open_location(source)
+    remote, jobs = on_duckdb(location, tmp_path)
+    expected = local(location)
+    assert set(remote["job"]) == {"pets"} and (remote["worker"] == "Team").sum() == 1
+    same(remote, expected)
+    found = aw.survey(location)
+    assert aq.others_line(jobs.others(found.folders)) == (
+        "1 job(s) not measured on Athena, which measures classification jobs only; the local engine "
+        "(--engine local) measures them (no output manifest, task type unknown: pets-multi)")
+
+
+def test_a_simulated_classification_job_gives_the_local_rows(tmp_path):
+    from core.gt import tasks
+    from core.manifests import ManifestSpec, plan_manifest, write_parts
+    from core.sim.buckets import folder_buckets
+    from core.sim.clock import FixedClock
+    from core.sim.datasets import write_digits
+    from core.sim.service import SimulatedService
+
+    open_uri = folder_buckets(tmp_path / "s3")
+    clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # a Monday morning: the team works
+    service = SimulatedService(tmp_path / "state", open_uri, clock, 7)
+    digits = write_digits(open_uri, "s3://data/digits", count=40)
+    service.register_truth(digits.truth)
+    write_parts(open_uri("s3://data/manifests/in.manifest"),
+                plan_manifest(open_uri("s3://data/digits/"), ManifestSpec(sample=30, seed=1)).parts)
+    service.create_labeling_job({
+        "LabelingJobName": "digits", "LabelAttributeName": "digit",
+        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": "s3://data/manifests/in.manifest"}}},
+        "OutputConfig": {"S3OutputPath": "s3://data/jobs/"}, "RoleArn": "arn:aws:iam::123456789012:role/GroundTruth",
+        "LabelCategoryConfigS3Uri": digits.labels_uri,
+        "HumanTaskConfig": {
+            "WorkteamArn": service.team_arn("labeling-team"), "UiConfig": {"UiTemplateS3Uri": "s3://data/t.html"},
+            "PreHumanTaskLambdaArn": tasks.pre_lambda_arn("ImageMultiClass", "us-east-1"), "TaskTitle": "Digits",
+            "TaskDescription": "Which digit?", "NumberOfHumanWorkersPerDataObject": 3, "TaskTimeLimitInSeconds": 300,
+            "AnnotationConsolidationConfig": {
+                "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", "us-east-1")}}})
+    clock.set(clock.now() + timedelta(days=6))
+    assert service.describe_labeling_job("digits")["LabelingJobStatus"] == "Completed"
+    location = open_uri("s3://data/jobs/")
+    remote, _ = on_duckdb(location, tmp_path)
+    expected = local(location)
+    assert set(remote["job"]) == {"digits"} and remote.iloc[-1]["objects"] == 90  # 30 images x 3 workers
+    same(remote, expected)
+
+
+def test_alpha_from_the_sums_is_krippendorffs():
+    """Objects with one answer do not count; one class among the paired answers has no alpha."""
+    answers = pd.DataFrame({"worker": list("abcabcab") + ["d"], "object": [1, 1, 1, 2, 2, 2, 3, 3, 4],
+                            "value": list("xxyyyyxy") + ["z"]})
+    paired = answers[answers["object"].ne(4)]
+    units = paired.groupby(["object", "value"]).size().rename("n").reset_index()
+    m = units.groupby("object")["n"].transform("sum")
+    per = units.assign(o=units["n"] * (units["n"] - 1) / (m - 1)).groupby("value")
+    n_c, o_cc = per["n"].sum(), per["o"].sum()
+    got = aq.alpha_of(len(n_c), n_c.sum(), o_cc.sum(), (n_c ** 2).sum())
+    assert got == pytest.approx(nominal_alpha(answers), abs=1e-12)
+    assert np.isnan(aq.alpha_of(1, 4, 4, 16))
+
+
+def test_a_manifest_in_a_renamed_folder_names_its_job_and_a_bad_one_is_a_note(gt_output):
+    a = gt_output.answer
+    gt_output.job("pets", {0: [a(1, "Cat", T0)], 1: [a(2, "Dog", T0)]})
+    gt_output.job("copy", {0: [a(1, "Cat", T0)]})
+    gt_output.manifest("copy", [gt_output.manifest_line(0, "Cat", "renamed-job")])
+    gt_output.manifest("broken", ["{not json"], path="manifests/output/output.manifest")
+    location = open_location(str(gt_output.root))
+    jobs = aq.read_jobs(location, aw.survey(location).manifests)
+    assert jobs.own == {"pets": "pets", "copy": "renamed-job", "broken": "broken"}
+    assert jobs.types == {"pets": "classification", "renamed-job": "classification"}
+    assert jobs.reference == {("pets", "0"): "Cat", ("pets", "1"): "Dog", ("renamed-job", "0"): "Cat"}
+    tables = aq.staged(jobs, ["pets", "copy"])
+    assert [json.loads(line) for line in tables[0].body.splitlines()] == [
+        {"job": "copy", "own_job": "renamed-job"}, {"job": "pets", "own_job": "pets"}]
+
+
+def test_the_trino_form_parses_and_calls_only_trino_functions():
+    tables = {"answers": "SELECT * FROM gc.gc_answers_x WHERE job IN ('a')", "quality_jobs": "gc.gc_quality_jobs_1",
+              "quality_reference": "gc.gc_quality_reference_2"}
+    reads = {aq.QUALITY_ROWS: {"gc.gc_answers_x", "gc.gc_quality_jobs_1 AS j", "gc.gc_quality_reference_2 AS r"},
+             aq.ALPHA_COUNTS: {"gc.gc_answers_x", "gc.gc_quality_jobs_1 AS j"}}
+    for sql, names in reads.items():
+        trino = qualified(None, tables, "trino", sql=sql)
+        tree = sqlglot.parse_one(trino, read="trino")
+        assert {t.sql("trino") for t in tree.find_all(sqlglot.exp.Table) if t.db} == names  # each one replaced
+        functions = {c for c in called(trino) if c.isidentifier()}  # not an operator before a parenthesis
+        assert functions - TRINO_FUNCTIONS == set(), trino
+        assert {"MIN_BY", "SUM", "AVG", "COUNT"} & functions
