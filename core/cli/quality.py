@@ -40,6 +40,7 @@ def add_parser(sub) -> None:
     q.add_argument("--per-class", action="store_true",
                    help="instead, segmentation jobs' IoU per class: per worker and per job, over the images "
                         "where the class is in the worker's or the consolidated mask")
+    common.engine_options(q)  # --engine athena: classification jobs (core.cli.quality_athena)
     q.set_defaults(run=cmd_quality)
     a = sub.add_parser("annotations", help="per job: counts per class, attribute value, frame attribute, "
                                            "annotations per object, audit verdicts")
@@ -74,6 +75,10 @@ def _read(args, ws) -> SourceAnnotations:
 def cmd_quality(args) -> int:
     if not 0 < args.iou <= 1:
         raise CliError(f"--iou {args.iou}: give a number above 0 and at most 1 (0.5 is usual)")
+    if args.engine == "athena":
+        from .quality_athena import cmd_quality_athena
+
+        return cmd_quality_athena(args)
     ws = common.workspace(args)
     gold = None
     if args.gold:

@@ -162,3 +162,146 @@ def test_the_trino_form_parses_and_calls_only_trino_functions():
         functions = {c for c in called(trino) if c.isidentifier()}  # not an operator before a parenthesis
         assert functions - TRINO_FUNCTIONS == set(), trino
         assert {"MIN_BY", "SUM", "AVG", "COUNT"} & functions
+
+
+# --- the command: `quality s3://... --engine athena`, its Athena round trip on botocore's Stubber ------------------
+
+SOURCE, RESULTS = "s3://gt-quality/out/", "s3://gc-quality-results/athena/"
+ATHENA_TYPES = {"int64": "bigint", "float64": "double"}
+
+
+def athena_page(frame: pd.DataFrame) -> dict:
+    """A frame as GetQueryResults gives it: a header row, then text values (a NULL has no value)."""
+    info = [{"Name": c, "Type": ATHENA_TYPES.get(str(frame[c].dtype), "varchar")} for c in frame.columns]
+
+    def text(v) -> dict:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return {}
+        return {"VarCharValue": repr(float(v)) if isinstance(v, float) else str(v)}
+
+    rows = [{"Data": [{"VarCharValue": c} for c in frame.columns]}]
+    rows += [{"Data": [text(v) for v in row]} for row in frame.itertuples(index=False)]
+    return {"ResultSet": {"Rows": rows, "ResultSetMetadata": {"ColumnInfo": info}}}
+
+
+def duck_answers(folder, tmp_path) -> list[pd.DataFrame]:
+    """What Athena would answer to the two queries, in order: the same SQL on DuckDB over the files."""
+    frames = []
+    location = open_location(str(folder))
+    found = aw.survey(location)
+    jobs = aq.read_jobs(location, found.manifests)
+    files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    for table in aq.staged(jobs, found.folders):
+        _staged_view(con, table, tmp_path)
+
+    def ask(sql: str) -> pd.DataFrame:
+        frame = con.execute(sql).df()
+        wide = [c for c in ("pairable", "squares") if c in frame]  # DuckDB's HUGEINT sums; Trino's are bigint
+        frames.append(frame.astype(dict.fromkeys(wide, "int64")))
+        return frames[-1]
+
+    aq.quality_report(ask, TABLES, "duckdb")
+    return frames
+
+
+@pytest.fixture
+def uploaded(gt_output, moto_settings, monkeypatch, tmp_path):
+    """The constructed output in a moto bucket; the command in the AWS workspace, its cache here."""
+    import boto3
+
+    from core.aws import client
+
+    folder = _private_output(gt_output)
+    s3 = client("s3", moto_settings)
+    for bucket in ("gt-quality", "gc-quality-results"):
+        s3.create_bucket(Bucket=bucket)
+    for path in sorted(p for p in gt_output.root.rglob("*") if p.is_file()):
+        s3.put_object(Bucket="gt-quality", Key="out/" + path.relative_to(gt_output.root).as_posix(),
+                      Body=path.read_bytes())
+    monkeypatch.setenv("GC_CACHE_DIR", str(tmp_path / "cache"))
+    athena = boto3.client("athena", region_name="us-east-1")
+    return folder, athena
+
+
+def quality_cli(settings, *extra: str) -> list[str]:
+    return ["quality", SOURCE, "--workspace", "aws", "--endpoint-url", settings.endpoint_url, "--region",
+            "us-east-1", "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS, *extra]
+
+
+def test_the_command_runs_the_plan_on_athena_and_prints_the_local_rows(uploaded, moto_settings, monkeypatch,
+                                                                       capsys, tmp_path):
+    import io
+
+    from botocore.stub import ANY, Stubber
+
+    import core.aws
+    from core.cli import main
+    from core.tables import format_table
+
+    folder, athena = uploaded
+    real = core.aws.client
+    monkeypatch.setattr(core.aws, "client", lambda service, *a, **k: athena if service == "athena" else real(
+        service, *a, **k))
+    assert main(quality_cli(moto_settings, "--dry-run")) == 0  # the plan: no Athena call (nothing stubbed)
+    plan_text = capsys.readouterr().err
+    assert "pets-multi" in plan_text and "CREATE EXTERNAL TABLE IF NOT EXISTS `gc`.`gc_quality_reference_" in plan_text
+    assert "Cost estimate: 2 queries reading" in plan_text and "PARTITION (job = 'pets')" in plan_text
+    assert "PARTITION (job = 'pets-multi')" not in plan_text  # only the measured jobs are read and billed
+
+    ddl = plan_text[plan_text.index("CREATE DATABASE"):].rstrip().removesuffix(";").split(";\n\n")  # as shown
+    assert len(ddl) == 6 and ddl[-1].startswith("CREATE EXTERNAL TABLE")
+    request = {"WorkGroup": "primary", "QueryExecutionContext": {"Database": "gc"},
+               "ResultConfiguration": {"OutputLocation": RESULTS}}
+    qid = "11111111-2222-3333-4444-55555555555{}"
+
+    def done(stub, i: int, scanned: int | None = None) -> None:
+        execution = {"QueryExecutionId": qid.format(i), "Status": {"State": "SUCCEEDED"}}
+        if scanned is not None:
+            execution["Statistics"] = {"DataScannedInBytes": scanned}
+        stub.add_response("get_query_execution", {"QueryExecution": execution}, {"QueryExecutionId": qid.format(i)})
+
+    def the_ddl(stub) -> None:  # DDL is free, and runs on every run (IF NOT EXISTS)
+        for i, statement in enumerate(ddl):
+            stub.add_response("start_query_execution", {"QueryExecutionId": qid.format(i)},
+                              {"QueryString": statement, **request})
+            done(stub, i)
+
+    with Stubber(athena) as stub:
+        the_ddl(stub)
+        for frame in duck_answers(folder, tmp_path):
+            stub.add_response("start_query_execution", {"QueryExecutionId": qid.format(9)},
+                              {"QueryString": ANY, **request})
+            done(stub, 9, scanned=1234)
+            stub.add_response("get_query_results", athena_page(frame), {"QueryExecutionId": qid.format(9)})
+        assert main(quality_cli(moto_settings, "--format", "csv")) == 0
+        stub.assert_no_pending_responses()
+    out = capsys.readouterr()
+    assert "2 query(ies) run on Athena, reading 2,468 bytes" in out.err and "Traceback" not in out.err
+    expected = local(open_location(folder))
+    printed = pd.read_csv(io.StringIO(out.out))
+    assert len(printed) == len(expected) == 4 and printed["job"].eq("pets").all()
+    assert out.out.strip() == format_table(expected, "csv").strip()  # the local report's rows, as printed
+
+    with Stubber(athena) as stub:  # again: the DDL only, the rows from the cache
+        the_ddl(stub)
+        assert main(quality_cli(moto_settings, "--format", "csv")) == 0
+        stub.assert_no_pending_responses()
+    again = capsys.readouterr()
+    assert "0 query(ies) run on Athena" in again.err and again.out == out.out
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--gold", "gold.csv"], "--gold not available with --engine athena yet"),
+    (["--matrix", "confusion"], "--matrix not available with --engine athena yet"),
+    (["--jobs", "nope"], "no job named nope under"),
+    (["--jobs", "pets-multi"], "no classification job with worker responses under"),
+    (["--max-cost", "0.000001"], "over --max-cost"),
+])
+def test_what_the_command_cannot_do_is_said_in_one_line(uploaded, moto_settings, capsys, extra, message):
+    from core.cli import main
+
+    assert main(quality_cli(moto_settings, *extra)) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
