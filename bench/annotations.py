@@ -2,7 +2,7 @@
 
 Run by hand from the repository root, on the synthetic output bench/gen_output.py made (bench/scale.py
 makes it under --data):
-    python bench/annotations.py [--sizes 100k,1m] [--data /tmp/gc-scale] [--json OUT] [--no-page]
+    python bench/annotations.py [--sizes 100k,1m] [--data /tmp/gc-scale] [--json OUT]
         [--steps reads,page] [--work DIR] [--screenshot DIR]
 
 For each size, each in a fresh child process (its CPU user+sys, wall time and peak RSS from os.wait4):
