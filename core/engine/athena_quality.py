@@ -197,5 +197,7 @@ def others_line(others: Mapping[str | None, list[str]]) -> str | None:
     parts = [f"{task or 'no output manifest, task type unknown'}: {', '.join(names)}"
              for task, names in sorted(others.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
     count = sum(len(names) for names in others.values())
+    audits = (", and the audited, pass_rate and adjusted columns their audits give the jobs they checked"
+              if set(others) & {"label-verification", "adjustment"} else "")
     return (f"{count} job(s) not measured on Athena, which measures classification jobs only; the local engine "
-            f"(--engine local) measures them ({'; '.join(parts)})")
+            f"(--engine local) measures them ({'; '.join(parts)}){audits}")

@@ -83,6 +83,9 @@ def test_private_output_gives_the_local_rows_and_names_the_multi_label_job(gt_ou
     assert aq.others_line(jobs.others(found.folders)) == (
         "1 job(s) not measured on Athena, which measures classification jobs only; the local engine "
         "(--engine local) measures them (no output manifest, task type unknown: pets-multi)")
+    audited = aq.others_line({"label-verification": ["check"], None: ["x"]})
+    assert audited.startswith("2 job(s)") and "label-verification: check; no output manifest" in audited
+    assert audited.endswith("the audited, pass_rate and adjusted columns their audits give the jobs they checked")
 
 
 def test_a_simulated_classification_job_gives_the_local_rows(tmp_path):
