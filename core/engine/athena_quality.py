@@ -101,6 +101,7 @@ class Jobs:
     own: dict[str, str] = field(default_factory=dict)  # partition (folder) job -> the job's own name
     types: dict[str, str] = field(default_factory=dict)  # own name -> task type
     reference: dict[tuple[str, str], str] = field(default_factory=dict)  # (own name, object_id) -> label
+    classes: dict[tuple[str, str], int] = field(default_factory=dict)  # (own name, class) -> consolidated units
     notes: list[str] = field(default_factory=list)  # manifests that could not be read
 
     def name(self, folder: str) -> str:
@@ -139,13 +140,17 @@ def read_jobs(location: Location, manifests: Mapping[str, list]) -> Jobs:
         for named, task in zip(found.jobs, found.types, strict=True):
             if task is not None and (named == job or named not in own):
                 out.types.setdefault(named, task)
-    at = [_AT[c] for c in ("job", "object_id", "source", "task_type", "label")]
+    at = [_AT[c] for c in ("job", "object_id", "source", "task_type", "label", "class_id")]
     for job, found in parsed:
         for row in found.rows:
-            named, object_id, source, task, label = (row[i] for i in at)
+            named, object_id, source, task, label, class_id = (row[i] for i in at)
             carried = named != job and named in own  # that job's own manifest has it
-            if source == CONSOLIDATED and task == CLASSIFICATION and label is not None and not carried:
+            if source != CONSOLIDATED or task != CLASSIFICATION or carried:
+                continue
+            if label is not None:
                 out.reference.setdefault((named, object_id), label)
+            shown = label if label is not None else f"class {class_id}" if class_id is not None else "(no class)"
+            out.classes[(named, shown)] = out.classes.get((named, shown), 0) + 1  # as reports.class_counts names it
     return out
 
 
