@@ -45,6 +45,9 @@ def add_parser(sub) -> None:
     a = sub.add_parser("annotations", help="per job: counts per class, attribute value, frame attribute, "
                                            "annotations per object, audit verdicts")
     _source_arguments(a)
+    a.add_argument("--over-time", metavar="PERIOD",
+                   help="instead, the workers' annotations per class per period (D, h, or a pandas frequency)")
+    common.engine_options(a)  # --engine athena: classification jobs (core.cli.quality_athena)
     a.set_defaults(run=cmd_annotations)
 
 
@@ -119,6 +122,18 @@ def _per_class(found: SourceAnnotations):
 
 
 def cmd_annotations(args) -> int:
+    if args.engine == "athena":
+        from .quality_athena import cmd_annotations_athena
+
+        return cmd_annotations_athena(args)
     found = _read(args, common.workspace(args))
+    if args.over_time:
+        from ..annotations.reports import over_time
+
+        try:
+            print(format_table(over_time(found.table, args.over_time), args.format))
+        except ValueError as exc:  # a period that is no period length
+            raise CliError(f"--over-time: {exc}") from exc
+        return 0
     print(format_table(annotation_summary(found.table), args.format))
     return 0

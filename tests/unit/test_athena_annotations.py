@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 import sqlglot
-from test_athena_quality import TABLES  # tests/unit is on sys.path
+from test_athena_quality import TABLES, uploaded  # noqa: F401  (the fixture, by name; tests/unit is on sys.path)
 from test_athena_views import _private_output, _staged_view
 from test_metrics_engine import TRINO_FUNCTIONS, called
 
@@ -85,3 +85,71 @@ def test_the_trino_form_parses_and_calls_only_trino_functions():
     assert {t.sql("trino") for t in tree.find_all(sqlglot.exp.Table) if t.db} == {"gc.gc_answers_x",
                                                                                  "gc.gc_quality_jobs_1 AS j"}
     assert {c for c in called(trino) if c.isidentifier()} - TRINO_FUNCTIONS == set()
+
+
+# --- the command: `annotations s3://... --engine athena`, its Athena round trip on botocore's Stubber --------------
+
+def test_the_command_prints_the_local_counts(uploaded, moto_settings, monkeypatch, capsys, tmp_path):  # noqa: F811
+    import io
+
+    from botocore.stub import ANY, Stubber
+    from test_athena_quality import RESULTS, SOURCE, athena_page
+
+    import core.aws
+    from core.cli import main
+    from core.tables import format_table
+
+    folder, athena = uploaded
+    real = core.aws.client
+    monkeypatch.setattr(core.aws, "client", lambda service, *a, **k: athena if service == "athena" else real(
+        service, *a, **k))
+    cli = ["annotations", SOURCE, "--workspace", "aws", "--endpoint-url", moto_settings.endpoint_url, "--region",
+           "us-east-1", "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS, "--format", "csv"]
+    location = open_location(folder)
+    table = local_table(location, ["pets"])
+
+    assert main(cli) == 0  # the counts per class: from the output manifest, no Athena call (nothing stubbed)
+    out = capsys.readouterr()
+    assert "no Athena query" in out.err and "pets-multi" in out.err
+    assert out.out.strip() == format_table(class_counts(table), "csv").strip()
+
+    assert main([*cli, "--over-time", "h", "--dry-run"]) == 0
+    plan_text = capsys.readouterr().err
+    assert "Cost estimate: 4 queries reading" in plan_text
+    ddl = plan_text[plan_text.index("CREATE DATABASE"):].rstrip().removesuffix(";").split(";\n\n")
+    ask, _, _ = on_duckdb(location, tmp_path)
+    frames = []
+    aa.over_time(lambda sql: frames.append(ask(sql)) or frames[-1], TABLES, "h", "duckdb")
+    request = {"WorkGroup": "primary", "QueryExecutionContext": {"Database": "gc"},
+               "ResultConfiguration": {"OutputLocation": RESULTS}}
+    qid = "11111111-2222-3333-4444-555555555555"
+    done = {"QueryExecution": {"QueryExecutionId": qid, "Status": {"State": "SUCCEEDED"},
+                               "Statistics": {"DataScannedInBytes": 100}}}
+    with Stubber(athena) as stub:
+        for statement in [*ddl, *[ANY] * len(frames)]:
+            stub.add_response("start_query_execution", {"QueryExecutionId": qid}, {"QueryString": statement,
+                                                                                   **request})
+            stub.add_response("get_query_execution", done, {"QueryExecutionId": qid})
+            if statement is ANY:
+                stub.add_response("get_query_results", athena_page(frames.pop(0)), {"QueryExecutionId": qid})
+        assert main([*cli, "--over-time", "h"]) == 0
+        stub.assert_no_pending_responses()
+    out = capsys.readouterr()
+    assert "3 query(ies) run on Athena" in out.err and "Traceback" not in out.err  # 4 reads: one query reads twice
+    assert out.out.strip() == format_table(over_time(table, "h"), "csv").strip()
+    assert len(pd.read_csv(io.StringIO(out.out))) > 2
+
+
+@pytest.mark.parametrize(("extra", "message"), [(["--over-time", "fortnightly"], "--over-time:"),
+                                                (["--jobs", "nope"], "no job named nope")])
+def test_what_the_command_cannot_do_is_said_in_one_line(uploaded, moto_settings, capsys, extra,  # noqa: F811
+                                                        message):
+    from test_athena_quality import RESULTS, SOURCE
+
+    from core.cli import main
+
+    cli = ["annotations", SOURCE, "--workspace", "aws", "--endpoint-url", moto_settings.endpoint_url, "--engine",
+           "athena", "--glue-database", "gc", "--athena-results", RESULTS, *extra]
+    assert main(cli) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
