@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 import sqlglot
-from test_athena_quality import TABLES, uploaded  # noqa: F401  (the fixture, by name; tests/unit is on sys.path)
+from test_athena_quality import TABLES, simulated_job, uploaded  # noqa: F401  (the fixture, by name; tests/unit is on sys.path)
 from test_athena_views import _private_output, _staged_view
 from test_metrics_engine import TRINO_FUNCTIONS, called
 
@@ -70,12 +70,44 @@ def test_private_output_counts_are_the_local_ones_of_its_classification_job(gt_o
     pd.testing.assert_frame_equal(aa.class_counts(jobs, measured), class_counts(table), check_dtype=False)
 
 
+def test_a_simulated_jobs_counts_are_the_local_ones(tmp_path):
+    location = simulated_job(tmp_path)
+    ask, jobs, measured = on_duckdb(location, tmp_path)
+    table = local_table(location, measured)
+    for freq in ("D", "h"):
+        expected = over_time(table, freq)
+        remote = aa.over_time(ask, TABLES, freq, "duckdb")
+        assert remote["annotations"].sum() == 90 and remote.attrs == expected.attrs  # 30 images x 3 workers
+        pd.testing.assert_frame_equal(remote, expected, check_dtype=False)
+    counts = aa.class_counts(jobs, measured)
+    assert counts["annotations"].sum() == 30
+    pd.testing.assert_frame_equal(counts, class_counts(table), check_dtype=False)
+
+
 def test_no_dated_answers_give_the_empty_frame(gt_output, tmp_path):
     source = _private_output(gt_output)
     ask, _, _ = on_duckdb(open_location(source), tmp_path)
     none = dict(TABLES, answers="SELECT * FROM answers WHERE submission_time IS NULL")
     remote = aa.over_time(ask, none, "D", "duckdb")
     assert remote.empty and list(remote.columns) == ["period", "label", "annotations"]
+
+
+def test_every_query_athena_gets_for_the_counts_is_trino_sql():
+    """The whole chain in Trino's dialect (the bounds, the classes, the counts over the class answers as a
+    subquery): each parses, reads only the tables named, and calls only Trino's functions."""
+    tables = {"answers": "SELECT * FROM gc.gc_answers_x WHERE job IN ('a')", "quality_jobs": "gc.gc_quality_jobs_1"}
+    sent = []
+    answers = iter([pd.DataFrame({"first_time": ["2024-03-12 09:00:00.000"], "last_time": ["2024-03-13 10:00:00.000"]}),
+                    pd.DataFrame({"worker_id": ["Cat"], "worker_no": [1]}),
+                    pd.DataFrame({"period_no": [0, 1], "worker_no": [1, 1], "labels": [2, 0]})])
+    out = aa.over_time(lambda sql: sent.append(sql) or next(answers), tables, "D")
+    assert out["annotations"].tolist() == [2] and len(sent) == 3
+    for sql in sent:
+        tree = sqlglot.parse_one(sql, read="trino")
+        assert {t.sql("trino") for t in tree.find_all(sqlglot.exp.Table) if t.db} == {
+            "gc.gc_answers_x", "gc.gc_quality_jobs_1 AS j"}
+        extra = {"FLOOR", "SEQUENCE", "GREATEST"}  # Trino's too, as test_athena_race allows them
+        assert {c for c in called(sql) if c.isidentifier()} - TRINO_FUNCTIONS - extra == set(), sql
 
 
 def test_the_trino_form_parses_and_calls_only_trino_functions():

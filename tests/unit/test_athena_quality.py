@@ -88,7 +88,9 @@ def test_private_output_gives_the_local_rows_and_names_the_multi_label_job(gt_ou
     assert audited.endswith("the audited, pass_rate and adjusted columns their audits give the jobs they checked")
 
 
-def test_a_simulated_classification_job_gives_the_local_rows(tmp_path):
+def simulated_job(tmp_path):
+    """A 30-image digits classification job of the local simulator, 3 workers an image, completed:
+    the Location of its output."""
     from core.gt import tasks
     from core.manifests import ManifestSpec, plan_manifest, write_parts
     from core.sim.buckets import folder_buckets
@@ -116,7 +118,11 @@ def test_a_simulated_classification_job_gives_the_local_rows(tmp_path):
                 "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", "us-east-1")}}})
     clock.set(clock.now() + timedelta(days=6))
     assert service.describe_labeling_job("digits")["LabelingJobStatus"] == "Completed"
-    location = open_uri("s3://data/jobs/")
+    return open_uri("s3://data/jobs/")
+
+
+def test_a_simulated_classification_job_gives_the_local_rows(tmp_path):
+    location = simulated_job(tmp_path)
     remote, _ = on_duckdb(location, tmp_path)
     expected = local(location)
     assert set(remote["job"]) == {"digits"} and remote.iloc[-1]["objects"] == 90  # 30 images x 3 workers
