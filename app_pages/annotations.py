@@ -111,9 +111,9 @@ def _attribute_names(table: pd.DataFrame) -> dict[str, list[str]]:
 
 def _counts(table: pd.DataFrame) -> tuple[int, int, int, int]:
     result = reports.result(table)
-    workers = table[table["source"].eq("worker")]
+    workers = table.loc[table["source"].eq("worker"), "worker_id"]  # one column: a take of every column costs seconds
     return (len(result), result[["job", "object_id"]].drop_duplicates().shape[0], table["job"].nunique(),
-            workers["worker_id"].nunique())
+            workers.nunique())
 
 
 def summary(table: pd.DataFrame) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from ..bounds import time_grid
@@ -70,10 +71,17 @@ def units(table: pd.DataFrame, source: str) -> pd.DataFrame:
 def result(table: pd.DataFrame, kinds: tuple[str, ...] = UNITS) -> pd.DataFrame:
     """Each job's result: its consolidated rows of `kinds` (the units), or its workers' for a job
     with no output manifest read yet (still running)."""
-    consolidated = table[table["source"].eq(CONSOLIDATED) & table["kind"].isin(kinds)]
-    done = set(consolidated["job"])
-    workers = table[table["source"].eq(WORKER) & table["kind"].isin(kinds)]
-    return pd.concat([consolidated, workers[~workers["job"].isin(done)]])
+    # Masks first, then one take of the rows in that order: each take of the whole table costs a
+    # copy of every column (seconds at a million rows).
+    unit = _mask(table["kind"].isin(kinds))
+    consolidated = _mask(table["source"].eq(CONSOLIDATED)) & unit
+    done = set(table["job"].to_numpy()[consolidated])
+    workers = _mask(table["source"].eq(WORKER)) & unit & ~_mask(table["job"].isin(done))
+    return table.take(np.concatenate([np.flatnonzero(consolidated), np.flatnonzero(workers)]))
+
+
+def _mask(condition: pd.Series) -> np.ndarray:
+    return condition.to_numpy(dtype=bool, na_value=False)
 
 
 def _class_of(frame: pd.DataFrame) -> pd.Series:
