@@ -12,6 +12,8 @@ from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import ANY, Naming, worker_filter, worker_naming
 from app_pages._annotation_reliability import disagreements, estimates, with_reliability
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
+from app_pages._athena import engine_choice
+from app_pages._athena_annotations import Draw, athena_annotations
 from app_pages._items import items_tab
 from app_pages._segmentation_quality import class_iou_section
 from app_pages._selection import sidebar_source
@@ -134,7 +136,11 @@ def over_time_chart(table: pd.DataFrame) -> None:
     url_choice("annotations_period", list(PERIODS), "day", "period", param="period")
     period = st.segmented_control("Period", list(PERIODS), key="annotations_period") or "day"
     sync_url(period=None if period == "day" else period)
-    series = memo("over_time", table, period, lambda: reports.over_time(table, PERIODS[period]))
+    draw_over_time(memo("over_time", table, period, lambda: reports.over_time(table, PERIODS[period])), period)
+
+
+def draw_over_time(series: pd.DataFrame, period: str) -> None:
+    """The chart of reports.over_time's frame, by either engine (the Athena one: app_pages._athena_annotations)."""
     if series.empty:
         st.caption("No dated worker answers in this selection.")
         return
@@ -168,6 +174,11 @@ def class_chart(table: pd.DataFrame) -> None:
                          disabled=not names, help="Colour each class's bar by a label attribute's values")
     counts = memo("class_counts", table, split,
                   lambda: reports.class_counts(table, None if split == "(none)" else split))
+    draw_class_counts(counts, split)
+
+
+def draw_class_counts(counts: pd.DataFrame, split: str = "(none)") -> None:
+    """The chart and CSV of reports.class_counts' frame, by either engine."""
     if counts.empty:
         st.caption("No annotations in this selection.")
         return
@@ -326,6 +337,9 @@ def unread(found: SourceAnnotations) -> None:
 
 
 def main() -> None:
+    if engine_choice() == "athena":  # classification jobs, computed where the output is (app_pages._athena_annotations)
+        athena_annotations(Draw(PERIODS, draw_over_time, draw_class_counts))
+        return
     source = sidebar_source()
     st.title("Annotations")
     if not source:
