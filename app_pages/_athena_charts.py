@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._access import act, lead_only
-from app_pages._athena import RESULT, run_on_athena
+from app_pages._athena import RESULT
+from app_pages._athena_run import run_on_athena
 from app_pages._shared import literal, show_error, sync_url, url_choice
 from core import metrics
 from core.engine import athena_race

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app_pages._annotation_matrices import matrices
-from app_pages._annotation_names import ANY, Naming, worker_filter, worker_naming
+from app_pages._annotation_names import Naming, worker_naming
 from app_pages._annotation_reliability import disagreements, estimates, with_reliability
+from app_pages._annotation_sidebar import attribute_names, sidebar_narrow
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._athena import engine_choice
 from app_pages._athena_annotations import Draw, athena_annotations
@@ -26,14 +25,11 @@ from app_pages._shared import (
     sync_url,
     top_and_others,
     url_choice,
-    url_list,
-    url_note,
     url_state,
     workspace,
 )
 from core.annotations import reports
 from core.annotations.people import rename_workers
-from core.annotations.reports import Narrow
 from core.annotations.source import SourceAnnotations, note_counts
 from core.annotations.top import page_of, pages
 from core.gold import GoldError
@@ -55,60 +51,6 @@ AUDIT_TITLES = {"job": "Audit job", "audited_job": "Audited job", "audited_attri
 def empty_state() -> None:
     st.info("Enter an S3 prefix or a folder with Ground Truth output in the sidebar: every job under it, of "
             "any task type, is read.", icon=":material/arrow_back:")
-
-
-def _choice(key: str, label: str, options: list[str], what: str) -> str | None:
-    """A sidebar select seeded from the URL; ANY is no filter."""
-    choices = [ANY, *options]
-    url_choice(key, choices, ANY, what, where=st.sidebar)
-    value = st.sidebar.selectbox(label, choices, key=key)
-    return None if value == ANY else value
-
-
-def _days(table: pd.DataFrame) -> tuple[date | None, date | None]:
-    times = table["submitted"].dropna()
-    if times.empty:
-        return None, None
-    lo, hi = times.min().date(), times.max().date()
-    start = _url_day("from", lo, hi, lo)
-    end = _url_day("to", lo, hi, hi)
-    picked = st.sidebar.date_input("Dates (UTC)", value=(start, end), min_value=lo, max_value=hi, key="ann_dates")
-    start, end = (tuple(picked) + (None, None))[:2] if isinstance(picked, tuple) else (picked, picked)
-    sync_url(**{"from": start if start and start != lo else None, "to": end if end and end != hi else None})
-    return (start if start != lo else None), (end if end and end != hi else None)
-
-
-def _url_day(key: str, lo: date, hi: date, fallback: date) -> date:
-    raw = url_state(key, "")
-    try:
-        day = date.fromisoformat(str(raw)[:10]) if raw else fallback
-    except ValueError:
-        url_note("date", raw, f"showing {lo} to {hi}", where=st.sidebar)
-        return fallback
-    return day if lo <= day <= hi else fallback
-
-
-def sidebar_narrow(found: SourceAnnotations, naming: Naming) -> Narrow:
-    """Jobs, days, class, worker and one label attribute value: each in the URL."""
-    table = found.table
-    wanted = url_list("ann_jobs", param="job")
-    if unknown := [j for j in wanted if j not in found.jobs]:
-        url_note("job", ", ".join(unknown), "no such job in this source", where=st.sidebar)
-    st.session_state["ann_jobs"] = [j for j in wanted if j in found.jobs]
-    jobs = st.sidebar.multiselect("Jobs", found.jobs, key="ann_jobs", placeholder="All jobs")
-    start, end = _days(table)
-    classes = memo("classes", table, None, lambda: sorted(set(table["label"].dropna())))
-    label = _choice("class", "Class", classes, "class")
-    worker_key, worker = worker_filter(table, naming)
-    pairs = [f"{name} = {value}" for name, values in _attribute_names(table).items() for value in values]
-    attribute = _choice("attr", "Label attribute", pairs, "label attribute")
-    sync_url(job=jobs, **{"class": label, "worker": worker_key, "attr": attribute})
-    split = tuple(attribute.split(" = ", 1)) if attribute else None
-    return Narrow(tuple(jobs) if jobs else None, start, end, label, worker, split)
-
-
-def _attribute_names(table: pd.DataFrame) -> dict[str, list[str]]:
-    return memo("attribute_names", table, None, lambda: reports.attribute_names(table))
 
 
 def _counts(table: pd.DataFrame) -> tuple[int, int, int, int]:
@@ -169,7 +111,7 @@ def draw_over_time(series: pd.DataFrame, period: str) -> None:
 
 def class_chart(table: pd.DataFrame) -> None:
     st.subheader("Per class")
-    names = list(_attribute_names(table))
+    names = list(attribute_names(table))
     split = st.selectbox("Split by label attribute", ["(none)", *names], key="split",
                          disabled=not names, help="Colour each class's bar by a label attribute's values")
     counts = memo("class_counts", table, split,
