@@ -65,11 +65,10 @@ def _period(freq: str) -> None:
 def _plan(args, ws, reads: int):
     """(the run, the jobs, the measured jobs' own names) after the plan is shown; None after --dry-run.
     With no read of the answers (`reads` 0), nothing is set up on Athena and the run is None."""
-    from ..aws import client
     from ..engine import athena_quality as aq
     from ..engine import athena_workers as aw
-    from ..engine.athena import Athena, AthenaError
-    from .workers import _state_printer
+    from ..engine.athena import AthenaError
+    from .athena_run import athena_run
 
     try:
         location = ws.open(args.source)
@@ -101,13 +100,9 @@ def _plan(args, ws, reads: int):
     except (AthenaError, ValueError, StoreError) as exc:  # a Glue name Athena would refuse; the results bucket
         raise CliError(str(exc)) from exc
     print(shown, file=sys.stderr)
-    if args.dry_run:
+    run = athena_run(args, ws, plan)
+    if run is None:  # --dry-run
         return None
-    if args.max_cost is not None and plan.estimate().usd > args.max_cost:
-        raise CliError(f"the estimate (${plan.estimate().usd:,.4f}) is over --max-cost ${args.max_cost:g}: "
-                       "choose fewer --jobs or raise the limit")
-    athena = Athena(client("athena", common.settings(args)), args.workgroup, args.athena_results, args.glue_database)
-    run = aw.WorkerRun(athena, plan, ws.open, on_state=_state_printer() if args.verbose else None)
     _ask(run.prepare)
     return run, jobs, names
 

@@ -105,14 +105,13 @@ def cmd_race(args) -> int:
 def _athena_table(args, ws, options: RaceOptions):
     """The race's table with the labels per worker per period counted by Athena where the output is
     (core.engine.athena_race): the plan (DDL and cost) on stderr first; None after --dry-run."""
-    from ..aws import client
     from ..bounds import _step
     from ..engine import athena_race
     from ..engine import athena_workers as aw
-    from ..engine.athena import Athena, AthenaError
+    from ..engine.athena import AthenaError
     from ..identity import display_names
     from ..race.frames import race_table_of
-    from .workers import _state_printer
+    from .athena_run import athena_run
 
     common.athena_only(args, unsupported={"--weight": args.weight != "count"})
     try:
@@ -133,13 +132,9 @@ def _athena_table(args, ws, options: RaceOptions):
         raise CliError(f"no worker-response files under {found.uri}: Athena has nothing to read")
     plan.queries = athena_race.READS + (1 if args.anonymize or named else 0)  # Worker N's order, or the subs
     print(plan.describe(), file=sys.stderr)
-    if args.dry_run:
+    run = athena_run(args, ws, plan)
+    if run is None:  # --dry-run
         return None
-    if args.max_cost is not None and plan.estimate().usd > args.max_cost:
-        raise CliError(f"the estimate (${plan.estimate().usd:,.4f}) is over --max-cost ${args.max_cost:g}: "
-                       "choose fewer --jobs or raise the limit")
-    athena = Athena(client("athena", common.settings(args)), args.workgroup, args.athena_results, args.glue_database)
-    run = aw.WorkerRun(athena, plan, ws.open, on_state=_state_printer() if args.verbose else None)
     try:
         over, names = athena_race.race_counts(run, options.freq, args.anonymize)
         if named:  # by sub or worker ID, as locally: each worker's sub from one more query

@@ -89,9 +89,9 @@ def _layers(args, ws, data):
 def _athena(args) -> int:
     """The same report, computed by Athena where the output is (core.engine.athena_workers): the
     plan (DDL and cost) on stderr first; --dry-run stops there."""
-    from ..aws import client
     from ..engine import athena_workers as aw
-    from ..engine.athena import Athena, AthenaError
+    from ..engine.athena import AthenaError
+    from .athena_run import athena_run
 
     common.athena_only(args, unsupported={})
     ws = common.workspace(args)
@@ -127,14 +127,9 @@ def _athena(args) -> int:
     except (AthenaError, ValueError, StoreError) as exc:  # a Glue name Athena would refuse; the results bucket
         raise CliError(str(exc)) from exc
     print(shown, file=sys.stderr)
-    estimate = plan.estimate()
-    if args.dry_run:
+    run = athena_run(args, ws, plan)
+    if run is None:  # --dry-run
         return 0
-    if args.max_cost is not None and estimate.usd > args.max_cost:
-        raise CliError(f"the estimate (${estimate.usd:,.4f}) is over --max-cost ${args.max_cost:g}: "
-                       "choose fewer --jobs or raise the limit")
-    athena = Athena(client("athena", common.settings(args)), args.workgroup, args.athena_results, args.glue_database)
-    run = aw.WorkerRun(athena, plan, ws.open, on_state=_state_printer() if args.verbose else None)
     try:
         if args.cognito:  # the pools named in the chosen answers, as the local engine finds them
             names.update(team_names(ws.service, aw.identities(run)))
@@ -145,20 +140,6 @@ def _athena(args) -> int:
           file=sys.stderr)
     print(format_table(report, args.format))
     return 0
-
-
-def _state_printer():
-    """With --verbose: a line each time a query changes state (not at every look), with what Athena
-    has read so far."""
-    last = {}
-
-    def show(state) -> None:
-        if last.get(state.query_id) != state.state:
-            last[state.query_id] = state.state
-            read = f", {state.scanned_bytes:,} bytes read" if state.scanned_bytes else ""
-            print(f"Athena query {state.query_id}: {state.state.lower()}{read}", file=sys.stderr)
-
-    return show
 
 
 def _describe(ws, job: str) -> str | None:
