@@ -2,24 +2,10 @@
 running job, and Gold in the queue on the Manifests page."""
 
 from decimal import Decimal
-from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
+from app_page import run_app as run
 
-APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 DIGITS = "s3://ground-control-demo/datasets/digits/"
-
-
-def run(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_jobs_forecast_for_the_running_job_with_what_it_rests_on(demo):

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from app_page import run_app as run
 from demo_copy import copy_demo
 from streamlit.testing.v1 import AppTest
 from test_quality_report import source  # noqa: F401  (tests/unit is on sys.path)
@@ -11,18 +12,6 @@ from test_quality_report import source  # noqa: F401  (tests/unit is on sys.path
 from core.workspace import demo_workspace
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
-
-
-def run(page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_jobs_is_the_home_page_and_lists_the_demo_jobs():
