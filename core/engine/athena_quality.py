@@ -23,12 +23,10 @@ import pandas as pd
 
 from ..annotations.columns import _AT
 from ..annotations.model import CONSOLIDATED
-from ..annotations.parsed import parse_manifest
-from ..annotations.reader import _own_job
-from ..gt.errors import BadFile
 from ..quality.report import COLUMNS
 from ..quality.rollup import JOB
-from ..storage import Location, StoreError
+from ..storage import Location
+from .athena_manifests import Manifests, read_manifests
 from .athena_tables import Staged, qualified, stage
 
 CLASSIFICATION = "classification"
@@ -122,20 +120,18 @@ class Jobs:
 
 
 def read_jobs(location: Location, manifests: Mapping[str, list]) -> Jobs:
-    """Jobs from the output manifests ({partition job: [ObjectInfo]}), decided as the local
-    annotations reader decides them: a manifest's own job, the first task type of each job (a label
-    carried over from an earlier job counts only where that job's own manifest is not here), and the
-    first consolidated class-name of each classification object."""
-    out, parsed = Jobs(), []
-    for key, folder in sorted((info.key, folder) for folder, infos in manifests.items() for info in infos):
-        try:
-            found = parse_manifest(location.store.get(key), folder, location.store.uri_of(key))
-        except (BadFile, StoreError) as exc:
-            out.notes.append(f"{location.store.uri_of(key)}: {exc}")
-            continue
-        out.own[folder] = _own_job(folder, found.jobs)
-        parsed.append((out.own[folder], found))
-    own = {job for job, _ in parsed}
+    """Jobs from the output manifests ({partition job: [ObjectInfo]}), read here."""
+    return jobs_of(read_manifests(location, manifests))
+
+
+def jobs_of(manifests: Manifests) -> Jobs:
+    """Jobs decided as the local annotations reader decides them: a manifest's own job, the first task
+    type of each job (a label carried over from an earlier job counts only where that job's own manifest
+    is not here), and the first consolidated class-name of each classification object."""
+    out = Jobs(notes=[f"{item.uri}: {item.reason}" for item in manifests.unread])
+    parsed = [(m.job, m.parsed) for m in manifests.read]
+    out.own = {m.folder: m.job for m in manifests.read}
+    own = manifests.own
     for job, found in parsed:
         for named, task in zip(found.jobs, found.types, strict=True):
             if task is not None and (named == job or named not in own):
