@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
 
 # Many small GETs run in parallel: the pool must be as large as the thread pool that uses it
 # (boto3's default of 10 connections would serialize the rest).
 MAX_POOL = 64
 
-_CONFIG = Config(
+# botocore's Config arguments (the Config is made with the client: botocore is imported only then).
+_CONFIG = dict(
     retries={"mode": "adaptive", "max_attempts": 10},
     connect_timeout=10,
     read_timeout=60,
@@ -76,7 +75,9 @@ def setup_problems(settings: AwsSettings) -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def _session(profile: str | None, region: str | None) -> boto3.Session:
+def _session(profile: str | None, region: str | None):
+    import boto3  # here, not at the top: a command over a local folder never pays its 0.2 s import
+
     return boto3.Session(profile_name=profile or None, region_name=region or None)
 
 
@@ -87,8 +88,10 @@ def client(service: str, settings: AwsSettings = AwsSettings(), signature_versio
     `signature_version` pins the signer: "s3v4" for presigned S3 URLs, which botocore otherwise signs
     with SigV2 in older regions such as us-east-1, and buckets created since June 2020 refuse SigV2.
     """
+    from botocore.config import Config
+
     endpoint = settings.endpoint_url if service == "s3" else None
-    config = _CONFIG.merge(Config(signature_version=signature_version)) if signature_version else _CONFIG
+    config = Config(**_CONFIG, **({"signature_version": signature_version} if signature_version else {}))
     return _session(settings.profile, settings.region).client(service, endpoint_url=endpoint or None, config=config)
 
 

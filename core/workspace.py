@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
-
 from .aws import AwsSettings
 from .gt.service import LabelingService, ServiceError
 from .notify import Notifier, OutboxNotifier
@@ -45,6 +43,8 @@ def default_kind() -> str:
     chosen = os.environ.get("GC_WORKSPACE", "").strip().lower()
     if chosen in ("demo", "aws"):
         return chosen
+    import boto3  # only when the workspace is not named: reading a folder in the demo never needs it
+
     try:
         return "aws" if boto3.Session().get_credentials() is not None else "demo"
     except Exception:  # a broken ~/.aws/config must not keep the demo from opening

@@ -22,7 +22,6 @@ from urllib.request import getproxies
 
 import urllib3
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.httpsession import get_cert_path
 
 from ..aws import MAX_POOL, AwsSettings, client
 from .base import ObjectExists, ObjectInfo, OnSkip, StoreError
@@ -53,6 +52,8 @@ def _direct_pool(s3) -> urllib3.PoolManager | None:
     # (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE, ca_bundle in the profile), or False (verify=False).
     verify = getattr(getattr(getattr(s3, "_endpoint", None), "http_session", None), "_verify", None)
     if verify is True or (isinstance(verify, str) and verify):
+        from botocore.httpsession import get_cert_path  # 0.1 s of imports a local read never needs
+
         return _pool(get_cert_path(verify))
     return None  # verification off, or a botocore we do not recognize
 

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import urllib3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from core import aws
@@ -261,7 +260,7 @@ def test_unreachable_endpoint_is_a_store_error(moto_settings, monkeypatch):
     # A port that was free a moment ago: the connection is refused at once. The product retries
     # connection errors up to 10 times with backoff (15-30 s here); one attempt keeps this fast
     # and still goes through the same error translation.
-    monkeypatch.setattr(aws, "_CONFIG", aws._CONFIG.merge(Config(retries={"mode": "adaptive", "max_attempts": 1})))
+    monkeypatch.setattr(aws, "_CONFIG", aws._CONFIG | {"retries": {"mode": "adaptive", "max_attempts": 1}})
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
