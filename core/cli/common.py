@@ -12,6 +12,7 @@ from ..aws import AwsSettings
 from ..bounds import screen_dates
 from ..errors import GroundControlError
 from ..ingest import SourceReader
+from ..ingest.reader import Snapshot
 from ..storage import StoreError, output_location
 from ..workers import Selection
 from ..workspace import aws_workspace, data_now, default_kind, demo_workspace
@@ -86,17 +87,27 @@ def workspace(args):
     return demo_workspace(args.dir) if kind == "demo" else aws_workspace(settings(args))
 
 
-def selected(args, ws):
-    """The source read (answers dated where no labeling can have happened undated), and the
-    selection of jobs and days the arguments ask for."""
+def read(args, ws) -> tuple[SourceReader, Snapshot]:
+    """The source read into tables (core.ingest.reader.Snapshot), with --verbose's count of files
+    parsed and unchanged."""
     try:
-        data = screen_dates(SourceReader(ws.open(args.source)).load(keep=False), data_now(ws, args.source))
+        reader = SourceReader(ws.open(args.source))
+        snap = reader.snapshot()
     except StoreError as exc:
         raise CliError(str(exc)) from exc
-    skipped(data.skipped)
     if getattr(args, "verbose", False):  # off by default: what cron mails is the skips and their count
-        print(f"{data.parsed:,} Ground Truth file(s) parsed (new or changed), {data.cached:,} unchanged from the cache",
+        print(f"{snap.parsed:,} Ground Truth file(s) parsed (new or changed), {snap.cached:,} unchanged from the cache",
               file=sys.stderr)
+    return reader, snap
+
+
+def selected(args, ws, read_as: tuple[SourceReader, Snapshot] | None = None):
+    """The source read (answers dated where no labeling can have happened undated), and the
+    selection of jobs and days the arguments ask for. `read_as`: what `read` gave, when the caller
+    read it first."""
+    reader, snap = read_as or read(args, ws)
+    data = screen_dates(reader.data(snap), data_now(ws, args.source))
+    skipped(data.skipped)
     for item in data.suspect:
         print(f"suspect {item.uri}: {item.reason}", file=sys.stderr)
     if not data.jobs:

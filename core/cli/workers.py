@@ -7,10 +7,12 @@ import sys
 from ..gold import GoldError, queued_gold, read_gold
 from ..gt.service import ServiceError
 from ..identity import IdentityError, read_names_csv, team_names
+from ..ingest.results import Capture, ResultCache, key_of
 from ..labellayer import choose_layers, unknown_choice
 from ..storage import StoreError
 from ..tables import format_table
 from ..workers import manifest_counts, worker_report
+from ..workspace import cache_dir, data_now
 from . import common
 from .common import CliError
 
@@ -36,7 +38,35 @@ def cmd_workers(args) -> int:
     if args.engine == "athena":
         return _athena(args)
     ws = common.workspace(args)
-    data, selection = common.selected(args, ws)
+    read = common.read(args, ws)
+    key, now = _result_key(args, ws, read[1]), data_now(ws, args.source)
+    results = ResultCache(cache_dir() / "results")
+    if key and (kept := results.get(key, now)):  # nothing new since this very report was printed
+        return kept.replay()
+    capture = Capture()
+    with capture.running():
+        code = _report(args, ws, read)
+    if key:
+        results.put(key, capture.printed(code, read[1].latest), now)
+    return code
+
+
+def _result_key(args, ws, snap) -> str | None:
+    """The printed report's name in the result cache (core.ingest.results), or None when it must be
+    computed: what was read cannot be named, or names come live from Cognito, or a job's label
+    attribute would be asked of SageMaker."""
+    if snap.digest is None or args.cognito or (ws.kind == "aws" and args.source.startswith("s3://")):
+        return None
+    try:
+        named = [ws.open(path).read() if path else None for path in (args.gold, args.names)]
+    except StoreError:
+        return None  # the report says why
+    arguments = {k: v for k, v in sorted(vars(args).items()) if k not in ("run", "verbose")}
+    return key_of("workers", ws.kind, snap.digest, arguments, named)
+
+
+def _report(args, ws, read) -> int:
+    data, selection = common.selected(args, ws, read)
     try:
         gold = read_gold(args.gold, ws.open(args.gold).read()) if args.gold else None
         names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}

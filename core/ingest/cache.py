@@ -45,6 +45,9 @@ class TableCache:
     def __init__(self, root: Path, identity: str):
         self.root = Path(root)
         self.folder = self.root / hashlib.sha256(f"{FORMAT}|{identity}".encode()).hexdigest()[:24]
+        # The generation last loaded or saved: its name is new with every save and its files are never
+        # written again, so it names the tables' content (None: nothing saved holds them).
+        self.generation: str | None = None
 
     def load(self) -> tuple[dict[str, pa.Table], dict[str, pa.Table]] | None:
         """The last saved tables and the saved listing's tables (a local folder's, else none), or
@@ -57,6 +60,7 @@ class TableCache:
                 listing = {path.stem.removeprefix(LISTING): read_table(path)
                            for path in gen.glob(f"{LISTING}*{SUFFIX}")}
                 os.utime(self.folder / "current")  # recently used: the cap removes others first
+                self.generation = gen.name
                 return tables, listing
             except FileNotFoundError:
                 continue
@@ -66,14 +70,16 @@ class TableCache:
 
     def save(self, tables: dict[str, pa.Table], listing: dict[str, pa.Table] | None = None) -> None:
         """Write a new generation and make it current; never fails the load that called it."""
+        self.generation = None
         try:
-            self._save(tables, listing)
+            self.generation = self._save(tables, listing)
         except OSError:
             return  # a full or read-only disk costs the next run its warm start, nothing more
         trim(self.root, keep=self.folder)
 
-    def _save(self, tables: dict[str, pa.Table], listing: dict[str, pa.Table] | None) -> None:
-        write_generation(self.folder, tables | {f"{LISTING}{name}": table for name, table in (listing or {}).items()})
+    def _save(self, tables: dict[str, pa.Table], listing: dict[str, pa.Table] | None) -> str:
+        listed = {f"{LISTING}{name}": table for name, table in (listing or {}).items()}
+        return write_generation(self.folder, tables | listed)
 
 
 @contextmanager
@@ -95,7 +101,7 @@ def read_table(path: Path, schema: pa.Schema | None = None) -> pa.Table:
     return table
 
 
-def write_generation(folder: Path, tables: dict[str, pa.Table]) -> None:
+def write_generation(folder: Path, tables: dict[str, pa.Table]) -> str:
     """Write `tables` (name -> table) as Arrow files in a new generation folder and make it `current`
     by an atomic rename under the folder's lock; older generations are removed (a reader of one
     retries with the new pointer). The answer and annotation caches both keep their tables so."""
@@ -113,6 +119,7 @@ def write_generation(folder: Path, tables: dict[str, pa.Table]) -> None:
         for old in folder.glob("gen-*"):
             if old.name != name:
                 shutil.rmtree(old, ignore_errors=True)
+    return name
 
 
 def _size(folder: Path) -> int:

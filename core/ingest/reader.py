@@ -8,8 +8,11 @@ refresh, or the first load after a restart) parses only new or changed files.
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 import posixpath
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +125,42 @@ def _frame(table: pa.Table, categories: frozenset[str] = frozenset()) -> pd.Data
     columns = [column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) and name not in categories
                else column for name, column in zip(table.column_names, table.columns, strict=True)]
     return pa.table(dict(zip(table.column_names, columns, strict=True))).to_pandas()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one read of a source found: its tables, the files that failed, how many were parsed, and
+    what the listing skipped; `generation` is the disk cache's generation holding the tables."""
+
+    tables: dict[str, pa.Table]
+    failed: dict[str, StoreError]
+    changed: int  # files parsed (new or changed), the failed included
+    skipped: list[Skipped]
+    generation: str | None  # None when the tables were not saved (a full disk)
+
+    @property
+    def parsed(self) -> int:
+        return self.changed - len(self.failed)
+
+    @property
+    def cached(self) -> int:
+        return self.tables["files"].num_rows + len(self.failed) - self.changed
+
+    @property
+    def latest(self) -> str | None:
+        """The latest answer's submission time (ISO 8601), or None when no answer is dated."""
+        latest = pc.max(self.tables["answers"]["submission_time"]).as_py()
+        return latest.isoformat() if latest is not None else None
+
+    @property
+    def digest(self) -> str | None:
+        """Names exactly what was read: the generation (its tables are never written again) and the
+        listing's skips; None when nothing can name it (unsaved tables, or a file that failed, which
+        the next read tries again)."""
+        if self.generation is None or self.failed:
+            return None
+        skips = sorted((item.uri, item.reason) for item in self.skipped)
+        return hashlib.sha256(json.dumps([self.generation, skips]).encode()).hexdigest()
 
 
 class SourceReader:
@@ -240,6 +279,8 @@ class SourceReader:
     def load(self, progress: Progress | None = None, keep: bool = True) -> SourceData:
         """What the source holds now. `keep=False` for a single read (a command): the reader then
         keeps nothing for a next load, which would start from the disk cache."""
+        if not keep:
+            return self.data(self.snapshot(progress))
         tables = self._warm()
         try:
             tables, failed, changed, skipped = self._update(tables, progress, keep)
@@ -248,9 +289,6 @@ class SourceReader:
             raise
         listed = tables["files"].num_rows + len(failed)  # every Ground Truth file listed
         self._kinds.clear()  # needed from listing to parsing only; a later load classifies its own
-        if not keep:
-            self._forget()
-            return self._source_data(tables, skipped, failed, parsed=changed - len(failed), cached=listed - changed)
         if self._last is not None and self._last[1] is tables and not failed and self._last[2] == skipped:
             # Nothing new: the same data, so whatever a page computed from it (by identity) stands.
             data = self._last[0]
@@ -260,6 +298,23 @@ class SourceReader:
         data = self._source_data(tables, skipped, failed, parsed=changed - len(failed), cached=listed - changed)
         self._last = (data, tables, listing_skips)
         return data
+
+    def snapshot(self, progress: Progress | None = None) -> Snapshot:
+        """A single read's tables (a command's): listed, parsed and saved as `load` does, with
+        nothing kept for a next load; `data` makes them the frames. Apart, so that a command can
+        name what it read (Snapshot.digest) before paying for the frames."""
+        tables = self._warm()
+        try:
+            tables, failed, changed, skipped = self._update(tables, progress, keep=False)
+        except BaseException:  # the tables and listing held may no longer match: the disk's do
+            self._tables, self._listing, self._last = None, None, None
+            raise
+        self._kinds.clear()
+        self._forget()
+        return Snapshot(tables, failed, changed, skipped, self._disk.generation)
+
+    def data(self, snap: Snapshot) -> SourceData:
+        return self._source_data(snap.tables, list(snap.skipped), snap.failed, parsed=snap.parsed, cached=snap.cached)
 
     def _update(self, tables: dict[str, pa.Table], progress: Progress | None, keep: bool):
         """`tables` with what changed in the source since they were read: parsed, merged in and
