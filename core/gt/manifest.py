@@ -7,6 +7,7 @@ A failed object keeps `<attr>-metadata` with a `failure-reason` and has no `<att
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import BadFile
 from .jsonio import JsonError, decode_text, fast_loads, finite_float, json_lines, loads
@@ -19,8 +20,7 @@ GOLD_KEY = "ground-control-gold"
 MAX_LINE_CHARS = 100_000
 
 
-@dataclass(frozen=True)
-class LabelEntry:
+class LabelEntry(NamedTuple):  # a named tuple: built in C, a line of a 333,000-line manifest a few µs less
     line: int  # 0-based: the datasetObjectId of the object in the job that read this manifest
     attribute: str
     status: str  # labeled | failed | unlabeled (metadata without label or failure)
