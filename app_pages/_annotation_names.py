@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from app_pages._selection import name_mode, names_for, screened_source
 from app_pages._shared import digest, memo, url_choice, url_state
-from core.annotations.model import WORKER
 from core.annotations.people import natural_order, worker_labels
+from core.annotations.rowset import worker_ids
 from core.storage import StoreError
 from core.workers import shown_names
 
@@ -29,14 +30,14 @@ class Naming:
         return self.names.get(worker, worker) if worker is not None else None
 
 
-def _worker_ids(table: pd.DataFrame):
-    return memo("worker_ids", table, None, lambda: table.loc[table["source"].eq(WORKER), "worker_id"].dropna().unique())
+def _worker_ids(rows: pa.Table) -> list[str]:
+    return memo("worker_ids", rows, None, lambda: worker_ids(rows))
 
 
-def worker_naming(source: str, table: pd.DataFrame) -> Naming:
-    """The names of the workers in `table`, by the sidebar's choice (names by default where the
-    answers name a Cognito pool)."""
-    ids = _worker_ids(table)
+def worker_naming(source: str, rows: pa.Table) -> Naming:
+    """The names of the workers in `rows` (the annotation rows, Arrow), by the sidebar's choice
+    (names by default where the answers name a Cognito pool)."""
+    ids = _worker_ids(rows)
     try:
         data = screened_source(source)
     except StoreError:
@@ -51,11 +52,11 @@ def worker_naming(source: str, table: pd.DataFrame) -> Naming:
     return Naming(worker_labels(ids, shown, mode == "anon"), mode == "anon")
 
 
-def worker_filter(table: pd.DataFrame, naming: Naming) -> tuple[str | None, str | None]:
+def worker_filter(rows: pa.Table, naming: Naming) -> tuple[str | None, str | None]:
     """The sidebar's worker filter: (what the URL keeps, the worker id chosen), (None, None) for
     any. The URL keeps the id (the Workers page links by it), or, anonymised, the Worker N name;
     an id arriving in an anonymised view is turned into its name."""
-    ids = set(_worker_ids(table))
+    ids = set(_worker_ids(rows))
     if naming.anonymous:
         keys = {naming.of(w): w for w in ids}
         if (given := url_state("worker", ANY)) in ids:  # the link and the session forget the id

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from app_pages._annotation_names import ANY, Naming, worker_filter
 from app_pages._shared import memo, sync_url, url_choice, url_list, url_note, url_state
-from core.annotations import reports
+from core.annotations import rowset
 from core.annotations.reports import Narrow
 from core.annotations.source import SourceAnnotations
 
@@ -23,11 +23,11 @@ def _choice(key: str, label: str, options: list[str], what: str) -> str | None:
     return None if value == ANY else value
 
 
-def _days(table: pd.DataFrame) -> tuple[date | None, date | None]:
-    times = table["submitted"].dropna()
-    if times.empty:
+def _days(rows: pa.Table) -> tuple[date | None, date | None]:
+    found = memo("days", rows, None, lambda: rowset.days(rows))
+    if found is None:
         return None, None
-    lo, hi = times.min().date(), times.max().date()
+    lo, hi = found
     start = _url_day("from", lo, hi, lo)
     end = _url_day("to", lo, hi, hi)
     picked = st.sidebar.date_input("Dates (UTC)", value=(start, end), min_value=lo, max_value=hi, key="ann_dates")
@@ -47,23 +47,24 @@ def _url_day(key: str, lo: date, hi: date, fallback: date) -> date:
 
 
 def sidebar_narrow(found: SourceAnnotations, naming: Naming) -> Narrow:
-    """Jobs, days, class, worker and one label attribute value: each in the URL."""
-    table = found.table
+    """Jobs, days, class, worker and one label attribute value: each in the URL. Read from the
+    Arrow rows (core.annotations.rowset): the pandas table is not made for them."""
+    rows = found.rows
     wanted = url_list("ann_jobs", param="job")
     if unknown := [j for j in wanted if j not in found.jobs]:
         url_note("job", ", ".join(unknown), "no such job in this source", where=st.sidebar)
     st.session_state["ann_jobs"] = [j for j in wanted if j in found.jobs]
     jobs = st.sidebar.multiselect("Jobs", found.jobs, key="ann_jobs", placeholder="All jobs")
-    start, end = _days(table)
-    classes = memo("classes", table, None, lambda: sorted(set(table["label"].dropna())))
+    start, end = _days(rows)
+    classes = memo("classes", rows, None, lambda: rowset.labels(rows))
     label = _choice("class", "Class", classes, "class")
-    worker_key, worker = worker_filter(table, naming)
-    pairs = [f"{name} = {value}" for name, values in attribute_names(table).items() for value in values]
+    worker_key, worker = worker_filter(rows, naming)
+    pairs = [f"{name} = {value}" for name, values in attribute_names(rows).items() for value in values]
     attribute = _choice("attr", "Label attribute", pairs, "label attribute")
     sync_url(job=jobs, **{"class": label, "worker": worker_key, "attr": attribute})
     split = tuple(attribute.split(" = ", 1)) if attribute else None
     return Narrow(tuple(jobs) if jobs else None, start, end, label, worker, split)
 
 
-def attribute_names(table: pd.DataFrame) -> dict[str, list[str]]:
-    return memo("attribute_names", table, None, lambda: reports.attribute_names(table))
+def attribute_names(rows: pa.Table) -> dict[str, list[str]]:
+    return memo("attribute_names", rows, None, lambda: rowset.attribute_names(rows))

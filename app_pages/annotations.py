@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from app_pages._annotation_matrices import matrices
@@ -28,7 +31,7 @@ from app_pages._shared import (
     url_state,
     workspace,
 )
-from core.annotations import reports
+from core.annotations import duck_reports, rowset
 from core.annotations.people import rename_workers
 from core.annotations.source import SourceAnnotations, note_counts
 from core.annotations.top import page_of, pages
@@ -53,17 +56,10 @@ def empty_state() -> None:
             "any task type, is read.", icon=":material/arrow_back:")
 
 
-def _counts(table: pd.DataFrame) -> tuple[int, int, int, int]:
-    result = reports.result(table)
-    workers = table.loc[table["source"].eq("worker"), "worker_id"]  # one column: a take of every column costs seconds
-    return (len(result), result[["job", "object_id"]].drop_duplicates().shape[0], table["job"].nunique(),
-            workers.nunique())
-
-
-def summary(table: pd.DataFrame) -> None:
-    # Each figure and chart of this tab is kept per selection (memo): a widget's rerun over a
-    # million answers then redraws at once instead of counting them all again.
-    annotations, objects, jobs, workers = memo("summary", table, None, lambda: _counts(table))
+def summary(rows: pa.Table) -> None:
+    # This tab's figures and charts are counted by DuckDB over the Arrow rows (core.annotations.
+    # duck_reports), each kept per selection (memo): a widget's rerun then redraws at once.
+    annotations, objects, jobs, workers = memo("summary", rows, None, lambda: duck_reports.counts(rows))
     cols = st.columns(4)
     cols[0].metric("Annotations", f"{annotations:,}", help="Units of each job's result: a class, a box, an "
                    "entity, a mask class, a box in a frame")
@@ -72,13 +68,13 @@ def summary(table: pd.DataFrame) -> None:
     cols[3].metric("Workers", f"{workers:,}")
 
 
-def over_time_chart(table: pd.DataFrame) -> None:
+def over_time_chart(rows: pa.Table) -> None:
     st.subheader("Annotations over time")
     # Its own key: the Workers page's period ("5 min") stays in the session and is not one of these.
     url_choice("annotations_period", list(PERIODS), "day", "period", param="period")
     period = st.segmented_control("Period", list(PERIODS), key="annotations_period") or "day"
     sync_url(period=None if period == "day" else period)
-    draw_over_time(memo("over_time", table, period, lambda: reports.over_time(table, PERIODS[period])), period)
+    draw_over_time(memo("over_time", rows, period, lambda: duck_reports.over_time(rows, PERIODS[period])), period)
 
 
 def draw_over_time(series: pd.DataFrame, period: str) -> None:
@@ -109,13 +105,13 @@ def draw_over_time(series: pd.DataFrame, period: str) -> None:
                "then everything else).")
 
 
-def class_chart(table: pd.DataFrame) -> None:
+def class_chart(rows: pa.Table) -> None:
     st.subheader("Per class")
-    names = list(attribute_names(table))
+    names = list(attribute_names(rows))
     split = st.selectbox("Split by label attribute", ["(none)", *names], key="split",
                          disabled=not names, help="Colour each class's bar by a label attribute's values")
-    counts = memo("class_counts", table, split,
-                  lambda: reports.class_counts(table, None if split == "(none)" else split))
+    counts = memo("class_counts", rows, split,
+                  lambda: duck_reports.class_counts(rows, None if split == "(none)" else split))
     draw_class_counts(counts, split)
 
 
@@ -144,8 +140,8 @@ def draw_class_counts(counts: pd.DataFrame, split: str = "(none)") -> None:
     download(every, "annotations-per-class", "dl_classes")
 
 
-def frame_chart(table: pd.DataFrame) -> None:
-    frames = memo("frames", table, None, lambda: reports.frame_attribute_counts(table))
+def frame_chart(rows: pa.Table) -> None:
+    frames = memo("frames", rows, None, lambda: duck_reports.frame_attribute_counts(rows))
     if frames.empty:
         return
     st.subheader("Frames per frame attribute")
@@ -157,8 +153,8 @@ def frame_chart(table: pd.DataFrame) -> None:
     download(frames, "frames-per-attribute", "dl_frames")
 
 
-def per_object_chart(table: pd.DataFrame) -> None:
-    counts = memo("per_object", table, None, lambda: reports.per_object(table))
+def per_object_chart(rows: pa.Table) -> None:
+    counts = memo("per_object", rows, None, lambda: duck_reports.per_object(rows))
     if counts.empty:
         return
     st.subheader("Annotations per object")
@@ -170,15 +166,15 @@ def per_object_chart(table: pd.DataFrame) -> None:
     download(counts, "annotations-per-object", "dl_per_object")
 
 
-def labeled_tab(table: pd.DataFrame) -> None:
-    summary(table)
-    over_time_chart(table)
+def labeled_tab(rows: pa.Table) -> None:
+    summary(rows)
+    over_time_chart(rows)
     left, right = st.columns(2)
     with left:
-        class_chart(table)
+        class_chart(rows)
     with right:
-        per_object_chart(table)
-        frame_chart(table)
+        per_object_chart(rows)
+        frame_chart(rows)
 
 
 def _gold(found: SourceAnnotations) -> pd.DataFrame | None:
@@ -242,8 +238,8 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -
     return gold, iou
 
 
-def audits_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -> None:
-    found_audits = reports.audits(table)
+def audits_tab(found: SourceAnnotations, rows: pa.Table, table: Callable[[], pd.DataFrame], naming: Naming) -> None:
+    found_audits = memo("audits", rows, None, lambda: duck_reports.audits(rows))
     if found_audits.empty:
         st.info("No verification or adjustment job in this selection audits another job here.",
                 icon=":material/fact_check:")
@@ -252,8 +248,9 @@ def audits_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) ->
     shown = found_audits.assign(kind=found_audits["kind"].str.capitalize()).rename(columns=AUDIT_TITLES)
     st.dataframe(shown, hide_index=True, width="stretch", key="audits")
     download(found_audits, "audits", "dl_audits")
-    report = memo("quality", found, (id(table), DEFAULT_IOU, None),
-                  lambda: quality_report(table, masks=found.masks))
+    narrowed = table()  # per original worker: the quality report's, over the pandas table
+    report = memo("quality", found, (id(narrowed), DEFAULT_IOU, None),
+                  lambda: quality_report(narrowed, masks=found.masks))
     traced = rename_workers(report[report["audited"].notna() | report["adjusted"].notna()], naming.names)
     st.subheader("Per original worker")
     st.caption("Each audit traced to the workers who answered that object in the audited job.")
@@ -298,19 +295,23 @@ def main() -> None:
         st.warning(literal(f"No Ground Truth annotations found under {found.uri}."), icon=":material/search_off:")
         unread(found)
         return
-    naming = worker_naming(source, found.table)
+    naming = worker_naming(source, found.rows)
     narrow = sidebar_narrow(found, naming)
     with st.sidebar:
         refresh_button()
-    table = memo("narrowed", found, narrow, lambda: narrow.apply(found.table))
-    found_types = memo("types", table, None, lambda: table["task_type"].unique())
+    rows = memo("narrowed_rows", found, narrow, lambda: rowset.narrowed(found.rows, narrow))
+    found_types = memo("types", rows, None, lambda: rowset.task_types(rows))
     types = ", ".join(sorted({TASKS.get(t, t) for t in found_types}))
     st.caption(literal(f"{found.uri} · {len(found.jobs)} job(s) · {found.files:,} files read · {types}"))
-    if table.empty:
+    if rows.num_rows == 0:
         st.info("Nothing in this selection: widen the dates or choose other jobs, classes or workers.")
         return
+
+    def table() -> pd.DataFrame:  # the pandas table, for the tabs that measure quality: made when one opens
+        return memo("narrowed", found, narrow, lambda: narrow.apply(found.table))
+
     names = ["What was labeled", "Quality", "Items", "Audits"]
-    lazy = len(found.table) > LAZY_ROWS
+    lazy = found.rows.num_rows > LAZY_ROWS
     # The open tab is in the URL (a flag's or a reliability link's tab=Items opens the items); only
     # past LAZY_ROWS do the other tabs skip their work.
     tabs = st.tabs(names, key="tab", bind="query-params")
@@ -319,22 +320,22 @@ def main() -> None:
     gold, iou = None, _url_iou()
     if shown(labeled):
         with labeled:
-            ordinary = memo("ordinary", table, len(found.gold), lambda: reports.without_gold(table, found.gold))
-            if len(ordinary) < len(table):  # gold mixed into the queue is how workers are measured, not output
+            ordinary = memo("ordinary", rows, len(found.gold), lambda: rowset.without_gold(rows, found.gold))
+            if ordinary.num_rows < rows.num_rows:  # gold mixed into the queue is how workers are measured, not output
                 st.caption(f"Gold objects mixed into the queue ({len(found.gold):,} in this source) are left out of "
                            "these counts; the Workers page measures each worker on them.")
             labeled_tab(ordinary)
     if shown(quality):
         with quality:
-            gold, iou = quality_tab(found, table, naming)
+            gold, iou = quality_tab(found, table(), naming)
     elif shown(items):  # the quality tab's choices, from the link, when only the items run
         gold = _gold_of_url(found)
     if shown(items):
         with items:
-            items_tab(found, table, gold, iou, narrow.worker, naming)
+            items_tab(found, table(), gold, iou, narrow.worker, naming)
     if shown(audited):
         with audited:
-            audits_tab(found, table, naming)
+            audits_tab(found, rows, table, naming)
     unread(found)
 
 

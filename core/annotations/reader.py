@@ -26,7 +26,7 @@ from ..storage.local import LocalStore
 from ..storage.scan import Listing, in_walk_order
 from ..workspace import cache_dir
 from .cache import EXTRAS, FILES, AnnotationCache, Stored, add_extra, extras_of
-from .columns import RowTable, to_table_frame
+from .columns import RowTable
 from .model import Annotations
 from .parsed import Parsed, parse_manifest, parse_response
 from .source import Progress, SourceAnnotations, _read_sequences, _Resolver, with_mask_areas
@@ -162,7 +162,7 @@ class AnnotationReader:
         videos.add_rows("", out.rows)
         table = pa.concat_tables([table, videos.table()]) if out.rows else table
         table = with_mask_areas(table, out, resolver, store)
-        return SourceAnnotations(self.location.uri, to_table_frame(table), out.masks, out.texts, out.notes, unread,
+        return SourceAnnotations(self.location.uri, table, out.masks, out.texts, out.notes, unread,
                                  files=len(manifests) + len(responses) - len(unread), gold=gold)
 
 

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from ..gt.errors import BadFile, Skipped
 from ..storage import Location, StoreError
+from .columns import to_table_frame
 from .masks import mask_areas
 from .model import CONSOLIDATED, Annotations, MaskImage, Note
 from .values import Malformed
@@ -30,7 +31,9 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 @dataclass
 class SourceAnnotations:
     uri: str
-    table: pd.DataFrame  # core.annotations.model.COLUMNS, one row per unit
+    # core.annotations.columns.SCHEMA, one row per unit: read from the cache memory-mapped, so the
+    # page's reports (core.annotations.duck_reports) read only the columns they need.
+    rows: pa.Table
     masks: list[MaskImage] = field(default_factory=list)  # segmentation PNGs, workers' and consolidated
     texts: dict[tuple[str, str], str] = field(default_factory=dict)  # (job, object_id) -> a text object's text
     notes: list[Note] = field(default_factory=list)  # what was met and not turned into rows
@@ -38,9 +41,25 @@ class SourceAnnotations:
     files: int = 0  # Ground Truth files read
     gold: dict[tuple[str, str], str] = field(default_factory=dict)  # (job, object_id) -> label: gold in the queue
 
+    _frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The rows as the annotations table (core.annotations.model.COLUMNS), made on first use:
+        at a million rows it takes seconds and a gigabyte, which a page's first charts do without."""
+        if self._frame is None:
+            self._frame = to_table_frame(self.rows)
+        return self._frame
+
+    @table.setter
+    def table(self, frame: pd.DataFrame) -> None:  # a command narrows it to its jobs before its reports
+        self._frame = frame
+
     @cached_property
     def jobs(self) -> list[str]:  # kept: the page asks often, and a million rows take a while to go through
-        return sorted(set(self.table["job"].dropna()))
+        if self._frame is not None:
+            return sorted(set(self._frame["job"].dropna()))
+        return sorted(pc.unique(self.rows["job"].drop_null()).to_pylist())
 
     def task_types(self) -> dict[str, str]:
         """job -> its task type, as its output manifest (else its answers) says."""
