@@ -30,6 +30,7 @@ from .columns import RowTable
 from .model import Annotations
 from .parsed import Parsed, parse_manifest, parse_response
 from .source import Progress, SourceAnnotations, _read_sequences, _Resolver, with_mask_areas
+from .unchanged import Unchanged, unchanged_files
 
 
 class AnnotationReader:
@@ -43,9 +44,11 @@ class AnnotationReader:
         self._listing: tuple[pa.Table, pa.Table] | None = None  # a local folder's last (core.storage.scan)
         self.parsed = self.cached = 0  # files parsed by the last load, and taken from the cache
 
-    def _list(self, old: Stored, unread: list[Skipped], progress: Progress | None) -> list[ObjectInfo]:
+    def _list(self, old: Stored, unread: list[Skipped], progress: Progress | None,
+              quick_ok: bool = True) -> list[ObjectInfo] | Unchanged:
         """Every file under the location, in the store's listing order. A local folder is listed by
-        a stat of what its last listing held (core.storage.scan), not walked again."""
+        a stat of what its last listing held (core.storage.scan), not walked again; when nothing in
+        it changed since the cache was saved, only the few files a load still reads (Unchanged)."""
         store = self.location.store
         on_skip = lambda key, why: unread.append(Skipped(store.uri_of(key), why))  # noqa: E731
         if isinstance(store, LocalStore):
@@ -55,7 +58,8 @@ class AnnotationReader:
             found = store.scan(self.location.prefix, on_skip, previous)
             unchanged = previous is not None and not found.changed and not found.gone and not found.folders_read
             self._listing = old.listing if unchanged else (found.listing.folders, found.listing.files)
-            return in_walk_order(found.listing)
+            quick = unchanged_files(old, found.listing) if unchanged and quick_ok else None
+            return quick if quick is not None else in_walk_order(found.listing)
         listed: list[ObjectInfo] = []
         for info in store.list(self.location.prefix, on_skip):
             listed.append(info)
@@ -70,22 +74,35 @@ class AnnotationReader:
         """The annotations table of every job under the location; files and units that cannot be
         read are listed with where and why, never dropped silently. Raises StoreError when the
         source itself cannot be listed."""
+        try:
+            return self._load(progress, quick_ok=True)
+        except _Stale:  # an unchanged folder with a file to parse after all: a full load, then
+            return self._load(progress, quick_ok=False)
+
+    def _load(self, progress: Progress | None, quick_ok: bool) -> SourceAnnotations:
         store, fallback = self.location.store, self._fallback()
         unread: list[Skipped] = []
         old = self._stored or (self._disk.load() if self._disk else None) or Stored.empty()
-        listed = self._list(old, unread, progress)
-        kinds = {info.key: classify(info.key) for info in listed if not is_apple_double(info.key)}
-        manifests = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "manifest"]
-        responses = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "response"]
-        versions = zip(old.files["version"].to_pylist(), old.files["context"].to_pylist(), strict=True)
-        known = dict(zip(old.files["key"].to_pylist(), versions, strict=True))
-        batch = _Batch(old)
+        listed = self._list(old, unread, progress, quick_ok)
+        quick = listed if isinstance(listed, Unchanged) else None
+        if quick is not None:
+            kinds, manifests, responses = quick.kinds, quick.manifests, quick.responses
+        else:
+            kinds = {info.key: classify(info.key) for info in listed if not is_apple_double(info.key)}
+            manifests = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "manifest"]
+            responses = [i for i in listed if kinds.get(i.key) and kinds[i.key].kind == "response"]
+        looked_up = old.files if quick is None else _of_keys(old.files, [i.key for i in manifests + responses])
+        versions = zip(looked_up["version"].to_pylist(), looked_up["context"].to_pylist(), strict=True)
+        known = dict(zip(looked_up["key"].to_pylist(), versions, strict=True))
+        batch = _Batch(old, looked_up)
         step = (lambda what: (lambda d, t: progress(what, d, t))) if progress else (lambda what: None)
         threads = 1 if isinstance(store, LocalStore) else MAX_POOL
 
         def each(infos, context: dict[str, str], parse, what):
             """(info, Parsed | BadFile | StoreError, parsed now) in listing order."""
             todo = [i for i in infos if known.get(i.key) != (i.version, context[i.key])]
+            if todo and quick is not None:
+                raise _Stale
             fetched = dict(Fetcher(store, parse, threads, keep=False).each(todo, step(what))) if todo else {}
             for info in infos:
                 new = info.key in fetched
@@ -133,17 +150,11 @@ class AnnotationReader:
             if batch.record(info, context[info.key], value, new, unread, store) and value is not _NOTHING:
                 answered.append(value)
 
-        self._stored = batch.stored()
-        self._stored.listing = self._listing
-        if self._disk and (batch.changed or self._listing is not old.listing):
-            self._disk.save(self._stored)
-        self.parsed, self.cached = batch.parsed, batch.reused
-        order = [i.key for i in manifests] + [i.key for i in responses]
-        table = _in_order(self._stored.rows, order)
-        if table is not self._stored.rows:  # kept in this order, so the next load need not move rows
-            self._stored.rows = table
-            if self._disk:
-                self._disk.save(self._stored)
+        if quick is None:
+            table, files = self._keep(old, batch, manifests, responses), len(manifests) + len(responses)
+        else:  # the cache as it was saved, in the order that load put its rows
+            self._stored, table, files = old, old.rows, quick.files
+            self.parsed, self.cached = 0, quick.files
         table = _own_rows(table, {key: job for key, job in zip(
             [i.key for i in manifests], [jobs.get(kinds[i.key].root) for i in manifests], strict=True)}, own)
         out = Annotations()
@@ -156,14 +167,29 @@ class AnnotationReader:
         for found in answered:
             out.notes += found.notes
             out.masks += found.masks
-        resolver = _Resolver(store, (i.key for i in listed))
+        resolver = _Resolver(store, (lambda: quick.listed["key"].to_pylist()) if quick else (i.key for i in listed))
         _read_sequences(out, resolver, store)
         videos = RowTable()
         videos.add_rows("", out.rows)
         table = pa.concat_tables([table, videos.table()]) if out.rows else table
         table = with_mask_areas(table, out, resolver, store)
         return SourceAnnotations(self.location.uri, table, out.masks, out.texts, out.notes, unread,
-                                 files=len(manifests) + len(responses) - len(unread), gold=gold)
+                                 files=files - len(unread), gold=gold)
+
+    def _keep(self, old: Stored, batch: _Batch, manifests: list[ObjectInfo], responses: list[ObjectInfo]) -> pa.Table:
+        """What this load read, saved for the next one; its rows in listing order."""
+        self._stored = batch.stored()
+        self._stored.listing = self._listing
+        if self._disk and (batch.changed or self._listing is not old.listing):
+            self._disk.save(self._stored)
+        self.parsed, self.cached = batch.parsed, batch.reused
+        order = [i.key for i in manifests] + [i.key for i in responses]
+        table = _in_order(self._stored.rows, order)
+        if table is not self._stored.rows:  # kept in this order, so the next load need not move rows
+            self._stored.rows = table
+            if self._disk:
+                self._disk.save(self._stored)
+        return table
 
 
 def _own_job(folder: str, named: list[str]) -> str:
@@ -202,17 +228,26 @@ def _own_rows(rows: pa.Table, own_of: dict[str, str | None], own: set[str]) -> p
 _NOTHING = Parsed()  # a cached file with nothing but rows; shared, never changed
 
 
+class _Stale(Exception):
+    """A file of an Unchanged load is not as its cache entry says (read by other code)."""
+
+
+def _of_keys(files: pa.Table, keys: list[str]) -> pa.Table:
+    return files.filter(pc.is_in(files["key"], value_set=pa.array(keys, pa.large_string())))
+
+
 class _Batch:
     """The cached tables of the last load and what this load parsed: files, rows and extras of
-    each current file, cached or new, for the next load."""
+    each current file, cached or new, for the next load. `looked_up`: the cached files this load
+    may ask for (all of old.files, or the few an Unchanged load reads)."""
 
-    def __init__(self, old: Stored):
+    def __init__(self, old: Stored, looked_up: pa.Table):
         self.old = old
         self._extras: dict[str, list] | None = None
-        self._files = {key: i for i, key in enumerate(old.files["key"].to_pylist())}
+        self._files = {key: i for i, key in enumerate(looked_up["key"].to_pylist())}
         # As Python lists once: a scalar taken from an Arrow column per file cost seconds at 300,000 files.
-        self._bad = old.files["bad"].to_pylist()
-        self._jobs, self._types = old.files["jobs"].to_pylist(), old.files["types"].to_pylist()
+        self._bad = looked_up["bad"].to_pylist()
+        self._jobs, self._types = looked_up["jobs"].to_pylist(), looked_up["types"].to_pylist()
         self.kept: list[str] = []
         self.rows = RowTable()
         self.files: list[tuple] = []

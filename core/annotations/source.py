@@ -87,9 +87,13 @@ class _Resolver:
     """A label's S3 URI (a mask, a SeqLabel.json) -> a key of this store: below the store's own
     name, or (a local copy of a bucket) the listed key that is the longest tail of the URI's path."""
 
-    def __init__(self, store, keys: Iterable[str]):
+    def __init__(self, store, keys: Iterable[str] | Callable[[], Iterable[str]]):
         self.prefix = uri_prefix(store)
-        self.keys = set(keys)
+        self._keys = keys  # or what gives them: made a set only when a label's file is looked for
+
+    @cached_property
+    def keys(self) -> set[str]:
+        return set(self._keys() if callable(self._keys) else self._keys)
 
     def key(self, uri: str) -> str | None:
         if uri.startswith(self.prefix) and uri[len(self.prefix):] in self.keys:
