@@ -40,14 +40,14 @@ def add_parser(sub) -> None:
     q.add_argument("--per-class", action="store_true",
                    help="instead, segmentation jobs' IoU per class: per worker and per job, over the images "
                         "where the class is in the worker's or the consolidated mask")
-    common.engine_options(q)  # --engine athena: classification jobs (core.cli.quality_athena)
+    common.engine_options(q)  # --engine athena: every task type (core.cli.quality_athena)
     q.set_defaults(run=cmd_quality)
     a = sub.add_parser("annotations", help="per job: counts per class, attribute value, frame attribute, "
                                            "annotations per object, audit verdicts")
     _source_arguments(a)
     a.add_argument("--over-time", metavar="PERIOD",
                    help="instead, the workers' annotations per class per period (D, h, or a pandas frequency)")
-    common.engine_options(a)  # --engine athena: classification jobs (core.cli.quality_athena)
+    common.engine_options(a)  # --engine athena: every task type (core.cli.quality_athena)
     a.set_defaults(run=cmd_annotations)
 
 

@@ -1,36 +1,69 @@
-"""`quality` and `annotations` with --engine athena: classification jobs' figures computed by Athena
-where the output is (core.engine.athena_quality, athena_annotations); the plan (DDL and cost) on
-stderr first, --dry-run stops there. The other task types are named in one line, for the local engine."""
+"""`quality` and `annotations` with --engine athena, for every task type: what needs every
+worker-response file is done by Athena where the output is, the rest here by the local engine's own
+functions (core.engine.athena_report); the plan (DDL and cost) on stderr first, --dry-run stops there.
+
+- quality: classification jobs in SQL (two reads), every other job read once as answer rows and
+  measured by the local report; --gold and --matrix read every chosen job as rows, --per-class the
+  segmentation jobs.
+- annotations: the local command's summary, from the output manifests read here (no query) and, for
+  a job without one, its answer rows; --over-time counts classification jobs in SQL (the race's
+  queries), and any other selection from the rows."""
 
 from __future__ import annotations
 
 import sys
+
+import pandas as pd
 
 from ..storage import StoreError
 from ..tables import format_table
 from . import common
 from .common import CliError
 
+SEGMENTATION = "semantic-segmentation"
+
 
 def cmd_quality_athena(args) -> int:
-    from ..engine import athena_quality as aq
+    from .quality import _matrix, _per_class
 
-    common.athena_only(args, unsupported={"--gold": args.gold, "--matrix": args.matrix,
-                                          "--per-class": args.per_class})
+    common.athena_only(args, unsupported={})
+    if args.matrix and args.per_class:
+        raise CliError("--matrix and --per-class are two different tables: give one")
     ws = common.workspace(args)
-    planned = _plan(args, ws, aq.READS)
-    if planned is None:  # --dry-run
+    gold = _gold(args, ws)
+    chosen = _chosen_source(args, ws)
+    if args.matrix and len(chosen.names) != 1:
+        raise CliError(f"--matrix is for one job: add --jobs JOB (jobs: {', '.join(sorted(chosen.names))})")
+    route = chosen.route(every_row=gold is not None or bool(args.matrix),
+                         only=SEGMENTATION if args.per_class else None)
+    if args.per_class and not route.rows:
+        raise CliError(f"--per-class is for segmentation masks, and no segmentation job was found under "
+                       f"{chosen.found.uri}")
+    if not route.sql and not route.rows:
+        raise CliError(f"no job with worker responses under {chosen.found.uri}: nothing to measure on Athena")
+    run = _run(args, ws, chosen, route)
+    if run is None:  # --dry-run
         return 0
-    run, _, _ = planned
-    report = _ask(lambda: aq.quality_report(run.query, run.plan.tables()))
+    source = _ask(lambda: chosen.source(run, route)) if route.rows else None
+    if args.per_class:
+        table = _per_class(source)
+    elif args.matrix:
+        table = _matrix(args, source, gold)
+    else:
+        from ..engine import athena_report as ar
+
+        ask = run.query if route.sql else None
+        table = _ask(lambda: ar.report(ask, run.plan.tables(), source, gold, args.iou))
     _ran(run)
-    print(format_table(report, args.format))
+    print(format_table(table, args.format))
     return 0
 
 
 def cmd_annotations_athena(args) -> int:
-    """The per-class counts of the classification jobs' results (from their output manifests), or with
-    --over-time the workers' annotations per class per period (counted on Athena)."""
+    """The local command's table: the summary of each job's result, or with --over-time the workers'
+    annotations per class per period."""
+    from ..annotations.reports import over_time
+    from ..annotations.summary import annotation_summary
     from ..engine import athena_annotations as aa
     from ..engine import athena_race
 
@@ -38,17 +71,35 @@ def cmd_annotations_athena(args) -> int:
     if args.over_time:
         _period(args.over_time)
     ws = common.workspace(args)
-    planned = _plan(args, ws, athena_race.READS if args.over_time else 0)
-    if planned is None:
-        return 0
-    run, jobs, measured = planned
+    chosen = _chosen_source(args, ws)
     if args.over_time:
-        table = _ask(lambda: aa.over_time(run.query, run.plan.tables(), args.over_time))
-        if table.attrs.get("note"):
-            print(table.attrs["note"], file=sys.stderr)
+        route = chosen.route()
+        if route.rows:  # not only classification: every answer comes back as a row, counted here
+            route = chosen.route(every_row=True)
+        run = _run(args, ws, chosen, route, sql_reads=athena_race.READS)
+        if run is None:
+            return 0
+        if route.rows:
+            table = over_time(_ask(lambda: chosen.source(run, route)).table, args.over_time)
+        else:
+            table = _ask(lambda: aa.over_time(run.query, run.plan.tables(), args.over_time))
+            if table.attrs.get("note"):
+                print(table.attrs["note"], file=sys.stderr)
         _ran(run)
     else:
-        table = aa.class_counts(jobs, measured)
+        route = chosen.unlabeled()  # jobs without an output manifest: their workers' answers are the result
+        if route.rows:
+            run = _run(args, ws, chosen, route)
+            if run is None:
+                return 0
+            source = _ask(lambda: chosen.source(run, route, everything=True))
+            _ran(run)
+        else:
+            print("counted from the output manifests: no Athena query", file=sys.stderr)
+            if args.dry_run:
+                return 0
+            source = _ask(lambda: chosen.source(None, route, everything=True))
+        table = annotation_summary(source.table)
     print(format_table(table, args.format))
     return 0
 
@@ -62,40 +113,41 @@ def _period(freq: str) -> None:
         raise CliError(f"--over-time: {exc}") from exc
 
 
-def _plan(args, ws, reads: int):
-    """(the run, the jobs, the measured jobs' own names) after the plan is shown; None after --dry-run.
-    With no read of the answers (`reads` 0), nothing is set up on Athena and the run is None."""
-    from ..engine import athena_quality as aq
-    from ..engine import athena_workers as aw
+def _gold(args, ws) -> pd.DataFrame | None:
+    from ..gold import GoldError
+    from ..quality.gold_files import read_gold
+
+    if not args.gold:
+        return None
+    try:
+        return read_gold(args.gold, ws.open)
+    except (StoreError, GoldError) as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _chosen_source(args, ws):
+    """The source listed and its manifests read, narrowed to --jobs; bad manifests said on stderr."""
+    from ..engine.athena import AthenaError
+    from ..engine.athena_chosen import choose
+
+    try:
+        chosen = choose(ws.open(args.source), args.jobs)
+    except (StoreError, AthenaError) as exc:
+        raise CliError(str(exc)) from exc
+    except LookupError as exc:  # a --jobs name that is no job here
+        raise CliError(exc.args[0]) from exc
+    for item in chosen.manifests.unread:
+        print(f"skipped {item.uri}: {item.reason}", file=sys.stderr)
+    return chosen
+
+
+def _run(args, ws, chosen, route, sql_reads: int | None = None):
+    """The plan shown on stderr, then the run, prepared (staged tables and DDL); None after --dry-run."""
     from ..engine.athena import AthenaError
     from .athena_run import athena_run
 
     try:
-        location = ws.open(args.source)
-        found = aw.survey(location)
-        jobs = aq.read_jobs(location, found.manifests)
-    except (StoreError, AthenaError) as exc:
-        raise CliError(str(exc)) from exc
-    for note in jobs.notes:
-        print(f"skipped {note}", file=sys.stderr)
-    found = found.only(_chosen(args, found, jobs))
-    if line := aq.others_line(jobs.others(found.folders)):
-        print(line, file=sys.stderr)
-    measured = jobs.measured(found.folders)
-    if not measured:
-        raise CliError(f"no classification job with worker responses under {found.uri}: nothing to measure on "
-                       "Athena (use the local engine for the jobs named above)")
-    names = sorted({jobs.name(f) for f in measured})
-    if not reads:
-        print("counted from the output manifests: no Athena query", file=sys.stderr)
-        return None if args.dry_run else (None, jobs, names)
-    found = found.only(measured)  # only their partitions are read and priced
-    try:
-        no_manifests = aw.manifest_tables(location, aw.Survey(found.uri))  # the workers' lookups: not read here
-        plan = aw.plan(location, args.glue_database, args.athena_results, tables=no_manifests, found=found,
-                       parquet=args.parquet)
-        plan.staged, plan.queries = aq.staged(jobs, found.folders), reads
-        aw.look_for_copy(plan, ws.open)  # a Parquet copy made earlier: the estimate is its size
+        plan = chosen.plan(args.glue_database, args.athena_results, route, sql_reads, args.parquet, ws.open)
         shown = plan.describe()  # the DDL and the cost, before anything runs
     except (AthenaError, ValueError, StoreError) as exc:  # a Glue name Athena would refuse; the results bucket
         raise CliError(str(exc)) from exc
@@ -104,7 +156,7 @@ def _plan(args, ws, reads: int):
     if run is None:  # --dry-run
         return None
     _ask(run.prepare)
-    return run, jobs, names
+    return run
 
 
 def _ask(work):
@@ -119,15 +171,3 @@ def _ask(work):
 def _ran(run) -> None:
     print(f"{run.ran} query(ies) run on Athena, reading {run.scanned:,} bytes; {run.cached} answered from the cache",
           file=sys.stderr)
-
-
-def _chosen(args, found, jobs) -> list[str] | None:
-    """The partitions of the jobs --jobs names (by their own names, as the local report names them);
-    None: all."""
-    if not args.jobs:
-        return None
-    names = {jobs.name(folder) for folder in found.jobs}
-    unknown = sorted(set(args.jobs) - names)
-    if unknown:
-        raise CliError(f"no job named {', '.join(unknown)} under {found.uri}; jobs: {', '.join(sorted(names))}")
-    return [folder for folder in found.jobs if jobs.name(folder) in args.jobs]

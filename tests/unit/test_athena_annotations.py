@@ -16,6 +16,7 @@ from test_metrics_engine import TRINO_FUNCTIONS, called
 
 from core.annotations.reports import class_counts, over_time
 from core.annotations.source import read_source
+from core.annotations.summary import annotation_summary
 from core.engine import athena_annotations as aa
 from core.engine import athena_quality as aq
 from core.engine import athena_workers as aw
@@ -136,14 +137,15 @@ def test_the_command_prints_the_local_counts(uploaded, moto_settings, monkeypatc
     monkeypatch.setattr(core.aws, "client", lambda service, *a, **k: athena if service == "athena" else real(
         service, *a, **k))
     cli = ["annotations", SOURCE, "--workspace", "aws", "--endpoint-url", moto_settings.endpoint_url, "--region",
-           "us-east-1", "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS, "--format", "csv"]
+           "us-east-1", "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS, "--format", "csv",
+           "--jobs", "pets"]  # the classification job (every task type: tests/cli/test_quality_athena_every_type.py)
     location = open_location(folder)
     table = local_table(location, ["pets"])
 
-    assert main(cli) == 0  # the counts per class: from the output manifest, no Athena call (nothing stubbed)
+    assert main(cli) == 0  # the local command's summary: from the output manifest, no Athena call (nothing stubbed)
     out = capsys.readouterr()
-    assert "no Athena query" in out.err and "pets-multi" in out.err
-    assert out.out.strip() == format_table(class_counts(table), "csv").strip()
+    assert "no Athena query" in out.err
+    assert out.out.strip() == format_table(annotation_summary(table), "csv").strip()
 
     assert main([*cli, "--over-time", "h", "--dry-run"]) == 0
     plan_text = capsys.readouterr().err

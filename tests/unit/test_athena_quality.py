@@ -254,10 +254,13 @@ def test_the_command_runs_the_plan_on_athena_and_prints_the_local_rows(uploaded,
     monkeypatch.setattr(core.aws, "client", lambda service, *a, **k: athena if service == "athena" else real(
         service, *a, **k))
     assert main(quality_cli(moto_settings, "--dry-run")) == 0  # the plan: no Athena call (nothing stubbed)
+    assert "pets-multi" in capsys.readouterr().err  # read as answer rows (tests/cli/test_quality_athena_every_type.py)
+    assert main(quality_cli(moto_settings, "--dry-run", "--jobs", "pets")) == 0  # the classification job alone
     plan_text = capsys.readouterr().err
-    assert "pets-multi" in plan_text and "CREATE EXTERNAL TABLE IF NOT EXISTS `gc`.`gc_quality_reference_" in plan_text
+    assert "CREATE EXTERNAL TABLE IF NOT EXISTS `gc`.`gc_quality_reference_" in plan_text
     assert "Cost estimate: 2 queries reading" in plan_text and "PARTITION (job = 'pets')" in plan_text
-    assert "PARTITION (job = 'pets-multi')" not in plan_text  # only the measured jobs are read and billed
+    assert "PARTITION (job = 'pets-multi')" not in plan_text  # only the chosen jobs are read and billed
+    assert "answer rows" not in plan_text  # a classification job is measured in SQL
 
     ddl = plan_text[plan_text.index("CREATE DATABASE"):].rstrip().removesuffix(";").split(";\n\n")  # as shown
     assert len(ddl) == 6 and ddl[-1].startswith("CREATE EXTERNAL TABLE")
@@ -284,7 +287,7 @@ def test_the_command_runs_the_plan_on_athena_and_prints_the_local_rows(uploaded,
                               {"QueryString": ANY, **request})
             done(stub, 9, scanned=1234)
             stub.add_response("get_query_results", athena_page(frame), {"QueryExecutionId": qid.format(9)})
-        assert main(quality_cli(moto_settings, "--format", "csv")) == 0
+        assert main(quality_cli(moto_settings, "--format", "csv", "--jobs", "pets")) == 0
         stub.assert_no_pending_responses()
     out = capsys.readouterr()
     assert "2 query(ies) run on Athena, reading 2,468 bytes" in out.err and "Traceback" not in out.err
@@ -295,17 +298,17 @@ def test_the_command_runs_the_plan_on_athena_and_prints_the_local_rows(uploaded,
 
     with Stubber(athena) as stub:  # again: the DDL only, the rows from the cache
         the_ddl(stub)
-        assert main(quality_cli(moto_settings, "--format", "csv")) == 0
+        assert main(quality_cli(moto_settings, "--format", "csv", "--jobs", "pets")) == 0
         stub.assert_no_pending_responses()
     again = capsys.readouterr()
     assert "0 query(ies) run on Athena" in again.err and again.out == out.out
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    (["--gold", "gold.csv"], "--gold not available with --engine athena yet"),
-    (["--matrix", "confusion"], "--matrix not available with --engine athena yet"),
+    (["--gold", "gold.csv"], "gold.csv does not exist"),  # gold, matrices and per-class IoU work on Athena too
+    (["--matrix", "confusion"], "--matrix is for one job: add --jobs JOB (jobs: pets, pets-multi)"),
     (["--jobs", "nope"], "no job named nope under"),
-    (["--jobs", "pets-multi"], "no classification job with worker responses under"),
+    (["--per-class"], "--per-class is for segmentation masks, and no segmentation job was found under"),
     (["--max-cost", "0.000001"], "over --max-cost"),
 ])
 def test_what_the_command_cannot_do_is_said_in_one_line(uploaded, moto_settings, capsys, extra, message):
