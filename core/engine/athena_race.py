@@ -12,12 +12,13 @@ counts (which reads `dated` twice): four reads of the answers in all, for the es
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import sqlglot
 
-from ..bounds import MAX_PERIODS, _floor, _step, time_grid
+from ..bounds import MAX_PERIODS, Grid, _floor, _Step, _step, time_grid
 from .athena_tables import qualified
 
 BOUNDS = "SELECT MIN(submission_time) AS first_time, MAX(submission_time) AS last_time FROM answers"
@@ -39,13 +40,41 @@ def _unit_value(unit: str) -> str:
     raise ValueError(f"no SQL for the time unit {unit!r}")
 
 
-def dated_sql(step, lo: int) -> str:
-    """Each answer's worker and place on the grid (NULL when undated), in DuckDB's dialect: the unit
-    count floored to the step (v - (v - offset) mod k; times after 1970 only, so the modulo of
-    both dialects is the floor's), less the grid's first, in steps."""
+def period_sql(step, lo: int) -> str:
+    """An answer's place on the grid (NULL when undated), in DuckDB's dialect: the unit count floored
+    to the step (v - (v - offset) mod k; times after 1970 only, so the modulo of both dialects is the
+    floor's), less the grid's first, in steps."""
     v = _unit_value(step.unit)
-    return (f"SELECT worker_id, CAST(({v} - (({v} - ({step.offset})) % {step.k}) - ({lo})) / {step.k} AS BIGINT) "
-            "AS period_no FROM answers")
+    return f"CAST(({v} - (({v} - ({step.offset})) % {step.k}) - ({lo})) / {step.k} AS BIGINT)"
+
+
+def dated_sql(step, lo: int) -> str:
+    """Each answer's worker and place on the grid."""
+    return f"SELECT worker_id, {period_sql(step, lo)} AS period_no FROM answers"
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The grid the answers fall on, decided as locally (core.bounds.time_grid over the first and last
+    time), and what the SQL needs to place an answer on it (period_sql's step and first period)."""
+
+    grid: Grid
+    step: _Step
+    lo: int
+
+
+def placed(ask: Callable[[str], pd.DataFrame], answers: str, freq: str, dialect: str = "trino",
+           max_periods: int = MAX_PERIODS) -> Placed | Grid | None:
+    """The grid of `answers` from one query (their first and last time): a Placed, or, when it has no
+    period, the empty Grid (None without a dated answer)."""
+    ends = ask(qualified(None, {"answers": answers}, dialect, sql=BOUNDS))
+    times = pd.to_datetime(pd.Series([ends["first_time"].iloc[0], ends["last_time"].iloc[0]])).dropna()
+    times = times.dt.tz_localize("UTC") if times.dt.tz is None else times.dt.tz_convert("UTC")
+    grid = time_grid(times, freq, max_periods) if not times.empty else None
+    if grid is None or grid.index.empty:
+        return grid
+    step = _step(grid.step)
+    return Placed(grid, step, int(_floor(pd.DatetimeIndex([times.min()]).as_unit("us").asi8, step)[0]))
 
 
 def labels_over_time(ask: Callable[[str], pd.DataFrame], answers: str, freq: str = "h", dialect: str = "trino",
@@ -53,16 +82,12 @@ def labels_over_time(ask: Callable[[str], pd.DataFrame], answers: str, freq: str
     """metrics.labels_over_time's frame (period, worker_id, labels; attrs step and note) from queries
     `ask` runs in `dialect` over `answers` (a table, or a SELECT of the chosen answers)."""
     over = {"answers": answers}
-    ends = ask(qualified(None, over, dialect, sql=BOUNDS))
-    times = pd.to_datetime(pd.Series([ends["first_time"].iloc[0], ends["last_time"].iloc[0]])).dropna()
-    times = times.dt.tz_localize("UTC") if times.dt.tz is None else times.dt.tz_convert("UTC")
-    grid = time_grid(times, freq, max_periods) if not times.empty else None
-    if grid is None or grid.index.empty:
+    found = placed(ask, answers, freq, dialect, max_periods)
+    if not isinstance(found, Placed):
         out = pd.DataFrame(columns=["period", "worker_id", "labels"])
-        out.attrs.update(step=grid.step if grid else freq, note=None)
+        out.attrs.update(step=found.step if found else freq, note=None)
         return out
-    step = _step(grid.step)
-    lo = int(_floor(pd.DatetimeIndex([times.min()]).as_unit("us").asi8, step)[0])
+    grid, step, lo = found.grid, found.step, found.lo
     grid_sql = f"SELECT UNNEST(GENERATE_SERIES(0, {len(grid.index) - 1})) AS period_no"
     tables = {"dated": qualified(None, over, dialect, sql=dated_sql(step, lo)),
               "grid": sqlglot.transpile(grid_sql, read="duckdb", write=dialect)[0]}
