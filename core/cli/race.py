@@ -104,16 +104,17 @@ def cmd_race(args) -> int:
 
 def _athena_table(args, ws, options: RaceOptions):
     """The race's table with the labels per worker per period counted by Athena where the output is
-    (core.engine.athena_race): the plan (DDL and cost) on stderr first; None after --dry-run."""
+    (core.engine.athena_race; weighted: core.engine.athena_race_weights): the plan (DDL and cost) on
+    stderr first; None after --dry-run."""
     from ..bounds import _step
-    from ..engine import athena_race
+    from ..engine import athena_race, athena_race_weights
     from ..engine import athena_workers as aw
     from ..engine.athena import AthenaError
     from ..identity import display_names
     from ..race.frames import race_table_of
     from .athena_run import athena_run
 
-    common.athena_only(args, unsupported={"--weight": args.weight != "count"})
+    common.athena_only(args, unsupported={})
     try:
         _step(options.freq)
     except ValueError as exc:  # before anything is listed or billed
@@ -130,20 +131,24 @@ def _athena_table(args, ws, options: RaceOptions):
         raise CliError(str(exc)) from exc
     if not found.responses:
         raise CliError(f"no worker-response files under {found.uri}: Athena has nothing to read")
-    plan.queries = athena_race.READS + (1 if args.anonymize or named else 0)  # Worker N's order, or the subs
+    # The race's reads of the answers (core.engine.athena_race_weights.READS), and Worker N's order or the subs
+    plan.queries = athena_race_weights.READS[args.weight] + (1 if args.anonymize or named else 0)
     print(plan.describe(), file=sys.stderr)
     run = athena_run(args, ws, plan)
     if run is None:  # --dry-run
         return None
     try:
-        over, names = athena_race.race_counts(run, options.freq, args.anonymize)
+        if args.weight == "count":
+            over, names = athena_race.race_counts(run, options.freq, args.anonymize)
+        else:  # agreement summed on Athena; reliability estimated here from the answers' rows
+            over, names = athena_race_weights.race_weights(run, options.freq, args.weight, args.anonymize)
         if named:  # by sub or worker ID, as locally: each worker's sub from one more query
             names = display_names(aw.identities(run).set_index("worker_id")[["sub"]], named).to_dict()
     except (AthenaError, StoreError) as exc:
         raise CliError(str(exc)) from exc
     print(f"{run.ran} query(ies) run on Athena, reading {run.scanned:,} bytes; {run.cached} answered from the cache",
           file=sys.stderr)
-    return race_table_of(over, names)
+    return race_table_of(over, names) if args.weight == "count" else athena_race_weights.weighted_table(over, names)
 
 
 def _render(table, options: RaceOptions, fmt: str) -> bytes:
