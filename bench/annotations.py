@@ -7,7 +7,10 @@ makes it under --data):
 
 For each size, each in a fresh child process (its CPU user+sys, wall time and peak RSS from os.wait4):
   (a) cold read: core.annotations.reader.AnnotationReader over the folder with an empty cache;
-  (b) warm read: the same, on the cache (a) filled, nothing changed (what a restarted server does);
+  (b) warm read: the same, on the cache (a) filled, nothing changed (what a restarted server does):
+      the rows as Arrow, memory-mapped, which is all the page's first tab needs;
+  (c) warm read and table: (b), then the pandas table made from the rows (what the Quality, Items
+      and Audits tabs use, made when one of them opens);
 then (step page) the app is started on that cache (GC_WORKSPACE=demo, the folder as the
 source) and the Annotations page is opened twice in headless Chromium: timed from goto to the
 first chart drawn, and to the script's end, with the server's CPU. The page also names workers
@@ -33,6 +36,7 @@ sys.path.insert(0, str(REPO))
 from scale import APP, CHROMIUM, CHROMIUM_ARGS, child_env, cpu_of, start_app  # noqa: E402  (bench/ on sys.path)
 
 CHART = '[data-testid="stVegaLiteChart"]'
+READS = {"cold": "cold read", "warm": "warm read", "warm_table": "warm read, then the pandas table"}
 
 
 def run_child(cmd: list[str], env: dict[str, str], log: Path) -> dict:
@@ -48,18 +52,19 @@ def run_child(cmd: list[str], env: dict[str, str], log: Path) -> dict:
     return {"cpu_s": usage.ru_utime + usage.ru_stime, "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, **said}
 
 
-def read(root: Path, cache: Path, log: Path) -> dict:
-    return run_child([sys.executable, __file__, "--child", str(root), str(cache)],
+def read(root: Path, cache: Path, log: Path, table: bool = False) -> dict:
+    return run_child([sys.executable, __file__, "--child", str(root), str(cache), *(["table"] if table else [])],
                      child_env(GC_CACHE_DIR=str(cache.parent), PYTHONPATH=str(REPO)), log)
 
 
-def child(root: str, cache: str) -> None:
+def child(root: str, cache: str, *table: str) -> None:
     from core.annotations.reader import AnnotationReader
     from core.storage import open_location
 
     reader = AnnotationReader(open_location(root), cache_root=Path(cache))
     found = reader.load()
-    print(json.dumps({"rows": len(found.table), "files": found.files, "parsed": reader.parsed,
+    rows = len(found.table) if table else found.rows.num_rows
+    print(json.dumps({"rows": rows, "files": found.files, "parsed": reader.parsed,
                       "cached": reader.cached, "unread": len(found.unread)}))
 
 
@@ -108,9 +113,11 @@ def _peak_rss(pid: int) -> float:
 def report(figures: dict) -> str:
     out = ["| answers | step | CPU s | wall s | peak RSS MB | files parsed / cached |", "|---|---|---:|---:|---:|---|"]
     for size, f in figures.items():
-        for step in ("cold", "warm") if "cold" in f else ():
+        for step, said in READS.items():
+            if step not in f:
+                continue
             r = f[step]
-            out.append(f"| {size} | {step} read | {r['cpu_s']:.1f} | {r['wall_s']:.1f} | {r['peak_rss_mb']:.0f} | "
+            out.append(f"| {size} | {said} | {r['cpu_s']:.1f} | {r['wall_s']:.1f} | {r['peak_rss_mb']:.0f} | "
                        f"{r.get('parsed', '?'):,} / {r.get('cached', '?'):,} |")
         if "page" in f:
             p = f["page"]
@@ -131,7 +138,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, help="keep each size's cache here (a later --steps page reuses it)")
     ap.add_argument("--screenshot", type=Path, help="folder for a screenshot of each page open")
     ap.add_argument("--page-timeout", type=float, default=1800)
-    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(*args.child)
@@ -148,7 +155,8 @@ def main() -> None:
             if "reads" in steps:
                 if cache.exists():
                     raise SystemExit(f"{cache} is not empty: a cold read needs an empty cache")
-                found |= {"cold": read(root, cache, work / "cold.log"), "warm": read(root, cache, work / "warm.log")}
+                found |= {"cold": read(root, cache, work / "cold.log"), "warm": read(root, cache, work / "warm.log"),
+                          "warm_table": read(root, cache, work / "warm-table.log", table=True)}
                 print(f"{size}: {json.dumps(found)}", flush=True)
             if "page" in steps:
                 found["page"] = page(root, work, args.page_timeout, args.screenshot, size)

@@ -17,6 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..bounds import _step, time_grid
+from ..engine.duck import MEMORY_LIMIT
+from ..workspace import cache_dir
 from . import reports
 from .columns import to_table_frame
 from .model import CONSOLIDATED, WORKER
@@ -49,6 +51,9 @@ def query(rows: pa.Table, sql: str) -> pd.DataFrame:
     """`sql` over `rows` (the view `rows`): a connection per call, safe from the app's threads."""
     with duckdb.connect(":memory:") as con:
         con.execute("SET TimeZone = 'UTC'")
+        # As core.engine.duck runs the worker metrics: under MEMORY_LIMIT, spilling to the user cache.
+        con.execute("SET temp_directory = ?", [str(cache_dir() / "engine-spill")])
+        con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
         con.register("rows", rows)
         return con.sql(sql).to_arrow_table().to_pandas()  # via Arrow: text as str, as the table has it
 
