@@ -1,24 +1,28 @@
-"""The Annotations page's second engine, for classification jobs: the first tab's counts
-(core.engine.athena_annotations) and the Quality tab's table (core.engine.athena_quality) computed by
-Amazon Athena where the output is, on the AWS workspace. The charts and tables are the local page's
-own (passed in: the page is a script, not a module to import). The sidebar, the plan shown first, Run
-and Cancel are the Workers page's (app_pages._athena)."""
+"""The Annotations page's second engine, Amazon Athena where the output is, on the AWS workspace, for
+every task type (core.engine.athena_report): classification jobs' counts over time
+(core.engine.athena_annotations) and quality (core.engine.athena_quality) in SQL; every other job read
+once as answer rows and shown by the local page's reports (app_pages._athena_other_types). The charts
+and tables are the local page's own (passed in: the page is a script, not a module to import). The
+sidebar, the plan shown first, Run and Cancel are the Workers page's (app_pages._athena)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
 
+from app_pages import _athena_other_types as other
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._athena import athena_source, keyed, plan_key, run_step
 from app_pages._shared import literal, memo, refresh_button, sync_url, url_choice, url_list, url_note, workspace
 from core.engine import athena_annotations as aa
 from core.engine import athena_quality as aq
-from core.engine import athena_workers as aw
+from core.engine import athena_report as ar
 from core.engine.athena import AthenaError
+from core.engine.athena_chosen import Chosen, chosen_of
 from core.quality.report import MAIN, worst_first
 from core.quality.rollup import JOB
 from core.storage import StoreError
@@ -36,10 +40,11 @@ class Draw(NamedTuple):
     classes: Callable[[pd.DataFrame], None]
 
 
-def _jobs(listed) -> aq.Jobs:
-    """Each job's own name, task type and consolidated classes, from its output manifest (read once a listing)."""
+def _source(listed) -> Chosen:
+    """The source's jobs: each one's own name, task type and result, from its output manifest (read once
+    a listing)."""
     return memo("athena_ann_jobs", listed.found, None,
-                lambda: aq.read_jobs(workspace().open(listed.source), listed.found.manifests))
+                lambda: chosen_of(workspace().open(listed.source), listed.found))
 
 
 def _chosen(jobs: aq.Jobs, folders: list[str]) -> list[str]:
@@ -64,37 +69,43 @@ def _period(periods: dict[str, str]) -> str:
     return period
 
 
-def others_sentence(others: dict[str | None, list[str]]) -> str | None:
-    """The jobs Athena does not count, in one sentence for the page; None if every job is classification."""
-    if not others:
+def rows_sentence(source: Chosen, route: ar.Routes) -> str | None:
+    """The jobs whose answers come back as rows, in one sentence for the page; None when there are none."""
+    if not route.rows:
         return None
-    named = [f"{', '.join(names)} ({TASKS.get(task, task) if task else 'no output manifest'})"
-             for task, names in sorted(others.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]
-    verb = "needs" if sum(len(names) for names in others.values()) == 1 else "need"
-    return (f"Amazon Athena counts and measures classification jobs only: {literal('; '.join(named))} "
-            f"{verb} {LOCAL} as the engine.")
+    def named(folder: str) -> str:
+        task = source.jobs.types.get(source.jobs.name(folder))
+        return f"{source.jobs.name(folder)} ({TASKS.get(task, task) if task else 'no output manifest'})"
+
+    named = sorted({named(f) for f in route.rows})
+    return (f"Amazon Athena reads the answers of {literal(', '.join(named))} once and returns them here, where "
+            "they are measured as on this computer; classification jobs are counted and measured on Athena.")
 
 
-def _plan(listed, jobs: aq.Jobs, measured: list[str], freq: str) -> tuple[aw.WorkerPlan, str]:
-    """The classification jobs' answers and the two small tables the quality queries join (the jobs,
-    the consolidated labels); the quality's two reads and the counts' four."""
+def _plan(listed, source: Chosen, route: ar.Routes, freq: str) -> tuple[ar.MixedPlan, str]:
+    """The classification jobs' quality (two reads) and counts (four), and the other jobs' answer rows
+    (one read), each priced at its own partitions."""
     workgroup, results, database = listed.settings
 
     def build():
-        found = listed.found.only(measured)  # only their partitions are read and priced
-        nothing = aw.manifest_tables(None, aw.Survey(found.uri))  # the workers' lookups: not needed here
-        plan = aw.plan(None, database, results, tables=nothing, found=found, parquet=listed.parquet)
-        plan.staged, plan.queries = aq.staged(jobs, found.folders), aq.READS + aa.READS
+        plan = source.plan(database, results, route, aq.READS + aa.READS, listed.parquet)
         return keyed(plan, workgroup)
 
-    return memo("athena_ann_plan", listed.found, plan_key(listed, tuple(measured), freq), build)
+    return memo("athena_ann_plan", listed.found, plan_key(listed, route, freq), build)
 
 
-def _work(run: aw.WorkerRun, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The quality rows, then the annotations per class per period."""
+def _work(run, source: Chosen, route: ar.Routes, freq: str):
+    """The classification jobs' quality rows and annotations per class per period, then the other jobs'
+    annotations (the local reader's table) and their quality report."""
     run.prepare()
     tables = run.plan.tables()
-    return aq.quality_report(run.query, tables), aa.over_time(run.query, tables, freq)
+    report = series = rows = rows_report = None
+    if route.sql:
+        report, series = aq.quality_report(run.query, tables), aa.over_time(run.query, tables, freq)
+    if route.rows:
+        rows = source.source(run, route)
+        rows_report = other.report_of(rows)
+    return report, series, rows, rows_report
 
 
 def quality_tab(report: pd.DataFrame) -> None:
@@ -116,46 +127,63 @@ def quality_tab(report: pd.DataFrame) -> None:
 
 
 def athena_annotations(draw: Draw) -> None:
-    """The sidebar, the plan and, after a click on Run on Athena, the page's tabs for classification jobs."""
+    """The sidebar, the plan and, after a click on Run on Athena, the page's tabs for every task type."""
     listed = athena_source("Annotations")
     if listed is None:
         return
-    jobs = _jobs(listed)
-    folders = _chosen(jobs, listed.found.jobs)
+    source = _source(listed)
+    folders = _chosen(source.jobs, listed.found.jobs)
     period = _period(draw.periods)
     with st.sidebar:
         refresh_button()
-    if jobs.notes:
-        st.warning(literal(f"{len(jobs.notes):,} output manifest(s) could not be read: " + "; ".join(jobs.notes[:3])),
+    if source.manifests.unread:
+        notes = [f"{item.uri}: {item.reason}" for item in source.manifests.unread]
+        st.warning(literal(f"{len(notes):,} output manifest(s) could not be read: " + "; ".join(notes[:3])),
                    icon=":material/warning:")
-    if sentence := others_sentence(jobs.others(folders)):
-        st.info(sentence, icon=":material/memory:")
-    measured = jobs.measured(folders)
-    if not measured:
-        st.warning("No classification job with worker answers in this selection: nothing to compute on Athena.",
+    source = replace(source, names={source.jobs.name(f) for f in folders})  # the memo's own stays whole
+    route = source.route()
+    if not route.sql and not route.rows:
+        st.warning("No job with worker answers in this selection: nothing to compute on Athena.",
                    icon=":material/search_off:")
         return
+    if sentence := rows_sentence(source, route):
+        st.info(sentence, icon=":material/memory:")
     try:
-        plan, key = _plan(listed, jobs, measured, draw.periods[period])
+        plan, key = _plan(listed, source, route, draw.periods[period])
     except (AthenaError, ValueError, StoreError) as exc:
         st.error(literal(str(exc)), icon=":material/error:")
         return
-    done = run_step(listed, plan, (key, period), RESULT, lambda run: _work(run, draw.periods[period]),
-                    lambda ran: {"period": period, "jobs": len(measured)})
+    done = run_step(listed, plan, (key, period), RESULT, lambda run: _work(run, source, route, draw.periods[period]),
+                    lambda ran: {"period": period, "jobs": len(route.sql) + len(route.rows)})
     if done is None:
         return
-    report, series = done["result"]
+    report, series, rows, rows_report = done["result"]
     labeled, quality, items, audits = st.tabs(["What was labeled", "Quality", "Items", "Audits"])
     with labeled:
-        st.subheader("Annotations over time")
-        draw.over_time(series, period)
+        if series is not None:
+            st.subheader("Annotations over time: Classification")
+            draw.over_time(series, period)
+        if rows is not None:
+            other.labeled_section(rows, draw.over_time, draw.periods[period], period)
         st.subheader("Per class")
-        draw.classes(aa.class_counts(jobs, sorted({jobs.name(f) for f in measured})))
+        sql_names = sorted({source.jobs.name(f) for f in route.sql})
+        parts = [p for p in (aa.class_counts(source.jobs, sql_names), other.class_counts(rows)) if not p.empty]
+        counts = pd.concat(parts, ignore_index=True) if parts else other.class_counts(None)
+        draw.classes(counts.sort_values(["annotations", "job", "label"], ascending=[False, True, True],
+                                        kind="stable", ignore_index=True))
     with quality:
-        quality_tab(report)
+        if report is not None:
+            quality_tab(report)
+        if rows is not None:
+            other.quality_section(rows, rows_report)
     with items:
         st.info(f"The items, each object's answers side by side, need {LOCAL} as the engine.",
                 icon=":material/memory:")
     with audits:
-        st.info(f"The audits, what verification and adjustment jobs found, need {LOCAL} as the engine.",
-                icon=":material/memory:")
+        if rows is not None:
+            other.audits_section(rows, rows_report)
+        else:
+            st.info("No verification or adjustment job in this selection audits another job here.",
+                    icon=":material/fact_check:")
+    if rows is not None:
+        other.left_out(rows)

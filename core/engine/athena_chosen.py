@@ -72,10 +72,15 @@ def _empty():
 
 
 def choose(location: Location, wanted: Iterable[str] | None = None) -> Chosen:
-    """The source's jobs, `wanted` by their own names (all when None). A name that is no job here is
-    a LookupError that names the jobs there are."""
-    found = aw.survey(location)
-    manifests = read_manifests(location, found.manifests)
+    """The source listed, its jobs `wanted` by their own names (all when None). A name that is no
+    job here is a LookupError that names the jobs there are."""
+    return chosen_of(location, aw.survey(location), None, wanted)
+
+
+def chosen_of(location: Location, found: Survey, manifests: Manifests | None = None,
+              wanted: Iterable[str] | None = None) -> Chosen:
+    """As `choose`, from a listing made already (`found`) and its manifests when read already."""
+    manifests = manifests if manifests is not None else read_manifests(location, found.manifests)
     jobs = aq.jobs_of(manifests)
     names = {jobs.name(folder) for folder in found.jobs} | set(jobs.types)  # and the jobs labels carry over
     if wanted:

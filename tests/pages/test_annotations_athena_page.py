@@ -19,7 +19,6 @@ from test_athena_quality import TABLES, duck_answers, same
 from test_workers_athena_page import REGION, RESULTS, _cli_test, open_page
 
 from app_pages._annotation_tables import readable
-from app_pages._athena_annotations import others_sentence
 from core.annotations.reports import class_counts, over_time
 from core.annotations.source import read_source
 from core.engine import athena_annotations as aa
@@ -88,7 +87,8 @@ def test_the_athena_annotations_are_the_local_pages_after_run(birds_bucket, moto
     assert any("5 query(ies) run on Athena" in c.value for c in at.caption)
 
     table = read_source(open_location(str(birds_bucket))).table  # the local page's, every job a classification
-    report, series = at.session_state["_athena_annotations_result"]["result"]
+    report, series, rows, _ = at.session_state["_athena_annotations_result"]["result"]
+    assert rows is None  # every job a classification: no answer rows (see test_annotations_athena_every_type)
     local = quality_report(table)
     same(report, local)  # every worker's and the job's answers, exact match, alpha (to 1e-9)
     shown = at.tabs[1].dataframe[0].value  # the jobs' table
@@ -99,12 +99,9 @@ def test_the_athena_annotations_are_the_local_pages_after_run(birds_bucket, moto
     pd.testing.assert_frame_equal(per_class[["job", "label", "annotations"]], class_counts(table), check_dtype=False)
     assert per_class["annotations"].sum() == 302
     items, audits = at.tabs[2], at.tabs[3]
-    for tab in (items, audits):  # each says in one sentence what it needs
-        assert tab.info[0].value.count(".") == 1 and "need **This computer** as the engine" in tab.info[0].value
-    assert not [i for i in at.info if "classification jobs only" in i.value]  # one job, a classification
-    assert others_sentence({"bounding-box": ["cars"], None: ["old"]}).replace("\\", "") == (  # markdown escapes
-        "Amazon Athena counts and measures classification jobs only: cars (Bounding boxes); old (no output "
-        "manifest) need **This computer** as the engine.")
+    assert items.info[0].value.count(".") == 1 and "need **This computer** as the engine" in items.info[0].value
+    assert "No verification or adjustment job" in audits.info[0].value  # an audit job's answers come back as rows
+    assert not [i for i in at.info if "returns them here" in i.value]  # one job, a classification
     ran = len(athena.list_query_executions()["QueryExecutionIds"])
     at.run()  # a rerun runs nothing again
     assert len(athena.list_query_executions()["QueryExecutionIds"]) == ran

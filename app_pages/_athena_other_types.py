@@ -1,0 +1,114 @@
+"""The Annotations page on Athena, for the task types measured from answer rows (boxes, entities,
+masks, video, label sets, verification and adjustment; core.engine.athena_report): their answers come
+back from one Athena read as the local reader's annotations table, and these sections show on it the
+local page's own reports (core.annotations.reports, core.quality.report), with the local page's tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
+from app_pages._shared import literal
+from core.annotations import reports
+from core.annotations.source import SourceAnnotations, note_counts
+from core.quality.report import MAIN, quality_report, worst_first
+from core.quality.rollup import JOB
+from core.quality.segmentation import class_iou_table, worst_classes_first
+
+AUDIT_TITLES = {"job": "Audit job", "audited_job": "Audited job", "audited_attribute": "Audited label",
+                "kind": "Kind", "objects": "Objects", "passed": "Passed", "failed": "Failed", "adjusted": "Adjusted",
+                "unadjusted": "Unadjusted"}
+
+
+def task_names(source: SourceAnnotations) -> str:
+    """The task types of the rows jobs, in words."""
+    return ", ".join(sorted({TASKS.get(t, t) for t in source.task_types().values()}))
+
+
+def labeled_section(source: SourceAnnotations, over_time: Callable[[pd.DataFrame, str], None], freq: str,
+                    period: str) -> None:
+    """The workers' annotations over time of the rows jobs, drawn by the local page's chart."""
+    st.subheader(f"Annotations over time: {task_names(source)}")
+    over_time(reports.over_time(source.table, freq), period)
+
+
+def class_counts(source: SourceAnnotations | None) -> pd.DataFrame:
+    """reports.class_counts of the rows jobs' results (the local page's per-class counts)."""
+    return reports.class_counts(source.table) if source is not None else pd.DataFrame(
+        columns=["job", "label", "annotations"])
+
+
+def report_of(source: SourceAnnotations) -> pd.DataFrame:
+    return quality_report(source.table, masks=source.masks)
+
+
+def quality_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
+    """The local Quality tab's tables of each task type read as rows: per job, then each worker worst
+    first by the type's main measure, and the segmentation jobs' IoU per class."""
+    ranked = worst_first(report)
+    for task in sorted(set(report["task_type"]), key=lambda t: list(TASKS).index(t) if t in TASKS else 99):
+        st.subheader(TASKS.get(task, task))
+        main = TITLES.get(MAIN.get(task, ""), "")
+        st.caption(f"Per job, then each worker in it, worst first{f' by {main.lower()}' if main else ''}, against "
+                   "the job's consolidated result.")
+        jobs = report[report["task_type"].eq(task) & report["worker"].eq(JOB)].drop(columns=["worker", "task_type"])
+        show_table(readable(jobs), f"athena_quality_jobs_{task}")
+        show_table(readable(ranked[ranked["task_type"].eq(task)].drop(columns=["task_type", "score"])),
+                   f"athena_quality_workers_{task}")
+        if task == "semantic-segmentation":
+            _class_iou(source)
+    left, right = st.columns(2)
+    with left:
+        download(report[report["worker"].eq(JOB)], "quality-per-job-rows", "dl_athena_quality_jobs",
+                 "Download these jobs' rows (CSV)")
+    with right:
+        download(ranked, "quality-per-worker-rows", "dl_athena_quality_workers", "Download these workers' rows (CSV)")
+
+
+def _class_iou(source: SourceAnnotations) -> None:
+    per_class = class_iou_table(source.table, source.masks)
+    if per_class.empty:
+        return
+    st.markdown("**IoU per class**")
+    st.caption("Each class's IoU with the consolidated mask, over the images where the worker's or the result's "
+               "mask has that class; Team is the whole job. Worst first.")
+    config = {c: st.column_config.Column(t) for c, t in TITLES.items()}
+    config["iou"] = st.column_config.NumberColumn("IoU", format="percent")
+    ranked = worst_classes_first(per_class)
+    st.dataframe(ranked, hide_index=True, column_config=config, width="stretch", key="athena_class_iou")
+    download(ranked.rename(columns=TITLES), "segmentation-iou-per-class", "dl_athena_class_iou")
+
+
+def audits_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
+    """The local Audits tab: what each verification or adjustment job found, and per original worker."""
+    found = reports.audits(source.table)
+    if found.empty:
+        st.info("No verification or adjustment job in this selection audits another job here.",
+                icon=":material/fact_check:")
+        return
+    st.subheader("Audit jobs")
+    shown = found.assign(kind=found["kind"].str.capitalize()).rename(columns=AUDIT_TITLES)
+    st.dataframe(shown, hide_index=True, width="stretch", key="athena_audits")
+    download(found, "audits", "dl_athena_audits")
+    traced = report[report["audited"].notna() | report["adjusted"].notna()]
+    st.subheader("Per original worker")
+    st.caption("Each audit traced to the workers who answered that object in the audited job.")
+    show_table(readable(traced[["job", "worker", "audited", "pass_rate", "adjusted"]]), "athena_audits_workers")
+    download(traced, "audits-per-worker", "dl_athena_audits_workers")
+
+
+def left_out(source: SourceAnnotations) -> None:
+    """What the rows could not give, in one expander (the local page's)."""
+    if not source.unread and not source.notes:
+        return
+    counts = note_counts(source.notes)
+    said = ([f"{len(source.unread):,} file(s) not read"] if source.unread else []) + [
+        f"{n:,} {what}" for what, n in counts[:2]]
+    with st.expander(f"Left out: {'; '.join(said)}", icon=":material/info:"):
+        for item in source.unread[:200]:
+            st.markdown(f"- {literal(item.uri)}: {literal(item.reason)}")
+        for what, n in counts:
+            st.markdown(f"- {n:,} × {literal(what)}")

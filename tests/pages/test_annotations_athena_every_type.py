@@ -1,0 +1,112 @@
+"""The Annotations page with Amazon Athena as its engine, on jobs of every task type (eight of the
+demo's jobs in the session's moto server for S3 and Athena, real HTTP): after Run, the classification
+job's figures come from the SQL and every other job's from its answer rows, and each tab shows the
+local page's reports of them. moto runs no SQL and writes no result file: each query's rows are queued
+as Athena would return them (DuckDB over the same files), and the rows query's result CSV is put where
+Athena writes it (`<results>/<query id>.csv`) when the page asks GetQueryExecution where it is."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import boto3
+import no_real_aws
+import pandas as pd
+import pytest
+from test_athena_every_task_type import TABLES  # tests/unit is on sys.path
+from test_workers_athena_page import REGION, RESULTS, _cli_test, open_page
+
+from core.annotations.reports import audits, over_time
+from core.annotations.source import read_source
+from core.engine import athena_annotations as aa
+from core.engine import athena_answer_rows as aar
+from core.engine import athena_quality as aq
+from core.quality.report import quality_report
+from core.storage import open_location
+
+pytestmark = pytest.mark.slow  # a moto server
+
+every_type = _cli_test("test_quality_athena_every_type")
+jobs_folder = every_type.jobs_folder  # the fixture: the eight jobs' files, named as the bucket's prefix
+SOURCE = every_type.SOURCE
+
+
+@pytest.fixture
+def demo_bucket(jobs_folder, moto_server, monkeypatch, tmp_path):
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"), timeout=30)
+    no_real_aws.use(monkeypatch, REGION)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ATHENA", moto_server)
+    monkeypatch.setenv("GC_WORKSPACE", "aws")
+    monkeypatch.setenv("GC_CACHE_DIR", str(tmp_path / "cache"))
+    s3 = boto3.client("s3", endpoint_url=moto_server, region_name=REGION)
+    for name in (every_type.BUCKET, "gc-results"):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    for path in sorted(p for p in jobs_folder.rglob("*") if p.is_file()):
+        s3.put_object(Bucket=every_type.BUCKET, Key=every_type.PREFIX + path.relative_to(jobs_folder).as_posix(),
+                      Body=path.read_bytes())
+    yield s3
+    no_real_aws.forget_clients()
+
+
+def athena_answers(folder, tmp_path):
+    """The SQL's frames in the page's order (quality's two, the counts' three) and the answer rows."""
+    answers = every_type.Answers(folder, tmp_path, every_row=False)
+    counts: list[pd.DataFrame] = []
+    aa.over_time(lambda sql: counts.append(answers.engine.ask(sql)) or counts[-1], TABLES, "D", "duckdb")
+    wide = lambda f: f.astype(dict.fromkeys([c for c in ("pairable", "squares") if c in f], "int64"))  # noqa: E731
+    return [wide(f) for f in [*answers.sql, *counts]], answers.rows
+
+
+def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, moto_server, monkeypatch,
+                                                      tmp_path):
+    at = open_page(moto_server, page="app_pages/annotations.py", engine="athena", source=SOURCE, results=RESULTS,
+                   database="gc")
+    assert not at.error, [e.value for e in at.error]
+    info = " ".join(i.value for i in at.info)
+    assert "returns them here" in info and "shapes-masks (Segmentation)" in info.replace("\\", "")
+    assert "digits-pilot" not in info  # the classification job is measured on Athena
+    caption = " ".join(c.value for c in at.caption)
+    assert "6 queries reading" in caption and "and 1 query reading" in caption  # each read priced apart
+    ddl = at.code[0].value.rstrip().removesuffix(";").split(";\n\n")
+
+    frames, rows = athena_answers(jobs_folder, tmp_path)
+    _cli_test().queue(moto_server, [None] * len(ddl) + frames + [None])  # the rows query: its CSV, below
+
+    def output_location(athena, query_id):  # moto names the folder; Athena names its result file there
+        where = real(athena, query_id)
+        where = f"{where}{query_id}.csv" if where.endswith("/") else where
+        bucket, _, key = where.removeprefix("s3://").partition("/")
+        demo_bucket.put_object(Bucket=bucket, Key=key, Body=every_type.athena_csv(rows))
+        return where
+
+    real = aar.output_location
+    monkeypatch.setattr(aar, "output_location", output_location)
+    at.button(key="athena_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    assert any("6 query(ies) run on Athena" in c.value for c in at.caption)
+
+    local = read_source(open_location(str(jobs_folder)))
+    expected = quality_report(local.table, masks=local.masks)
+    report, series, source, rows_report = at.session_state["_athena_annotations_result"]["result"]
+    assert set(report["job"]) == {"digits-pilot"} and set(rows_report["job"]) == set(expected["job"]) - {
+        "digits-pilot"}
+    pd.testing.assert_frame_equal(rows_report, expected[expected["job"].ne("digits-pilot")].reset_index(drop=True))
+    others = local.table[local.table["job"].ne("digits-pilot")]
+    by_job = lambda t: t.sort_values("job", kind="stable", ignore_index=True)  # noqa: E731  (S3 lists "a-b/" before "a/")
+    pd.testing.assert_frame_equal(by_job(source.table), by_job(others))
+    pd.testing.assert_frame_equal(series, over_time(local.table[local.table["job"].eq("digits-pilot")], "D"),
+                                  check_dtype=False)
+
+    labeled, quality, _, audited = at.tabs
+    assert [s.value for s in labeled.subheader][:2] == ["Annotations over time: Classification",
+                                                        "Annotations over time: Bounding boxes, Box adjustment, "
+                                                        "Label verification, Multi-label, Named entities, "
+                                                        "Segmentation, Video tracking"]
+    titles = [s.value for s in quality.subheader]
+    assert titles[0] == "Classification" and {"Bounding boxes", "Segmentation", "Video tracking"} <= set(titles)
+    assert any(m.value == "**IoU per class**" for m in quality.markdown)
+    audit_table = audited.dataframe[0].value
+    assert len(audit_table) == len(audits(local.table)) == 2
+    traced = audited.dataframe[1].value
+    assert traced["audited"].max() == 394  # shapes-boxes-1's row: the verification's checks, traced to its workers
+    assert aq.READS + aa.READS == 6  # the SQL's reads: quality's two and the counts' four
