@@ -154,7 +154,8 @@ def main() -> None:
         ran = athena_race_table(options_sidebar)
         if ran is not None:
             table, options = ran
-            show_race(table, options, int(table.iloc[-1].sum()) if len(table) else 0)
+            # the labels counted (a weighted race's last row sums weights: app_pages._athena_race_weights)
+            show_race(table, options, table.attrs.get("answers", int(table.iloc[-1].sum())) if len(table) else 0)
         return
     chosen = choose_answers("Bar chart race", empty_state)
     if chosen is None:
