@@ -74,8 +74,11 @@ def rows_sentence(source: Chosen, route: ar.Routes) -> str | None:
     if not route.rows:
         return None
     def named(folder: str) -> str:
-        task = source.jobs.types.get(source.jobs.name(folder))
-        return f"{source.jobs.name(folder)} ({TASKS.get(task, task) if task else 'no output manifest'})"
+        name = source.jobs.name(folder)
+        task = source.task_of(name)
+        said = TASKS.get(task, task) if task else "task type not known" if name in source.manifests.own else (
+            "no output manifest")
+        return f"{name} ({said})"
 
     named = sorted({named(f) for f in route.rows})
     return (f"Amazon Athena reads the answers of {literal(', '.join(named))} once and returns them here, where "

@@ -31,6 +31,14 @@ class Chosen:
         """The chosen partitions: jobs with worker responses."""
         return [f for f in self.found.folders if self.jobs.name(f) in self.names]
 
+    def task_of(self, name: str) -> str | None:
+        """A job's task type as its output manifest says it: its labels' type, or for a video job (whose
+        labels are in SeqLabel.json files) the type its manifest names them with; None without one."""
+        if name in self.jobs.types:
+            return self.jobs.types[name]
+        return next((ref.template.task_type for m in self.manifests.read for ref in m.parsed.sequences
+                     if ref.template.job == name), None)
+
     def route(self, every_row: bool = False, only: str | None = None) -> ar.Routes:
         """How each chosen partition is measured; `only`: the partitions of that task type."""
         folders = [f for f in self.folders if only is None or self.jobs.types.get(self.jobs.name(f)) == only]

@@ -64,6 +64,7 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     assert not at.error, [e.value for e in at.error]
     info = " ".join(i.value for i in at.info)
     assert "returns them here" in info and "shapes-masks (Segmentation)" in info.replace("\\", "")
+    assert "shapes-tracking (Video tracking)" in info.replace("\\", "")  # its labels are in SeqLabel.json files
     assert "digits-pilot" not in info  # the classification job is measured on Athena
     caption = " ".join(c.value for c in at.caption)
     assert "6 queries reading" in caption and "and 1 query reading" in caption  # each read priced apart
