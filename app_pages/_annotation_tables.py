@@ -22,6 +22,7 @@ HELP = {"id_switches": "How many times a tracked object's ID changed from one fr
         "reliability": "Estimated without gold from everyone's answers (Dawid-Skene): the expected share of the "
                        "worker's labels in this job that are right; for multi-label, of their yes or no for each class",
         "reliability_interval": "Where the estimated reliability lies with 95 % confidence: few answers, wide interval"}
+COUNTS = ["objects", "audited", "id_switches"]
 SHARES = ["score", "exact_match", "reliability", "jaccard", "precision", "recall", "f1", "f1_overlap", "mean_iou",
           "mean_frame_f1", "pass_rate", "adjusted"]
 
@@ -44,6 +45,8 @@ def show_table(frame: pd.DataFrame, key: str) -> None:
     config = {c: st.column_config.NumberColumn(TITLES.get(c, c), format="percent") for c in SHARES if c in frame}
     if "alpha" in frame:  # from -1 to 1, not a share
         config["alpha"] = st.column_config.NumberColumn(TITLES["alpha"], format="%.2f")
+    config |= {c: st.column_config.NumberColumn(TITLES[c], help=HELP.get(c), format="localized")  # 100,000
+               for c in COUNTS if c in frame}
     config |= {c: st.column_config.Column(TITLES[c], help=HELP.get(c)) for c in frame.columns
                if c in TITLES and c not in config}
     st.dataframe(frame, hide_index=True, column_config=config, width="stretch", key=key)
