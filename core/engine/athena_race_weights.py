@@ -133,14 +133,22 @@ def weighted_counts(ask: Callable[[str], pd.DataFrame], answers: str, freq: str,
 
 def _exact_sums(rows: pd.DataFrame, worker: pd.Series) -> pd.DataFrame:
     """Per period and shown worker, the sum of the agreement weights: each weight the float the local
-    engine divides ((same - 1) / others), times its answers, added exactly and rounded once (the local
-    engine adds them one by one with compensation, which gives the same float)."""
-    sums: dict[tuple[int, str], Fraction] = {}
+    engine divides ((same - 1) / others), times its answers, added exactly (as integers over a common
+    power of two) and rounded once. The local engine adds the same floats one by one with compensation
+    (pandas' sum), which rounds to the same float on every output tested (tests/unit/
+    test_race_weights_athena.py); the running totals are then added and rounded as race_table does."""
+    weighed = rows["others"].notna()
+    pairs = {(int(a), int(o)): (int(a) / int(o)).as_integer_ratio()
+             for a, o in set(zip(rows.loc[weighed, "agree"], rows.loc[weighed, "others"], strict=True))}
+    shift = max((den.bit_length() - 1 for _, den in pairs.values()), default=0)
+    scaled = {pair: num << (shift - (den.bit_length() - 1)) for pair, (num, den) in pairs.items()}
+    sums: dict[tuple[int, str], int] = {}
     for period, who, agree, others, n in zip(rows["period_no"], worker, rows["agree"], rows["others"],
                                              rows["labels"], strict=True):
-        weight = Fraction(int(agree) / int(others)) * int(n) if pd.notna(others) else Fraction(0)
-        sums[(int(period), who)] = sums.get((int(period), who), Fraction(0)) + weight
-    return pd.DataFrame([(p, w, float(s)) for (p, w), s in sums.items()], columns=["period_no", "worker", "weight"])
+        key = (int(period), who)
+        sums[key] = sums.get(key, 0) + (scaled[(int(agree), int(others))] * int(n) if pd.notna(others) else 0)
+    return pd.DataFrame([(p, w, float(Fraction(s, 1 << shift))) for (p, w), s in sums.items()],
+                        columns=["period_no", "worker", "weight"])
 
 
 def weighted_table(counts: WeightedCounts, names: dict[str, str]) -> pd.DataFrame:

@@ -191,3 +191,36 @@ def test_the_trino_form_parses_and_calls_only_trino_functions(how):
             assert not {t.name for t in found if not t.db} & {"answers", "label_norms"}  # each one replaced
             names = {c for c in called(text) if c.isidentifier()}
             assert names - TRINO_FUNCTIONS - {"FLOOR", "YEAR", "MONTH"} == set(), text
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_dense_cells_sum_as_locally(seed):
+    """The sums made from the counts per weight equal pandas' sums of the same weights answer by answer,
+    where many weights in thirds, sixths, ninths and twelfths fall in one period of one worker (the
+    query's counts are made here with pandas from the local weights, as the SQL groups them)."""
+    from core.bounds import time_grid
+
+    rng = random.Random(seed)
+    rows = []
+    for obj in range(400):
+        for _ in range(rng.choice([1, 2, 3, 4, 7, 7, 10, 13])):
+            rows.append({"job": f"j{obj % 3}", "object_id": str(obj), "worker_id": f"w{rng.randrange(5)}",
+                         "label": rng.choice(["a", "a", "b", "c", None]),
+                         "submission_time": pd.Timestamp(T0) + pd.Timedelta(minutes=rng.randrange(600))})
+    answers = pd.DataFrame(rows)
+    weights = label_weights(answers, "agreement")
+    expected = race_table(answers, {}, "h", weights=weights)
+    grid = time_grid(answers["submission_time"], "h")
+    task = answers["job"] + "/" + answers["object_id"]
+    labeled = answers["label"].notna()
+    same = answers[labeled].groupby([task[labeled], answers["label"][labeled]])["label"].transform("size")
+    total = task[labeled].map(task[labeled].value_counts())
+    weighed = (total > 1).reindex(answers.index, fill_value=False)
+    counts = pd.DataFrame({"period_no": grid.index.get_indexer(grid.periods), "worker_id": answers["worker_id"],
+                           "agree": (same - 1).reindex(answers.index).where(weighed),
+                           "others": (total - 1).reindex(answers.index).where(weighed)})
+    counts = counts.groupby(["period_no", "worker_id", "agree", "others"], dropna=False).size().rename(
+        "labels").reset_index()
+    found = arw.WeightedCounts("agreement", grid.index, grid.step, grid.note, counts, len(answers),
+                               int(weights.isna().sum()))
+    pd.testing.assert_frame_equal(arw.weighted_table(found, {}), expected, check_index_type=False, check_freq=False)
