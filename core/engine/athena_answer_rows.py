@@ -77,7 +77,8 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.reindex(columns=list(COLUMNS)).astype(object)
     out = out.where(out.notna(), None)
     out["n"] = pd.to_numeric(out["n"]).astype("int64")
-    out["timespentinseconds"] = pd.to_numeric(out["timespentinseconds"]).astype("float64")
+    # A NULL written as "" (the CSV's quoting of NULL is not confirmed) is no number either.
+    out["timespentinseconds"] = pd.to_numeric(out["timespentinseconds"], errors="coerce").astype("float64")
     return out
 
 

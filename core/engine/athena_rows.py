@@ -55,7 +55,7 @@ def _answer(row) -> str:
         if value is not None]
     if row.timespentinseconds is not None and not pd.isna(row.timespentinseconds):
         parts.append(f'"timeSpentInSeconds":{float(row.timespentinseconds)!r}')
-    if row.answercontent is not None:
+    if row.answercontent:  # None, or "" where a CSV wrote a NULL as empty text: no content
         parts.append(f'"answerContent":{row.answercontent}')
     return "{" + ",".join(parts) + "}"
 

@@ -150,6 +150,8 @@ def test_the_result_csv_is_read_with_nulls_apart_from_empty_text():
     assert frame["answercontent"].tolist() == ['{"c":{"label":"x"}}', None]
     assert frame["workerid"].tolist() == ["w1", ""] and frame["acceptancetime"].tolist() == [None, None]
     assert frame["timespentinseconds"].iloc[0] == 12.5 and np.isnan(frame["timespentinseconds"].iloc[1])
+    quoted = aar.read_csv(csv.replace(b',,,\n', b',"","",""\n'))  # were NULL written as quoted empty text
+    assert np.isnan(quoted["timespentinseconds"].iloc[1]) and quoted["answercontent"].iloc[1] == ""
 
 
 def test_the_estimate_prices_each_read_at_its_own_partitions(labeling_jobs, tmp_path):
@@ -166,3 +168,21 @@ def test_the_estimate_prices_each_read_at_its_own_partitions(labeling_jobs, tmp_
     assert "2 queries reading" in text and "and 1 query reading" in text and "read once as answer rows" in text
     assert "job IN ('digits-audit'" in plan.answers() and "shapes-masks" not in plan.answers()
     assert "shapes-masks" in plan.rows_sql() and "digits-audit" not in plan.rows_sql()
+
+
+@pytest.mark.parametrize("output", ["birds", "private"])
+def test_the_rows_of_real_and_private_output_give_the_local_table(output, birds_dir, gt_output, tmp_path):
+    """The real 2019 bird job (public-workforce answers, a manifest in a renamed folder) and constructed
+    private-workforce output (active seconds, a job with no output manifest, answers a worker gave twice)."""
+    from test_athena_views import _private_output
+
+    folder = str(birds_dir) if output == "birds" else _private_output(gt_output)
+    location = open_location(folder)
+    engine = OnDuckDB(location, tmp_path, every_row=True)
+    remote, local = engine.source(), read_source(location)
+    pd.testing.assert_frame_equal(remote.table.reset_index(drop=True), local.table.reset_index(drop=True))
+    assert [str(n) for n in remote.notes] == [str(n) for n in local.notes]
+    workers = remote.table[remote.table["source"].eq("worker")]
+    assert len(workers) == (1510 if output == "birds" else len(local.table[local.table["source"].eq("worker")]))
+    assert workers["submitted"].notna().all() and len(workers) > 10
+    same_report(ar.report(None, TABLES, remote), quality_report(local.table))
