@@ -125,7 +125,7 @@ def weighted_counts(ask: Callable[[str], pd.DataFrame], answers: str, freq: str,
         unweighed = rows.loc[rows["others"].isna(), "labels"]
     else:
         rows = ask(qualified(None, tables, dialect, sql=reliability_sql(period)))
-        rows["weight"] = label_weights(rows, "reliability")
+        rows = rows.assign(weight=label_weights(rows, "reliability"))  # Dawid-Skene, here
         unweighed = rows.loc[rows["weight"].isna(), "labels"]
     return WeightedCounts(how, found.grid.index, found.grid.step, found.grid.note, rows,
                           int(rows["labels"].sum()), int(unweighed.sum()))
