@@ -1,6 +1,7 @@
 """Reliability without gold: each worker's reliability and each object's most likely label, from
-the redundant classification answers alone, by Dawid-Skene (crowd-kit's `DawidSkene`, a maintained
-implementation of the 1979 EM, rather than our own).
+the redundant classification answers alone, by Dawid-Skene: crowd-kit's `DawidSkene` (the 1979 EM),
+step for step in numpy (core.dawid_skene, 20 times faster at a million answers; tested against
+crowd-kit's own fit).
 
 What the model sees: one (object, worker, label) triple per classification answer, labels
 normalized as the worker table compares them (metrics.normalize_label). Answers without a single
@@ -11,7 +12,7 @@ same image in two jobs is two objects. Ground Truth's own answer is the consolid
 consolidation weighs workers is described only in general terms (§4, "the exact formula is
 UNCONFIRMED"), which is why an estimate we can explain is shown beside it.
 
-Deterministic: crowd-kit starts the EM from the majority vote (no random start) and runs at most
+Deterministic: the EM starts from the majority vote (no random start) and runs at most
 N_ITER iterations, stopping when the evidence lower bound gains less than TOL; the triples are
 sorted before fitting, so the result does not depend on the order the files were read in.
 
@@ -37,10 +38,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import metrics
+from . import dawid_skene, metrics
 from .gold import gold_of
 
-# crowd-kit's own defaults, spelled out so the estimate never changes with a library default.
+# crowd-kit's own defaults, kept: the estimate is crowd-kit's.
 N_ITER = 100
 TOL = 1e-5
 LEVEL = 0.95
@@ -125,19 +126,8 @@ def reliability_rows(scored: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return per[[*keys[:-1], *WORKER_COLUMNS]]
 
 
-def _fit(triples: pd.DataFrame):
-    import warnings
-
-    from crowdkit.aggregation import DawidSkene  # imported when used: it takes a second or two
-
-    model = DawidSkene(n_iter=N_ITER, tol=TOL)
-    with warnings.catch_warnings():
-        # crowd-kit 1.4.2 passes inplace=/copy= that pandas 3 deprecates (Pandas4Warning); the
-        # results are the same, and the warnings are the library's, not the user's to act on.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", FutureWarning)
-        model.fit(triples[["task", "worker", "label"]])
-    return model
+def _fit(triples: pd.DataFrame) -> dawid_skene.Fitted:
+    return dawid_skene.fit(triples, N_ITER, TOL)
 
 
 def answer_posteriors(answers: pd.DataFrame) -> pd.Series:
