@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._selection import Chosen
-from app_pages._shared import digest, literal, memo
+from app_pages._shared import digest, literal, memo, memoized
 from core import metrics
 from core.reliability import Reliability, accuracy_sentence, estimate, has_classification
 from core.tables import format_table
@@ -38,14 +38,29 @@ def estimated(chosen: Chosen, gold: dict[str, str] | None, layers: dict[str, str
         answers, labels, objects = chosen.selection.apply(chosen.data)
         return estimate(answers, labels, objects, gold, layers)
 
-    key = (chosen.selection, digest(gold), digest(layers))
     with st.spinner("Estimating each worker's reliability from everyone's answers ..."):
-        return memo("reliability", chosen.data, key, compute)
+        return memo("reliability", chosen.data, _key(chosen, gold, layers), compute)
 
 
-def with_reliability(report: pd.DataFrame, chosen: Chosen, found: Reliability | None) -> pd.DataFrame:
+def estimate_ready(chosen: Chosen, gold: dict[str, str] | None, layers: dict[str, str]) -> bool:
+    """Whether `estimated` returns at once (already computed, or nothing to estimate): when not, the
+    page shows the table first and its estimate columns after (Dawid-Skene takes seconds at a
+    million answers)."""
+    return not has_classification(chosen.answers) or memoized("reliability", chosen.data, _key(chosen, gold, layers))
+
+
+def _key(chosen: Chosen, gold: dict[str, str] | None, layers: dict[str, str]) -> tuple:
+    return (chosen.selection, digest(gold), digest(layers))
+
+
+def with_reliability(report: pd.DataFrame, chosen: Chosen, found: Reliability | None,
+                     pending: bool = False) -> pd.DataFrame:
     """The worker report with the estimate's three columns (by worker ID, or by shown name when the
-    IDs are hidden); the Team row gets the workers' median, as for the other rates."""
+    IDs are hidden); the Team row gets the workers' median, as for the other rates. `pending`: the
+    estimate is being made, so its columns are there, empty, and the table keeps its columns when
+    they are filled."""
+    if pending:
+        return report.assign(**dict.fromkeys(COLUMNS, float("nan")))
     if found is None or found.workers.empty:
         return report
     per = found.workers.set_index("worker_id")[COLUMNS]

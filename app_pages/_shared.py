@@ -354,6 +354,12 @@ def _memos() -> dict:
     return {}
 
 
+def memoized(name: str, data, key) -> bool:
+    """Whether memo(name, data, key, ...) would return at once."""
+    hit = _memos().get((name, id(data), key))
+    return hit is not None and hit[0] is data
+
+
 def memo(name: str, data, key, compute):
     """compute(), once per loaded `data` and `key`: a page opened again, or rerun by a widget that
     does not change `key`, shows its table at once instead of recomputing it over every answer.

@@ -12,7 +12,14 @@ from app_pages._athena_charts import athena_over_time
 from app_pages._flags import flags_section
 from app_pages._reliability import HELP as RELIABILITY_HELP
 from app_pages._reliability import TITLES as RELIABILITY_TITLES
-from app_pages._reliability import disagreement_list, estimated, grid_column, interval_tooltips, with_reliability
+from app_pages._reliability import (
+    disagreement_list,
+    estimate_ready,
+    estimated,
+    grid_column,
+    interval_tooltips,
+    with_reliability,
+)
 from app_pages._selection import Chosen, choose_answers, label_layers, skipped_files
 from app_pages._shared import (
     digest,
@@ -292,9 +299,15 @@ def main() -> None:
         report = memo("workers", data, key, lambda: worker_report(
             data, chosen.selection, gold=gold, names=chosen.names, anonymize=mode == "anon", attributes=layers)
         ).copy()  # the page may change its copy; the memo's stays as computed
-    found = estimated(chosen, gold, layers)  # Dawid-Skene, only over classification answers
-    report = with_reliability(report, chosen, found)
+    # Dawid-Skene, only over classification answers. The first time, the table comes first and the
+    # page is drawn again with the estimate's columns once it is made.
+    ready = estimate_ready(chosen, gold, layers)
+    found = estimated(chosen, gold, layers) if ready else None
+    report = with_reliability(report, chosen, found, pending=not ready)
     table_and_csv(report)
+    if not ready:
+        estimated(chosen, gold, layers)
+        st.rerun()
     quality_link(chosen, report)
     disagreement_list(chosen, found)
     flags_section(chosen, layers)

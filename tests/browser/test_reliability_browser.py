@@ -1,6 +1,7 @@
 """The Workers page's estimated reliability in a real browser, on the real 2019 fixture and its gold
 file: the column and its interval tooltip, the disagreements, and a link to the item view."""
 
+import re
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
@@ -19,7 +20,10 @@ def test_reliability_column_tooltip_and_the_objects_to_audit(page, app_server, b
     grid.locator(".ag-center-cols-container .ag-row").first.wait_for(timeout=30_000)
     header = grid.locator(".ag-header-cell", has_text="Estimated reliability %").first
     header.wait_for()
-    cell = grid.locator('.ag-center-cols-container .ag-row[row-index="0"] [col-id="reliability"]')
+    # The table comes first; its estimate columns fill in once Dawid-Skene has run.
+    cell = grid.locator('.ag-center-cols-container .ag-row[row-index="0"] [col-id="reliability"]',
+                        has_text=re.compile(r"\d"))
+    cell.wait_for(timeout=30_000)
     value = float(cell.inner_text())
     assert 50 <= value <= 100
     cell.hover()
