@@ -7,7 +7,10 @@ For each size it makes (or reuses, under --data) synthetic private-workforce out
 layout (bench/gen_output.py), reads it once untimed so every run finds it in the OS file cache,
 then runs each of these in a fresh child process:
   (a) ours, cold:  python -m core workers DIR --format csv, with a new empty GC_CACHE_DIR;
-  (b) ours, warm:  the same command with the same GC_CACHE_DIR, nothing changed;
+  (b) ours, warm:  the same command with the same GC_CACHE_DIR, nothing changed (the kept report is
+      printed: core/ingest/results.py);
+  (b2) ours, warm, report computed: the same, with the kept reports removed first (the answers stay
+      cached), so the report is computed again from them;
   (c) ours, 1% touched: the same again after 1% of the response files were rewritten with another
       label (put back afterwards);
   (d) AWS's loop, as the "worker analysis" notebook (amazon-sagemaker-examples, private workforce)
@@ -38,7 +41,8 @@ from urllib.parse import quote
 import gen_output  # bench/ is this script's folder, so on sys.path
 
 REPO = Path(__file__).resolve().parents[1]
-RUNS = {"cold": "(a) ours cold", "warm": "(b) ours warm", "touched": "(c) ours 1% touched",
+RUNS = {"cold": "(a) ours cold", "warm": "(b) ours warm", "recomputed": "(b2) ours warm, report computed",
+        "touched": "(c) ours 1% touched",
         "aws": "(d) AWS loop", "floor": "(e) parse floor"}
 # No AWS configuration of this machine reaches a child: the folder is read in the demo workspace.
 ISOLATED = {"AWS_CONFIG_FILE": "/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-creds",
@@ -159,6 +163,8 @@ def measure_size(root: Path, answers: int, work: Path, touch: bool) -> dict[str,
     runs = {}
     runs["cold"] = ours(root, cache, demo, work / "cold.log")
     runs["warm"] = ours(root, cache, demo, work / "warm.log")
+    shutil.rmtree(cache / "results")  # the answers stay cached; the report is computed from them again
+    runs["recomputed"] = ours(root, cache, demo, work / "recomputed.log")
     if touch:
         originals = touch_one_percent(root)
         try:
@@ -299,7 +305,7 @@ def report(figures: dict) -> str:
     out += ["", "Wall seconds · peak RSS", ""]
     out += table(results, kinds, lambda x: f"{x['wall_s']:.2f} s · {x['rss_mb']:.0f} MB")
     said = [f"- {label} {RUNS[k]}: {'; '.join(r['runs'][k]['stderr'])}" for label, r in results.items()
-            for k in ("cold", "warm", "touched") if r["runs"].get(k, {}).get("stderr")]
+            for k in ("cold", "warm", "recomputed", "touched") if r["runs"].get(k, {}).get("stderr")]
     out += ["", "What `workers` said on stderr about files parsed:", *(said or ["- nothing (no such line yet)"])]
     if "page" in figures:
         p = figures["page"]

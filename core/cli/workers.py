@@ -43,11 +43,11 @@ def cmd_workers(args) -> int:
     results = ResultCache(cache_dir() / "results")
     if key and (kept := results.get(key, now)):  # nothing new since this very report was printed
         return kept.replay()
-    capture = Capture()
+    capture, latest = Capture(), read[1].latest
     with capture.running():
         code = _report(args, ws, read)
     if key:
-        results.put(key, capture.printed(code, read[1].latest), now)
+        results.put(key, capture.printed(code, latest), now)
     return code
 
 
