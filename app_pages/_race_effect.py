@@ -25,23 +25,32 @@ WEIGHT_HELP = ("Count: every label counts 1, so the fastest worker leads. Agreem
 WINDOWS = [3, 5, 7, 10, 14]
 
 
-def weighting(chosen: Chosen, options: RaceOptions) -> tuple[RaceOptions, pd.Series | None]:
-    """The sidebar's "Each label counts" choice (kept in the link as `weight`), the options with its
-    title, and each answer's weight (None for plain counts); says under the title what a bar counts."""
+def weight_choice(options: RaceOptions) -> tuple[RaceOptions, str]:
+    """The sidebar's "Each label counts" choice (kept in the link as `weight`), and the options with its
+    title and weight; both engines' Race pages ask it so."""
     url_choice("weight", WEIGHTS, "count", "label weight")
     weight = st.sidebar.selectbox("Each label counts", list(WEIGHTS), format_func=WEIGHTS.get, key="weight",
                                   help=WEIGHT_HELP)
     sync_url(weight=None if weight == "count" else weight)
     if weight == "count":
-        return options, None
+        return options, weight
     title = options.title + TITLE_SUFFIX[weight] if options.title == "Labels per worker" else options.title
+    return dataclasses.replace(options, title=title, weight=weight), weight
+
+
+def weighting(chosen: Chosen, options: RaceOptions) -> tuple[RaceOptions, pd.Series | None]:
+    """weight_choice, and each answer's weight (None for plain counts); says under the title what a
+    bar counts."""
+    options, weight = weight_choice(options)
+    if weight == "count":
+        return options, None
     with st.spinner("Weighing each label ..."):
         weights = memo("race_weights", chosen.data, (chosen.selection, weight),
                        lambda: label_weights(chosen.answers, weight))
     unweighed = int(weights.isna().sum())
     note = f" {unweighed:,} of {len(weights):,} labels could not be weighed and count 0." if unweighed else ""
     st.caption(f"Weighted race: {MEANING[weight]}.{note}")
-    return dataclasses.replace(options, title=title, weight=weight), weights
+    return options, weights
 
 
 def _chosen_day() -> date | None:
