@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from app_pages._access import act, lead_only
@@ -23,9 +24,11 @@ from app_pages._shared import (
     workspace_key,
 )
 from core.access import NotAllowed
+from core.annotations.columns import to_table_frame
 from core.annotations.draw import classed_text, draw_boxes, draw_mask, marked_text, source_colors
 from core.annotations.items import frame_image_uri, item_rows, ranked_items
 from core.annotations.people import rename_workers
+from core.annotations.rowset import answered_jobs, of_job
 from core.annotations.source import SourceAnnotations
 from core.audit import AuditError
 from core.fixes import KINDS as FIX_KINDS
@@ -55,14 +58,18 @@ def _picture(uri: str) -> bytes | str:
         return str(exc)
 
 
-def items_tab(found: SourceAnnotations, table: pd.DataFrame, gold, iou: float, worker: str | None,
+def items_tab(found: SourceAnnotations, rows: pa.Table, gold, iou: float, worker: str | None,
               naming: Naming) -> None:
     """The items furthest from the result (`worker`'s, an id, when one is chosen), one of them
-    shown, and its fix; workers named by `naming`."""
-    jobs = sorted(set(table[table["source"].eq("worker")]["job"])) or sorted(set(table["job"]))
+    shown, and its fix; workers named by `naming`. `rows`: the selection's rows (Arrow)."""
+    jobs = memo("item_jobs", rows, None, lambda: answered_jobs(rows))
     url_choice("ijob", jobs, jobs[0], "job")
     job = st.selectbox("Job", jobs, key="ijob", help="The job whose items are listed")
     sync_url(ijob=None if job == jobs[0] else job)
+    # Items are scored within their job: only the chosen job's rows become a pandas table (a tenth
+    # of a million answers' table when ten jobs share them), made when the tab opens.
+    mine = memo("job_rows", rows, job, lambda: of_job(rows, job))
+    table = memo("job_table", mine, None, lambda: to_table_frame(mine))
     scores = memo("object_scores", found, (id(table), iou, id(gold)),
                   lambda: object_scores(table, gold=gold, iou=iou, masks=found.masks))
     items = ranked_items(scores, table, job, worker)

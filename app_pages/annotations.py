@@ -332,7 +332,7 @@ def main() -> None:
         gold = _gold_of_url(found)
     if shown(items):
         with items:
-            items_tab(found, table(), gold, iou, narrow.worker, naming)
+            items_tab(found, rows, gold, iou, narrow.worker, naming)
     if shown(audited):
         with audited:
             audits_tab(found, rows, table, naming)

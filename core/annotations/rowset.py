@@ -64,6 +64,17 @@ def task_types(rows: pa.Table) -> list[str]:
     return pc.unique(rows["task_type"].drop_null()).to_pylist()
 
 
+def answered_jobs(rows: pa.Table) -> list[str]:
+    """The jobs workers answered, sorted; every job when none was (the item browser's choice)."""
+    mine = pc.filter(rows["job"], pc.equal(rows["source"], WORKER))
+    return sorted(pc.unique(mine.drop_null()).to_pylist()) or sorted(pc.unique(rows["job"].drop_null()).to_pylist())
+
+
+def of_job(rows: pa.Table, job: str) -> pa.Table:
+    """One job's rows, in their order."""
+    return rows.filter(pc.fill_null(pc.equal(rows["job"], job), False))
+
+
 def pairs(rows: pa.Table) -> pa.ChunkedArray:
     """Each row's (job, object_id) as one text, null where either is missing."""
     return pc.binary_join_element_wise(rows["job"], rows["object_id"], pa.scalar(_SEP, _TEXT))

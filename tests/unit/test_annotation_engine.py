@@ -16,9 +16,11 @@ from test_quality_report import source  # noqa: F401  (tests/unit is on sys.path
 
 from core.annotations import duck_reports, reports, rowset
 from core.annotations.columns import RowTable, to_table_frame
+from core.annotations.items import item_rows, ranked_items
 from core.annotations.model import CONSOLIDATED, WORKER, Row
 from core.annotations.reports import Narrow
 from core.annotations.source import read_source
+from core.quality.report import object_scores
 from core.storage import open_location
 
 
@@ -32,8 +34,8 @@ def edge_rows() -> pa.Table:
     manifest, a video job with frame attributes and a frame without boxes, and an audit."""
     rows = []
 
-    def add(job, obj, source, kind="class", worker=None, **kw):
-        rows.append(Row(job=job, object_id=obj, source=source, task_type=kw.pop("task_type", "classification"),
+    def add(job, obj, origin, kind="class", worker=None, **kw):
+        rows.append(Row(job=job, object_id=obj, source=origin, task_type=kw.pop("task_type", "classification"),
                         kind=kind, worker_id=worker, **kw))
 
     for obj, (label, attrs) in enumerate([("cat", {"size": 1}), ("dog", {"size": 1.0}), ("cat", {}),
@@ -83,6 +85,10 @@ def identity(table: pd.DataFrame) -> list[tuple]:
     """What tells rows apart (a column all missing after narrowing may change dtype: no report reads it so)."""
     columns = table[["job", "object_id", "source", "worker_id", "kind", "answer", "unit", "frame", "label"]]
     return list(columns.astype(object).where(columns.notna(), None).itertuples(index=False))
+
+
+def missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def same(duck: pd.DataFrame, pandas: pd.DataFrame) -> None:
@@ -148,3 +154,27 @@ def test_nothing_dated_and_nothing_at_all():
                          (duck_reports.frame_attribute_counts(empty), reports.frame_attribute_counts(table)),
                          (duck_reports.audits(empty), reports.audits(table))):
         assert list(mine.columns) == list(theirs.columns) and mine.empty and theirs.empty
+
+
+@pytest.mark.parametrize("name", ["demo", "task types"])
+def test_items_scored_within_their_job_are_the_whole_tables(sources, name):
+    """The item browser makes only its job's table: its scores, ranking and rows are the whole table's."""
+    rows = sources[name]
+    table = to_table_frame(rows)
+    every = object_scores(table)
+    assert rowset.answered_jobs(rows) == sorted(set(table.loc[table["source"].eq(WORKER), "job"]))
+    for job in rowset.answered_jobs(rows):
+        mine = to_table_frame(rowset.of_job(rows, job))
+        scores = object_scores(mine)
+        whole = every[every["job"].eq(job)].reset_index(drop=True)
+        assert whole.drop(columns=scores.columns).isna().all().all()  # other task types' measures: none here
+        # the same values; the whole table's concatenation of every job's frame may widen a dtype
+        assert_frame_equal(scores, whole[scores.columns], check_dtype=False)
+        ranked = ranked_items(scores, mine, job)
+        assert_frame_equal(ranked, ranked_items(every, table, job))
+        if not ranked.empty:
+            item = ranked["object"].iloc[0]
+            # the same rows and values (a column all missing in one job may have another dtype: the
+            # item browser shows only columns with something in them)
+            assert_frame_equal(missing_as_none(item_rows(mine, job, item)),
+                               missing_as_none(item_rows(table, job, item)))
