@@ -164,7 +164,7 @@ class _Demo:
         if not uri.startswith("s3://"):
             return open_location(uri)
         from .sim.buckets import folder_buckets
-        from .sim.demo import BUCKET
+        from .sim.names import BUCKET
 
         if uri[5:].partition("/")[0] != BUCKET:
             # Another bucket of the demo's folder (what a folder read elsewhere points at, e.g. its
@@ -179,7 +179,7 @@ class _Demo:
 def demo_workspace(root: Path | None = None, seed: int = DEMO_SEED, at: datetime | None = None) -> Workspace:
     """The demo: its s3:// URIs resolve to its folders; local paths work as anywhere. `at` (default
     GC_DEMO_AT) pins its time."""
-    from .sim.demo import BUCKET, OUTPUT_URI
+    from .sim.names import BUCKET, OUTPUT_URI
 
     root = root or demo_dir()
     demo = _Demo(root, seed, at or demo_at())

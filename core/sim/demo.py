@@ -37,13 +37,12 @@ from .clock import AcceleratedClock, Clock, FixedClock, to_ms, utc
 from .datasets import Dataset, label_config, manifest_bytes, put, write_digits, write_shapes
 from .demo_check import output_files
 from .engine import Outcome
+from .names import BUCKET, OUTPUT_URI  # noqa: F401  (re-exported: the demo's own names)
 from .sequences import write_sequences
 from .service import SimulatedService
 from .texts import write_sentences, write_topics
 from .workforce import Schedule
 
-BUCKET = "ground-control-demo"
-OUTPUT_URI = f"s3://{BUCKET}/labeling-jobs/"
 REFERENCE_NOW = datetime(2026, 3, 16, 15, 0, tzinfo=UTC)  # a Monday afternoon (UTC)
 HISTORY = timedelta(days=21)
 DEMO_SPEEDUP = 10.0  # simulated seconds per real second when the demo is opened

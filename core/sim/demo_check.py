@@ -13,10 +13,8 @@ from datetime import datetime
 from itertools import count
 from pathlib import Path
 
+from .names import BUCKET, JOB_OUTPUT
 from .service import STATE_VERSION
-
-BUCKET = "ground-control-demo"  # core.sim.demo.BUCKET (not imported: demo imports this module)
-JOB_OUTPUT = "labeling-jobs"
 
 
 def _json(path: Path):

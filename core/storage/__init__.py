@@ -10,12 +10,21 @@ from ..aws import AwsSettings
 from .base import ObjectExists, ObjectInfo, Store, StoreError
 from .fetch import Fetcher
 from .local import LocalStore, problem_of
-from .s3 import S3Store
 
 __all__ = [
     "AwsSettings", "Fetcher", "LocalStore", "Location", "ObjectExists", "ObjectInfo",
     "S3Store", "Store", "StoreError", "open_location", "output_location",
 ]
+
+
+def __getattr__(name: str):
+    # S3Store on first use: its module brings urllib3 and botocore (0.05 s), which a command over a
+    # local folder never needs.
+    if name == "S3Store":
+        from .s3 import S3Store
+
+        return S3Store
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,8 @@ def open_location(uri: str, settings: AwsSettings = AwsSettings()) -> Location:
         bucket, _, prefix = uri[5:].partition("/")
         if not bucket:
             raise StoreError(f"{uri!r} names no bucket: use s3://bucket/prefix")
+        from .s3 import S3Store
+
         return Location(S3Store(bucket, settings), prefix)
     if "://" in uri:
         raise StoreError(f"{uri!r}: only s3:// URIs and local paths are supported")
