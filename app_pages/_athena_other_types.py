@@ -10,11 +10,13 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from app_pages._annotation_matrices import matrices
+from app_pages._annotation_names import Naming
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._shared import literal
 from core.annotations import reports
 from core.annotations.source import SourceAnnotations, note_counts
-from core.quality.report import MAIN, quality_report, worst_first
+from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
 from core.quality.rollup import JOB
 from core.quality.segmentation import class_iou_table, worst_classes_first
 
@@ -66,6 +68,9 @@ def quality_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
                  "Download these jobs' rows (CSV)")
     with right:
         download(ranked, "quality-per-worker-rows", "dl_athena_quality_workers", "Download these workers' rows (CSV)")
+    # The local page's matrices, over the jobs whose answers came back (a classification job measured in
+    # SQL has none here); workers by their IDs, boxes matched at the usual IoU.
+    matrices(source.table, None, DEFAULT_IOU, Naming({}, False))
 
 
 def _class_iou(source: SourceAnnotations) -> None:

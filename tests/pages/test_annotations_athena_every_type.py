@@ -106,6 +106,7 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     titles = [s.value for s in quality.subheader]
     assert titles[0] == "Classification" and {"Bounding boxes", "Segmentation", "Video tracking"} <= set(titles)
     assert any(m.value == "**IoU per class**" for m in quality.markdown)
+    assert "One job's matrices" in titles and quality.selectbox(key="mjob").value in set(rows_report["job"])
     audit_table = audited.dataframe[0].value
     assert len(audit_table) == len(audits(local.table)) == 2
     traced = audited.dataframe[1].value
