@@ -13,7 +13,7 @@ import streamlit as st
 from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import Naming
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
-from app_pages._shared import literal
+from app_pages._shared import literal, memo, sync_url, url_state
 from core.annotations import reports
 from core.annotations.source import SourceAnnotations, note_counts
 from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
@@ -47,9 +47,30 @@ def report_of(source: SourceAnnotations) -> pd.DataFrame:
     return quality_report(source.table, masks=source.masks)
 
 
+BOXES = {"bounding-box", "adjustment", "video-object-detection", "video-object-tracking"}
+
+
+def _iou() -> float:
+    """The local page's IoU slider (`iou` in the URL): how much two boxes must overlap to match."""
+    url_state("iou", str(DEFAULT_IOU))
+    try:
+        iou = float(st.session_state["iou"])
+    except ValueError:
+        iou = DEFAULT_IOU
+    iou = st.slider("Boxes match from IoU", 0.1, 1.0, value=min(max(iou, 0.1), 1.0), step=0.05,
+                    help="How much a worker's box must overlap the reference box to count as the same")
+    sync_url(iou=None if iou == DEFAULT_IOU else iou)
+    return iou
+
+
 def quality_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
     """The local Quality tab's tables of each task type read as rows: per job, then each worker worst
-    first by the type's main measure, and the segmentation jobs' IoU per class."""
+    first by the type's main measure, and the segmentation jobs' IoU per class. `report` is at the
+    usual IoU; with boxes, another threshold is measured here again (the rows are here)."""
+    iou = _iou() if set(report["task_type"]) & BOXES else DEFAULT_IOU
+    if iou != DEFAULT_IOU:
+        report = memo("athena_rows_quality", source, iou,
+                      lambda: quality_report(source.table, iou=iou, masks=source.masks))
     ranked = worst_first(report)
     for task in sorted(set(report["task_type"]), key=lambda t: list(TASKS).index(t) if t in TASKS else 99):
         st.subheader(TASKS.get(task, task))
@@ -69,8 +90,8 @@ def quality_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
     with right:
         download(ranked, "quality-per-worker-rows", "dl_athena_quality_workers", "Download these workers' rows (CSV)")
     # The local page's matrices, over the jobs whose answers came back (a classification job measured in
-    # SQL has none here); workers by their IDs, boxes matched at the usual IoU.
-    matrices(source.table, None, DEFAULT_IOU, Naming({}, False))
+    # SQL has none here); workers by their IDs, boxes matched at the IoU chosen above.
+    matrices(source.table, None, iou, Naming({}, False))
 
 
 def _class_iou(source: SourceAnnotations) -> None:

@@ -107,6 +107,16 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     assert titles[0] == "Classification" and {"Bounding boxes", "Segmentation", "Video tracking"} <= set(titles)
     assert any(m.value == "**IoU per class**" for m in quality.markdown)
     assert "One job's matrices" in titles and quality.selectbox(key="mjob").value in set(rows_report["job"])
+    quality.slider[0].set_value(0.75).run()  # another IoU: the boxes measured here again, as locally
+    assert not at.exception, [e.value for e in at.exception]
+    strict = quality_report(local.table, iou=0.75, masks=local.masks)
+    boxes = next(t.value for t in at.tabs[1].dataframe  # the bounding-box jobs' table
+                 if "worker" not in t.value and "f1" in t.value and t.value["job"].tolist() == ["shapes-boxes-1"])
+    expected_boxes = strict[strict["task_type"].eq("bounding-box") & strict["worker"].eq("Team")]
+    at_half = rows_report[rows_report["job"].eq("shapes-boxes-1") & rows_report["worker"].eq("Team")]["f1"].iloc[0]
+    assert boxes["f1"].tolist() == expected_boxes["f1"].tolist() and boxes["f1"].iloc[0] < at_half  # fewer match
+    assert at.query_params["iou"] == "0.75"  # in the link, as on the local page
+    labeled, quality, _, audited = at.tabs
     audit_table = audited.dataframe[0].value
     assert len(audit_table) == len(audits(local.table)) == 2
     traced = audited.dataframe[1].value
