@@ -269,8 +269,8 @@ def athena_source(title: str) -> Listed | None:
     settings = athena_settings()
     _, results, database = settings
     st.title(title)
-    st.caption(":material/database: Computed by **Amazon Athena** where the output is: nothing is read here but "
-               "the listing and the output manifests.")
+    st.caption(":material/database: Computed by **Amazon Athena** where the output is: this computer reads only "
+               "the listing, the output manifests and what the queries return.")
     stopped = left_running()
     if not source:
         sync_url(source=None)
