@@ -33,11 +33,13 @@ LOCAL = "**This computer**"
 
 
 class Draw(NamedTuple):
-    """The local page's own: its periods, its chart over time (series, period), its per-class chart (counts)."""
+    """The local page's own: its periods, its chart over time (series, period), its per-class chart (counts)
+    and its gold box (the gold read, or None; its memo keyed by the object given)."""
 
     periods: dict[str, str]
     over_time: Callable[[pd.DataFrame, str], None]
     classes: Callable[[pd.DataFrame], None]
+    gold: Callable[[object], pd.DataFrame | None] | None = None
 
 
 def _source(listed) -> Chosen:
@@ -69,7 +71,7 @@ def _period(periods: dict[str, str]) -> str:
     return period
 
 
-def rows_sentence(source: Chosen, route: ar.Routes) -> str | None:
+def rows_sentence(source: Chosen, route: ar.Routes, gold: bool = False) -> str | None:
     """The jobs whose answers come back as rows, in one sentence for the page; None when there are none."""
     if not route.rows:
         return None
@@ -81,8 +83,10 @@ def rows_sentence(source: Chosen, route: ar.Routes) -> str | None:
         return f"{name} ({said})"
 
     named = sorted({named(f) for f in route.rows})
+    why = ("every job is read so, to be measured against the gold file" if gold and not route.sql else
+           "classification jobs are counted and measured on Athena")
     return (f"Amazon Athena reads the answers of {literal(', '.join(named))} once and returns them here, where "
-            "they are measured as on this computer; classification jobs are counted and measured on Athena.")
+            f"they are measured as on this computer; {why}.")
 
 
 def _plan(listed, source: Chosen, route: ar.Routes, freq: str) -> tuple[ar.MixedPlan, str]:
@@ -116,8 +120,8 @@ def quality_tab(report: pd.DataFrame) -> None:
     needs the answers here)."""
     st.subheader(TASKS[CLASSIFICATION])
     st.caption(f"Per job, then each worker in it, worst first by {TITLES[MAIN[CLASSIFICATION]].lower()}, against "
-               "the job's consolidated result. Gold, matrices and the estimated reliability need "
-               f"{LOCAL} as the engine.")
+               "the job's consolidated result. With a gold file (in the sidebar) every job is read as answer rows and "
+               f"measured here, matrices included; the estimated reliability needs {LOCAL} as the engine.")
     jobs = report[report["worker"].eq(JOB)]
     ranked = worst_first(report)
     show_table(readable(jobs.drop(columns=["worker", "task_type"])), f"quality_jobs_{CLASSIFICATION}")
@@ -138,18 +142,20 @@ def athena_annotations(draw: Draw) -> None:
     folders = _chosen(source.jobs, listed.found.jobs)
     period = _period(draw.periods)
     with st.sidebar:
+        # The local page's gold box: with gold, every chosen job is read as rows (the plan says what it costs).
+        gold = draw.gold(listed.found) if draw.gold is not None else None
         refresh_button()
     if source.manifests.unread:
         notes = [f"{item.uri}: {item.reason}" for item in source.manifests.unread]
         st.warning(literal(f"{len(notes):,} output manifest(s) could not be read: " + "; ".join(notes[:3])),
                    icon=":material/warning:")
     source = replace(source, names={source.jobs.name(f) for f in folders})  # the memo's own stays whole
-    route = source.route()
+    route = source.route(every_row=gold is not None)
     if not route.sql and not route.rows:
         st.warning("No job with worker answers in this selection: nothing to compute on Athena.",
                    icon=":material/search_off:")
         return
-    if sentence := rows_sentence(source, route):
+    if sentence := rows_sentence(source, route, gold is not None):
         st.info(sentence, icon=":material/memory:")
     try:
         plan, key = _plan(listed, source, route, draw.periods[period])
@@ -178,7 +184,7 @@ def athena_annotations(draw: Draw) -> None:
         if report is not None:
             quality_tab(report)
         if rows is not None:
-            other.quality_section(rows, rows_report)
+            other.quality_section(rows, rows_report, gold)
     with items:
         st.info(f"The items, each object's answers side by side, need {LOCAL} as the engine.",
                 icon=":material/memory:")

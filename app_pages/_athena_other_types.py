@@ -63,20 +63,21 @@ def _iou() -> float:
     return iou
 
 
-def quality_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
+def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.DataFrame | None = None) -> None:
     """The local Quality tab's tables of each task type read as rows: per job, then each worker worst
     first by the type's main measure, and the segmentation jobs' IoU per class. `report` is at the
-    usual IoU; with boxes, another threshold is measured here again (the rows are here)."""
+    usual IoU without gold; with boxes another threshold, or with gold, is measured here again (the
+    rows are here, so another gold file needs no other read)."""
     iou = _iou() if set(report["task_type"]) & BOXES else DEFAULT_IOU
-    if iou != DEFAULT_IOU:
-        report = memo("athena_rows_quality", source, iou,
-                      lambda: quality_report(source.table, iou=iou, masks=source.masks))
+    if iou != DEFAULT_IOU or gold is not None:
+        report = memo("athena_rows_quality", source, (iou, id(gold)),
+                      lambda: quality_report(source.table, gold=gold, iou=iou, masks=source.masks))
     ranked = worst_first(report)
     for task in sorted(set(report["task_type"]), key=lambda t: list(TASKS).index(t) if t in TASKS else 99):
         st.subheader(TASKS.get(task, task))
         main = TITLES.get(MAIN.get(task, ""), "")
         st.caption(f"Per job, then each worker in it, worst first{f' by {main.lower()}' if main else ''}, against "
-                   "the job's consolidated result.")
+                   f"the job's consolidated result{' (or gold)' if gold is not None else ''}.")
         jobs = report[report["task_type"].eq(task) & report["worker"].eq(JOB)].drop(columns=["worker", "task_type"])
         show_table(readable(jobs), f"athena_quality_jobs_{task}")
         show_table(readable(ranked[ranked["task_type"].eq(task)].drop(columns=["task_type", "score"])),
@@ -90,8 +91,8 @@ def quality_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
     with right:
         download(ranked, "quality-per-worker-rows", "dl_athena_quality_workers", "Download these workers' rows (CSV)")
     # The local page's matrices, over the jobs whose answers came back (a classification job measured in
-    # SQL has none here); workers by their IDs, boxes matched at the IoU chosen above.
-    matrices(source.table, None, iou, Naming({}, False))
+    # SQL has none here); workers by their IDs, boxes matched at the IoU chosen above, against the gold.
+    matrices(source.table, gold, iou, Naming({}, False))
 
 
 def _class_iou(source: SourceAnnotations) -> None:

@@ -277,7 +277,7 @@ def unread(found: SourceAnnotations) -> None:
 
 def main() -> None:
     if engine_choice() == "athena":  # classification jobs, computed where the output is (app_pages._athena_annotations)
-        athena_annotations(Draw(PERIODS, draw_over_time, draw_class_counts))
+        athena_annotations(Draw(PERIODS, draw_over_time, draw_class_counts, _gold))
         return
     source = sidebar_source()
     st.title("Annotations")

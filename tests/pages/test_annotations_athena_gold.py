@@ -1,0 +1,65 @@
+"""The Annotations page on Athena with the local page's gold box: with a gold file every chosen job is
+read as answer rows (one read, priced before Run, none in SQL), and the Quality tab's tables are the
+local page's against that gold, matrices included. The moto server and queued answers are
+tests/pages/test_annotations_athena_every_type.py's."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_annotations_athena_every_type import SOURCE, _cli_test, demo_bucket, every_type, jobs_folder  # noqa: F401
+from test_workers_athena_page import RESULTS, open_page
+
+from app_pages._annotation_tables import readable
+from core.annotations.source import read_source
+from core.engine import athena_answer_rows as aar
+from core.quality.gold_files import read_gold
+from core.quality.report import quality_report
+from core.quality.rollup import JOB
+from core.storage import open_location
+
+pytestmark = pytest.mark.slow  # a moto server
+
+GOLD = f"{SOURCE}digits-pilot/manifests/output/output.manifest"  # a trusted job's output manifest
+
+
+def test_gold_reads_every_job_as_rows_and_the_tables_are_the_local_pages(demo_bucket, jobs_folder, moto_server,
+                                                                         monkeypatch, tmp_path):
+    at = open_page(moto_server, page="app_pages/annotations.py", engine="athena", source=SOURCE, results=RESULTS,
+                   database="gc", gold=GOLD)
+    assert not at.error, [e.value for e in at.error]
+    assert at.sidebar.text_input(key="gold").value == GOLD  # the local page's box, seeded from the link
+    info = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "digits-pilot (Classification)" in info and "against the gold file" in info
+    caption = " ".join(c.value for c in at.caption)
+    assert "1 query reading" in caption and "6 queries" not in caption  # priced: one read of every job, no SQL
+    ddl = at.code[0].value.rstrip().removesuffix(";").split(";\n\n")
+
+    rows = every_type.Answers(jobs_folder, tmp_path, every_row=True).rows
+    _cli_test().queue(moto_server, [None] * len(ddl) + [None])  # the rows query: its CSV, below
+    real = aar.output_location
+
+    def output_location(athena, query_id):
+        where = real(athena, query_id)
+        where = f"{where}{query_id}.csv" if where.endswith("/") else where
+        bucket, _, key = where.removeprefix("s3://").partition("/")
+        demo_bucket.put_object(Bucket=bucket, Key=key, Body=every_type.athena_csv(rows))
+        return where
+
+    monkeypatch.setattr(aar, "output_location", output_location)
+    at.button(key="athena_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+
+    local = read_source(open_location(str(jobs_folder)))
+    gold = read_gold(str(jobs_folder / "digits-pilot" / "manifests" / "output" / "output.manifest"), open_location)
+    expected = quality_report(local.table, gold=gold, masks=local.masks)
+    assert (expected[expected["job"].eq("digits-pilot")]["reference"] == "gold").all()  # the test can tell
+    quality = at.tabs[1]
+    shown = {tuple(t.value["job"]): t.value for t in quality.dataframe if "worker" not in t.value}
+    team = expected[expected["worker"].eq(JOB)]
+    for task in set(team["task_type"]):  # each task type's jobs table, as the local Quality tab draws it
+        want = readable(team[team["task_type"].eq(task)].drop(columns=["worker", "task_type"]))
+        got = shown[tuple(want["job"])]
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+    assert "digits-pilot" in quality.selectbox(key="mjob").options  # its matrices, from its rows
+    assert not at.exception
