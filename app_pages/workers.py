@@ -9,6 +9,7 @@ from st_aggrid import AgGrid, GridOptionsBuilder
 
 from app_pages._athena import athena_report, engine_choice
 from app_pages._athena_charts import athena_over_time
+from app_pages._athena_worker_charts import athena_worker_charts
 from app_pages._flags import flags_section
 from app_pages._reliability import HELP as RELIABILITY_HELP
 from app_pages._reliability import TITLES as RELIABILITY_TITLES
@@ -280,9 +281,8 @@ def main() -> None:
         report = athena_report(gold_labels)
         if report is not None:
             table_and_csv(report)
+            athena_worker_charts(labels_per_worker_chart, time_per_label_chart)
             athena_over_time(draw_over_time)
-            st.caption("The charts of labels per worker and time per label are drawn by this computer's engine "
-                       "only, for now.")
         return
     chosen = choose_answers("Workers", empty_state)
     if chosen is None:

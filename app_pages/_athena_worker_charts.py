@@ -1,0 +1,63 @@
+"""The Workers page's charts of labels per worker and time per label on the Amazon Athena engine: the
+figures from one query (core.engine.athena_worker_charts), drawn by the local page's own charts. Not
+part of the report's Run (its plan is the table's): priced here, then run on a click, and kept with
+the report in the session so a rerun reads nothing again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from app_pages._access import act, lead_only
+from app_pages._athena import RESULT
+from app_pages._athena_run import run_on_athena
+from app_pages._shared import literal, show_error
+from core.engine import athena_worker_charts as awc
+from core.engine.athena_cost import Estimate
+from core.errors import GroundControlError
+from core.workers import WorkerCharts
+
+Draw = Callable[[WorkerCharts], None]
+
+
+def athena_worker_charts(*draws: Draw) -> None:
+    """Under the Athena report (RESULT): the charts once their figures are here, else the offer."""
+    done = st.session_state.get(RESULT)
+    if not done:
+        return
+    counts = done["result"][1]
+    if "charts" not in counts and not _compute(done):
+        return
+    for draw in draws:
+        draw(counts["charts"])
+
+
+def _compute(done: dict) -> bool:
+    """The query priced, then run on a click (a lead's audited action, as Run)."""
+    plan, workgroup = done["plan"], done["workgroup"]
+    names = done["result"][0].attrs.get("shown", {})  # worker_id -> the name the table shows
+    offer = st.empty()  # cleared once the charts are drawn in its place
+    with offer.container():
+        st.subheader("Labels per worker and time per label")
+        estimate = Estimate(plan.estimate().scanned_bytes, awc.READS)
+        st.info(literal(f"These charts run {awc.READS} more query on Amazon Athena: {estimate.describe()}."),
+                icon=":material/bar_chart:")
+        clicked = st.button("Draw the charts on Athena", key="athena_worker_charts", icon=":material/play_arrow:",
+                            help=lead_only("athena"))
+    if not clicked:
+        return False
+    try:
+        ran = act("athena", {"what": "worker charts", "workgroup": workgroup, "queries": awc.READS},
+                  lambda: run_on_athena(plan, workgroup, lambda run: awc.worker_charts(
+                      run.query, plan.answers(), names)),
+                  lambda ran: {"note": "cancelled or failed"} if ran is None else
+                  {"queries_run": ran[1].ran, "bytes_scanned": ran[1].scanned, "from_cache": ran[1].cached})
+    except GroundControlError as exc:
+        show_error(exc)
+        return False
+    if ran is None:
+        return False
+    offer.empty()
+    done["result"][1]["charts"] = ran[0]
+    return True
