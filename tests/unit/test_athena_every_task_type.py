@@ -45,6 +45,13 @@ def local(labeling_jobs):
     return read_source(labeling_jobs)
 
 
+@pytest.fixture(scope="module")
+def every_row(labeling_jobs, tmp_path_factory):
+    """Every job read as rows (what --gold and --matrix read), and the source made of them: two tests'."""
+    engine = OnDuckDB(labeling_jobs, tmp_path_factory.mktemp("every-row"), every_row=True)
+    return engine, engine.source()
+
+
 class OnDuckDB:
     """The Athena engine over a local folder: its listing and manifests, and its queries run by DuckDB."""
 
@@ -83,10 +90,9 @@ def same_report(remote: pd.DataFrame, expected: pd.DataFrame) -> None:
     np.testing.assert_allclose(remote["alpha"].to_numpy(float), expected["alpha"].to_numpy(float), rtol=0, atol=1e-9)
 
 
-def test_the_rows_give_the_local_readers_table_exactly(labeling_jobs, local, tmp_path):
-    engine = OnDuckDB(labeling_jobs, tmp_path, every_row=True)
+def test_the_rows_give_the_local_readers_table_exactly(every_row, local):
+    engine, remote = every_row
     assert engine.route.sql == () and len(engine.route.rows) == 16
-    remote = engine.source()
     pd.testing.assert_frame_equal(remote.table.reset_index(drop=True), local.table.reset_index(drop=True))
     assert len(remote.table) == 46_800 and set(remote.task_types().values()) == EVERY_TYPE
     assert [(m.job, m.object_id, m.worker_id) for m in remote.masks] == [
@@ -113,11 +119,10 @@ def test_every_task_types_quality_is_the_local_report(labeling_jobs, local, tmp_
     assert team.loc["shapes-boxes-1-verify", "exact_match"] == 0.975
 
 
-def test_gold_matrices_and_per_class_iou_on_the_rows(labeling_jobs, local, tmp_path):
+def test_gold_matrices_and_per_class_iou_on_the_rows(labeling_jobs, every_row, local):
     from core.quality.gold_files import read_gold_annotations
 
-    engine = OnDuckDB(labeling_jobs, tmp_path, every_row=True)
-    source = engine.source()
+    source = every_row[1]
     trusted = labeling_jobs.store.path_of("digits-pilot/manifests/output/output.manifest")
     gold = read_gold_annotations(trusted, open(trusted, "rb").read())
     remote = ar.report(None, TABLES, source, gold=gold)
