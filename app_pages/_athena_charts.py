@@ -10,14 +10,13 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from app_pages._access import act, lead_only
+from app_pages._access import lead_only
 from app_pages._athena import RESULT
-from app_pages._athena_run import run_on_athena
-from app_pages._shared import literal, show_error, sync_url, url_choice
+from app_pages._athena_run import run_more
+from app_pages._shared import literal, sync_url, url_choice
 from core import metrics
 from core.engine import athena_race
 from core.engine.athena_cost import Estimate
-from core.errors import GroundControlError
 from core.race.frames import PERIODS
 
 Draw = Callable[[pd.DataFrame, dict[str, str], list[str], str], None]  # series, shown names, order, period
@@ -43,24 +42,16 @@ def athena_over_time(draw: Draw) -> None:
 
 def _count(done: dict, period: str) -> bool:
     """Offer the counts by another period: priced first, run on a click (a lead's action, as Run)."""
-    plan, workgroup = done["plan"], done["workgroup"]
+    plan = done["plan"]
     estimate = Estimate(plan.estimate().scanned_bytes, athena_race.READS)
     st.info(literal(f"Counting the labels per {period} runs {athena_race.READS} more queries on Amazon Athena: "
                     f"{estimate.describe()}."), icon=":material/bar_chart:")
     if not st.button(f"Count per {period} on Athena", key="athena_over_time", icon=":material/play_arrow:",
                      help=lead_only("athena")):
         return False
-    try:
-        ran = act("athena", {"what": "labels over time", "period": period, "workgroup": workgroup,
-                             "queries": athena_race.READS},
-                  lambda: run_on_athena(plan, workgroup, lambda run: athena_race.labels_over_time(
-                      run.query, plan.answers(), PERIODS[period])),
-                  lambda ran: {"note": "cancelled or failed"} if ran is None else
-                  {"queries_run": ran[1].ran, "bytes_scanned": ran[1].scanned, "from_cache": ran[1].cached})
-    except GroundControlError as exc:
-        show_error(exc)
+    counted = run_more(done, {"what": "labels over time", "period": period}, athena_race.READS,
+                       lambda run: athena_race.labels_over_time(run.query, plan.answers(), PERIODS[period]))
+    if counted is None:
         return False
-    if ran is None:
-        return False
-    done["result"][1]["over"][period] = ran[0]  # kept with the report in the session
+    done["result"][1]["over"][period] = counted  # kept with the report in the session
     return True

@@ -11,11 +11,13 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from app_pages._shared import aws_settings, literal, workspace
+from app_pages._access import act
+from app_pages._shared import aws_settings, literal, show_error, workspace
 from core.aws import client
 from core.engine import athena_workers as aw
 from core.engine.athena import DONE, Athena, AthenaError, State
 from core.engine.athena_cost import size_text
+from core.errors import GroundControlError
 from core.storage import StoreError
 
 PAGE_FIELDS = {"workgroup": "the sidebar's Athena workgroup", "results": "the sidebar's Athena results location",
@@ -105,3 +107,18 @@ def left_running() -> list[str]:
                        "read is billed. Run again to start over: queries that had finished come from the cache."),
                icon=":material/cancel:")
     return left["ids"]
+
+
+def run_more(done: dict, what: dict, queries: int, work: Callable[[aw.WorkerRun], T]) -> T | None:
+    """More queries after a report's Run (`done`: its plan, workgroup and result), as a lead's audited
+    action: what `work` made of them, or None when they failed (said on the page) or were cancelled."""
+    plan, workgroup = done["plan"], done["workgroup"]
+    try:
+        ran = act("athena", {**what, "workgroup": workgroup, "queries": queries},
+                  lambda: run_on_athena(plan, workgroup, work),
+                  lambda ran: {"note": "cancelled or failed"} if ran is None else
+                  {"queries_run": ran[1].ran, "bytes_scanned": ran[1].scanned, "from_cache": ran[1].cached})
+    except GroundControlError as exc:
+        show_error(exc)
+        return None
+    return None if ran is None else ran[0]

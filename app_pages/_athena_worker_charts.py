@@ -9,13 +9,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from app_pages._access import act, lead_only
+from app_pages._access import lead_only
 from app_pages._athena import RESULT
-from app_pages._athena_run import run_on_athena
-from app_pages._shared import literal, show_error
+from app_pages._athena_run import run_more
+from app_pages._shared import literal
 from core.engine import athena_worker_charts as awc
 from core.engine.athena_cost import Estimate
-from core.errors import GroundControlError
 from core.workers import WorkerCharts
 
 Draw = Callable[[WorkerCharts], None]
@@ -35,7 +34,7 @@ def athena_worker_charts(*draws: Draw) -> None:
 
 def _compute(done: dict) -> bool:
     """The query priced, then run on a click (a lead's audited action, as Run)."""
-    plan, workgroup = done["plan"], done["workgroup"]
+    plan = done["plan"]
     names = done["result"][0].attrs.get("shown", {})  # worker_id -> the name the table shows
     offer = st.empty()  # cleared once the charts are drawn in its place
     with offer.container():
@@ -47,17 +46,10 @@ def _compute(done: dict) -> bool:
                             help=lead_only("athena"))
     if not clicked:
         return False
-    try:
-        ran = act("athena", {"what": "worker charts", "workgroup": workgroup, "queries": awc.READS},
-                  lambda: run_on_athena(plan, workgroup, lambda run: awc.worker_charts(
-                      run.query, plan.answers(), names)),
-                  lambda ran: {"note": "cancelled or failed"} if ran is None else
-                  {"queries_run": ran[1].ran, "bytes_scanned": ran[1].scanned, "from_cache": ran[1].cached})
-    except GroundControlError as exc:
-        show_error(exc)
-        return False
-    if ran is None:
+    charts = run_more(done, {"what": "worker charts"}, awc.READS,
+                      lambda run: awc.worker_charts(run.query, plan.answers(), names))
+    if charts is None:
         return False
     offer.empty()
-    done["result"][1]["charts"] = ran[0]
+    done["result"][1]["charts"] = charts
     return True
