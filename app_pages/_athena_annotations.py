@@ -15,15 +15,27 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _athena_other_types as other
+from app_pages._annotation_names import Naming
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._athena import athena_source, keyed, plan_key, run_step
-from app_pages._shared import literal, memo, refresh_button, sync_url, url_choice, url_list, url_note, workspace
+from app_pages._items import items_tab
+from app_pages._shared import (
+    literal,
+    memo,
+    refresh_button,
+    sync_url,
+    url_choice,
+    url_list,
+    url_note,
+    url_state,
+    workspace,
+)
 from core.engine import athena_annotations as aa
 from core.engine import athena_quality as aq
 from core.engine import athena_report as ar
 from core.engine.athena import AthenaError
 from core.engine.athena_chosen import Chosen, chosen_of
-from core.quality.report import MAIN, worst_first
+from core.quality.report import DEFAULT_IOU, MAIN, worst_first
 from core.quality.rollup import JOB
 from core.storage import StoreError
 
@@ -71,6 +83,18 @@ def _period(periods: dict[str, str]) -> str:
     return period
 
 
+def _as_rows() -> bool:
+    """Whether the classification jobs are read as answer rows too (`rows` in the link): their matrices
+    need each answer here, as the command's --matrix reads them; one read, priced in the plan."""
+    url_state("ann_athena_rows", "", param="rows")
+    st.session_state["ann_athena_rows"] = str(st.session_state["ann_athena_rows"]).lower() in ("1", "true")
+    on = st.toggle("Classification jobs' answers", key="ann_athena_rows",
+                   help="Reads the classification jobs' answers here too (one read, priced in the plan), for "
+                        "their confusion and agreement matrices and their items")
+    sync_url(rows="1" if on else None)
+    return on
+
+
 def rows_sentence(source: Chosen, route: ar.Routes, gold: bool = False) -> str | None:
     """The jobs whose answers come back as rows, in one sentence for the page; None when there are none."""
     if not route.rows:
@@ -84,6 +108,7 @@ def rows_sentence(source: Chosen, route: ar.Routes, gold: bool = False) -> str |
 
     named = sorted({named(f) for f in route.rows})
     why = ("every job is read so, to be measured against the gold file" if gold and not route.sql else
+           "every job is read so, for the classification jobs' matrices and items" if not route.sql else
            "classification jobs are counted and measured on Athena")
     return (f"Amazon Athena reads the answers of {literal(', '.join(named))} once and returns them here, where "
             f"they are measured as on this computer; {why}.")
@@ -120,8 +145,9 @@ def quality_tab(report: pd.DataFrame) -> None:
     needs the answers here)."""
     st.subheader(TASKS[CLASSIFICATION])
     st.caption(f"Per job, then each worker in it, worst first by {TITLES[MAIN[CLASSIFICATION]].lower()}, against "
-               "the job's consolidated result. With a gold file (in the sidebar) every job is read as answer rows and "
-               f"measured here, matrices included; the estimated reliability needs {LOCAL} as the engine.")
+               "the job's consolidated result. With a gold file or **Classification jobs' answers** (in the sidebar) "
+               f"every job is read as answer rows and measured here, matrices and items "
+               f"included; the estimated reliability needs {LOCAL} as the engine.")
     jobs = report[report["worker"].eq(JOB)]
     ranked = worst_first(report)
     show_table(readable(jobs.drop(columns=["worker", "task_type"])), f"quality_jobs_{CLASSIFICATION}")
@@ -144,13 +170,14 @@ def athena_annotations(draw: Draw) -> None:
     with st.sidebar:
         # The local page's gold box: with gold, every chosen job is read as rows (the plan says what it costs).
         gold = draw.gold(listed.found) if draw.gold is not None else None
+        as_rows = gold is not None or _as_rows()
         refresh_button()
     if source.manifests.unread:
         notes = [f"{item.uri}: {item.reason}" for item in source.manifests.unread]
         st.warning(literal(f"{len(notes):,} output manifest(s) could not be read: " + "; ".join(notes[:3])),
                    icon=":material/warning:")
     source = replace(source, names={source.jobs.name(f) for f in folders})  # the memo's own stays whole
-    route = source.route(every_row=gold is not None)
+    route = source.route(every_row=as_rows)
     if not route.sql and not route.rows:
         st.warning("No job with worker answers in this selection: nothing to compute on Athena.",
                    icon=":material/search_off:")
@@ -180,14 +207,18 @@ def athena_annotations(draw: Draw) -> None:
         counts = pd.concat(parts, ignore_index=True) if parts else other.class_counts(None)
         draw.classes(counts.sort_values(["annotations", "job", "label"], ascending=[False, True, True],
                                         kind="stable", ignore_index=True))
+    iou = DEFAULT_IOU
     with quality:
         if report is not None:
             quality_tab(report)
         if rows is not None:
-            other.quality_section(rows, rows_report, gold)
+            iou = other.quality_section(rows, rows_report, gold)
     with items:
-        st.info(f"The items, each object's answers side by side, need {LOCAL} as the engine.",
-                icon=":material/memory:")
+        if rows is not None:  # the local item browser over the answers read back; images from the workspace
+            items_tab(rows, rows.rows, gold, iou, None, Naming({}, False))
+        if route.sql:
+            st.info("The classification jobs' items need their answers here: turn on **Classification jobs' "
+                    "answers** in the sidebar (one more read, priced before it runs).", icon=":material/memory:")
     with audits:
         if rows is not None:
             other.audits_section(rows, rows_report)

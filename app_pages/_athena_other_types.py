@@ -63,9 +63,10 @@ def _iou() -> float:
     return iou
 
 
-def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.DataFrame | None = None) -> None:
+def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.DataFrame | None = None) -> float:
     """The local Quality tab's tables of each task type read as rows: per job, then each worker worst
-    first by the type's main measure, and the segmentation jobs' IoU per class. `report` is at the
+    first by the type's main measure, and the segmentation jobs' IoU per class; the IoU chosen, for the
+    items. `report` is at the
     usual IoU without gold; with boxes another threshold, or with gold, is measured here again (the
     rows are here, so another gold file needs no other read)."""
     iou = _iou() if set(report["task_type"]) & BOXES else DEFAULT_IOU
@@ -93,6 +94,7 @@ def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.Da
     # The local page's matrices, over the jobs whose answers came back (a classification job measured in
     # SQL has none here); workers by their IDs, boxes matched at the IoU chosen above, against the gold.
     matrices(source.table, gold, iou, Naming({}, False))
+    return iou
 
 
 def _class_iou(source: SourceAnnotations) -> None:

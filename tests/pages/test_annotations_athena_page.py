@@ -99,7 +99,7 @@ def test_the_athena_annotations_are_the_local_pages_after_run(birds_bucket, moto
     pd.testing.assert_frame_equal(per_class[["job", "label", "annotations"]], class_counts(table), check_dtype=False)
     assert per_class["annotations"].sum() == 302
     items, audits = at.tabs[2], at.tabs[3]
-    assert items.info[0].value.count(".") == 1 and "need **This computer** as the engine" in items.info[0].value
+    assert items.info[0].value.count(".") == 1 and "turn on **Classification jobs' answers**" in items.info[0].value
     assert "No verification or adjustment job" in audits.info[0].value  # an audit job's answers come back as rows
     assert not [i for i in at.info if "returns them here" in i.value]  # one job, a classification
     ran = len(athena.list_query_executions()["QueryExecutionIds"])
