@@ -41,9 +41,7 @@ def demo_bucket(jobs_folder, moto_server, monkeypatch, tmp_path):
     s3 = boto3.client("s3", endpoint_url=moto_server, region_name=REGION)
     for name in (every_type.BUCKET, "gc-results"):
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-    for path in sorted(p for p in jobs_folder.rglob("*") if p.is_file()):
-        s3.put_object(Bucket=every_type.BUCKET, Key=every_type.PREFIX + path.relative_to(jobs_folder).as_posix(),
-                      Body=path.read_bytes())
+    every_type.put_tree(s3, jobs_folder)
     yield s3
     no_real_aws.forget_clients()
 
