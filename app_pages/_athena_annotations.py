@@ -16,6 +16,7 @@ import streamlit as st
 
 from app_pages import _athena_other_types as other
 from app_pages._annotation_names import Naming
+from app_pages._annotation_notes import left_out
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._athena import athena_source, keyed, plan_key, run_step
 from app_pages._items import items_tab
@@ -226,4 +227,4 @@ def athena_annotations(draw: Draw) -> None:
             st.info("No verification or adjustment job in this selection audits another job here.",
                     icon=":material/fact_check:")
     if rows is not None:
-        other.left_out(rows)
+        left_out(rows)

@@ -12,10 +12,11 @@ import streamlit as st
 
 from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import Naming
+from app_pages._annotation_notes import per_original_worker
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
-from app_pages._shared import literal, memo, sync_url, url_state
+from app_pages._shared import memo, sync_url, url_state
 from core.annotations import reports
-from core.annotations.source import SourceAnnotations, note_counts
+from core.annotations.source import SourceAnnotations
 from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
 from core.quality.rollup import JOB
 from core.quality.segmentation import class_iou_table, worst_classes_first
@@ -123,21 +124,6 @@ def audits_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", key="athena_audits")
     download(found, "audits", "dl_athena_audits")
     traced = report[report["audited"].notna() | report["adjusted"].notna()]
-    st.subheader("Per original worker")
-    st.caption("Each audit traced to the workers who answered that object in the audited job.")
-    show_table(readable(traced[["job", "worker", "audited", "pass_rate", "adjusted"]]), "athena_audits_workers")
-    download(traced, "audits-per-worker", "dl_athena_audits_workers")
+    per_original_worker(traced, "athena_audits_workers")
 
 
-def left_out(source: SourceAnnotations) -> None:
-    """What the rows could not give, in one expander (the local page's)."""
-    if not source.unread and not source.notes:
-        return
-    counts = note_counts(source.notes)
-    said = ([f"{len(source.unread):,} file(s) not read"] if source.unread else []) + [
-        f"{n:,} {what}" for what, n in counts[:2]]
-    with st.expander(f"Left out: {'; '.join(said)}", icon=":material/info:"):
-        for item in source.unread[:200]:
-            st.markdown(f"- {literal(item.uri)}: {literal(item.reason)}")
-        for what, n in counts:
-            st.markdown(f"- {n:,} × {literal(what)}")

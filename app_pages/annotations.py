@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import Naming, worker_naming
+from app_pages._annotation_notes import left_out, per_original_worker
 from app_pages._annotation_reliability import disagreements, estimates, with_reliability
 from app_pages._annotation_sidebar import attribute_names, sidebar_narrow
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
@@ -33,7 +34,7 @@ from app_pages._shared import (
 )
 from core.annotations import duck_reports, rowset
 from core.annotations.people import rename_workers
-from core.annotations.source import SourceAnnotations, note_counts
+from core.annotations.source import SourceAnnotations
 from core.annotations.top import page_of, pages
 from core.gold import GoldError
 from core.quality.gold_files import read_gold
@@ -252,27 +253,7 @@ def audits_tab(found: SourceAnnotations, rows: pa.Table, table: Callable[[], pd.
     report = memo("quality", found, (id(narrowed), DEFAULT_IOU, None),
                   lambda: quality_report(narrowed, masks=found.masks))
     traced = rename_workers(report[report["audited"].notna() | report["adjusted"].notna()], naming.names)
-    st.subheader("Per original worker")
-    st.caption("Each audit traced to the workers who answered that object in the audited job.")
-    show_table(readable(traced[["job", "worker", "audited", "pass_rate", "adjusted"]]), "audits_workers")
-    download(traced, "audits-per-worker", "dl_audits_workers")
-
-
-def unread(found: SourceAnnotations) -> None:
-    if not found.unread and not found.notes:
-        return
-    counts = note_counts(found.notes)
-    said = ([f"{len(found.unread):,} file(s) not read"] if found.unread else []) + [
-        f"{n:,} {what}" for what, n in counts[:2]]
-    more = f" and {len(counts) - 2:,} more" if len(counts) > 2 else ""
-    # Objects Ground Truth itself could not label are the job's result, not a reading problem.
-    problem = bool(found.unread) or any(note.kind != "failed" for note in found.notes)
-    with st.expander(f"Left out: {'; '.join(said)}{more}",
-                     icon=":material/warning:" if problem else ":material/info:"):
-        for item in found.unread[:200]:
-            st.markdown(f"- {literal(item.uri)}: {literal(item.reason)}")
-        for what, n in counts:
-            st.markdown(f"- {n:,} × {literal(what)}")
+    per_original_worker(traced, "audits_workers")
 
 
 def main() -> None:
@@ -293,7 +274,7 @@ def main() -> None:
     sync_url(source=source)
     if not found.jobs:
         st.warning(literal(f"No Ground Truth annotations found under {found.uri}."), icon=":material/search_off:")
-        unread(found)
+        left_out(found)
         return
     naming = worker_naming(source, found.rows)
     narrow = sidebar_narrow(found, naming)
@@ -336,7 +317,7 @@ def main() -> None:
     if shown(audited):
         with audited:
             audits_tab(found, rows, table, naming)
-    unread(found)
+    left_out(found)
 
 
 def _url_iou() -> float:
