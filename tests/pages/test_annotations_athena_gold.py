@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_annotations_athena_every_type import SOURCE, _cli_test, demo_bucket, every_type, jobs_folder  # noqa: F401
+from test_annotations_athena_every_type import (  # noqa: F401  (fixtures)
+    SOURCE,
+    _cli_test,
+    demo_bucket,
+    every_type,
+    jobs_folder,
+    uploaded,
+)
 from test_workers_athena_page import RESULTS, open_page
 
 from app_pages._annotation_tables import readable
