@@ -17,6 +17,7 @@ from app_pages._annotation_sidebar import attribute_names, sidebar_narrow
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._athena import engine_choice
 from app_pages._athena_annotations import Draw, athena_annotations
+from app_pages._colours import top_and_others
 from app_pages._items import items_tab
 from app_pages._segmentation_quality import class_iou_section
 from app_pages._selection import sidebar_source
@@ -27,7 +28,6 @@ from app_pages._shared import (
     refresh_button,
     show_error,
     sync_url,
-    top_and_others,
     url_choice,
     url_state,
     workspace,

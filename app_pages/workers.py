@@ -10,6 +10,7 @@ from st_aggrid import AgGrid, GridOptionsBuilder
 from app_pages._athena import athena_report, engine_choice
 from app_pages._athena_charts import athena_over_time
 from app_pages._athena_worker_charts import athena_worker_charts
+from app_pages._colours import top_and_others
 from app_pages._flags import flags_section
 from app_pages._reliability import HELP as RELIABILITY_HELP
 from app_pages._reliability import TITLES as RELIABILITY_TITLES
@@ -26,7 +27,6 @@ from app_pages._shared import (
     digest,
     memo,
     sync_url,
-    top_and_others,
     url_choice,
     url_list,
     url_note,

@@ -12,7 +12,7 @@ from ..aws import AwsSettings
 from ..bounds import screen_dates
 from ..errors import GroundControlError
 from ..ingest import SourceReader
-from ..ingest.reader import Snapshot
+from ..ingest.snapshot import Snapshot
 from ..storage import StoreError, output_location
 from ..workers import Selection
 from ..workspace import aws_workspace, data_now, default_kind, demo_workspace

@@ -8,11 +8,8 @@ refresh, or the first load after a restart) parses only new or changed files.
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +26,7 @@ from ..storage.scan import FILES, FOLDERS, Listing
 from ..workspace import cache_dir
 from .cache import TableCache
 from .rows import SCHEMAS, Batch, parse
+from .snapshot import Snapshot
 from .source import ANSWER_COLUMNS, SourceData
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -125,42 +123,6 @@ def _frame(table: pa.Table, categories: frozenset[str] = frozenset()) -> pd.Data
     columns = [column.cast(pa.large_string()) if pa.types.is_dictionary(column.type) and name not in categories
                else column for name, column in zip(table.column_names, table.columns, strict=True)]
     return pa.table(dict(zip(table.column_names, columns, strict=True))).to_pandas()
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What one read of a source found: its tables, the files that failed, how many were parsed, and
-    what the listing skipped; `generation` is the disk cache's generation holding the tables."""
-
-    tables: dict[str, pa.Table]
-    failed: dict[str, StoreError]
-    changed: int  # files parsed (new or changed), the failed included
-    skipped: list[Skipped]
-    generation: str | None  # None when the tables were not saved (a full disk)
-
-    @property
-    def parsed(self) -> int:
-        return self.changed - len(self.failed)
-
-    @property
-    def cached(self) -> int:
-        return self.tables["files"].num_rows + len(self.failed) - self.changed
-
-    @property
-    def latest(self) -> str | None:
-        """The latest answer's submission time (ISO 8601), or None when no answer is dated."""
-        latest = pc.max(self.tables["answers"]["submission_time"]).as_py()
-        return latest.isoformat() if latest is not None else None
-
-    @property
-    def digest(self) -> str | None:
-        """Names exactly what was read: the generation (its tables are never written again) and the
-        listing's skips; None when nothing can name it (unsaved tables, or a file that failed, which
-        the next read tries again)."""
-        if self.generation is None or self.failed:
-            return None
-        skips = sorted((item.uri, item.reason) for item in self.skipped)
-        return hashlib.sha256(json.dumps([self.generation, skips]).encode()).hexdigest()
 
 
 class SourceReader:
