@@ -103,6 +103,7 @@ def test_the_weighted_athena_race_is_the_local_race(uploaded, moto_settings, cap
                "ResultConfiguration": {"OutputLocation": RESULTS}}
     done = {"QueryExecution": {"QueryExecutionId": QID, "Status": {"State": "SUCCEEDED"},
                                "Statistics": {"DataScannedInBytes": 100}}}
+    clear_staged(moto_settings)  # an earlier parameter's table would be reused here, not staged again
     with Stubber(athena) as stub:
         for statement, rows in [*((s, None) for s in ddl), *((ANY, f) for f in sent)]:
             stub.add_response("start_query_execution", {"QueryExecutionId": QID},
@@ -123,3 +124,13 @@ def test_the_weighted_athena_race_is_the_local_race(uploaded, moto_settings, cap
         listed = core.aws.client("s3", moto_settings).list_objects_v2(Bucket="gc-weighted-results",
                                                                       Prefix="athena/ground-control/staged/gc_label_norms_")
         assert listed.get("KeyCount", 0) == 1
+
+
+def clear_staged(moto_settings) -> None:
+    """Remove the results bucket's staged tables: the module's server outlives each parameter."""
+    import core.aws
+
+    s3 = core.aws.client("s3", moto_settings)
+    listed = s3.list_objects_v2(Bucket="gc-weighted-results", Prefix="athena/ground-control/staged/")
+    for item in listed.get("Contents", []):
+        s3.delete_object(Bucket="gc-weighted-results", Key=item["Key"])
