@@ -1,5 +1,5 @@
-"""Two parts of the Annotations page that both engines show: what was left out of the reading, and
-the audits traced to the original workers."""
+"""Parts of the Annotations page that both engines show: the IoU threshold, what was left out of the
+reading, and the audits traced to the original workers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,22 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._annotation_tables import download, readable, show_table
-from app_pages._shared import literal
+from app_pages._shared import literal, sync_url, url_state
 from core.annotations.source import SourceAnnotations, note_counts
+from core.quality.report import DEFAULT_IOU
+
+
+def iou_slider() -> float:
+    """The IoU slider (`iou` in the link): how much two boxes must overlap to match."""
+    url_state("iou", str(DEFAULT_IOU))
+    try:
+        iou = float(st.session_state["iou"])
+    except ValueError:  # a link's iou that is no number
+        iou = DEFAULT_IOU
+    iou = st.slider("Boxes match from IoU", 0.1, 1.0, value=min(max(iou, 0.1), 1.0), step=0.05,
+                    help="How much a worker's box must overlap the reference box to count as the same")
+    sync_url(iou=None if iou == DEFAULT_IOU else iou)
+    return iou
 
 
 def left_out(found: SourceAnnotations) -> None:

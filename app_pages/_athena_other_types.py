@@ -12,9 +12,9 @@ import streamlit as st
 
 from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import Naming
-from app_pages._annotation_notes import per_original_worker
+from app_pages._annotation_notes import iou_slider, per_original_worker
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
-from app_pages._shared import memo, sync_url, url_state
+from app_pages._shared import memo
 from core.annotations import reports
 from core.annotations.source import SourceAnnotations
 from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
@@ -51,26 +51,13 @@ def report_of(source: SourceAnnotations) -> pd.DataFrame:
 BOXES = {"bounding-box", "adjustment", "video-object-detection", "video-object-tracking"}
 
 
-def _iou() -> float:
-    """The local page's IoU slider (`iou` in the URL): how much two boxes must overlap to match."""
-    url_state("iou", str(DEFAULT_IOU))
-    try:
-        iou = float(st.session_state["iou"])
-    except ValueError:
-        iou = DEFAULT_IOU
-    iou = st.slider("Boxes match from IoU", 0.1, 1.0, value=min(max(iou, 0.1), 1.0), step=0.05,
-                    help="How much a worker's box must overlap the reference box to count as the same")
-    sync_url(iou=None if iou == DEFAULT_IOU else iou)
-    return iou
-
-
 def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.DataFrame | None = None) -> float:
     """The local Quality tab's tables of each task type read as rows: per job, then each worker worst
     first by the type's main measure, and the segmentation jobs' IoU per class; the IoU chosen, for the
     items. `report` is at the
     usual IoU without gold; with boxes another threshold, or with gold, is measured here again (the
     rows are here, so another gold file needs no other read)."""
-    iou = _iou() if set(report["task_type"]) & BOXES else DEFAULT_IOU
+    iou = iou_slider() if set(report["task_type"]) & BOXES else DEFAULT_IOU
     if iou != DEFAULT_IOU or gold is not None:
         report = memo("athena_rows_quality", source, (iou, id(gold)),
                       lambda: quality_report(source.table, gold=gold, iou=iou, masks=source.masks))

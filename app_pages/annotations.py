@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import Naming, worker_naming
-from app_pages._annotation_notes import left_out, per_original_worker
+from app_pages._annotation_notes import iou_slider, left_out, per_original_worker
 from app_pages._annotation_reliability import disagreements, estimates, with_reliability
 from app_pages._annotation_sidebar import attribute_names, sidebar_narrow
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
@@ -199,14 +199,7 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -
     """The quality tables and matrices; returns the gold and IoU threshold chosen, for the items."""
     left, right = st.columns([1, 2])
     with left:
-        url_state("iou", str(DEFAULT_IOU))
-        try:
-            iou = float(st.session_state["iou"])
-        except ValueError:
-            iou = DEFAULT_IOU
-        iou = st.slider("Boxes match from IoU", 0.1, 1.0, value=min(max(iou, 0.1), 1.0), step=0.05,
-                        help="How much a worker's box must overlap the reference box to count as the same")
-        sync_url(iou=None if iou == DEFAULT_IOU else iou)
+        iou = iou_slider()
     with right:
         gold = _gold(found)
     report = memo("quality", found, (id(table), iou, id(gold)),
