@@ -10,7 +10,9 @@ JSON text the table keeps (core.engine.athena_tables: `answercontent` is a strin
 shape can fail the query.
 
 The result can be large (a row per answer, masks inline as PNG text), so it is read as the CSV object
-Athena writes to the results location, in one GET, instead of GetQueryResults' pages of 1,000 rows.
+Athena writes to the results location, in one GET, instead of GetQueryResults' pages of 1,000 rows
+(`query_csv`: also how every other result of a row per answer is read, the reliability rows of the
+weighted race and of the Annotations page).
 """
 
 from __future__ import annotations
@@ -63,13 +65,22 @@ def output_location(athena: Athena, query_id: str) -> str:
     return where
 
 
-def read_csv(data: bytes) -> pd.DataFrame:
-    """Athena's result CSV: every value quoted, NULL an empty unquoted field (so a quoted "" stays
-    text); COLUMNS' types as the local engine's (n int64, seconds float64, text object with None)."""
-    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(COLUMNS, pa.large_string()),
+def result_csv(data: bytes, columns: Iterable[str]) -> pd.DataFrame:
+    """Athena's result CSV as text: every value quoted (commas, quotes and newlines inside a value
+    kept), NULL an empty unquoted field (so a quoted "" stays text); each of `columns` an object column
+    with None for NULL, for the caller to type. The one reader of every result read as a file."""
+    names = list(columns)
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()), include_columns=names,
                                    strings_can_be_null=True, quoted_strings_can_be_null=False)
-    table = pacsv.read_csv(io.BytesIO(data), convert_options=convert)
-    return typed(table.to_pandas())
+    frame = pacsv.read_csv(io.BytesIO(data), parse_options=parse, convert_options=convert).to_pandas()
+    out = frame.astype(object)
+    return out.where(out.notna(), None)
+
+
+def read_csv(data: bytes) -> pd.DataFrame:
+    """The answer rows' result CSV, COLUMNS typed as the local engine's (`typed`)."""
+    return typed(result_csv(data, COLUMNS))
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -82,19 +93,27 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def run_rows(run, sql: str, open_uri: Callable[[str], Location]) -> pd.DataFrame:
-    """The answer rows of `sql` on the run's Athena (a core.engine.athena_workers.WorkerRun): cached
-    like its other queries (query text and the files' ETags), counted in its queries and bytes."""
+def query_csv(run, sql: str, columns: Iterable[str],
+              open_uri: Callable[[str], Location] | None = None) -> pd.DataFrame:
+    """The result of `sql` on the run's Athena (a core.engine.athena_workers.WorkerRun), read as the CSV
+    file Athena writes (`result_csv`: text, for the caller to type) in one GET, not through
+    GetQueryResults' pages of 1,000 rows: for results of a row per answer. Cached like the run's other
+    queries (query text and the files' ETags), counted in its queries and bytes."""
     key = cache_key(sql, run.plan.found.versions())
     cached = run.cache.get(key)
     if cached is not None:
         run.cached += 1
-        return typed(cached)
+        return cached
     query_id = run.athena.start(sql)
     state = run.athena.wait(query_id, run.on_state)
-    result = open_uri(output_location(run.athena, query_id))
-    frame = read_csv(result.store.get(result.prefix))
+    result = (open_uri or run.open_uri)(output_location(run.athena, query_id))
+    frame = result_csv(result.store.get(result.prefix), columns)
     run.ran += 1
     run.scanned += state.scanned_bytes or 0
     run.cache.put(key, frame)
     return frame
+
+
+def run_rows(run, sql: str, open_uri: Callable[[str], Location]) -> pd.DataFrame:
+    """The answer rows of `sql` (answer_rows_sql) on the run's Athena, typed."""
+    return typed(query_csv(run, sql, COLUMNS, open_uri))

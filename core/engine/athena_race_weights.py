@@ -12,7 +12,8 @@ tests): the figures of core.race.frames.race_table with weights=core.race.weight
 - reliability: Dawid-Skene needs every answer, so one query returns the labeled answers as compact rows
   (job, object, worker, label, period), in the local reader's order, and one row per worker for their
   answers without a label (with how many); core.reliability's estimate then runs here on them, and the
-  weights are summed per period here, as race_table sums them. Two reads: the grid, the rows.
+  weights are summed per period here, as race_table sums them. Two reads: the grid, the rows (read as
+  the result file Athena writes, in one GET: core.engine.athena_answer_rows.query_csv).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import pandas as pd
 from ..bounds import MAX_PERIODS
 from ..race.weights import WEIGHTS, label_weights
 from . import athena_race
+from .athena import typed
+from .athena_answer_rows import query_csv
 from .athena_tables import Staged, qualified
 
 READS = {"count": athena_race.READS, "agreement": 3, "reliability": 2}
@@ -86,6 +89,16 @@ ORDER BY row_no
 """
 
 
+# reliability_sql's columns and their SQL types: its result is read as Athena's CSV (a row per answer).
+RELIABILITY_COLUMNS = {"job": "varchar", "object_id": "varchar", "worker_id": "varchar", "label": "varchar",
+                       "period_no": "bigint", "labels": "bigint"}
+
+
+def typed_rows(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """A result read as text (athena_answer_rows.result_csv) typed as GetQueryResults' rows are."""
+    return pd.DataFrame({name: typed(frame[name], kind) for name, kind in kinds.items()})
+
+
 @dataclass(frozen=True)
 class WeightedCounts:
     """What the weighted race needs from the engine: the grid, and per period and worker either the
@@ -106,10 +119,12 @@ class WeightedCounts:
 
 def weighted_counts(ask: Callable[[str], pd.DataFrame], answers: str, freq: str, how: str,
                     norms: Callable[[pd.Series], str], dialect: str = "trino",
-                    max_periods: int = MAX_PERIODS) -> WeightedCounts:
+                    max_periods: int = MAX_PERIODS,
+                    ask_rows: Callable[[str], pd.DataFrame] | None = None) -> WeightedCounts:
     """The weighted race's counts from queries `ask` runs in `dialect` over `answers` (a table, or a
     SELECT of the chosen answers); `norms` stages the distinct labels' normalized forms (agreement)
-    and returns the table that holds them."""
+    and returns the table that holds them. `ask_rows` runs the reliability rows (a row per answer;
+    `ask` when not given): on Athena, read as the result file."""
     if how not in WEIGHTS or how == "count":
         raise ValueError(f"a weighted race weighs by agreement or reliability, not {how!r}")
     found = athena_race.placed(ask, answers, freq, dialect, max_periods)
@@ -124,7 +139,7 @@ def weighted_counts(ask: Callable[[str], pd.DataFrame], answers: str, freq: str,
         rows = ask(qualified(None, tables, dialect, sql=agreement_sql(period)))
         unweighed = rows.loc[rows["others"].isna(), "labels"]
     else:
-        rows = ask(qualified(None, tables, dialect, sql=reliability_sql(period)))
+        rows = (ask_rows or ask)(qualified(None, tables, dialect, sql=reliability_sql(period)))
         rows = rows.assign(weight=label_weights(rows, "reliability"))  # Dawid-Skene, here
         unweighed = rows.loc[rows["weight"].isna(), "labels"]
     return WeightedCounts(how, found.grid.index, found.grid.step, found.grid.note, rows,
@@ -190,7 +205,9 @@ def race_weights(run, freq: str, how: str, anonymize: bool = False) -> tuple[Wei
     athena_workers.WorkerRun, prepared here), and with `anonymize` Worker N numbered over the whole
     source as locally ({} otherwise)."""
     run.prepare()
-    counts = weighted_counts(run.query, run.plan.answers(), freq, how, stage_norms(run))
+    counts = weighted_counts(run.query, run.plan.answers(), freq, how, stage_norms(run),
+                             ask_rows=lambda sql: typed_rows(query_csv(run, sql, RELIABILITY_COLUMNS),
+                                                             RELIABILITY_COLUMNS))
     if not anonymize:
         return counts, {}
     order = run.query(qualified("anonymous_order", {"answers": run.plan.answers(whole=True)}))["worker_id"]

@@ -6,10 +6,14 @@ command saves is the local command's, byte for byte, and the plan shown first co
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import pandas as pd
 import pytest
 from botocore.stub import ANY, Stubber
 from test_athena_quality import athena_page  # tests/unit is on sys.path
 from test_athena_views import _staged_view
+from test_quality_athena_every_type import athena_csv
 from test_race_weights_athena import _generated
 
 from core.engine import athena_race_weights as arw
@@ -44,9 +48,16 @@ def uploaded(gt_output, moto_settings, monkeypatch, tmp_path):
     return gt_output.root, athena
 
 
+class AsFile(NamedTuple):
+    """A query's rows that the command reads as the result file Athena writes, not as pages."""
+
+    frame: pd.DataFrame
+
+
 def athena_answers(folder, freq: str, how: str, tmp_path, anonymize: bool) -> list:
     """What the command sends Athena after the plan's DDL, in order: each query's rows as the same SQL
-    gives them on DuckDB over the files, and None for the DDL of the normalized labels' table."""
+    gives them on DuckDB over the files (AsFile: the reliability rows, read as the result CSV), and None
+    for the DDL of the normalized labels' table."""
     import duckdb
 
     location = open_location(str(folder))
@@ -66,7 +77,11 @@ def athena_answers(folder, freq: str, how: str, tmp_path, anonymize: bool) -> li
         sent.append(None)
         return "label_norms"
 
-    arw.weighted_counts(ask, "answers", freq, how, norms, "duckdb")
+    def as_file(sql):
+        sent.append(AsFile(con.execute(sql).df()))
+        return sent[-1].frame
+
+    arw.weighted_counts(ask, "answers", freq, how, norms, "duckdb", ask_rows=as_file)
     if anonymize:
         sent.append(con.execute(qualified("anonymous_order", {"answers": "answers"}, "duckdb")).df())
     return sent
@@ -103,13 +118,22 @@ def test_the_weighted_athena_race_is_the_local_race(uploaded, moto_settings, cap
                "ResultConfiguration": {"OutputLocation": RESULTS}}
     done = {"QueryExecution": {"QueryExecutionId": QID, "Status": {"State": "SUCCEEDED"},
                                "Statistics": {"DataScannedInBytes": 100}}}
+    import core.aws
+
     clear_staged(moto_settings)  # an earlier parameter's table would be reused here, not staged again
     with Stubber(athena) as stub:
         for statement, rows in [*((s, None) for s in ddl), *((ANY, f) for f in sent)]:
             stub.add_response("start_query_execution", {"QueryExecutionId": QID},
                               {"QueryString": statement, **request})
             stub.add_response("get_query_execution", done, {"QueryExecutionId": QID})
-            if rows is not None:
+            if isinstance(rows, AsFile):  # where Athena wrote it, then one GET of the CSV
+                key = f"athena/{QID}.csv"
+                core.aws.client("s3", moto_settings).put_object(Bucket="gc-weighted-results", Key=key,
+                                                                Body=athena_csv(rows.frame))
+                stub.add_response("get_query_execution", {"QueryExecution": {
+                    "QueryExecutionId": QID, "Status": {"State": "SUCCEEDED"},
+                    "ResultConfiguration": {"OutputLocation": f"{RESULTS}{QID}.csv"}}}, {"QueryExecutionId": QID})
+            elif rows is not None:
                 stub.add_response("get_query_results", athena_page(rows), {"QueryExecutionId": QID})
         assert main(race_cli(moto_settings, tmp_path / "athena.html", how, *extra, *ATHENA)) == 0
         stub.assert_no_pending_responses()
@@ -119,8 +143,6 @@ def test_the_weighted_athena_race_is_the_local_race(uploaded, moto_settings, cap
     assert "weighted labels" in remote.out and (not anonymize or "Worker 1" in remote.out)
     assert (tmp_path / "athena.html").read_bytes() == (tmp_path / "local.html").read_bytes()
     if how == "agreement":  # the normalized labels were staged beside the other tables, as the worker table does
-        import core.aws
-
         listed = core.aws.client("s3", moto_settings).list_objects_v2(Bucket="gc-weighted-results",
                                                                       Prefix="athena/ground-control/staged/gc_label_norms_")
         assert listed.get("KeyCount", 0) == 1

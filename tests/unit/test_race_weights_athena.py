@@ -225,3 +225,50 @@ def test_dense_cells_sum_as_locally(seed):
     found = arw.WeightedCounts("agreement", grid.index, grid.step, grid.note, counts, len(answers),
                                int(weights.isna().sum()))
     pd.testing.assert_frame_equal(arw.weighted_table(found, {}), expected, check_index_type=False, check_freq=False)
+
+
+# Labels whose text the result CSV must keep: a comma, quotes, a newline, empty text (not NULL).
+AWKWARD = ["Blue, jay", 'say "hi"', "two\nlines", ""]
+
+
+def test_the_reliability_rows_read_as_the_result_csv_are_the_pages_rows(gt_output, tmp_path):
+    """The reliability rows as the command reads them (the CSV file Athena writes, in one GET:
+    athena_answer_rows.query_csv) are the rows GetQueryResults' pages give (on botocore's Stubber), value
+    for value and type for type, and give the same weights. The CSV is written by DuckDB in Athena's
+    format (every value quoted, NULL an empty unquoted field)."""
+    from botocore.stub import Stubber
+    from test_athena_quality import athena_page
+
+    from core.engine.athena import Athena
+    from core.engine.athena_answer_rows import result_csv
+
+    for obj in range(12):
+        answers = [gt_output.answer(w, AWKWARD[(obj + w) % 4] if w < 3 else "cat", T0 + timedelta(minutes=obj + w))
+                   for w in range(1, 5)]
+        answers.append(gt_output.answer(5, "x", T0, element="crowd-bounding-box") | {"answerContent": {}})
+        gt_output.response("awkward", 1, obj, answers)
+    location = open_location(str(gt_output.root))
+    found = aw.survey(location)
+    files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    from core.bounds import LADDER
+
+    sql = arw.reliability_sql(athena_race.period_sql(LADDER[3], 0))  # by the hour
+    expected = con.execute(sql).df()
+    assert set(AWKWARD) <= set(expected["label"]) and expected["label"].isna().any()  # and the unlabeled row
+
+    import boto3
+
+    client = boto3.client("athena", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_response("get_query_results", athena_page(expected), {"QueryExecutionId": "q"})
+        paged = Athena(client).rows("q")
+    con.execute(f"COPY ({sql}) TO '{tmp_path / 'result.csv'}' (FORMAT CSV, HEADER, FORCE_QUOTE *)")
+    text = (tmp_path / "result.csv").read_bytes()
+    assert b'"two\nlines"' in text and b'"say ""hi"""' in text and b',"",' in text  # Athena's quoting
+    read = arw.typed_rows(result_csv(text, arw.RELIABILITY_COLUMNS), arw.RELIABILITY_COLUMNS)
+    pd.testing.assert_frame_equal(read, paged)
+    assert read["label"].tolist() == [None if pd.isna(v) else v for v in expected["label"]]
+    pd.testing.assert_series_equal(label_weights(read, "reliability"), label_weights(paged, "reliability"))
