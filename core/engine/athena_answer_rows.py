@@ -18,7 +18,7 @@ weighted race and of the Annotations page).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..storage import Location
 from .athena import Athena, AthenaError
+from .athena import typed as sql_typed
 from .athena_cost import cache_key
 from .athena_tables import DIALECTS, _text
 
@@ -112,6 +113,12 @@ def query_csv(run, sql: str, columns: Iterable[str],
     run.scanned += state.scanned_bytes or 0
     run.cache.put(key, frame)
     return frame
+
+
+def typed_as(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
+    """A result read as text (`result_csv`) typed by its columns' SQL types ({name: type}), as
+    GetQueryResults' rows are (core.engine.athena.typed)."""
+    return pd.DataFrame({name: sql_typed(frame[name], kind) for name, kind in kinds.items()})
 
 
 def run_rows(run, sql: str, open_uri: Callable[[str], Location]) -> pd.DataFrame:

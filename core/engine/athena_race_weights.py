@@ -27,8 +27,7 @@ import pandas as pd
 from ..bounds import MAX_PERIODS
 from ..race.weights import WEIGHTS, label_weights
 from . import athena_race
-from .athena import typed
-from .athena_answer_rows import query_csv
+from .athena_answer_rows import query_csv, typed_as
 from .athena_tables import Staged, qualified
 
 READS = {"count": athena_race.READS, "agreement": 3, "reliability": 2}
@@ -92,11 +91,6 @@ ORDER BY row_no
 # reliability_sql's columns and their SQL types: its result is read as Athena's CSV (a row per answer).
 RELIABILITY_COLUMNS = {"job": "varchar", "object_id": "varchar", "worker_id": "varchar", "label": "varchar",
                        "period_no": "bigint", "labels": "bigint"}
-
-
-def typed_rows(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
-    """A result read as text (athena_answer_rows.result_csv) typed as GetQueryResults' rows are."""
-    return pd.DataFrame({name: typed(frame[name], kind) for name, kind in kinds.items()})
 
 
 @dataclass(frozen=True)
@@ -205,9 +199,10 @@ def race_weights(run, freq: str, how: str, anonymize: bool = False) -> tuple[Wei
     athena_workers.WorkerRun, prepared here), and with `anonymize` Worker N numbered over the whole
     source as locally ({} otherwise)."""
     run.prepare()
-    counts = weighted_counts(run.query, run.plan.answers(), freq, how, stage_norms(run),
-                             ask_rows=lambda sql: typed_rows(query_csv(run, sql, RELIABILITY_COLUMNS),
-                                                             RELIABILITY_COLUMNS))
+    def as_file(sql: str) -> pd.DataFrame:  # a row per answer: the result file, in one GET
+        return typed_as(query_csv(run, sql, RELIABILITY_COLUMNS), RELIABILITY_COLUMNS)
+
+    counts = weighted_counts(run.query, run.plan.answers(), freq, how, stage_norms(run), ask_rows=as_file)
     if not anonymize:
         return counts, {}
     order = run.query(qualified("anonymous_order", {"answers": run.plan.answers(whole=True)}))["worker_id"]

@@ -191,3 +191,44 @@ def test_the_rows_of_real_and_private_output_give_the_local_table(output, birds_
     assert len(workers) == (1510 if output == "birds" else len(local.table[local.table["source"].eq("worker")]))
     assert workers["submitted"].notna().all() and len(workers) > 10
     same_report(ar.report(None, TABLES, remote), quality_report(local.table))
+
+
+def test_the_estimated_reliability_from_compact_rows_is_the_local_pages(labeling_jobs, local, tmp_path):
+    """The Annotations page's estimate on Athena: the SQL-measured classification jobs' compact rows (one
+    read) as their worker rows beside their output manifests' rows, and the other jobs' answer rows, give
+    the local page's estimate (Dawid-Skene over the local reader's table) figure for figure: each worker's
+    reliability overall and per job, its interval, and every object's estimate and disagreement."""
+    from core.annotations import reliability as from_table
+    from core.engine import athena_reliability as arl
+    from core.engine import athena_rows
+
+    engine = OnDuckDB(labeling_jobs, tmp_path)
+    sql_jobs = {engine.jobs.name(f) for f in engine.route.sql}
+    compact = arl.answer_rows(engine.ask, TABLES, "duckdb")
+    assert set(compact["job"]) == sql_jobs and compact["label"].notna().all()
+    manifest_rows = athena_rows.annotations(labeling_jobs, engine.found, engine.manifests, engine.jobs,
+                                            aar.typed(pd.DataFrame(columns=list(aar.COLUMNS))), sql_jobs)
+    source = arl.estimate_source(manifest_rows, compact, engine.source())
+    remote = from_table.classification(source.table, None, source.gold)
+    expected = from_table.classification(local.table, None, local.gold)
+    pd.testing.assert_frame_equal(remote.workers, expected.workers)
+    pd.testing.assert_frame_equal(remote.job_workers, expected.job_workers)
+    by_object = lambda t: t.sort_values(["job", "object_id"], ignore_index=True)  # noqa: E731
+    pd.testing.assert_frame_equal(by_object(remote.objects), by_object(expected.objects))
+    pd.testing.assert_frame_equal(remote.disagreements.reset_index(drop=True),
+                                  expected.disagreements.reset_index(drop=True))
+    assert len(remote.job_workers) > 20 and remote.disagreements.shape[0] > 0
+    assert set(remote.job_workers["job"]) >= sql_jobs  # the SQL jobs' workers are in it
+    multi = from_table.multi_label(source.table)  # the multi-label jobs, read as rows, as locally
+    pd.testing.assert_frame_equal(multi.job_workers, from_table.multi_label(local.table).job_workers)
+
+
+def test_the_compact_rows_query_in_trino_parses_and_calls_only_trino_functions():
+    from core.engine import athena_reliability as arl
+    from core.engine.athena_tables import qualified
+
+    over = {"answers": "gc.gc_answers_x", "quality_jobs": "gc.gc_quality_jobs_y"}
+    text = qualified(None, over, "trino", sql=arl.ANSWER_ROWS)
+    tree = sqlglot.parse_one(text, read="trino")
+    assert {f"{t.db}.{t.name}" for t in tree.find_all(sqlglot.exp.Table)} == set(over.values())
+    assert {c for c in called(text) if c.isidentifier()} - TRINO_FUNCTIONS == set(), text

@@ -240,7 +240,7 @@ def test_the_reliability_rows_read_as_the_result_csv_are_the_pages_rows(gt_outpu
     from test_athena_quality import athena_page
 
     from core.engine.athena import Athena
-    from core.engine.athena_answer_rows import result_csv
+    from core.engine.athena_answer_rows import result_csv, typed_as
 
     for obj in range(12):
         answers = [gt_output.answer(w, AWKWARD[(obj + w) % 4] if w < 3 else "cat", T0 + timedelta(minutes=obj + w))
@@ -268,7 +268,7 @@ def test_the_reliability_rows_read_as_the_result_csv_are_the_pages_rows(gt_outpu
     con.execute(f"COPY ({sql}) TO '{tmp_path / 'result.csv'}' (FORMAT CSV, HEADER, FORCE_QUOTE *)")
     text = (tmp_path / "result.csv").read_bytes()
     assert b'"two\nlines"' in text and b'"say ""hi"""' in text and b',"",' in text  # Athena's quoting
-    read = arw.typed_rows(result_csv(text, arw.RELIABILITY_COLUMNS), arw.RELIABILITY_COLUMNS)
+    read = typed_as(result_csv(text, arw.RELIABILITY_COLUMNS), arw.RELIABILITY_COLUMNS)
     pd.testing.assert_frame_equal(read, paged)
     assert read["label"].tolist() == [None if pd.isna(v) else v for v in expected["label"]]
     pd.testing.assert_series_equal(label_weights(read, "reliability"), label_weights(paged, "reliability"))
