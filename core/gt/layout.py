@@ -11,6 +11,7 @@ import posixpath
 import re
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 
 # `(?:.*?/)??` tries the empty root first, then the shortest one ending at a folder boundary, so
 # the optional `annotations/` level is matched by the marker, not swallowed by the root.
@@ -31,6 +32,8 @@ _PATTERNS = {
     "auto_labels": re.compile(_ROOT + r"activelearning/(?:.*/)?(?P<iteration>\d+)/[^/]+/auto_annotator_output\.txt$"),
 }
 _INTERMEDIATE = re.compile(r"(^|/)manifests/intermediate/")
+# The folder above a response's object folder: every response of one iteration shares it.
+_RESPONSE_FOLDER = re.compile(_ROOT + r"(?:annotations/)?worker-response/iteration-(?P<iteration>\d+)$")
 
 
 @dataclass(frozen=True, slots=True)  # one per listed file: slots halve its size
@@ -48,8 +51,23 @@ def is_apple_double(key: str) -> bool:
     return posixpath.basename(key).startswith("._")
 
 
+@lru_cache(maxsize=1024)
+def _response_folder(folder: str) -> tuple[str, int] | None:
+    """(job root, iteration) when `folder` is a job's `worker-response/iteration-<N>` folder."""
+    m = _RESPONSE_FOLDER.match(folder)
+    if m is None or _INTERMEDIATE.search(folder + "/"):
+        return None
+    return sys.intern(m["root"]), int(m["iteration"])
+
+
 def classify(key: str) -> KeyKind | None:
     """The layout role of `key`, or None for files Ground Truth does not write (ignored)."""
+    # Responses first, by their iteration folder: the patterns' search from each possible root cost
+    # 6 µs a key, two seconds a listing of a million answers. The same answer as the pattern's.
+    folder, _, rest = key.rpartition("/")
+    folder, _, obj = folder.rpartition("/")
+    if obj and rest and (found := _response_folder(folder)) is not None:
+        return KeyKind("response", found[0], found[1], obj)
     if _INTERMEDIATE.search(key):
         return None
     for kind, pattern in _PATTERNS.items():

@@ -12,7 +12,6 @@ import posixpath
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -62,10 +61,24 @@ def _merge(tables: dict[str, pa.Table], drop: set[str], new: dict[str, pa.Table]
 _MAX_CHUNKS = 64  # refreshes add a chunk each; past this many, a table is made one piece again
 
 
+def _in_order(table: pa.Table, keys: list[str]) -> bool:
+    """Whether the rows are in ascending order of `keys` already: a look at each row's successor,
+    not a sort (a first read lists the files in key order, and sorting a million keys to learn it
+    cost a second)."""
+    if table.num_rows < 2:
+        return True
+    earlier, later = table.slice(0, table.num_rows - 1), table.slice(1)
+    ok = None  # per row: not after its successor in the columns looked at so far (from the last)
+    for column in reversed(keys):
+        a, b = earlier[column], later[column]
+        ok = pc.less_equal(a, b) if ok is None else pc.or_(pc.less(a, b), pc.and_(pc.equal(a, b), ok))
+    return pc.all(ok.fill_null(False)).as_py()
+
+
 def _sorted(table: pa.Table, keys: list[tuple[str, str]], schema: pa.Schema) -> pa.Table:
+    if _in_order(table, [k for k, _ in keys]):
+        return table
     order = pc.sort_indices(table.select([k for k, _ in keys]), sort_keys=keys)
-    if pc.all(pc.equal(order, pa.array(np.arange(len(order), dtype=np.uint64)))).as_py() is not False:
-        return table  # in order already (or empty)
     names, columns = table.column_names, table.columns
     del table
     for i, column in enumerate(columns):
@@ -144,9 +157,6 @@ class SourceReader:
         # The last load's data, the tables it was made from and the listing's skips: a load that
         # finds nothing new returns it again (see load).
         self._last: tuple[SourceData, dict[str, pa.Table], list[Skipped]] | None = None
-
-    def _kind(self, key: str) -> KeyKind:
-        return _kind_of(self._kinds, key)
 
     @property
     def gets(self) -> int:
@@ -313,8 +323,9 @@ class SourceReader:
         """The rows of every file in `todo`, each added as it arrives so its parsed form is freed at
         once. The cyclic garbage collector is paused meanwhile: the parse allocates millions of
         objects and frees none in cycles, and its passes over them were a third of the time."""
-        batch, fallback = Batch(), self._fallback_name()
+        batch, fallback, kinds = Batch(), self._fallback_name(), self._kinds
         versions = {info.key: info.version for info in todo}
+        jobs: dict[str, str] = {}  # a job root's name, made once
         step = (lambda d, t: progress("fetch", d, t)) if progress else None
         collecting = gc.isenabled()
         gc.disable()
@@ -323,8 +334,11 @@ class SourceReader:
                 if isinstance(value, StoreError):  # not kept: the next load tries it again
                     failed[key] = value
                     continue
-                kind = self._kind(key)
-                batch.add(key, versions[key], kind, job_name(kind.root, fallback), value)
+                kind = kinds[key]  # classified by the parse, if not by the listing
+                job = jobs.get(kind.root)
+                if job is None:
+                    job = jobs[kind.root] = job_name(kind.root, fallback)
+                batch.add(key, versions[key], kind, job, value)
         finally:
             if collecting:
                 gc.enable()

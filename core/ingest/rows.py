@@ -109,13 +109,15 @@ class Batch:
         found, notes = value
         for note in notes:
             self._note(key, "skipped", note)
+        rows, iteration, object_id = self._rows["answers"], kind.iteration, kind.object_id
         for a in found:
             for note in a.notes:
                 self._note(key, "suspect", f"answers[{a.index}] {note}")
             # Zoned datetimes as they are: Arrow 26 converts them 3x faster than naive ones.
-            self._row("answers", (key, job, kind.iteration, kind.object_id, a.worker_id, a.sub, a.issuer, a.provider,
-                                  a.acceptance_time, a.submission_time, a.time_spent_s, a.time_source, a.task,
-                                  a.label, a.index))
+            rows.append((key, job, iteration, object_id, a.worker_id, a.sub, a.issuer, a.provider, a.acceptance_time,
+                         a.submission_time, a.time_spent_s, a.time_source, a.task, a.label, a.index))
+        if len(rows) >= _CHUNK:  # a file's answers at a time: a chunk may pass _CHUNK by a few
+            self._flush("answers")
 
     def _flush(self, table: str) -> None:
         schema, rows = SCHEMAS[table], self._rows[table]

@@ -131,6 +131,29 @@ def test_iterations_of_ten_and_more_keep_their_number(gt_output):
     assert (kind.kind, kind.iteration, kind.object_id, kind.root) == ("response", 10, "5", "job/")
 
 
+@pytest.mark.parametrize(("key", "expected"), [
+    ("worker-response/iteration-1/o/f.json", ("response", "", 1, "o")),
+    ("a/annotations/worker-response/iteration-3/x/y", ("response", "a/", 3, "x")),
+    # the shortest root: the second `annotations/` is the marker's
+    ("a/annotations/annotations/worker-response/iteration-3/x/y", ("response", "a/annotations/", 3, "x")),
+    # the file's own folder decides: a job nested in another's object folder is the inner job
+    ("a/worker-response/iteration-1/o/worker-response/iteration-2/p/q",
+     ("response", "a/worker-response/iteration-1/o/", 2, "p")),
+    ("manifests/intermediate/1/annotations/worker-response/iteration-1/o/f", None),
+    ("x/manifests/intermediate/worker-response/iteration-1/o/f", None),
+    ("worker-response/iteration-1//f", None),  # no object id
+    ("worker-response/iteration-1/o/", None),
+    ("worker-response/iteration-x/o/f", None),
+    ("worker-response/iteration-1/o", None),
+    ("j/annotations/consolidated-annotation/consolidation-response/iteration-1/t.json",
+     ("consolidation", "j/", 1, None)),
+    ("j/manifests/output/output.manifest", ("manifest", "j/", None, None)),
+])
+def test_each_key_shape_is_classified_by_its_place_in_the_layout(key, expected):
+    kind = classify(key)
+    assert (kind and (kind.kind, kind.root, kind.iteration, kind.object_id)) == expected
+
+
 @pytest.mark.parametrize("annotations_level", [True, False])
 def test_job_root_with_and_without_annotations_level(gt_output, annotations_level):
     answers = [gt_output.answer(1, "Cat", T0), gt_output.answer(2, "Dog", T0 + timedelta(seconds=5))]
