@@ -119,6 +119,10 @@ def header_width(title: str) -> int:
     return max(84, 9 * max(len(word) for word in title.split()) + 50)
 
 
+# An AG Grid expression, run in the browser: counts read 70,484, and still sort and filter as numbers.
+COUNT_FORMAT = "value == null ? '' : value.toLocaleString('en-US')"
+
+
 def worker_grid(report: pd.DataFrame) -> None:
     available = [c for c in report.columns]
     unknown = [c for c in url_list("cols") if c not in available]
@@ -139,8 +143,9 @@ def worker_grid(report: pd.DataFrame) -> None:
     for col in workers.columns:
         title = TITLES.get(col, col)
         width = 180 if col == "worker" else 140 if col.endswith("_submission") else header_width(title)
+        counts = {"valueFormatter": COUNT_FORMAT} if pd.api.types.is_integer_dtype(workers[col]) else {}
         gb.configure_column(col, headerName=title, headerTooltip=HELP.get(col), minWidth=width,
-                            pinned="left" if col == "worker" else None, **grid_column(col))
+                            pinned="left" if col == "worker" else None, **counts, **grid_column(col))
     options = gb.build()
     # Fill the width, but never narrower than a header's longest word: past that, scroll sideways.
     options["autoSizeStrategy"] = {"type": "fitGridWidth"}

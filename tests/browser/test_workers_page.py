@@ -18,7 +18,7 @@ def test_workers_grid_shows_every_worker_and_the_team(page, app_server, birds_di
     first = grid.locator('.ag-pinned-left-cols-container .ag-row[row-index="0"]').inner_text()
     assert first.startswith("Worker "), first
     team = grid.locator(".ag-floating-bottom").inner_text()
-    assert "Team" in team and "1510" in team
+    assert "Team" in team and "1,510" in team  # counts with thousands separators, as elsewhere on the page
     app = page.inner_text('[data-testid="stApp"]')
     assert "1,510" in app and "97" in app
     assert "public.us-east-1." not in app  # anonymous names leave no id on the page
