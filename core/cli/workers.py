@@ -39,37 +39,47 @@ def cmd_workers(args) -> int:
         return _athena(args)
     ws = common.workspace(args)
     read = common.read(args, ws)
-    key, now = _result_key(args, ws, read[1]), data_now(ws, args.source)
+    named = _named_files(args, ws)
+    key, now = _result_key(args, ws, read[1], named), data_now(ws, args.source)
     results = ResultCache(cache_dir() / "results")
     if key and (kept := results.get(key, now)):  # nothing new since this very report was printed
         return kept.replay()
     capture, latest = Capture(), read[1].latest
     with capture.running():
-        code = _report(args, ws, read)
+        code = _report(args, ws, read, named)
     if key:
         results.put(key, capture.printed(code, latest), now)
     return code
 
 
-def _result_key(args, ws, snap) -> str | None:
+def _named_files(args, ws) -> tuple[bytes | None, bytes | None] | StoreError:
+    """The bytes of the --gold and --names files, read once for the report and its name; or why one
+    could not be read (the report says so)."""
+    try:
+        return tuple(ws.open(path).read() if path else None for path in (args.gold, args.names))
+    except StoreError as exc:
+        return exc
+
+
+def _result_key(args, ws, snap, named) -> str | None:
     """The printed report's name in the result cache (core.ingest.results), or None when it must be
     computed: what was read cannot be named, or names come live from Cognito, or a job's label
     attribute would be asked of SageMaker."""
-    if snap.digest is None or args.cognito or (ws.kind == "aws" and args.source.startswith("s3://")):
+    if (snap.digest is None or isinstance(named, StoreError) or args.cognito
+            or (ws.kind == "aws" and args.source.startswith("s3://"))):
         return None
-    try:
-        named = [ws.open(path).read() if path else None for path in (args.gold, args.names)]
-    except StoreError:
-        return None  # the report says why
     arguments = {k: v for k, v in sorted(vars(args).items()) if k not in ("run", "verbose")}
-    return key_of("workers", ws.kind, snap.digest, arguments, named)
+    return key_of("workers", ws.kind, snap.digest, arguments, list(named))
 
 
-def _report(args, ws, read) -> int:
+def _report(args, ws, read, named) -> int:
     data, selection = common.selected(args, ws, read)
     try:
-        gold = read_gold(args.gold, ws.open(args.gold).read()) if args.gold else None
-        names = read_names_csv(args.names, ws.open(args.names).read()) if args.names else {}
+        if isinstance(named, StoreError):
+            raise named
+        gold_bytes, names_bytes = named
+        gold = read_gold(args.gold, gold_bytes) if args.gold else None
+        names = read_names_csv(args.names, names_bytes) if args.names else {}
         if args.cognito:
             names.update(team_names(ws.service, data.answers))
     except (StoreError, GoldError, IdentityError) as exc:
