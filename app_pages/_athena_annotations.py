@@ -17,10 +17,13 @@ import streamlit as st
 from app_pages import _athena_other_types as other
 from app_pages._annotation_names import Naming
 from app_pages._annotation_notes import left_out
+from app_pages._annotation_reliability import Estimates, disagreements, estimates, with_reliability
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
-from app_pages._athena import athena_source, keyed, plan_key, run_step
+from app_pages._athena import athena_names, athena_source, keyed, plan_key, run_step
 from app_pages._items import items_tab
+from app_pages._selection import _team_names, name_mode
 from app_pages._shared import (
+    digest,
     literal,
     memo,
     refresh_button,
@@ -30,19 +33,40 @@ from app_pages._shared import (
     url_note,
     url_state,
     workspace,
+    workspace_key,
 )
+from core.annotations.people import rename_workers, worker_labels
+from core.annotations.rowset import worker_ids
+from core.annotations.source import SourceAnnotations
 from core.engine import athena_annotations as aa
+from core.engine import athena_names as an
 from core.engine import athena_quality as aq
+from core.engine import athena_reliability as arl
 from core.engine import athena_report as ar
+from core.engine import athena_rows
 from core.engine.athena import AthenaError
+from core.engine.athena_answer_rows import COLUMNS, typed
 from core.engine.athena_chosen import Chosen, chosen_of
+from core.identity import IdentityError, user_pools
 from core.quality.report import DEFAULT_IOU, MAIN, worst_first
 from core.quality.rollup import JOB
 from core.storage import StoreError
 
 RESULT = "_athena_annotations_result"
 CLASSIFICATION = aq.CLASSIFICATION
-LOCAL = "**This computer**"
+
+
+class Ran(NamedTuple):
+    """What a run brought back: the classification SQL's report and counts, the other jobs' annotations
+    and report (None where no job went that way), the annotations the reliability is estimated on, and
+    who the workers are (an_names.SEEN's rows; None when workers are shown by ID)."""
+
+    report: pd.DataFrame | None
+    series: pd.DataFrame | None
+    rows: SourceAnnotations | None
+    rows_report: pd.DataFrame | None
+    estimated: SourceAnnotations
+    seen: pd.DataFrame | None
 
 
 class Draw(NamedTuple):
@@ -115,44 +139,84 @@ def rows_sentence(source: Chosen, route: ar.Routes, gold: bool = False) -> str |
             f"they are measured as on this computer; {why}.")
 
 
-def _plan(listed, source: Chosen, route: ar.Routes, freq: str) -> tuple[ar.MixedPlan, str]:
-    """The classification jobs' quality (two reads) and counts (four), and the other jobs' answer rows
-    (one read), each priced at its own partitions."""
+def _plan(listed, source: Chosen, route: ar.Routes, freq: str, mode: str) -> tuple[ar.MixedPlan, str]:
+    """The classification jobs' quality (two reads), counts (four) and compact answers for the estimated
+    reliability (one), the other jobs' answer rows (one read), each priced at its own partitions; unless
+    workers are shown by ID, who they are (one read of every chosen partition)."""
     workgroup, results, database = listed.settings
 
     def build():
-        plan = source.plan(database, results, route, aq.READS + aa.READS, listed.parquet)
+        plan = source.plan(database, results, route, aq.READS + aa.READS + arl.READS, listed.parquet)
+        plan.every_reads = an.READS if mode != "id" else 0
         return keyed(plan, workgroup)
 
-    return memo("athena_ann_plan", listed.found, plan_key(listed, route, freq), build)
+    return memo("athena_ann_plan", listed.found, plan_key(listed, route, freq, mode != "id"), build)
 
 
-def _work(run, source: Chosen, route: ar.Routes, freq: str):
-    """The classification jobs' quality rows and annotations per class per period, then the other jobs'
-    annotations (the local reader's table) and their quality report."""
+def _work(run, source: Chosen, route: ar.Routes, freq: str) -> Ran:
+    """The classification jobs' quality rows, annotations per class per period and compact answers, then
+    the other jobs' annotations (the local reader's table) and their quality report; who the workers are
+    when the plan asks."""
     run.prepare()
     tables = run.plan.tables()
-    report = series = rows = rows_report = None
+    report = series = rows = rows_report = compact = seen = None
     if route.sql:
         report, series = aq.quality_report(run.query, tables), aa.over_time(run.query, tables, freq)
+        compact = arl.run_answer_rows(run)
     if route.rows:
         rows = source.source(run, route)
         rows_report = other.report_of(rows)
-    return report, series, rows, rows_report
+    if run.plan.every_reads:
+        seen = run.query(an.seen_sql(run.plan.every_answer()))
+    sql_jobs = {source.jobs.name(f) for f in route.sql}  # their consolidated rows, from the manifests read here
+    manifest_rows = athena_rows.annotations(source.location, source.found, source.manifests, source.jobs,
+                                            typed(pd.DataFrame(columns=list(COLUMNS))), sql_jobs)
+    return Ran(report, series, rows, rows_report, arl.estimate_source(manifest_rows, compact, rows), seen)
 
 
-def quality_tab(report: pd.DataFrame) -> None:
-    """The local Quality tab's classification tables and CSVs (without the reliability estimate, which
-    needs the answers here)."""
+def _naming(mode: str) -> tuple[dict[str, str], bool]:
+    """The sidebar's "Show workers as" (the local page's, kept in the link as `names`) and, with real
+    names, a names CSV and whether to look names up in Cognito (the Athena Workers page's). No answer is
+    read before Run, so no Cognito pool is known then: names are chosen, not the default."""
+    return athena_names(mode)
+
+
+def naming_of(ran: Ran, mode: str, names: dict[str, str], cognito: bool, ids) -> tuple[Naming, str]:
+    """The workers `ids` (of the tables shown) named as the local page names them, from the run's read of
+    who they are: Worker N by first submission, or names by sub or ID (a names CSV, then Cognito's); and
+    why Cognito was not asked, when it could not be."""
+    if mode == "id" or ran.seen is None:
+        return Naming(worker_labels(ids, {}, False), False), ""
+    if mode == "anon":
+        return Naming(worker_labels(ids, an.anonymous(ran.seen), True), True), ""
+    note = ""
+    if cognito and user_pools(ran.seen):
+        try:
+            names = {**names, **_team_names(tuple(user_pools(ran.seen)), workspace_key(), ran.seen)}
+        except IdentityError as exc:
+            note = f"Names were not looked up in Cognito: {exc}"
+    return Naming(worker_labels(ids, an.named(ran.seen, names), False), False), note
+
+
+def _worker_ids(ran: Ran) -> list[str]:
+    """Every worker the page's tables can show: the SQL report's and the answers read here."""
+    ids = [] if ran.report is None else [w for w in ran.report["worker"] if w != JOB]
+    return sorted({*ids, *worker_ids(ran.estimated.rows)})
+
+
+def quality_tab(report: pd.DataFrame, reliable: Estimates, naming: Naming) -> None:
+    """The local Quality tab's classification tables and CSVs, workers named as the sidebar says and with
+    the estimated reliability beside their exact match, and where the estimate and Ground Truth disagree."""
     st.subheader(TASKS[CLASSIFICATION])
     st.caption(f"Per job, then each worker in it, worst first by {TITLES[MAIN[CLASSIFICATION]].lower()}, against "
                "the job's consolidated result. With a gold file or **Classification jobs' answers** (in the sidebar) "
-               f"every job is read as answer rows and measured here, matrices and items "
-               f"included; the estimated reliability needs {LOCAL} as the engine.")
+               "every job is read as answer rows and measured here, matrices and items included.")
+    report = rename_workers(report, naming.names)
     jobs = report[report["worker"].eq(JOB)]
-    ranked = worst_first(report)
+    ranked = with_reliability(worst_first(report), reliable, naming)
     show_table(readable(jobs.drop(columns=["worker", "task_type"])), f"quality_jobs_{CLASSIFICATION}")
     show_table(readable(ranked.drop(columns=["task_type", "score"])), f"quality_workers_{CLASSIFICATION}")
+    disagreements(CLASSIFICATION, reliable)
     left, right = st.columns(2)
     with left:
         download(jobs, "quality-per-job", "dl_quality_jobs", "Download every job's row (CSV)")
@@ -172,6 +236,9 @@ def athena_annotations(draw: Draw) -> None:
         # The local page's gold box: with gold, every chosen job is read as rows (the plan says what it costs).
         gold = draw.gold(listed.found) if draw.gold is not None else None
         as_rows = gold is not None or _as_rows()
+    mode = name_mode(pd.DataFrame({"issuer": pd.Series([], dtype=object)}))  # no answer read yet: no pool known
+    names, cognito = _naming(mode)
+    with st.sidebar:
         refresh_button()
     if source.manifests.unread:
         notes = [f"{item.uri}: {item.reason}" for item in source.manifests.unread]
@@ -186,7 +253,7 @@ def athena_annotations(draw: Draw) -> None:
     if sentence := rows_sentence(source, route, gold is not None):
         st.info(sentence, icon=":material/memory:")
     try:
-        plan, key = _plan(listed, source, route, draw.periods[period])
+        plan, key = _plan(listed, source, route, draw.periods[period], mode)
     except (AthenaError, ValueError, StoreError) as exc:
         st.error(literal(str(exc)), icon=":material/error:")
         return
@@ -194,8 +261,15 @@ def athena_annotations(draw: Draw) -> None:
                     lambda ran: {"period": period, "jobs": len(route.sql) + len(route.rows)})
     if done is None:
         return
-    report, series, rows, rows_report = done["result"]
-    labeled, quality, items, audits = st.tabs(["What was labeled", "Quality", "Items", "Audits"])
+    ran: Ran = done["result"]
+    report, series, rows, rows_report = ran.report, ran.series, ran.rows, ran.rows_report
+    naming, note = memo("athena_ann_naming", ran, (mode, digest(names), cognito),
+                        lambda: naming_of(ran, mode, names, cognito, _worker_ids(ran)))
+    if note:
+        st.warning(literal(note), icon=":material/person_off:")
+    # The open tab in the link, as on the local page (a reliability link's tab=Items opens the items).
+    labeled, quality, items, audits = st.tabs(["What was labeled", "Quality", "Items", "Audits"], key="tab",
+                                              bind="query-params")
     with labeled:
         if series is not None:
             st.subheader("Annotations over time: Classification")
@@ -210,19 +284,23 @@ def athena_annotations(draw: Draw) -> None:
                                         kind="stable", ignore_index=True))
     iou = DEFAULT_IOU
     with quality:
+        # Without gold, each worker's estimated reliability beside exact match or Jaccard, as locally: over
+        # every classification and multi-label answer of the selection (the SQL jobs' compact rows included).
+        reliable = estimates(ran.estimated, ran.estimated.rows, gold)
         if report is not None:
-            quality_tab(report)
+            quality_tab(report, reliable, naming)
         if rows is not None:
-            iou = other.quality_section(rows, rows_report, gold)
+            iou = other.quality_section(rows, rows_report, gold, naming, reliable,
+                                        shown={CLASSIFICATION} if report is not None else set())
     with items:
         if rows is not None:  # the local item browser over the answers read back; images from the workspace
-            items_tab(rows, rows.rows, gold, iou, None, Naming({}, False))
+            items_tab(rows, rows.rows, gold, iou, None, naming)
         if route.sql:
             st.info("The classification jobs' items need their answers here: turn on **Classification jobs' "
                     "answers** in the sidebar (one more read, priced before it runs).", icon=":material/memory:")
     with audits:
         if rows is not None:
-            other.audits_section(rows, rows_report)
+            other.audits_section(rows, rows_report, naming)
         else:
             st.info("No verification or adjustment job in this selection audits another job here.",
                     icon=":material/fact_check:")

@@ -13,9 +13,11 @@ import streamlit as st
 from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import Naming
 from app_pages._annotation_notes import iou_slider, per_original_worker
+from app_pages._annotation_reliability import Estimates, disagreements, with_reliability
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._shared import memo
 from core.annotations import reports
+from core.annotations.people import rename_workers
 from core.annotations.source import SourceAnnotations
 from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
 from core.quality.rollup import JOB
@@ -51,17 +53,20 @@ def report_of(source: SourceAnnotations) -> pd.DataFrame:
 BOXES = {"bounding-box", "adjustment", "video-object-detection", "video-object-tracking"}
 
 
-def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.DataFrame | None = None) -> float:
+def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.DataFrame | None, naming: Naming,
+                    reliable: Estimates, shown: set[str] = frozenset()) -> float:
     """The local Quality tab's tables of each task type read as rows: per job, then each worker worst
-    first by the type's main measure, and the segmentation jobs' IoU per class; the IoU chosen, for the
-    items. `report` is at the
-    usual IoU without gold; with boxes another threshold, or with gold, is measured here again (the
-    rows are here, so another gold file needs no other read)."""
+    first by the type's main measure (named as the sidebar says, with the estimated reliability), where
+    the estimate and Ground Truth disagree (unless said already for a task type in `shown`), and the
+    segmentation jobs' IoU per class; the IoU chosen, for the items. `report` is at the usual IoU
+    without gold; with boxes another threshold, or with gold, is measured here again (the rows are
+    here, so another gold file needs no other read)."""
     iou = iou_slider() if set(report["task_type"]) & BOXES else DEFAULT_IOU
     if iou != DEFAULT_IOU or gold is not None:
         report = memo("athena_rows_quality", source, (iou, id(gold)),
                       lambda: quality_report(source.table, gold=gold, iou=iou, masks=source.masks))
-    ranked = worst_first(report)
+    report = rename_workers(report, naming.names)  # tables and CSVs name workers as the sidebar says
+    ranked = with_reliability(worst_first(report), reliable, naming)
     for task in sorted(set(report["task_type"]), key=lambda t: list(TASKS).index(t) if t in TASKS else 99):
         st.subheader(TASKS.get(task, task))
         main = TITLES.get(MAIN.get(task, ""), "")
@@ -71,6 +76,8 @@ def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.Da
         show_table(readable(jobs), f"athena_quality_jobs_{task}")
         show_table(readable(ranked[ranked["task_type"].eq(task)].drop(columns=["task_type", "score"])),
                    f"athena_quality_workers_{task}")
+        if task not in shown:
+            disagreements(task, reliable)
         if task == "semantic-segmentation":
             _class_iou(source)
     left, right = st.columns(2)
@@ -80,8 +87,8 @@ def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.Da
     with right:
         download(ranked, "quality-per-worker-rows", "dl_athena_quality_workers", "Download these workers' rows (CSV)")
     # The local page's matrices, over the jobs whose answers came back (a classification job measured in
-    # SQL has none here); workers by their IDs, boxes matched at the IoU chosen above, against the gold.
-    matrices(source.table, gold, iou, Naming({}, False))
+    # SQL has none here); boxes matched at the IoU chosen above, against the gold.
+    matrices(source.table, gold, iou, naming)
     return iou
 
 
@@ -99,7 +106,7 @@ def _class_iou(source: SourceAnnotations) -> None:
     download(ranked.rename(columns=TITLES), "segmentation-iou-per-class", "dl_athena_class_iou")
 
 
-def audits_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
+def audits_section(source: SourceAnnotations, report: pd.DataFrame, naming: Naming) -> None:
     """The local Audits tab: what each verification or adjustment job found, and per original worker."""
     found = reports.audits(source.table)
     if found.empty:
@@ -110,7 +117,7 @@ def audits_section(source: SourceAnnotations, report: pd.DataFrame) -> None:
     shown = found.assign(kind=found["kind"].str.capitalize()).rename(columns=AUDIT_TITLES)
     st.dataframe(shown, hide_index=True, width="stretch", key="athena_audits")
     download(found, "audits", "dl_athena_audits")
-    traced = report[report["audited"].notna() | report["adjusted"].notna()]
+    traced = rename_workers(report[report["audited"].notna() | report["adjusted"].notna()], naming.names)
     per_original_worker(traced, "athena_audits_workers")
 
 

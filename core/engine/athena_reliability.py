@@ -6,7 +6,7 @@ route.rows) bring theirs already. For the classification jobs measured in SQL, o
 partitions returns each labeled answer as a compact row (job, object, worker, label: tens of bytes
 where a worker-response file is a kilobyte), read as the result CSV in one GET (athena_answer_rows.
 query_csv), as the weighted race reads its reliability rows (core.engine.athena_race_weights). Those
-rows become the annotations table's worker rows of their jobs, beside the jobs' consolidated rows from
+rows become the annotation rows' worker rows of their jobs, beside the jobs' consolidated rows from
 the output manifests read here, so the estimate is the local function's over the local rows.
 """
 
@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import pandas as pd
+import pyarrow as pa
 
+from ..annotations.columns import SCHEMA
 from ..annotations.model import WORKER
 from ..annotations.source import SourceAnnotations
 from .athena_answer_rows import query_csv, typed_as
@@ -48,27 +50,27 @@ def run_answer_rows(run) -> pd.DataFrame:
     return answer_rows(lambda sql: query_csv(run, sql, COLUMNS), run.plan.tables())
 
 
-def worker_rows(compact: pd.DataFrame) -> pd.DataFrame:
-    """The compact rows as the annotations table's classification worker rows, with the columns the
-    estimate reads (core.annotations.reliability.classification_inputs); times unknown, as it needs none."""
-    return pd.DataFrame({"job": compact["job"], "object_id": compact["object_id"], "source": WORKER,
-                         "task_type": CLASSIFICATION, "kind": "class", "worker_id": compact["worker_id"],
-                         "label": compact["label"], "submitted": pd.NaT, "time_spent_s": float("nan")})
+def worker_rows(compact: pd.DataFrame) -> pa.Table:
+    """The compact rows as the annotations rows' (core.annotations.columns.SCHEMA) classification worker
+    rows, with what the estimate reads (core.annotations.reliability.classification_inputs) and nothing
+    else: times and places unknown, as it needs none."""
+    n = len(compact)
+    given = {"job": compact["job"], "object_id": compact["object_id"], "worker_id": compact["worker_id"],
+             "label": compact["label"], "source": [WORKER] * n, "task_type": [CLASSIFICATION] * n,
+             "kind": ["class"] * n, "feedback": [[]] * n}  # no comments: an empty list, as the reader keeps it
+    return pa.table({f.name: pa.array(list(given[f.name]), f.type) if f.name in given else pa.nulls(n, f.type)
+                     for f in SCHEMA}, schema=SCHEMA)
 
 
 def estimate_source(manifest_rows: SourceAnnotations, compact: pd.DataFrame | None,
                     rows: SourceAnnotations | None) -> SourceAnnotations:
     """The annotations the estimate runs on: the SQL-measured jobs' consolidated rows (`manifest_rows`,
     from their output manifests) with their compact answers as worker rows, and the jobs read as rows
-    whole; the gold mixed into either's queue. Only the estimate reads its table."""
-    parts = [manifest_rows.table]
+    whole; the gold mixed into either's queue. Only the estimate reads them."""
+    parts = [manifest_rows.rows.cast(SCHEMA)]
     if compact is not None and not compact.empty:
         parts.append(worker_rows(compact))
     if rows is not None:
-        parts.append(rows.table)
-    parts = [p for p in parts if not p.empty]
-    table = pd.concat(parts, ignore_index=True) if parts else manifest_rows.table
-    out = SourceAnnotations(manifest_rows.uri, manifest_rows.rows,
-                            gold={**manifest_rows.gold, **(rows.gold if rows is not None else {})})
-    out.table = table
-    return out
+        parts.append(rows.rows.cast(SCHEMA))
+    return SourceAnnotations(manifest_rows.uri, pa.concat_tables(parts),
+                             gold={**manifest_rows.gold, **(rows.gold if rows is not None else {})})

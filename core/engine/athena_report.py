@@ -94,6 +94,7 @@ class MixedPlan(aw.WorkerPlan):
 
     sql_jobs: tuple[str, ...] = ()
     rows_jobs: tuple[str, ...] = ()
+    every_reads: int = 0  # queries over every chosen partition, SQL's and rows' (who the workers are)
 
     def _bytes(self, folders) -> int:
         return sum(i.size for f in folders for i in self.found.responses.get(f, ()))
@@ -108,12 +109,19 @@ class MixedPlan(aw.WorkerPlan):
                                       queries=self.queries + (1 if self.parquet else 0)))
         if self.rows_jobs:
             parts.append(Estimate(self._bytes(self.rows_jobs), queries=ROWS_READS))
+        if self.every_reads:
+            parts.append(Estimate(self._bytes(self.found.folders), queries=self.every_reads))
         return Reads(tuple(parts))
 
     def answers(self, whole: bool = False) -> str:
         table = self.parquet.table if self.parquet else self.answers_view
         return dated(f"{self.database}.{table}", None if whole else self.since, None if whole else self.until,
                      self.sql_jobs)
+
+    def every_answer(self) -> str:
+        """The answers of every chosen partition, as the JSON's view reads them (the Parquet copy holds the
+        SQL's jobs only)."""
+        return dated(f"{self.database}.{self.answers_view}", None, None, self.found.folders)
 
     def rows_sql(self) -> str:
         """The answer rows of the rows jobs, in Trino's dialect, from the responses table."""

@@ -55,12 +55,15 @@ def demo_bucket(uploaded, moto_server, monkeypatch, tmp_path):
 
 
 def athena_answers(folder, tmp_path):
-    """The SQL's frames in the page's order (quality's two, the counts' three) and the answer rows."""
+    """The SQL's frames in the page's order (quality's two, the counts' three), the answer rows, and the
+    classification jobs' compact answers for the estimated reliability."""
+    from core.engine import athena_reliability as arl
+
     answers = every_type.Answers(folder, tmp_path, every_row=False)
     counts: list[pd.DataFrame] = []
     aa.over_time(lambda sql: counts.append(answers.engine.ask(sql)) or counts[-1], TABLES, "D", "duckdb")
     wide = lambda f: f.astype(dict.fromkeys([c for c in ("pairable", "squares") if c in f], "int64"))  # noqa: E731
-    return [wide(f) for f in [*answers.sql, *counts]], answers.rows
+    return [wide(f) for f in [*answers.sql, *counts]], answers.rows, answers.engine.ask(arl.ANSWER_ROWS)
 
 
 def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, moto_server, monkeypatch,
@@ -73,28 +76,29 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     assert "shapes-tracking (Video tracking)" in info.replace("\\", "")  # its labels are in SeqLabel.json files
     assert "digits-pilot" not in info  # the classification job is measured on Athena
     caption = " ".join(c.value for c in at.caption)
-    assert "6 queries reading" in caption and "and 1 query reading" in caption  # each read priced apart
+    assert "7 queries reading" in caption and "and 1 query reading" in caption  # each read priced apart
     ddl = at.code[0].value.rstrip().removesuffix(";").split(";\n\n")
 
-    frames, rows = athena_answers(jobs_folder, tmp_path)
-    _cli_test().queue(moto_server, [None] * len(ddl) + frames + [None])  # the rows query: its CSV, below
+    frames, rows, compact = athena_answers(jobs_folder, tmp_path)
+    _cli_test().queue(moto_server, [None] * len(ddl) + frames + [None, None])  # compact and rows: CSVs, below
+    files = [compact, rows]  # in the page's order: the classification job's compact answers, the others' rows
 
     def output_location(athena, query_id):  # moto names the folder; Athena names its result file there
         where = real(athena, query_id)
         where = f"{where}{query_id}.csv" if where.endswith("/") else where
         bucket, _, key = where.removeprefix("s3://").partition("/")
-        demo_bucket.put_object(Bucket=bucket, Key=key, Body=every_type.athena_csv(rows))
+        demo_bucket.put_object(Bucket=bucket, Key=key, Body=every_type.athena_csv(files.pop(0)))
         return where
 
     real = aar.output_location
     monkeypatch.setattr(aar, "output_location", output_location)
     at.button(key="athena_run").click().run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
-    assert any("6 query(ies) run on Athena" in c.value for c in at.caption)
+    assert any("7 query(ies) run on Athena" in c.value for c in at.caption) and not files
 
     local = read_source(open_location(str(jobs_folder)))
     expected = quality_report(local.table, masks=local.masks)
-    report, series, source, rows_report = at.session_state["_athena_annotations_result"]["result"]
+    report, series, source, rows_report = at.session_state["_athena_annotations_result"]["result"][:4]
     assert set(report["job"]) == {"digits-pilot"} and set(rows_report["job"]) == set(expected["job"]) - {
         "digits-pilot"}
     pd.testing.assert_frame_equal(rows_report, expected[expected["job"].ne("digits-pilot")].reset_index(drop=True))

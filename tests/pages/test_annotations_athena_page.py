@@ -52,7 +52,7 @@ def birds_bucket(birds_dir, moto_server, monkeypatch, tmp_path):
 def athena_answers(folder: Path, tmp_path: Path, freq: str) -> list[pd.DataFrame]:
     """What Athena would answer, in the page's order: the quality's two queries, then the counts' three."""
     for part in ("quality", "counts"):
-        (tmp_path / part).mkdir()
+        (tmp_path / part).mkdir(exist_ok=True)
     quality = duck_answers(folder, tmp_path / "quality")
     ask, _, _ = on_duckdb(open_location(str(folder)), tmp_path / "counts")
     counts: list[pd.DataFrame] = []
@@ -69,25 +69,54 @@ def drawn(at, without: str) -> pd.DataFrame:
     return pa.ipc.open_stream(charts[0].proto.datasets[0].data.data).read_all().to_pandas()
 
 
-def test_the_athena_annotations_are_the_local_pages_after_run(birds_bucket, moto_server, tmp_path):
+def run_with_compact_rows(at, folder: Path, moto_server, monkeypatch, tmp_path, seen: bool = False) -> None:
+    """Run on Athena: the DDL, the quality's and counts' rows queued, then the compact answer rows of the
+    estimated reliability as the result CSV Athena writes (put where the page asks GetQueryExecution for
+    it), then, with `seen`, who the workers are; each from the same SQL on DuckDB over the files."""
+    from core.engine import athena_answer_rows as aar
+    from core.engine import athena_names as an
+    from core.engine import athena_reliability as arl
+
+    ddl = at.code[0].value.rstrip().removesuffix(";").split(";\n\n")
+    (tmp_path / "compact").mkdir(exist_ok=True)
+    ask, _, _ = on_duckdb(open_location(str(folder)), tmp_path / "compact")
+    compact = ask(arl.ANSWER_ROWS)
+    more = [ask(an.seen_sql("answers", "duckdb"))] if seen else []
+    _cli_test().queue(moto_server, [None] * len(ddl) + athena_answers(folder, tmp_path, "D") + [None] + more)
+    real, every_type = aar.output_location, _cli_test("test_quality_athena_every_type")
+
+    def output_location(athena, query_id):  # moto names the folder; Athena names its result file there
+        where = real(athena, query_id)
+        where = f"{where}{query_id}.csv" if where.endswith("/") else where
+        bucket, _, key = where.removeprefix("s3://").partition("/")
+        boto3.client("s3", endpoint_url=moto_server, region_name=REGION).put_object(
+            Bucket=bucket, Key=key, Body=every_type.athena_csv(compact))
+        return where
+
+    monkeypatch.setattr(aar, "output_location", output_location)
+    at.button(key="athena_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+
+
+def test_the_athena_annotations_are_the_local_pages_after_run(birds_bucket, moto_server, monkeypatch, tmp_path):
     at = open_page(moto_server, page="app_pages/annotations.py", engine="athena", source=SOURCE, results=RESULTS,
                    database="gc")
     assert at.radio(key="engine").value == "athena"
     ddl = at.code[0].value.rstrip().removesuffix(";").split(";\n\n")
     assert "CREATE EXTERNAL TABLE IF NOT EXISTS `gc`.`gc_quality_reference_" in at.code[0].value
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Jobs"] == "1" and metrics["Estimated cost"] == "$0.000300"  # 2 quality and 4 count reads
+    # 2 quality reads, 4 count reads and 1 of the compact answers for the estimated reliability
+    assert metrics["Jobs"] == "1" and metrics["Estimated cost"] == "$0.000350"
     assert "Nothing has run yet" in at.info[-1].value and not at.tabs
     athena = boto3.client("athena", endpoint_url=moto_server, region_name=REGION)
     assert athena.list_query_executions()["QueryExecutionIds"] == []  # nothing runs before the click
 
-    _cli_test().queue(moto_server, [None] * len(ddl) + athena_answers(birds_bucket, tmp_path, "D"))
-    at.button(key="athena_run").click().run()
-    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
-    assert any("5 query(ies) run on Athena" in c.value for c in at.caption)
+    assert ddl
+    run_with_compact_rows(at, birds_bucket, moto_server, monkeypatch, tmp_path)
+    assert any("6 query(ies) run on Athena" in c.value for c in at.caption)
 
     table = read_source(open_location(str(birds_bucket))).table  # the local page's, every job a classification
-    report, series, rows, _ = at.session_state["_athena_annotations_result"]["result"]
+    report, series, rows, _ = at.session_state["_athena_annotations_result"]["result"][:4]
     assert rows is None  # every job a classification: no answer rows (see test_annotations_athena_every_type)
     local = quality_report(table)
     same(report, local)  # every worker's and the job's answers, exact match, alpha (to 1e-9)
@@ -105,3 +134,40 @@ def test_the_athena_annotations_are_the_local_pages_after_run(birds_bucket, moto
     ran = len(athena.list_query_executions()["QueryExecutionIds"])
     at.run()  # a rerun runs nothing again
     assert len(athena.list_query_executions()["QueryExecutionIds"]) == ran
+
+
+def test_the_quality_tab_names_workers_and_estimates_reliability_as_the_local_page(birds_bucket, moto_server,
+                                                                                    monkeypatch, tmp_path):
+    """Anonymised (Worker N by first submission, one more read: who the workers are) and on the Quality
+    tab: the workers' table is the local page's, names, exact match, the estimated reliability and its
+    interval, and the disagreements are listed; no id shows anywhere on the tab."""
+    from app_pages._annotation_names import Naming
+    from app_pages._annotation_reliability import Estimates, with_reliability
+    from core.annotations import reliability as from_table
+    from core.annotations.people import rename_workers
+    from core.ingest import SourceReader
+    from core.quality.report import worst_first
+    from core.workers import shown_names
+
+    at = open_page(moto_server, page="app_pages/annotations.py", engine="athena", source=SOURCE, results=RESULTS,
+                   database="gc", names="anon", tab="Quality")
+    assert at.radio(key="names").value == "anon"
+    assert {m.label: m.value for m in at.metric}["Estimated cost"] == "$0.000400"  # and who the workers are
+    run_with_compact_rows(at, birds_bucket, moto_server, monkeypatch, tmp_path, seen=True)
+
+    location = open_location(str(birds_bucket))
+    found = read_source(location)
+    names = shown_names(SourceReader(location).load(keep=False), {}, anonymize=True)  # the local page's
+    estimate = from_table.classification(found.table, None, found.gold)
+    expected = with_reliability(worst_first(rename_workers(quality_report(found.table), names)),
+                                Estimates({"classification": estimate}), Naming(names, True))
+    quality = at.tabs[1]
+    shown = quality.dataframe[1].value
+    pd.testing.assert_frame_equal(shown, readable(expected.drop(columns=["task_type", "score"])), check_dtype=False)
+    assert shown["worker"].str.fullmatch(r"Worker \d+|Team").all() and shown["reliability"].notna().sum() > 90
+    said = " ".join(c.value for c in quality.caption)
+    assert "needs This computer" not in said and "estimated from everyone's answers" in said
+    disagreeing = [b.label for b in quality.button if b.key.startswith("audit_classification_")]
+    assert len(disagreeing) == min(10, len(estimate.disagreements)) > 0
+    ids = set(found.table["worker_id"].dropna())
+    assert not any(i in str(t.value.to_dict()) for t in quality.dataframe for i in ids)
