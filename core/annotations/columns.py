@@ -9,6 +9,7 @@ dict columns (attributes) are JSON text in Arrow, the comments (`feedback`) a li
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from operator import attrgetter
 
 import pandas as pd
@@ -78,10 +79,16 @@ def to_table_frame(table: pa.Table) -> pd.DataFrame:
     """The annotations table of `table`'s rows (SCHEMA), equal to `to_frame` of the same Rows:
     text columns are inferred as pandas infers them (text, or all-missing objects), numbers typed
     as to_frame types them."""
+    return frame_of(table, COLUMNS)
+
+
+def frame_of(table: pa.Table, names: Sequence[str]) -> pd.DataFrame:
+    """The columns `names` of to_table_frame(table), equal to them, made from those columns only: a
+    measure that reads a few columns of a million rows then makes a tenth of the table."""
     if table.num_rows == 0:
-        return to_frame([])
+        return to_frame([])[list(names)]
     out = {}
-    for column in COLUMNS:
+    for column in names:
         values = table[column]
         if column in _DICTS:
             out[column] = pd.Series(_dicts(values), dtype=object)

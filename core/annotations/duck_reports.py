@@ -47,14 +47,17 @@ _CLASS = "coalesce(label, 'class ' || class_id, '(no class)')"  # reports._class
 _UNIT_US = {"m": 60_000_000, "h": 3_600_000_000, "D": 86_400_000_000, "M": 86_400_000_000, "Y": 86_400_000_000}
 
 
-def query(rows: pa.Table, sql: str) -> pd.DataFrame:
-    """`sql` over `rows` (the view `rows`): a connection per call, safe from the app's threads."""
+def query(rows: pa.Table, sql: str, **tables: pa.Table) -> pd.DataFrame:
+    """`sql` over `rows` (the view `rows`, and any `tables` by name): a connection per call, safe
+    from the app's threads."""
     with duckdb.connect(":memory:") as con:
         con.execute("SET TimeZone = 'UTC'")
         # As core.engine.duck runs the worker metrics: under MEMORY_LIMIT, spilling to the user cache.
         con.execute("SET temp_directory = ?", [str(cache_dir() / "engine-spill")])
         con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
         con.register("rows", rows)
+        for name, table in tables.items():
+            con.register(name, table)
         return con.sql(sql).to_arrow_table().to_pandas()  # via Arrow: text as str, as the table has it
 
 

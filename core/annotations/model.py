@@ -160,11 +160,15 @@ def typed(table: pd.DataFrame) -> pd.DataFrame:
     """The table's columns in their dtypes (counts Int64, measures float64, times UTC), however it
     was built: from rows here, or from Arrow columns (core.annotations.columns)."""
     for column in _INTS:
-        table[column] = table[column].astype("Int64")
+        if column in table:  # a frame of some columns only (core.annotations.columns.frame_of)
+            table[column] = table[column].astype("Int64")
     for column in _FLOATS:
-        table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
-    table["human_annotated"] = table["human_annotated"].astype("boolean")
-    table["submitted"] = pd.to_datetime(table["submitted"], utc=True)
+        if column in table:
+            table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
+    if "human_annotated" in table:
+        table["human_annotated"] = table["human_annotated"].astype("boolean")
+    if "submitted" in table:
+        table["submitted"] = pd.to_datetime(table["submitted"], utc=True)
     return table
 
 

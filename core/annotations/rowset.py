@@ -70,14 +70,21 @@ def answered_jobs(rows: pa.Table) -> list[str]:
     return sorted(pc.unique(mine.drop_null()).to_pylist()) or sorted(pc.unique(rows["job"].drop_null()).to_pylist())
 
 
-def of_job(rows: pa.Table, job: str) -> pa.Table:
-    """One job's rows, in their order."""
-    return rows.filter(pc.fill_null(pc.equal(rows["job"], job), False))
+def of_job(rows: pa.Table, job: str, columns: list[str] | None = None) -> pa.Table:
+    """One job's rows, in their order (only `columns`, when given: the others are not copied)."""
+    return of_jobs(rows, [job], columns)
 
 
-def pairs(rows: pa.Table) -> pa.ChunkedArray:
-    """Each row's (job, object_id) as one text, null where either is missing."""
-    return pc.binary_join_element_wise(rows["job"], rows["object_id"], pa.scalar(_SEP, _TEXT))
+def of_jobs(rows: pa.Table, jobs: list[str], columns: list[str] | None = None) -> pa.Table:
+    """These jobs' rows, in their order (only `columns`, when given)."""
+    keep = pc.fill_null(pc.is_in(rows["job"], value_set=pa.array(jobs, _TEXT)), False)
+    return (rows if columns is None else rows.select(columns)).filter(keep)
+
+
+def pairs(rows: pa.Table, job: str = "job") -> pa.ChunkedArray:
+    """Each row's (job, object_id) as one text, null where either is missing (`job`: the column
+    naming the job, e.g. an audit's audited_job)."""
+    return pc.binary_join_element_wise(rows[job], rows["object_id"], pa.scalar(_SEP, _TEXT))
 
 
 def narrowed(rows: pa.Table, narrow: Narrow) -> pa.Table:

@@ -49,8 +49,10 @@ firsts AS (
 
 # 1 when the answer is the consolidated label, 0 when not, NULL (not counted) without one; labels are
 # compared as given, as core.quality.classes.label_scores compares them.
-QUALITY_ROWS = f"""
-WITH {_FIRSTS},
+def quality_rows_sql(firsts: str = _FIRSTS) -> str:
+    """QUALITY_ROWS over another `mine` and `firsts` (core.annotations.duck_quality's, over the rows)."""
+    return f"""
+WITH {firsts},
 scored AS (
     SELECT f.job, f.worker_id,
            CAST(CASE WHEN r.label IS NOT NULL THEN CASE WHEN f.label = r.label THEN 1 ELSE 0 END END AS DOUBLE) AS hit
@@ -66,11 +68,16 @@ FROM scored
 GROUP BY job
 """
 
+
+QUALITY_ROWS = quality_rows_sql()
+
 # Krippendorff's alpha for nominal data from its coincidences: over the objects with two or more
 # answers (m of them), each class c has n_c answers and o_cc = sum of n_uc (n_uc - 1) / (m_u - 1)
 # coincidences with itself; alpha = 1 - (n - 1) (n - sum o_cc) / (n^2 - sum n_c^2) (`alpha_of`).
-ALPHA_COUNTS = f"""
-WITH {_FIRSTS},
+def alpha_counts_sql(firsts: str = _FIRSTS) -> str:
+    """ALPHA_COUNTS over another `mine` and `firsts`."""
+    return f"""
+WITH {firsts},
 units AS (
     SELECT job, object_id, label, COUNT(*) AS n FROM firsts GROUP BY job, object_id, label
 ),
@@ -87,6 +94,9 @@ SELECT job, COUNT(*) AS classes, SUM(n_c) AS pairable, SUM(o_cc) AS matched, SUM
 FROM classes
 GROUP BY job
 """
+
+
+ALPHA_COUNTS = alpha_counts_sql()
 
 QUERIES = {"quality_rows": QUALITY_ROWS, "alpha_counts": ALPHA_COUNTS}
 READS = len(QUERIES)  # each reads the chosen answers once
@@ -178,6 +188,11 @@ def quality_report(ask: Callable[[str], pd.DataFrame], tables: Mapping[str, str]
     a SELECT})."""
     rows = ask(qualified(None, tables, dialect, sql=QUALITY_ROWS))
     counts = ask(qualified(None, tables, dialect, sql=ALPHA_COUNTS))
+    return report_of(rows, counts)
+
+
+def report_of(rows: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """The report's frame from QUALITY_ROWS' and ALPHA_COUNTS' results (by either engine)."""
     alpha = {job: alpha_of(int(c), p, m, s) for job, c, p, m, s in counts[
         ["job", "classes", "pairable", "matched", "squares"]].itertuples(index=False)}
     rows = rows.astype({"job": object, "worker": object})

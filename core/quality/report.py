@@ -66,7 +66,7 @@ def quality_report(table: pd.DataFrame, gold: pd.DataFrame | None = None, iou: f
         rows.loc[rows["worker"].eq(JOB), "alpha"] = _alpha(mine, task)
         parts.append(rows)
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
-    out = _with_audits(out, table).reindex(columns=COLUMNS)
+    out = with_audits(out, table).reindex(columns=COLUMNS)
     # Counts stay whole numbers where some rows have none (a job's own row, a type without them).
     return out.astype({c: "Int64" for c in ("objects", "audited", "id_switches")})
 
@@ -297,7 +297,7 @@ _MEASURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, float], pd.DataFrame]
 }
 
 
-def _with_audits(out: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+def with_audits(out: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """On the audited job's rows: `audited` (labels a verification job checked) and their
     `pass_rate`, and `adjusted` (the share of its objects an adjustment job changed). Each audit
     is traced to the workers who answered that object in the job it audited (docs/ground-truth.md
