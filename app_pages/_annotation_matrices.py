@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import streamlit as st
 
 from app_pages._annotation_names import Naming
 from app_pages._annotation_tables import download
-from app_pages._shared import literal, sync_url, url_choice
+from app_pages._shared import literal, memo, sync_url, url_choice
+from core.annotations import duck_quality
 from core.annotations.top import OTHER, fold_confusion, top_square
 from core.quality.matrices import MatrixError, agreement, confusion
 
@@ -33,15 +36,34 @@ def _heatmap(matrix: pd.DataFrame, x: str, y: str, value: str, fmt: str) -> alt.
     return layers.properties(width=alt.Step(side), height=alt.Step(side))
 
 
-def matrices(table: pd.DataFrame, gold, iou: float, naming: Naming) -> None:
+def _jobs(rows: pa.Table | pd.DataFrame) -> tuple[list[str], str]:
+    """Every job, and the first with an object two workers answered (the first choice)."""
+    if isinstance(rows, pd.DataFrame):
+        workers = rows[rows["source"].eq("worker")]
+        shared = workers.groupby(["job", "object_id"])["worker_id"].nunique()
+        jobs = sorted(set(rows["job"]))
+        return jobs, next((job for job, _ in shared[shared > 1].index), jobs[0])
+    jobs = sorted(pc.unique(rows["job"].drop_null()).to_pylist())
+    return jobs, duck_quality.matrix_default(rows) or jobs[0]
+
+
+def _of_job(rows: pa.Table | pd.DataFrame, job: str) -> pd.DataFrame:
+    if isinstance(rows, pd.DataFrame):
+        return rows[rows["job"].eq(job)]
+    return duck_quality.job_frame(rows, job)
+
+
+def matrices(rows: pa.Table | pd.DataFrame, gold, iou: float, naming: Naming) -> None:
+    """The chosen job's matrices, from that job's rows only (the columns they read), taken from the
+    selection's Arrow rows (a tenth of the answers when ten jobs share them, never the whole table),
+    or from an annotations table (the Athena page's rows read back)."""
     st.subheader("One job's matrices")
-    jobs = sorted(set(table["job"]))
-    workers = table[table["source"].eq("worker")]
-    shared = workers.groupby(["job", "object_id"])["worker_id"].nunique()
-    default = next((job for job, _ in shared[shared > 1].index), jobs[0])
+    jobs, default = memo("matrix_jobs", rows, None, lambda: _jobs(rows))
     url_choice("mjob", jobs, default, "job")
     job = st.selectbox("Job", jobs, key="mjob")
     sync_url(mjob=None if job == default else job)
+    table = memo("job_frame", rows, job, lambda: _of_job(rows, job))
+    workers = table[table["source"].eq("worker")]
     left, right = st.columns(2)
     with left:
         try:

@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from app_pages._annotation_names import Naming
-from app_pages._shared import literal, memo
+from app_pages._shared import literal, memo, sync_url, url_state
+from core.annotations import duck_quality, rowset
 from core.annotations import reliability as from_table
 from core.reliability import Reliability, accuracy_sentence
 from core.reliability_multilabel import MultiLabelReliability
@@ -32,13 +34,19 @@ class Estimates:
     note: str | None = None  # why there is none, when the selection cannot have one
 
 
-def estimates(found, table: pd.DataFrame, gold: pd.DataFrame | None) -> Estimates:
+def estimates(found, rows: pa.Table | pd.DataFrame, gold: pd.DataFrame | None, ask: bool = False) -> Estimates:
     """Each estimate once per selection and gold (as the quality report), only for the task types
     in it: boxes, masks, spans and videos have no model in the library (README, Reliability). Without
-    a gold file, the gold mixed into the jobs' queue (found.gold) measures the estimate."""
-    types = set(table["task_type"].unique())
+    a gold file, the gold mixed into the jobs' queue (found.gold) measures the estimate. `rows`: the
+    selection's Arrow rows, or an annotations table (the Athena page's). `ask`: only when the reader
+    turns it on (past hundreds of thousands of answers it takes seconds and memory the quality
+    tables do not)."""
+    table_given = isinstance(rows, pd.DataFrame)
+    types = set(rows["task_type"].unique() if table_given else rowset.task_types(rows))
 
     def compute() -> Estimates:
+        # The class rows of these two types, the columns the estimates read: not the whole table.
+        table = rows if table_given else duck_quality.reliability_frame(rows)
         found_by_task = {}
         single = from_table.classification(table, gold, found.gold) if "classification" in types else None
         if single is not None:
@@ -54,8 +62,16 @@ def estimates(found, table: pd.DataFrame, gold: pd.DataFrame | None) -> Estimate
     if chosen := [what for key, what in PARTIAL.items() if st.query_params.get(key)]:
         return Estimates({}, f"The estimated reliability needs every answer to each object: it is not computed while "
                              f"{' and '.join(chosen)} is chosen in the sidebar.")
+    if ask:
+        on = st.toggle("Estimate each worker's reliability", value=url_state("estimate", "0") == "1",
+                       key="estimate_on", help=f"{rows.num_rows:,} annotations: the estimate from everyone's "
+                       "answers takes a few seconds per hundred thousand answers, so it runs when asked")
+        sync_url(estimate="1" if on else None)
+        if not on:
+            return Estimates({}, "The estimated reliability is not computed yet: turn on “Estimate each worker's "
+                                 "reliability” above.")
     with st.spinner("Estimating each worker's reliability from everyone's answers ..."):
-        return memo("annotation_reliability", found, (id(table), id(gold)), compute)
+        return memo("annotation_reliability", rows, id(gold), compute)
 
 
 def _interval(low, high) -> str:

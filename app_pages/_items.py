@@ -24,11 +24,11 @@ from app_pages._shared import (
     workspace_key,
 )
 from core.access import NotAllowed
-from core.annotations.columns import to_table_frame
 from core.annotations.draw import classed_text, draw_boxes, draw_mask, marked_text, source_colors
+from core.annotations.duck_quality import item_frame, job_frame
 from core.annotations.items import frame_image_uri, item_rows, ranked_items
 from core.annotations.people import rename_workers
-from core.annotations.rowset import answered_jobs, of_job
+from core.annotations.rowset import answered_jobs
 from core.annotations.source import SourceAnnotations
 from core.audit import AuditError
 from core.fixes import KINDS as FIX_KINDS
@@ -66,10 +66,9 @@ def items_tab(found: SourceAnnotations, rows: pa.Table, gold, iou: float, worker
     url_choice("ijob", jobs, jobs[0], "job")
     job = st.selectbox("Job", jobs, key="ijob", help="The job whose items are listed")
     sync_url(ijob=None if job == jobs[0] else job)
-    # Items are scored within their job: only the chosen job's rows become a pandas table (a tenth
-    # of a million answers' table when ten jobs share them), made when the tab opens.
-    mine = memo("job_rows", rows, job, lambda: of_job(rows, job))
-    table = memo("job_table", mine, None, lambda: to_table_frame(mine))
+    # Items are scored within their job: only the chosen job's rows, and only the columns the
+    # measures read, become a pandas frame (shared with the matrices); one item's rows, all columns.
+    table = memo("job_frame", rows, job, lambda: job_frame(rows, job))
     scores = memo("object_scores", found, (id(table), iou, id(gold)),
                   lambda: object_scores(table, gold=gold, iou=iou, masks=found.masks))
     items = ranked_items(scores, table, job, worker)
@@ -88,12 +87,13 @@ def items_tab(found: SourceAnnotations, rows: pa.Table, gold, iou: float, worker
                               "score": st.column_config.NumberColumn("Mean score", format="percent"),
                               "lowest": st.column_config.NumberColumn("Lowest", format="percent")})
     url_state("item", "")
-    rows = picked.selection.rows if picked is not None else []
-    if rows:
-        st.session_state["item"] = str(shown.iloc[rows[0]]["object"])
+    chosen = picked.selection.rows if picked is not None else []
+    if chosen:
+        st.session_state["item"] = str(shown.iloc[chosen[0]]["object"])
     item = st.session_state["item"] if st.session_state["item"] in set(items["object"]) else items.iloc[0]["object"]
     sync_url(item=item)
-    show_item(found, table, job, item, gold, scores, naming)
+    show_item(found, memo("item_frame", rows, (job, item), lambda: item_frame(rows, job, item)), job, item, gold,
+              scores, naming)
     fix_items(job, items, task_of(table, job))
 
 
@@ -166,6 +166,7 @@ def _described(rows: pd.DataFrame) -> pd.DataFrame:
 
 def show_item(found: SourceAnnotations, table: pd.DataFrame, job: str, item: str, gold, scores,
               naming: Naming) -> None:
+    """One item drawn with every source's annotations; `table`: its rows (or more, of its job)."""
     rows = rename_workers(item_rows(table, job, item, gold), naming.names, ("who",))
     units = rows[rows["kind"].ne("")]
     task = (rows.loc[rows["source"].eq("consolidated"), "task_type"].tolist() or rows["task_type"].tolist())[0]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import altair as alt
 import pandas as pd
 import pyarrow as pa
@@ -32,13 +30,14 @@ from app_pages._shared import (
     url_state,
     workspace,
 )
-from core.annotations import duck_reports, rowset
+from core.annotations import duck_quality, duck_reports, rowset
+from core.annotations.columns import to_table_frame
 from core.annotations.people import rename_workers
 from core.annotations.source import SourceAnnotations
 from core.annotations.top import page_of, pages
 from core.gold import GoldError
 from core.quality.gold_files import read_gold
-from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
+from core.quality.report import DEFAULT_IOU, MAIN, worst_first
 from core.storage import StoreError
 
 PERIODS = {"day": "D", "hour": "h"}
@@ -195,20 +194,22 @@ def _gold(found: SourceAnnotations) -> pd.DataFrame | None:
         return None
 
 
-def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -> tuple[pd.DataFrame | None, float]:
-    """The quality tables and matrices; returns the gold and IoU threshold chosen, for the items."""
+def quality_tab(found: SourceAnnotations, rows: pa.Table, naming: Naming) -> tuple[pd.DataFrame | None, float]:
+    """The quality tables and matrices; returns the gold and IoU threshold chosen, for the items.
+    Classification jobs are measured by DuckDB over the Arrow rows, the other types over a table of
+    their jobs' rows only (core.annotations.duck_quality): no table of every answer is made."""
     left, right = st.columns([1, 2])
     with left:
         iou = iou_slider()
     with right:
         gold = _gold(found)
-    report = memo("quality", found, (id(table), iou, id(gold)),
-                  lambda: quality_report(table, gold=gold, iou=iou, masks=found.masks))
+    report = memo("quality", rows, (iou, id(gold)),
+                  lambda: duck_quality.quality_rows(rows, gold=gold, iou=iou, masks=found.masks))
     report = rename_workers(report, naming.names)  # tables and CSVs name workers as the sidebar says
     if report.empty:
         st.caption("No worker answers in this selection.")
         return gold, iou
-    reliable = estimates(found, table, gold)  # without gold, beside each worker's exact match or Jaccard
+    reliable = estimates(found, rows, gold, ask=rows.num_rows > LAZY_ROWS)  # beside exact match or Jaccard
     ranked = with_reliability(worst_first(report), reliable, naming)
     for task in sorted(set(report["task_type"]), key=lambda t: list(TASKS).index(t) if t in TASKS else 99):
         st.subheader(TASKS.get(task, task))
@@ -221,18 +222,20 @@ def quality_tab(found: SourceAnnotations, table: pd.DataFrame, naming: Naming) -
         show_table(readable(workers.drop(columns=["score"])), f"quality_workers_{task}")
         disagreements(task, reliable)
         if task == "semantic-segmentation":
-            class_iou_section(found, table, naming)
+            masked = tuple(sorted(jobs["job"]))  # a table of these jobs' rows only, for the masks' classes
+            class_iou_section(found, memo("segmentation_table", rows, masked,
+                                          lambda m=masked: to_table_frame(rowset.of_jobs(rows, list(m)))), naming)
     left, right = st.columns(2)  # every task type's rows in one file each, so said in the label
     with left:
         download(report[report["worker"].eq("Team")], "quality-per-job", "dl_quality_jobs",
                  "Download every job's row (CSV)")
     with right:
         download(ranked, "quality-per-worker", "dl_quality_workers", "Download every worker's row (CSV)")
-    matrices(table, gold, iou, naming)
+    matrices(rows, gold, iou, naming)
     return gold, iou
 
 
-def audits_tab(found: SourceAnnotations, rows: pa.Table, table: Callable[[], pd.DataFrame], naming: Naming) -> None:
+def audits_tab(found: SourceAnnotations, rows: pa.Table, naming: Naming) -> None:
     found_audits = memo("audits", rows, None, lambda: duck_reports.audits(rows))
     if found_audits.empty:
         st.info("No verification or adjustment job in this selection audits another job here.",
@@ -242,9 +245,9 @@ def audits_tab(found: SourceAnnotations, rows: pa.Table, table: Callable[[], pd.
     shown = found_audits.assign(kind=found_audits["kind"].str.capitalize()).rename(columns=AUDIT_TITLES)
     st.dataframe(shown, hide_index=True, width="stretch", key="audits")
     download(found_audits, "audits", "dl_audits")
-    narrowed = table()  # per original worker: the quality report's, over the pandas table
-    report = memo("quality", found, (id(narrowed), DEFAULT_IOU, None),
-                  lambda: quality_report(narrowed, masks=found.masks))
+    # Per original worker: the quality report's (the Quality tab's, when it has no gold and the default IoU).
+    report = memo("quality", rows, (DEFAULT_IOU, id(None)),
+                  lambda: duck_quality.quality_rows(rows, masks=found.masks))
     traced = rename_workers(report[report["audited"].notna() | report["adjusted"].notna()], naming.names)
     per_original_worker(traced, "audits_workers")
 
@@ -281,9 +284,6 @@ def main() -> None:
         st.info("Nothing in this selection: widen the dates or choose other jobs, classes or workers.")
         return
 
-    def table() -> pd.DataFrame:  # the pandas table, for the tabs that measure quality: made when one opens
-        return memo("narrowed", found, narrow, lambda: narrow.apply(found.table))
-
     names = ["What was labeled", "Quality", "Items", "Audits"]
     lazy = found.rows.num_rows > LAZY_ROWS
     # The open tab is in the URL (a flag's or a reliability link's tab=Items opens the items); only
@@ -301,7 +301,7 @@ def main() -> None:
             labeled_tab(ordinary)
     if shown(quality):
         with quality:
-            gold, iou = quality_tab(found, table(), naming)
+            gold, iou = quality_tab(found, rows, naming)
     elif shown(items):  # the quality tab's choices, from the link, when only the items run
         gold = _gold_of_url(found)
     if shown(items):
@@ -309,7 +309,7 @@ def main() -> None:
             items_tab(found, rows, gold, iou, narrow.worker, naming)
     if shown(audited):
         with audited:
-            audits_tab(found, rows, table, naming)
+            audits_tab(found, rows, naming)
     left_out(found)
 
 
