@@ -50,3 +50,41 @@ def test_the_trino_form_parses_and_calls_only_trino_functions():
                       sql=aw.IDENTITIES)
     assert "FILTER(WHERE" in trino.replace(" (", "(") and "gc.gc_answers_x" in trino
     assert called(trino) - TRINO_FUNCTIONS == set()
+
+
+def _seen(source: str) -> pd.DataFrame:
+    from core.engine import athena_names as an
+
+    return _answers_view(source).execute(an.seen_sql("all_answers", "duckdb")).df()
+
+
+def test_who_the_annotations_workers_are_names_them_as_locally(gt_output):
+    """The Annotations page's read of who the workers are (core.engine.athena_names.SEEN): Worker N in the
+    local order (first submission, undated last, then id), and names by sub or worker ID as locally."""
+    from core.engine import athena_names as an
+
+    source = _private_output(gt_output)
+    data = SourceReader(open_location(source)).load(keep=False)
+    seen = _seen(source)
+    assert an.anonymous(seen) == shown_names(data, {}, anonymize=True)
+    assert sorted(an.anonymous(seen).values()) == [f"Worker {i}" for i in range(1, 5)]
+    ids = seen.set_index("worker_id")
+    named = {ids["sub"].dropna().iloc[0]: "Ana", gt_output.worker_id(4): "Dee"}
+    assert an.named(seen, named) == shown_names(data, named, anonymize=False)
+    assert user_pools(seen) == user_pools(data.answers) != []
+
+
+def test_the_bird_jobs_workers_are_numbered_as_locally(birds_dir):
+    """97 public-workforce workers: the order of first submission decides every number."""
+    from core.engine import athena_names as an
+
+    data = SourceReader(open_location(str(birds_dir))).load(keep=False)
+    numbered = an.anonymous(_seen(str(birds_dir)))
+    assert numbered == shown_names(data, {}, anonymize=True) and len(numbered) == 97
+
+
+def test_the_seen_query_in_trino_parses_and_calls_only_trino_functions():
+    from core.engine import athena_names as an
+
+    trino = an.seen_sql("SELECT * FROM gc.gc_answers_x WHERE job IN ('a')")
+    assert "gc.gc_answers_x" in trino and called(trino) - TRINO_FUNCTIONS == set()
