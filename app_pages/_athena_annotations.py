@@ -224,6 +224,17 @@ def quality_tab(report: pd.DataFrame, reliable: Estimates, naming: Naming) -> No
         download(ranked, "quality-per-worker", "dl_quality_workers", "Download every worker's row (CSV)")
 
 
+def _sql_items_note(sql_names: list[str]) -> None:
+    """Why the SQL-measured classification jobs have no items here; naming the object when a disagreement
+    of the estimate opened this tab on one of theirs (app_pages._annotation_reliability.open_item)."""
+    job, item = st.session_state.get("ijob"), st.session_state.get("item")
+    asked = (f"Object {literal(str(item))} of {literal(str(job))} is measured on Athena, so its answers are not here: "
+             if job in sql_names and item not in (None, "") else "The classification jobs' items need their answers "
+             "here: ")
+    st.info(asked + "turn on **Classification jobs' answers** in the sidebar (one more read, priced before it "
+            "runs).", icon=":material/memory:")
+
+
 def athena_annotations(draw: Draw) -> None:
     """The sidebar, the plan and, after a click on Run on Athena, the page's tabs for every task type."""
     listed = athena_source("Annotations")
@@ -296,8 +307,7 @@ def athena_annotations(draw: Draw) -> None:
         if rows is not None:  # the local item browser over the answers read back; images from the workspace
             items_tab(rows, rows.rows, gold, iou, None, naming)
         if route.sql:
-            st.info("The classification jobs' items need their answers here: turn on **Classification jobs' "
-                    "answers** in the sidebar (one more read, priced before it runs).", icon=":material/memory:")
+            _sql_items_note(sql_names)
     with audits:
         if rows is not None:
             other.audits_section(rows, rows_report, naming)

@@ -171,3 +171,9 @@ def test_the_quality_tab_names_workers_and_estimates_reliability_as_the_local_pa
     assert len(disagreeing) == min(10, len(estimate.disagreements)) > 0
     ids = set(found.table["worker_id"].dropna())
     assert not any(i in str(t.value.to_dict()) for t in quality.dataframe for i in ids)
+
+    first = estimate.disagreements.iloc[0]  # a disagreement opens the Items tab, which says why it has no answers
+    quality.button(key="audit_classification_0").click().run()
+    assert not at.exception and at.query_params["tab"] == "Items"
+    said = at.tabs[2].info[0].value
+    assert f"Object {first['object_id']} of {first['job']} is measured on Athena" in said.replace("\\", "")
