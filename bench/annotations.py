@@ -3,7 +3,7 @@
 Run by hand from the repository root, on the synthetic output bench/gen_output.py made (bench/scale.py
 makes it under --data):
     python bench/annotations.py [--sizes 100k,1m] [--data /tmp/gc-scale] [--json OUT]
-        [--steps reads,page] [--work DIR] [--screenshot DIR]
+        [--steps reads,page,quality] [--before REV] [--work DIR] [--screenshot DIR]
 
 For each size, each in a fresh child process (its CPU user+sys, wall time and peak RSS from os.wait4):
   (a) cold read: core.annotations.reader.AnnotationReader over the folder with an empty cache;
@@ -15,7 +15,13 @@ then (step page) the app is started on that cache (GC_WORKSPACE=demo, the folder
 source) and the Annotations page is opened twice in headless Chromium: timed from goto to the
 first chart drawn, and to the script's end, with the server's CPU. The page also names workers
 from the Workers page's answers (core.ingest), so that cache is filled first by one
-`python -m core workers` run, reported as the warm-up. Nothing is asserted about time.
+`python -m core workers` run, reported as the warm-up;
+then (step quality) the Quality tab, before and after a change side by side: for the code of
+`--before REV` (exported with git archive into a temporary folder) and for this checkout, each on a
+server of its own over the same cache, the page is opened, then the Quality tab clicked: timed from
+the click to its first table drawn, and to the script's end, with the server's CPU over that span,
+its resident memory before the click and its peak after; then the Items tab the same way.
+Nothing is asserted about time.
 """
 
 from __future__ import annotations
@@ -103,11 +109,76 @@ def page(root: Path, work: Path, timeout_s: float, shots: Path | None, label: st
     return result
 
 
-def _peak_rss(pid: int) -> float:
+def _peak_rss(pid: int, field: str = "VmHWM") -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+TABLE = '[role="tabpanel"]:visible [data-testid="stDataFrame"]'
+
+
+def quality(root: Path, work: Path, timeout_s: float, shots: Path | None, label: str, before: str | None) -> dict:
+    """The Quality and Items tabs' times, for the code of `before` and for this checkout, side by side."""
+    env = child_env(GC_CACHE_DIR=str(work), GC_DEMO_DIR=str(work / "demo"), GC_WORKSPACE="demo",
+                    PYTHONUNBUFFERED="1")
+    result = {}
+    if not (work / "answers").exists():  # the page names workers from the Workers page's answers
+        result["warmup"] = run_child([sys.executable, "-m", "core", "workers", str(root), "--format", "csv"], env,
+                                     work / "warmup.log")
+    with tempfile.TemporaryDirectory(prefix="gc-before-") as tmp:
+        trees = {"after": REPO}
+        if before:
+            archive = subprocess.run(["git", "archive", before], cwd=REPO, check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+            trees = {"before": Path(tmp), **trees}
+        for name, tree in trees.items():
+            result[name] = _tabs(tree, root, env, work / f"streamlit-{name}.log", timeout_s, shots, f"{label}-{name}")
+            print(f"{label} quality, {name}: {json.dumps(result[name])}", flush=True)
+    return result
+
+
+def _tabs(tree: Path, root: Path, env: dict, log: Path, timeout_s: float, shots: Path | None, label: str) -> dict:
+    import scale  # bench/ on sys.path
+    from playwright.sync_api import sync_playwright
+
+    saved, scale.REPO = scale.REPO, tree  # start_app runs the app from scale.REPO: here, this tree's
+    try:
+        server, base = start_app(env, log)
+    finally:
+        scale.REPO = saved
+    url = f"{base}/annotations?source={quote(str(root))}&names=id"
+    out = {}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            tab = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            tab.set_default_timeout(timeout_s * 1000)
+            cpu0, t0 = cpu_of(server.pid), time.perf_counter()
+            tab.goto(url)
+            tab.locator(f"{CHART} canvas, {CHART} svg").first.wait_for()
+            tab.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]')
+            # Under LAZY_ROWS every tab is made as the page opens; past it, only the open one.
+            out["page"] = {"script_done_s": time.perf_counter() - t0, "server_cpu_s": cpu_of(server.pid) - cpu0,
+                           "peak_rss_mb": _peak_rss(server.pid)}
+            for name in ("Quality", "Items"):
+                rss, cpu0, t0 = _peak_rss(server.pid, "VmRSS"), cpu_of(server.pid), time.perf_counter()
+                tab.get_by_role("tab", name=name).click()
+                tab.locator(TABLE).first.wait_for()
+                first = time.perf_counter() - t0
+                tab.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]')
+                out[name.lower()] = {"first_table_s": first, "script_done_s": time.perf_counter() - t0,
+                                     "server_cpu_s": cpu_of(server.pid) - cpu0, "rss_before_mb": rss,
+                                     "peak_rss_mb": _peak_rss(server.pid),
+                                     "exceptions": tab.locator('[data-testid="stException"]').count()}
+                if shots:
+                    tab.screenshot(path=str(shots / f"annotations-{label}-{name.lower()}.png"), full_page=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return out
 
 
 def report(figures: dict) -> str:
@@ -126,6 +197,23 @@ def report(figures: dict) -> str:
                 out.append(f"| {size} | page, {name.replace('_', ' ')}: first chart {r['first_chart_s']:.1f} s, "
                            f"script done {r['script_done_s']:.1f} s | {r['server_cpu_s']:.1f} (server) | "
                            f"{r['first_chart_s']:.1f} | {p['server_peak_rss_mb']:.0f} (server) | |")
+        if "quality" in f:
+            q = f["quality"]
+            for name in ("before", "after"):
+                if name in q:
+                    r = q[name]["page"]
+                    out.append(f"| {size} | page open ({name}), script done {r['script_done_s']:.1f} s | "
+                               f"{r['server_cpu_s']:.1f} (server) | {r['script_done_s']:.1f} | "
+                               f"{r['peak_rss_mb']:.0f} (server) | |")
+            for tab in ("quality", "items"):
+                for name in ("before", "after"):
+                    if name not in q:
+                        continue
+                    r = q[name][tab]
+                    out.append(f"| {size} | {tab.capitalize()} tab, {name}: first table {r['first_table_s']:.1f} s, "
+                               f"script done {r['script_done_s']:.1f} s | {r['server_cpu_s']:.1f} (server) | "
+                               f"{r['first_table_s']:.1f} | {r['peak_rss_mb']:.0f} (server; {r['rss_before_mb']:.0f} "
+                               "before the click) | |")
     return "\n".join(out)
 
 
@@ -134,7 +222,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="100k,1m")
     ap.add_argument("--data", type=Path, default=Path("/tmp/gc-scale"))
     ap.add_argument("--json", type=Path)
-    ap.add_argument("--steps", default="reads,page", help="reads (cold, then warm), page, or both")
+    ap.add_argument("--steps", default="reads,page", help="reads (cold, then warm), page, quality, or several")
+    ap.add_argument("--before", help="the quality step: also time the code of this git revision, side by side")
     ap.add_argument("--work", type=Path, help="keep each size's cache here (a later --steps page reuses it)")
     ap.add_argument("--screenshot", type=Path, help="folder for a screenshot of each page open")
     ap.add_argument("--page-timeout", type=float, default=1800)
@@ -161,6 +250,8 @@ def main() -> None:
             if "page" in steps:
                 found["page"] = page(root, work, args.page_timeout, args.screenshot, size)
                 print(f"{size} page: {json.dumps(found['page'])}", flush=True)
+            if "quality" in steps:
+                found["quality"] = quality(root, work, args.page_timeout, args.screenshot, size, args.before)
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2))
     print(report(figures))
