@@ -15,13 +15,13 @@ from app_pages._annotation_names import Naming
 from app_pages._annotation_notes import iou_slider, per_original_worker
 from app_pages._annotation_reliability import Estimates, disagreements, with_reliability
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
+from app_pages._segmentation_quality import class_iou_section
 from app_pages._shared import memo
 from core.annotations import reports
 from core.annotations.people import rename_workers
 from core.annotations.source import SourceAnnotations
 from core.quality.report import DEFAULT_IOU, MAIN, quality_report, worst_first
 from core.quality.rollup import JOB
-from core.quality.segmentation import class_iou_table, worst_classes_first
 
 AUDIT_TITLES = {"job": "Audit job", "audited_job": "Audited job", "audited_attribute": "Audited label",
                 "kind": "Kind", "objects": "Objects", "passed": "Passed", "failed": "Failed", "adjusted": "Adjusted",
@@ -78,8 +78,8 @@ def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.Da
                    f"athena_quality_workers_{task}")
         if task not in shown:
             disagreements(task, reliable)
-        if task == "semantic-segmentation":
-            _class_iou(source)
+        if task == "semantic-segmentation":  # the local page's, workers named so
+            class_iou_section(source, source.table, naming)
     left, right = st.columns(2)
     with left:
         download(report[report["worker"].eq(JOB)], "quality-per-job-rows", "dl_athena_quality_jobs",
@@ -90,20 +90,6 @@ def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.Da
     # SQL has none here); boxes matched at the IoU chosen above, against the gold.
     matrices(source.table, gold, iou, naming)
     return iou
-
-
-def _class_iou(source: SourceAnnotations) -> None:
-    per_class = class_iou_table(source.table, source.masks)
-    if per_class.empty:
-        return
-    st.markdown("**IoU per class**")
-    st.caption("Each class's IoU with the consolidated mask, over the images where the worker's or the result's "
-               "mask has that class; Team is the whole job. Worst first.")
-    config = {c: st.column_config.Column(t) for c, t in TITLES.items()}
-    config["iou"] = st.column_config.NumberColumn("IoU", format="percent")
-    ranked = worst_classes_first(per_class)
-    st.dataframe(ranked, hide_index=True, column_config=config, width="stretch", key="athena_class_iou")
-    download(ranked.rename(columns=TITLES), "segmentation-iou-per-class", "dl_athena_class_iou")
 
 
 def audits_section(source: SourceAnnotations, report: pd.DataFrame, naming: Naming) -> None:

@@ -20,6 +20,7 @@ from core.annotations.reports import audits, over_time
 from core.annotations.source import read_source
 from core.engine import athena_annotations as aa
 from core.engine import athena_answer_rows as aar
+from core.engine import athena_names as an
 from core.engine import athena_quality as aq
 from core.quality.report import quality_report
 from core.storage import open_location
@@ -55,21 +56,22 @@ def demo_bucket(uploaded, moto_server, monkeypatch, tmp_path):
 
 
 def athena_answers(folder, tmp_path):
-    """The SQL's frames in the page's order (quality's two, the counts' three), the answer rows, and the
-    classification jobs' compact answers for the estimated reliability."""
+    """The SQL's frames in the page's order (quality's two, the counts' three), the answer rows, the
+    classification jobs' compact answers for the estimated reliability, and who the workers are."""
     from core.engine import athena_reliability as arl
 
     answers = every_type.Answers(folder, tmp_path, every_row=False)
     counts: list[pd.DataFrame] = []
     aa.over_time(lambda sql: counts.append(answers.engine.ask(sql)) or counts[-1], TABLES, "D", "duckdb")
     wide = lambda f: f.astype(dict.fromkeys([c for c in ("pairable", "squares") if c in f], "int64"))  # noqa: E731
-    return [wide(f) for f in [*answers.sql, *counts]], answers.rows, answers.engine.ask(arl.ANSWER_ROWS)
+    seen = answers.engine.con.execute(an.seen_sql("all_answers", "duckdb")).df()  # who the workers are: every job
+    return [wide(f) for f in [*answers.sql, *counts]], answers.rows, answers.engine.ask(arl.ANSWER_ROWS), seen
 
 
 def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, moto_server, monkeypatch,
                                                       tmp_path):
     at = open_page(moto_server, page="app_pages/annotations.py", engine="athena", source=SOURCE, results=RESULTS,
-                   database="gc")
+                   database="gc", names="anon", tab="Quality")  # workers as Worker N, reliability estimated
     assert not at.error, [e.value for e in at.error]
     info = " ".join(i.value for i in at.info)
     assert "returns them here" in info and "shapes-masks (Segmentation)" in info.replace("\\", "")
@@ -79,8 +81,8 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     assert "7 queries reading" in caption and "and 1 query reading" in caption  # each read priced apart
     ddl = at.code[0].value.rstrip().removesuffix(";").split(";\n\n")
 
-    frames, rows, compact = athena_answers(jobs_folder, tmp_path)
-    _cli_test().queue(moto_server, [None] * len(ddl) + frames + [None, None])  # compact and rows: CSVs, below
+    frames, rows, compact, seen = athena_answers(jobs_folder, tmp_path)
+    _cli_test().queue(moto_server, [None] * len(ddl) + frames + [None, None, seen])  # compact and rows: CSVs, below
     files = [compact, rows]  # in the page's order: the classification job's compact answers, the others' rows
 
     def output_location(athena, query_id):  # moto names the folder; Athena names its result file there
@@ -94,7 +96,7 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     monkeypatch.setattr(aar, "output_location", output_location)
     at.button(key="athena_run").click().run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
-    assert any("7 query(ies) run on Athena" in c.value for c in at.caption) and not files
+    assert any("8 query(ies) run on Athena" in c.value for c in at.caption) and not files  # and who the workers are
 
     local = read_source(open_location(str(jobs_folder)))
     expected = quality_report(local.table, masks=local.masks)
@@ -132,3 +134,9 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     traced = audited.dataframe[1].value
     assert traced["audited"].max() == 394  # shapes-boxes-1's row: the verification's checks, traced to its workers
     assert aq.READS + aa.READS == 6  # the SQL's reads: quality's two and the counts' four
+    ids = set(local.table["worker_id"].dropna())  # anonymised: no worker id in any table of Quality or Audits
+    tables = [t.value for tab in (at.tabs[1], at.tabs[3]) for t in tab.dataframe]
+    assert not [i for t in tables for i in ids if i in str(t.to_dict())]
+    multi = next(t for t in tables if "reliability" in t and t["job"].eq("shapes-tags").all())
+    assert multi["reliability"].notna().all() and multi["worker"].str.startswith("Worker ").all()
+    assert "Where the estimate and Ground Truth disagree" in [m.value.strip("*") for m in at.tabs[1].markdown]
