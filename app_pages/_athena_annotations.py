@@ -53,6 +53,9 @@ from core.quality.rollup import JOB
 from core.storage import StoreError
 
 RESULT = "_athena_annotations_result"
+# Past this many annotation rows the estimate runs when the reader asks, as on the local page (its LAZY_ROWS):
+# seconds per hundred thousand answers, here where Athena's sources are the large ones.
+ASK_PAST = 200_000
 CLASSIFICATION = aq.CLASSIFICATION
 
 
@@ -297,7 +300,7 @@ def athena_annotations(draw: Draw) -> None:
     with quality:
         # Without gold, each worker's estimated reliability beside exact match or Jaccard, as locally: over
         # every classification and multi-label answer of the selection (the SQL jobs' compact rows included).
-        reliable = estimates(ran.estimated, ran.estimated.rows, gold)
+        reliable = estimates(ran.estimated, ran.estimated.rows, gold, ask=ran.estimated.rows.num_rows > ASK_PAST)
         if report is not None:
             quality_tab(report, reliable, naming)
         if rows is not None:
