@@ -62,7 +62,7 @@ CLASSIFICATION = aq.CLASSIFICATION
 class Ran(NamedTuple):
     """What a run brought back: the classification SQL's report and counts, the other jobs' annotations
     and report (None where no job went that way), the annotations the reliability is estimated on, and
-    who the workers are (an_names.SEEN's rows; None when workers are shown by ID)."""
+    who the workers are (core.engine.athena_names.SEEN's rows; None when workers are shown by ID)."""
 
     report: pd.DataFrame | None
     series: pd.DataFrame | None
@@ -177,13 +177,6 @@ def _work(run, source: Chosen, route: ar.Routes, freq: str) -> Ran:
     return Ran(report, series, rows, rows_report, arl.estimate_source(manifest_rows, compact, rows), seen)
 
 
-def _naming(mode: str) -> tuple[dict[str, str], bool]:
-    """The sidebar's "Show workers as" (the local page's, kept in the link as `names`) and, with real
-    names, a names CSV and whether to look names up in Cognito (the Athena Workers page's). No answer is
-    read before Run, so no Cognito pool is known then: names are chosen, not the default."""
-    return athena_names(mode)
-
-
 def naming_of(ran: Ran, mode: str, names: dict[str, str], cognito: bool, ids) -> tuple[Naming, str]:
     """The workers `ids` (of the tables shown) named as the local page names them, from the run's read of
     who they are: Worker N by first submission, or names by sub or ID (a names CSV, then Cognito's); and
@@ -250,8 +243,11 @@ def athena_annotations(draw: Draw) -> None:
         # The local page's gold box: with gold, every chosen job is read as rows (the plan says what it costs).
         gold = draw.gold(listed.found) if draw.gold is not None else None
         as_rows = gold is not None or _as_rows()
-    mode = name_mode(pd.DataFrame({"issuer": pd.Series([], dtype=object)}))  # no answer read yet: no pool known
-    names, cognito = _naming(mode)
+    # The local page's "Show workers as" (`names` in the link; viewers: Worker N only) and, with real names, the
+    # Athena Workers page's names CSV and Cognito toggle. No answer is read before Run, so no Cognito pool is
+    # known then: IDs are the default, not names.
+    mode = name_mode(pd.DataFrame({"issuer": pd.Series([], dtype=object)}))
+    names, cognito = athena_names(mode)
     with st.sidebar:
         refresh_button()
     if source.manifests.unread:
