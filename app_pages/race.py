@@ -32,7 +32,7 @@ def options_sidebar(answers) -> RaceOptions:
     st.sidebar.subheader("Race")
     natural = natural_period(answers)
     url_state("title", "Labels per worker")
-    url_choice("period", PERIODS, natural, "period")
+    url_choice("period", list(PERIODS), natural, "period")  # its labels: the codes ("h") are pandas'
     url_choice("cmap", PALETTES, DEFAULT, "colours")
     top = url_state("top", "10")
     try:

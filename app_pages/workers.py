@@ -26,6 +26,7 @@ from app_pages._selection import Chosen, choose_answers, label_layers, skipped_f
 from app_pages._shared import (
     digest,
     memo,
+    rerun_as_opened,
     sync_url,
     url_choice,
     url_list,
@@ -126,7 +127,7 @@ COUNT_FORMAT = "value == null ? '' : value.toLocaleString('en-US')"
 def worker_grid(report: pd.DataFrame) -> None:
     available = [c for c in report.columns]
     unknown = [c for c in url_list("cols") if c not in available]
-    if unknown and "cols_widget" not in st.session_state:
+    if unknown and ("cols_widget" not in st.session_state or st.session_state.get("_arrived")):
         url_note("columns", ", ".join(unknown), "no such column; showing the others")
     chosen = st.multiselect(
         "Columns", available,
@@ -214,7 +215,7 @@ def labels_over_time_chart(chosen: Chosen, order: list[str]) -> None:
     answers, key = chosen.answers, (chosen.selection, digest(chosen.shown))
     # the coarsest period that still gives a dozen or more bars
     auto = memo("natural_period", chosen.data, key, lambda: natural_period(answers))
-    url_choice("period", PERIODS, auto, "period")
+    url_choice("period", list(PERIODS), auto, "period")  # its labels: the codes ("h") are pandas'
     period = st.segmented_control("Period", list(PERIODS), key="period")
     period = period or auto
     sync_url(period=None if period == auto else period)
@@ -312,7 +313,7 @@ def main() -> None:
     table_and_csv(report)
     if not ready:
         estimated(chosen, gold, layers)
-        st.rerun()
+        rerun_as_opened()
     quality_link(chosen, report)
     disagreement_list(chosen, found)
     flags_section(chosen, layers)

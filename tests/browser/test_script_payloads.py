@@ -54,8 +54,15 @@ def test_payloads_on_the_workers_page_are_text(page, app_server, payload_output,
     grid.locator(".ag-center-cols-container .ag-row").first.wait_for()
     workers = grid.locator(".ag-pinned-left-cols-container").inner_text()
     assert SCRIPT in workers and IMG in workers and "plain-worker __HEIGHT__" in workers
+    # The page draws its table, then runs again with the estimate (rerun_as_opened): the notes on the
+    # link's bad values are read after that second run, which must say them again.
+    page.get_by_text("Where the estimate and Ground Truth disagree").wait_for()
+    wait_for_app(page)
     app = page.inner_text('[data-testid="stApp"]')
-    assert "was not understood" in app and IMG in app  # the link's bad values, named as typed
+    notes = [line for line in app.splitlines() if "was not understood" in line]
+    # the link's bad values, each named as typed: its job, start date, columns and period
+    assert [what for what in ("job", "start date", "columns", "period") if f"The link's {what} " not in app] == []
+    assert all(IMG in n or SCRIPT in n for n in notes) and "showing hour" in app  # a period's name, not "h"
     page.wait_for_load_state("networkidle")  # an injected <img src=x> would have failed to load by now
     assert pwned(page) == []
 
