@@ -63,6 +63,18 @@ def uploaded(jobs_folder, moto_settings):
     return jobs_folder
 
 
+@pytest.fixture(scope="module")
+def local(uploaded):
+    """The local reader's annotations of the same files: what every Athena result is compared with."""
+    return read_source(open_location(str(uploaded)))
+
+
+@pytest.fixture(scope="module")
+def every_row(uploaded, tmp_path_factory):
+    """What Athena answers when every job is read as rows (made once: DuckDB over 2,900 files)."""
+    return Answers(uploaded, tmp_path_factory.mktemp("every-row"), every_row=True)
+
+
 def put_tree(s3, folder) -> None:
     """Every file under `folder` into the demo's bucket (made through `s3`) under PREFIX, put straight
     into moto's S3 backend: the server runs in this process, and 2,900 PUTs over HTTP took 20-30 s of
@@ -168,7 +180,7 @@ def planned(capsys) -> list[str]:
     return text[text.index("CREATE DATABASE"):].rstrip().removesuffix(";").split(";\n\n")
 
 
-def test_quality_of_every_task_type_is_the_local_report(athena, uploaded, moto_settings, capsys, tmp_path):
+def test_quality_of_every_task_type_is_the_local_report(athena, uploaded, local, moto_settings, capsys, tmp_path):
     from botocore.stub import Stubber
 
     from core.aws import client
@@ -187,7 +199,6 @@ def test_quality_of_every_task_type_is_the_local_report(athena, uploaded, moto_s
         stub.assert_no_pending_responses()
     out = capsys.readouterr()
     assert "3 query(ies) run on Athena, reading 7,000 bytes" in out.err and "Traceback" not in out.err
-    local = read_source(open_location(str(uploaded)))
     expected = quality_report(local.table, masks=local.masks)
     printed = pd.read_csv(io.StringIO(out.out))
     assert set(printed["task_type"]) == {"classification", "ner", "multi-label", "semantic-segmentation",
@@ -213,8 +224,8 @@ def test_quality_of_every_task_type_is_the_local_report(athena, uploaded, moto_s
 
 @pytest.mark.parametrize("extra", [["--gold", "GOLD"], ["--matrix", "confusion", "--jobs", "digits-pilot"],
                                    ["--per-class"]])
-def test_gold_matrices_and_per_class_on_athena_are_the_local_tables(athena, uploaded, moto_settings, capsys,
-                                                                     tmp_path, extra):
+def test_gold_matrices_and_per_class_on_athena_are_the_local_tables(athena, uploaded, local, every_row, moto_settings,
+                                                                     capsys, tmp_path, extra):
     from botocore.stub import Stubber
 
     from core.aws import client
@@ -225,9 +236,8 @@ def test_gold_matrices_and_per_class_on_athena_are_the_local_tables(athena, uplo
     extra = [str(gold_path) if e == "GOLD" else e for e in extra]
     assert main(cli(moto_settings, "quality", "--dry-run", *extra)) == 0
     ddl = planned(capsys)
-    local = read_source(open_location(str(uploaded)))
     if "--gold" in extra:
-        answers = Answers(uploaded, tmp_path, every_row=True)
+        answers = every_row
         gold = read_gold(str(gold_path), open_location)
         expected = format_table(quality_report(local.table, gold=gold, masks=local.masks), "csv")
     elif "--matrix" in extra:
@@ -248,15 +258,14 @@ def test_gold_matrices_and_per_class_on_athena_are_the_local_tables(athena, uplo
         assert ",gold," in out.out  # digits-pilot is measured against the trusted labels
 
 
-def test_annotations_summary_needs_no_query_and_over_time_reads_the_rows(athena, uploaded, moto_settings, capsys,
-                                                                           tmp_path):
+def test_annotations_summary_needs_no_query_and_over_time_reads_the_rows(athena, uploaded, local, every_row,
+                                                                           moto_settings, capsys):
     from botocore.stub import Stubber
 
     from core.annotations.reports import over_time
     from core.aws import client
     from core.cli import main
 
-    local = read_source(open_location(str(uploaded)))
     assert main(cli(moto_settings, "annotations")) == 0  # nothing stubbed: no Athena call
     out = capsys.readouterr()
     assert "no Athena query" in out.err
@@ -264,9 +273,8 @@ def test_annotations_summary_needs_no_query_and_over_time_reads_the_rows(athena,
 
     assert main(cli(moto_settings, "annotations", "--over-time", "h", "--dry-run")) == 0
     ddl = planned(capsys)
-    answers = Answers(uploaded, tmp_path, every_row=True)
     with Stubber(athena) as stub:
-        stub_run(stub, client("s3", moto_settings), ddl, answers)
+        stub_run(stub, client("s3", moto_settings), ddl, every_row)
         assert main(cli(moto_settings, "annotations", "--over-time", "h")) == 0
         stub.assert_no_pending_responses()
     out = capsys.readouterr()
@@ -274,9 +282,8 @@ def test_annotations_summary_needs_no_query_and_over_time_reads_the_rows(athena,
     assert len(out.out.splitlines()) > 10 and "1 query(ies) run on Athena" in out.err
 
 
-def test_duckdb_reads_the_answer_rows_csv_as_athena_writes_it(uploaded, tmp_path):
+def test_duckdb_reads_the_answer_rows_csv_as_athena_writes_it(every_row):
     """The CSV helper above is Athena's format as read_csv reads it: the rows survive the round trip."""
-    answers = Answers(uploaded, tmp_path, every_row=True)
-    back = aar.read_csv(athena_csv(answers.rows))
-    pd.testing.assert_frame_equal(back, answers.rows.reset_index(drop=True))
+    back = aar.read_csv(athena_csv(every_row.rows))
+    pd.testing.assert_frame_equal(back, every_row.rows.reset_index(drop=True))
     assert len(back) > 3000 and back["answercontent"].str.contains("pngImageData").any()

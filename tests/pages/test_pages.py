@@ -454,13 +454,15 @@ def test_first_start_shows_the_demo_build_step_by_step(tmp_path, monkeypatch):
 
 # ---- Annotations: the tree of tests/unit/test_quality_report.py, one job of each task type ----------
 
-def test_annotations_after_the_workers_page_keeps_its_own_period():
-    at = AppTest.from_file(APP, default_timeout=240)  # two pages over the whole demo, on a busy CI machine
+def test_annotations_after_the_workers_page_keeps_its_own_period(source):  # noqa: F811
+    at = AppTest.from_file(APP, default_timeout=240)
     at.query_params["period"] = "5 min"
+    at.query_params["source"] = str(source)  # ten small jobs: the two pages, not the whole demo, are the point
     at.run()
     at.switch_page("app_pages/workers.py").run()
     assert not at.exception
-    del at.query_params["period"]  # a link to the Annotations page carries the source, jobs and names only
+    assert at.segmented_control(key="period").value == "5 min"  # the Workers page took the link's period
+    at.query_params.pop("period", None)  # a link to the Annotations page carries the source, jobs and names only
     at.switch_page("app_pages/annotations.py").run()
     assert not at.exception
     assert not [c.value for c in at.caption if "not understood" in c.value]
