@@ -98,7 +98,11 @@ def cmd_quality(args) -> int:
     if args.matrix:
         print(format_table(_matrix(args, found, gold), args.format))
         return 0
-    print(format_table(quality_report(found.table, gold=gold, iou=args.iou, masks=found.masks), args.format))
+    report = quality_report(found.table, gold=gold, iou=args.iou, masks=found.masks)
+    if unmeasured := sorted(set(found.table["job"]) - set(report["job"])):
+        print(f"no worker answers for {', '.join(unmeasured)} under {found.uri}: their workers cannot be measured "
+              "(quality reads annotations/worker-response/ beside each output manifest)", file=sys.stderr)
+    print(format_table(report, args.format))
     return 0
 
 

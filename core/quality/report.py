@@ -100,6 +100,8 @@ def _job_scores(table: pd.DataFrame, gold, iou: float, masks):
     for job in sorted(types):
         task = types[job]
         mine = workers[workers["job"].eq(job)]
+        if mine.empty:  # output manifests only (answers not synced, or every object machine-labeled): none to measure
+            continue
         if task == "semantic-segmentation":  # masks are compared with the job's own; a gold file's are not read
             reference, name, measure = None, "consolidated", _segmentation(masks or [])
         else:

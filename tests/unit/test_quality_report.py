@@ -328,6 +328,20 @@ def test_verification_scores_the_verifiers_and_traces_verdicts_to_the_original_w
     assert report.loc[("cars-bb", "Team"), "audited"] == 2
 
 
+def test_a_job_with_output_manifests_only_is_left_out_and_its_audits_still_count(annotations, report):
+    """Answers not synced, or every object machine-labeled: no worker rows to measure. Once this crashed
+    the report (a frame with no index given a scalar)."""
+    from core.annotations.model import WORKER
+
+    table = annotations.table
+    unanswered = table[~(table["job"].eq("cars-verify") & table["source"].eq(WORKER))]
+    without = quality_report(unanswered, masks=annotations.masks).set_index(["job", "worker"])
+    assert "cars-verify" not in without.index.get_level_values("job")
+    assert without.loc[("cars-bb", "Team"), "audited"] == 2  # the verdicts are the job's consolidated output
+    pd.testing.assert_frame_equal(without.drop(index="cars-verify", level="job", errors="ignore"),
+                                  report.drop(index="cars-verify", level="job"))
+
+
 def test_adjustment_is_traced_to_the_original_workers(report):
     assert report.loc[("cars-adjust", V1), "f1"] == 1.0  # the adjuster's boxes are the result
     for worker in (A, B, "Team"):
