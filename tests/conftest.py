@@ -57,10 +57,23 @@ def pytest_unconfigure(config) -> None:
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Browser tests start a server and Chromium: they are in the slow tier wherever they live."""
+    """Browser tests start a server and Chromium: they are in the slow tier wherever they live.
+
+    Then the files with the most slow tests run first (pyproject: --no-loadscope-reorder keeps this
+    order for pytest-xdist's files): a long file dealt out last kept one core busy for minutes while
+    the other, done with the quick ones, waited."""
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+    heavy: dict[str, int] = {}  # per file: its tests that are slow, or open the demo or a moto server
+    for item in items:
+        file = item.nodeid.split("::")[0]
+        heavy[file] = heavy.get(file, 0) + bool(
+            item.get_closest_marker("slow") or HEAVY_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+    items.sort(key=lambda item: -heavy[item.nodeid.split("::")[0]])  # stable: a file's tests keep their order
+
+
+HEAVY_FIXTURES = {"demo_dir", "moto_server"}  # the session's demo build, its moto server
 
 
 @pytest.fixture
