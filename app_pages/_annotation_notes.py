@@ -7,19 +7,29 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._annotation_tables import download, readable, show_table
-from app_pages._shared import literal, sync_url, url_state
+from app_pages._shared import literal, sync_url, url_note, url_state
 from core.annotations.source import SourceAnnotations, note_counts
 from core.quality.report import DEFAULT_IOU
 
+# The task types whose answers match by overlap (boxes, tracked boxes): the slider is theirs only.
+BOXES = frozenset({"bounding-box", "adjustment", "video-object-detection", "video-object-tracking"})
 
-def iou_slider() -> float:
-    """The IoU slider (`iou` in the link): how much two boxes must overlap to match."""
-    url_state("iou", str(DEFAULT_IOU))
+
+def iou_slider(types) -> float:
+    """The IoU slider (`iou` in the link): how much two boxes must overlap to match. Where none of
+    the task types `types` draws boxes there is nothing to set: no slider, the default."""
+    if not BOXES.intersection(types):
+        return DEFAULT_IOU
+    raw = url_state("iou", str(DEFAULT_IOU))
     try:
-        iou = float(st.session_state["iou"])
+        iou = float(raw)
     except ValueError:  # a link's iou that is no number
+        iou = float("nan")
+    if not 0.1 <= iou <= 1.0:  # also NaN
+        url_note("IoU", raw, f"showing {DEFAULT_IOU}")
+        st.session_state["iou"] = str(DEFAULT_IOU)  # said once, not on every rerun
         iou = DEFAULT_IOU
-    iou = st.slider("Boxes match from IoU", 0.1, 1.0, value=min(max(iou, 0.1), 1.0), step=0.05,
+    iou = st.slider("Boxes match from IoU", 0.1, 1.0, value=iou, step=0.05,
                     help="How much a worker's box must overlap the reference box to count as the same")
     sync_url(iou=None if iou == DEFAULT_IOU else iou)
     return iou

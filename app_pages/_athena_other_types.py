@@ -50,9 +50,6 @@ def report_of(source: SourceAnnotations) -> pd.DataFrame:
     return quality_report(source.table, masks=source.masks)
 
 
-BOXES = {"bounding-box", "adjustment", "video-object-detection", "video-object-tracking"}
-
-
 def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.DataFrame | None, naming: Naming,
                     reliable: Estimates, shown: set[str] = frozenset()) -> float:
     """The local Quality tab's tables of each task type read as rows: per job, then each worker worst
@@ -61,7 +58,7 @@ def quality_section(source: SourceAnnotations, report: pd.DataFrame, gold: pd.Da
     segmentation jobs' IoU per class; the IoU chosen, for the items. `report` is at the usual IoU
     without gold; with boxes another threshold, or with gold, is measured here again (the rows are
     here, so another gold file needs no other read)."""
-    iou = iou_slider() if set(report["task_type"]) & BOXES else DEFAULT_IOU
+    iou = iou_slider(set(report["task_type"]))
     if iou != DEFAULT_IOU or gold is not None:
         report = memo("athena_rows_quality", source, (iou, id(gold)),
                       lambda: quality_report(source.table, gold=gold, iou=iou, masks=source.masks))

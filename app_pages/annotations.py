@@ -200,7 +200,7 @@ def quality_tab(found: SourceAnnotations, rows: pa.Table, naming: Naming) -> tup
     their jobs' rows only (core.annotations.duck_quality): no table of every answer is made."""
     left, right = st.columns([1, 2])
     with left:
-        iou = iou_slider()
+        iou = iou_slider(memo("types", rows, None, lambda: rowset.task_types(rows)))
     with right:
         gold = _gold(found)
     report = memo("quality", rows, (iou, id(gold)),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app_page import open_app_page
 from streamlit.testing.v1 import AppTest
+from test_quality_report import source  # noqa: F401  (tests/unit is on sys.path)
 
 PAGE = "app_pages/annotations.py"
 
@@ -113,3 +114,19 @@ def test_segmentation_iou_per_class_shows_for_shapes_masks_worst_first_and_anony
     anon = open_page(job="shapes-masks", names="anon")
     workers = set(class_iou_table(anon)["worker"]) - {"Team"}
     assert workers and all(re.fullmatch(r"Worker \d+", w) for w in workers)
+
+
+# ---- the IoU threshold: boxes only, and a link's value that is no threshold is said -----------------
+
+
+def test_a_links_iou_that_is_no_threshold_is_said_and_the_default_used(source):  # noqa: F811
+    at = open_page(source=str(source), iou="abc")  # ten small jobs, boxes among them
+    notes = [c.value for c in at.caption if "not understood" in c.value]
+    assert notes == [":material/link_off: The link's IoU “abc” was not understood: showing 0.5."], notes
+    assert [s.value for s in at.slider if s.label == "Boxes match from IoU"] == [0.5]
+    assert "iou" not in at.query_params
+
+
+def test_no_iou_slider_where_no_job_draws_boxes(birds_dir):
+    at = open_page(source=str(birds_dir))
+    assert at.dataframe and not [s for s in at.slider if s.label == "Boxes match from IoU"]
