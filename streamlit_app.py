@@ -6,7 +6,8 @@ runs, and importing it runs nothing."""
 import streamlit as st
 
 from app_pages._access import access_gate, identity_sidebar
-from app_pages._shared import error_boundary, note_page, workspace_notice, workspace_sidebar
+from app_pages._arrival import note_page
+from app_pages._shared import error_boundary, workspace_notice, workspace_sidebar
 
 PAGES = [  # (script, title, icon, url path); the first is the home page
     ("app_pages/jobs.py", "Jobs", ":material/work_history:", None),

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 from st_aggrid import AgGrid, GridOptionsBuilder
 
+from app_pages._arrival import rerun_as_opened
 from app_pages._athena import athena_report, engine_choice
 from app_pages._athena_charts import athena_over_time
 from app_pages._athena_worker_charts import athena_worker_charts
@@ -26,7 +27,6 @@ from app_pages._selection import Chosen, choose_answers, label_layers, skipped_f
 from app_pages._shared import (
     digest,
     memo,
-    rerun_as_opened,
     sync_url,
     url_choice,
     url_list,
