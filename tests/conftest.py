@@ -48,15 +48,6 @@ def pytest_configure(config) -> None:
         os.environ["GC_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"{worker}-", dir=os.environ["GC_TEST_RUN_CACHE_DIR"])
 
 
-def pytest_xdist_auto_num_workers(config) -> int:
-    """`-n auto`: a worker more than the cores (pyproject caps it at 4). A test waiting on Chromium, an
-    app server or a subprocess leaves its core idle: on 2 cores the suite took 571 s with 3 workers
-    and 622 s with 2, in clean runs one after the other."""
-    import os
-
-    return (os.cpu_count() or 1) + 1
-
-
 def pytest_unconfigure(config) -> None:
     """The run's cache folder goes with the run: 58 of them had piled up in /tmp (13 MB each)."""
     import shutil

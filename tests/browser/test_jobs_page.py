@@ -37,8 +37,7 @@ def test_stop_asks_first_then_stops_the_running_job(page, start_app, tmp_path_fa
     wait_for_app(page)
     page.get_by_role("button", name="Stop job").click()
     dialog = page.get_by_role("dialog")
-    dialog.wait_for()
-    assert "cannot be undone" in dialog.inner_text()
+    dialog.get_by_text("cannot be undone").wait_for()  # its body can follow its title by a moment
     dialog.get_by_role("button", name="Keep it running").click()
     wait_for_app(page)
     assert "InProgress" in page.locator('[data-testid="stMetric"]').filter(has_text="Status").inner_text()
