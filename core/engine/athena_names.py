@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..identity import display_names
+from ..metrics import anonymous_names
 from .athena_tables import qualified
 
 READS = 1
@@ -32,10 +33,11 @@ def seen_sql(answers: str, dialect: str = "trino") -> str:
 
 
 def anonymous(seen: pd.DataFrame) -> dict[str, str]:
-    """worker_id -> Worker N, in the order of their first submission (undated last), then id."""
-    first = pd.to_datetime(seen["first_submission"], utc=True)
-    order = seen.assign(_first=first).sort_values(["_first", "worker_id"], na_position="last", kind="stable")
-    return {worker: f"Worker {i}" for i, worker in enumerate(order["worker_id"], start=1)}
+    """worker_id -> Worker N, as the local page numbers them (core.metrics.anonymous_names): a worker's
+    first submission is the earliest of their answers, so one row each gives the same order."""
+    answers = pd.DataFrame({"worker_id": seen["worker_id"].astype(object),
+                            "submission_time": pd.to_datetime(seen["first_submission"], utc=True)})
+    return anonymous_names(answers)
 
 
 def named(seen: pd.DataFrame, names: Mapping[str, str]) -> dict[str, str]:
