@@ -24,6 +24,7 @@ from ..storage.local import LocalStore
 from ..storage.scan import FILES, FOLDERS, Listing
 from ..workspace import cache_dir
 from .cache import TableCache
+from .merge import merge
 from .rows import SCHEMAS, Batch, parse
 from .snapshot import Snapshot
 from .source import ANSWER_COLUMNS, SourceData
@@ -35,56 +36,6 @@ _ORDER = {"answers": ["key", "answer"], "notes": ["key", "n"]}  # else by key, s
 
 def _empty() -> dict[str, pa.Table]:
     return {name: schema.empty_table() for name, schema in SCHEMAS.items()}
-
-
-def _merge(tables: dict[str, pa.Table], drop: set[str], new: dict[str, pa.Table]) -> dict[str, pa.Table]:
-    """`tables` without the rows of the files in `drop`, plus `new`, in key order. Both dicts are
-    emptied as they are used. Rows already in order (a first read lists keys in order) are not
-    moved, and the chunks are kept as they are: copying every table into one piece held two copies
-    of it. When rows must move, it is a column at a time, each unsorted column freed as its sorted
-    copy is made."""
-    gone = pa.array(sorted(drop), pa.large_string())
-    out = {}
-    for name in list(tables):
-        table = tables.pop(name)
-        if len(gone) and table.num_rows:
-            table = table.filter(pc.invert(pc.is_in(table["key"], value_set=gone)))
-        added = new.pop(name)
-        if added.num_rows:
-            table = pa.concat_tables([table, added])
-            del added
-            table = _sorted(table, [(column, "ascending") for column in _ORDER.get(name, ["key"])], SCHEMAS[name])
-        out[name] = table.combine_chunks() if table.num_columns and table.column(0).num_chunks > _MAX_CHUNKS else table
-    return out
-
-
-_MAX_CHUNKS = 64  # refreshes add a chunk each; past this many, a table is made one piece again
-
-
-def _in_order(table: pa.Table, keys: list[str]) -> bool:
-    """Whether the rows are in ascending order of `keys` already: a look at each row's successor,
-    not a sort (a first read lists the files in key order, and sorting a million keys to learn it
-    cost a second)."""
-    if table.num_rows < 2:
-        return True
-    earlier, later = table.slice(0, table.num_rows - 1), table.slice(1)
-    ok = None  # per row: not after its successor in the columns looked at so far (from the last)
-    for column in reversed(keys):
-        a, b = earlier[column], later[column]
-        ok = pc.less_equal(a, b) if ok is None else pc.or_(pc.less(a, b), pc.and_(pc.equal(a, b), ok))
-    return pc.all(ok.fill_null(False)).as_py()
-
-
-def _sorted(table: pa.Table, keys: list[tuple[str, str]], schema: pa.Schema) -> pa.Table:
-    if _in_order(table, [k for k, _ in keys]):
-        return table
-    order = pc.sort_indices(table.select([k for k, _ in keys]), sort_keys=keys)
-    names, columns = table.column_names, table.columns
-    del table
-    for i, column in enumerate(columns):
-        columns[i] = column.take(order)
-        del column
-    return pa.table(dict(zip(names, columns, strict=True)), schema=schema)
 
 
 def source_identity(location: Location) -> str:
@@ -304,7 +255,7 @@ class SourceReader:
             drop = {i.key for i in todo} | gone
             del todo  # an entry a changed file: 120 MB on a first read of a million answers
             self._tables = None  # merged in place: read from the disk cache again should it fail
-            tables = _merge(tables, drop, batch.tables())
+            tables = merge(tables, drop, batch.tables(), _ORDER, SCHEMAS)
             if self._listing is not None:  # a file that failed is new to the next listing: read again
                 self._listing = self._listing.without(set(failed))
             self._disk.save(tables, _listing_tables(self._listing))
