@@ -3,6 +3,7 @@ each kept in the URL so a link reopens the same selection (core.annotations.repo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pyarrow as pa
@@ -55,15 +56,22 @@ def sidebar_narrow(found: SourceAnnotations, naming: Naming) -> Narrow:
         url_note("job", ", ".join(unknown), "no such job in this source", where=st.sidebar)
     st.session_state["ann_jobs"] = [j for j in wanted if j in found.jobs]
     jobs = st.sidebar.multiselect("Jobs", found.jobs, key="ann_jobs", placeholder="All jobs")
+    sync_url(job=jobs)
+    return replace(sidebar_filters(rows, naming), jobs=tuple(jobs) if jobs else None)
+
+
+def sidebar_filters(rows: pa.Table, naming: Naming) -> Narrow:
+    """Days, class, worker and one label attribute value, from the annotation rows (Arrow), each in the
+    URL under the same name on either engine (the Athena page draws them over the rows read back)."""
     start, end = _days(rows)
     classes = memo("classes", rows, None, lambda: rowset.labels(rows))
     label = _choice("class", "Class", classes, "class")
     worker_key, worker = worker_filter(rows, naming)
     pairs = [f"{name} = {value}" for name, values in attribute_names(rows).items() for value in values]
     attribute = _choice("attr", "Label attribute", pairs, "label attribute")
-    sync_url(job=jobs, **{"class": label, "worker": worker_key, "attr": attribute})
+    sync_url(**{"class": label, "worker": worker_key, "attr": attribute})
     split = tuple(attribute.split(" = ", 1)) if attribute else None
-    return Narrow(tuple(jobs) if jobs else None, start, end, label, worker, split)
+    return Narrow(None, start, end, label, worker, split)
 
 
 def attribute_names(rows: pa.Table) -> dict[str, list[str]]:

@@ -1,9 +1,10 @@
 """The Annotations page's second engine, Amazon Athena where the output is, on the AWS workspace, for
-every task type (core.engine.athena_report): classification jobs' counts over time
-(core.engine.athena_annotations) and quality (core.engine.athena_quality) in SQL; every other job read
-once as answer rows and shown by the local page's reports (app_pages._athena_other_types). The charts
-and tables are the local page's own (passed in: the page is a script, not a module to import). The
-sidebar, the plan shown first, Run and Cancel are the Workers page's (app_pages._athena)."""
+every task type (core.engine.athena_report): classification jobs' quality in SQL
+(core.engine.athena_quality) and their answers as compact rows (core.engine.athena_reliability); every
+other job read once as answer rows and shown by the local page's reports (app_pages._athena_other_types).
+The first tab, the filters and the gold box are the local page's own (passed in: the page is a script,
+not a module to import), over the rows read back: the same figures, the same link. The sidebar, the
+plan shown first, Run and Cancel are the Workers page's (app_pages._athena)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from app_pages import _athena_other_types as other
@@ -28,17 +30,17 @@ from app_pages._shared import (
     memo,
     refresh_button,
     sync_url,
-    url_choice,
     url_list,
     url_note,
     url_state,
     workspace,
     workspace_key,
 )
+from core.annotations import duck_quality, rowset
 from core.annotations.people import rename_workers, worker_labels
+from core.annotations.reports import Narrow
 from core.annotations.rowset import worker_ids
 from core.annotations.source import SourceAnnotations
-from core.engine import athena_annotations as aa
 from core.engine import athena_names as an
 from core.engine import athena_quality as aq
 from core.engine import athena_reliability as arl
@@ -60,12 +62,13 @@ CLASSIFICATION = aq.CLASSIFICATION
 
 
 class Ran(NamedTuple):
-    """What a run brought back: the classification SQL's report and counts, the other jobs' annotations
-    and report (None where no job went that way), the annotations the reliability is estimated on, and
-    who the workers are (core.engine.athena_names.SEEN's rows; None when workers are shown by ID)."""
+    """What a run brought back: the classification SQL's report, the other jobs' annotations and report
+    (None where no job went that way), every chosen job's annotations (the SQL jobs' as their output
+    manifests' rows and compact answers, core.engine.athena_reliability.estimate_source: what the first
+    tab, the filters and the estimated reliability read), and who the workers are
+    (core.engine.athena_names.SEEN's rows; None when workers are shown by ID)."""
 
     report: pd.DataFrame | None
-    series: pd.DataFrame | None
     rows: SourceAnnotations | None
     rows_report: pd.DataFrame | None
     estimated: SourceAnnotations
@@ -73,12 +76,12 @@ class Ran(NamedTuple):
 
 
 class Draw(NamedTuple):
-    """The local page's own: its periods, its chart over time (series, period), its per-class chart (counts)
-    and its gold box (the gold read, or None; its memo keyed by the object given)."""
+    """The local page's own: its first tab (the selection's rows, the gold mixed into the queue), its
+    sidebar filters (rows, naming -> the Narrow chosen) and its gold box (the gold read, or None; its
+    memo keyed by the object given)."""
 
-    periods: dict[str, str]
-    over_time: Callable[[pd.DataFrame, str], None]
-    classes: Callable[[pd.DataFrame], None]
+    labeled: Callable[[pa.Table, dict], None]
+    filters: Callable[[pa.Table, Naming], Narrow]
     gold: Callable[[object], pd.DataFrame | None] | None = None
 
 
@@ -100,15 +103,6 @@ def _chosen(jobs: aq.Jobs, folders: list[str]) -> list[str]:
     picked = st.sidebar.multiselect("Jobs", names, key="ann_athena_jobs", placeholder="All jobs")
     sync_url(job=picked)
     return [f for f in folders if not picked or jobs.name(f) in picked]
-
-
-def _period(periods: dict[str, str]) -> str:
-    """The chart's period, in the sidebar here: it is in the queries' text, so another one is another Run."""
-    url_choice("annotations_period", list(periods), "day", "period", where=st.sidebar, param="period")
-    period = st.sidebar.segmented_control("Annotations over time, per", list(periods), key="annotations_period",
-                                          help="Another period is another run on Athena") or "day"
-    sync_url(period=None if period == "day" else period)
-    return period
 
 
 def _as_rows() -> bool:
@@ -142,29 +136,29 @@ def rows_sentence(source: Chosen, route: ar.Routes, gold: bool = False) -> str |
             f"they are measured as on this computer; {why}.")
 
 
-def _plan(listed, source: Chosen, route: ar.Routes, freq: str, mode: str) -> tuple[ar.MixedPlan, str]:
-    """The classification jobs' quality (two reads), counts (four) and compact answers for the estimated
-    reliability (one), the other jobs' answer rows (one read), each priced at its own partitions; unless
-    workers are shown by ID, who they are (one read of every chosen partition)."""
+def _plan(listed, source: Chosen, route: ar.Routes, mode: str) -> tuple[ar.MixedPlan, str]:
+    """The classification jobs' quality (two reads) and compact answers (one: the first tab's counts, the
+    filters and the estimated reliability are made of them here, at any period), the other jobs' answer
+    rows (one read), each priced at its own partitions; unless workers are shown by ID, who they are (one
+    read of every chosen partition)."""
     workgroup, results, database = listed.settings
 
     def build():
-        plan = source.plan(database, results, route, aq.READS + aa.READS + arl.READS, listed.parquet)
+        plan = source.plan(database, results, route, aq.READS + arl.READS, listed.parquet)
         plan.every_reads = an.READS if mode != "id" else 0
         return keyed(plan, workgroup)
 
-    return memo("athena_ann_plan", listed.found, plan_key(listed, route, freq, mode != "id"), build)
+    return memo("athena_ann_plan", listed.found, plan_key(listed, route, mode != "id"), build)
 
 
-def _work(run, source: Chosen, route: ar.Routes, freq: str) -> Ran:
-    """The classification jobs' quality rows, annotations per class per period and compact answers, then
-    the other jobs' annotations (the local reader's table) and their quality report; who the workers are
-    when the plan asks."""
+def _work(run, source: Chosen, route: ar.Routes) -> Ran:
+    """The classification jobs' quality rows and compact answers, then the other jobs' annotations (the
+    local reader's table) and their quality report; who the workers are when the plan asks."""
     run.prepare()
     tables = run.plan.tables()
-    report = series = rows = rows_report = compact = seen = None
+    report = rows = rows_report = compact = seen = None
     if route.sql:
-        report, series = aq.quality_report(run.query, tables), aa.over_time(run.query, tables, freq)
+        report = aq.quality_report(run.query, tables)
         compact = arl.run_answer_rows(run)
     if route.rows:
         rows = source.source(run, route)
@@ -174,7 +168,7 @@ def _work(run, source: Chosen, route: ar.Routes, freq: str) -> Ran:
     sql_jobs = {source.jobs.name(f) for f in route.sql}  # their consolidated rows, from the manifests read here
     manifest_rows = athena_rows.annotations(source.location, source.found, source.manifests, source.jobs,
                                             typed(pd.DataFrame(columns=list(COLUMNS))), sql_jobs)
-    return Ran(report, series, rows, rows_report, arl.estimate_source(manifest_rows, compact, rows), seen)
+    return Ran(report, rows, rows_report, arl.estimate_source(manifest_rows, compact, rows), seen)
 
 
 def naming_of(ran: Ran, mode: str, names: dict[str, str], cognito: bool, ids) -> tuple[Naming, str]:
@@ -231,6 +225,32 @@ def _sql_items_note(sql_names: list[str]) -> None:
             "runs).", icon=":material/memory:")
 
 
+class Narrowed(NamedTuple):
+    """A run's answers as the filters leave them: every chosen job's rows, the classification SQL's report
+    (measured here on the rows left when a filter is on), and the other jobs' annotations and report."""
+
+    rows: pa.Table
+    report: pd.DataFrame | None
+    source: SourceAnnotations | None
+    source_report: pd.DataFrame | None
+
+
+def narrowed(ran: Ran, narrow: Narrow, sql_names: list[str]) -> Narrowed:
+    """`ran` narrowed as the local page narrows its rows (core.annotations.rowset.narrowed), on the rows read
+    back: Athena bills the bytes it scans, and the JSON it reads is partitioned by job only, so a WHERE on a
+    worker, class, attribute or day would scan (and cost) the same, and every other choice would be another
+    run. No filter: the run's own figures. With one, the SQL jobs' quality is the local DuckDB report over
+    their rows left (their consolidated rows and compact answers), as the local page measures its rows."""
+    if narrow == Narrow():
+        return Narrowed(ran.estimated.rows, ran.report, ran.rows, ran.rows_report)
+    rows = rowset.narrowed(ran.estimated.rows, narrow)
+    report = None if ran.report is None else duck_quality.quality_rows(rowset.of_jobs(rows, sql_names))
+    if ran.rows is None:
+        return Narrowed(rows, report, None, None)
+    kept = replace(ran.rows, rows=rowset.narrowed(ran.rows.rows, narrow), _frame=None)
+    return Narrowed(rows, report, kept, other.report_of(kept))
+
+
 def athena_annotations(draw: Draw) -> None:
     """The sidebar, the plan and, after a click on Run on Athena, the page's tabs for every task type."""
     listed = athena_source("Annotations")
@@ -238,7 +258,6 @@ def athena_annotations(draw: Draw) -> None:
         return
     source = _source(listed)
     folders = _chosen(source.jobs, listed.found.jobs)
-    period = _period(draw.periods)
     with st.sidebar:
         # The local page's gold box: with gold, every chosen job is read as rows (the plan says what it costs).
         gold = draw.gold(listed.found) if draw.gold is not None else None
@@ -263,40 +282,39 @@ def athena_annotations(draw: Draw) -> None:
     if sentence := rows_sentence(source, route, gold is not None):
         st.info(sentence, icon=":material/memory:")
     try:
-        plan, key = _plan(listed, source, route, draw.periods[period], mode)
+        plan, key = _plan(listed, source, route, mode)
     except (AthenaError, ValueError, StoreError) as exc:
         st.error(literal(str(exc)), icon=":material/error:")
         return
-    done = run_step(listed, plan, (key, period), RESULT, lambda run: _work(run, source, route, draw.periods[period]),
-                    lambda ran: {"period": period, "jobs": len(route.sql) + len(route.rows)})
+    if _filters_asked():
+        st.caption("The link's dates, class, worker or label attribute apply to the answers once they are read: "
+                   "they change nothing of what Athena reads or costs.")
+    done = run_step(listed, plan, key, RESULT, lambda run: _work(run, source, route),
+                    lambda ran: {"jobs": len(route.sql) + len(route.rows)})
     if done is None:
         return
     ran: Ran = done["result"]
-    report, series, rows, rows_report = ran.report, ran.series, ran.rows, ran.rows_report
     naming, note = memo("athena_ann_naming", ran, (mode, digest(names), cognito),
                         lambda: naming_of(ran, mode, names, cognito, _worker_ids(ran)))
     if note:
         st.warning(literal(note), icon=":material/person_off:")
+    narrow = draw.filters(ran.estimated.rows, naming)  # the local page's sidebar filters, over the rows read back
+    sql_names = sorted({source.jobs.name(f) for f in route.sql})
+    shown = memo("athena_ann_narrowed", ran, narrow, lambda: narrowed(ran, narrow, sql_names))
+    if shown.rows.num_rows == 0:
+        st.info("Nothing in this selection: widen the dates or choose other jobs, classes or workers.")
+        return
+    report, rows, rows_report = shown.report, shown.source, shown.source_report
     # The open tab in the link, as on the local page (a reliability link's tab=Items opens the items).
     labeled, quality, items, audits = st.tabs(["What was labeled", "Quality", "Items", "Audits"], key="tab",
                                               bind="query-params")
-    with labeled:
-        if series is not None:
-            st.subheader("Annotations over time: Classification")
-            draw.over_time(series, period)
-        if rows is not None:
-            other.labeled_section(rows, draw.over_time, draw.periods[period], period)
-        st.subheader("Per class")
-        sql_names = sorted({source.jobs.name(f) for f in route.sql})
-        parts = [p for p in (aa.class_counts(source.jobs, sql_names), other.class_counts(rows)) if not p.empty]
-        counts = pd.concat(parts, ignore_index=True) if parts else other.class_counts(None)
-        draw.classes(counts.sort_values(["annotations", "job", "label"], ascending=[False, True, True],
-                                        kind="stable", ignore_index=True))
+    with labeled:  # the local tab itself: summary, over time, per class (split by an attribute), per object
+        draw.labeled(shown.rows, ran.estimated.gold)
     iou = DEFAULT_IOU
     with quality:
         # Without gold, each worker's estimated reliability beside exact match or Jaccard, as locally: over
         # every classification and multi-label answer of the selection (the SQL jobs' compact rows included).
-        reliable = estimates(ran.estimated, ran.estimated.rows, gold, ask=ran.estimated.rows.num_rows > ASK_PAST)
+        reliable = estimates(ran.estimated, shown.rows, gold, ask=shown.rows.num_rows > ASK_PAST)
         if report is not None:
             quality_tab(report, reliable, naming)
         if rows is not None:
@@ -304,7 +322,7 @@ def athena_annotations(draw: Draw) -> None:
                                         shown={CLASSIFICATION} if report is not None else set())
     with items:
         if rows is not None:  # the local item browser over the answers read back; images from the workspace
-            items_tab(rows, rows.rows, gold, iou, None, naming)
+            items_tab(rows, rows.rows, gold, iou, narrow.worker, naming)
         if route.sql:
             _sql_items_note(sql_names)
     with audits:
@@ -315,3 +333,8 @@ def athena_annotations(draw: Draw) -> None:
                     icon=":material/fact_check:")
     if rows is not None:
         left_out(rows)
+
+
+def _filters_asked() -> bool:
+    """Whether the link narrows by dates, class, worker or label attribute (drawn once the answers are here)."""
+    return any(st.query_params.get(k) for k in ("from", "to", "class", "worker", "attr"))

@@ -1,11 +1,10 @@
 """The Annotations page on Athena, for the task types measured from answer rows (boxes, entities,
 masks, video, label sets, verification and adjustment; core.engine.athena_report): their answers come
 back from one Athena read as the local reader's annotations table, and these sections show on it the
-local page's own reports (core.annotations.reports, core.quality.report), with the local page's tables."""
+local page's own quality and audit reports (core.quality.report, core.annotations.reports), with the
+local page's tables. The first tab is the local page's itself (app_pages._athena_annotations)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -26,24 +25,6 @@ from core.quality.rollup import JOB
 AUDIT_TITLES = {"job": "Audit job", "audited_job": "Audited job", "audited_attribute": "Audited label",
                 "kind": "Kind", "objects": "Objects", "passed": "Passed", "failed": "Failed", "adjusted": "Adjusted",
                 "unadjusted": "Unadjusted"}
-
-
-def task_names(source: SourceAnnotations) -> str:
-    """The task types of the rows jobs, in words."""
-    return ", ".join(sorted({TASKS.get(t, t) for t in source.task_types().values()}))
-
-
-def labeled_section(source: SourceAnnotations, over_time: Callable[[pd.DataFrame, str], None], freq: str,
-                    period: str) -> None:
-    """The workers' annotations over time of the rows jobs, drawn by the local page's chart."""
-    st.subheader(f"Annotations over time: {task_names(source)}")
-    over_time(reports.over_time(source.table, freq), period)
-
-
-def class_counts(source: SourceAnnotations | None) -> pd.DataFrame:
-    """reports.class_counts of the rows jobs' results (the local page's per-class counts)."""
-    return reports.class_counts(source.table) if source is not None else pd.DataFrame(
-        columns=["job", "label", "annotations"])
 
 
 def report_of(source: SourceAnnotations) -> pd.DataFrame:

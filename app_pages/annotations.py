@@ -11,7 +11,7 @@ from app_pages._annotation_matrices import matrices
 from app_pages._annotation_names import Naming, worker_naming
 from app_pages._annotation_notes import iou_slider, left_out, per_original_worker
 from app_pages._annotation_reliability import disagreements, estimates, with_reliability
-from app_pages._annotation_sidebar import attribute_names, sidebar_narrow
+from app_pages._annotation_sidebar import attribute_names, sidebar_filters, sidebar_narrow
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._athena import engine_choice
 from app_pages._athena_annotations import Draw, athena_annotations
@@ -78,7 +78,7 @@ def over_time_chart(rows: pa.Table) -> None:
 
 
 def draw_over_time(series: pd.DataFrame, period: str) -> None:
-    """The chart of reports.over_time's frame, by either engine (the Athena one: app_pages._athena_annotations)."""
+    """The chart of reports.over_time's frame."""
     if series.empty:
         st.caption("No dated worker answers in this selection.")
         return
@@ -116,7 +116,7 @@ def class_chart(rows: pa.Table) -> None:
 
 
 def draw_class_counts(counts: pd.DataFrame, split: str = "(none)") -> None:
-    """The chart and CSV of reports.class_counts' frame, by either engine."""
+    """The chart and CSV of reports.class_counts' frame."""
     if counts.empty:
         st.caption("No annotations in this selection.")
         return
@@ -175,6 +175,16 @@ def labeled_tab(rows: pa.Table) -> None:
     with right:
         per_object_chart(rows)
         frame_chart(rows)
+
+
+def what_was_labeled(rows: pa.Table, gold: dict[tuple[str, str], str]) -> None:
+    """The first tab over the selection's rows, by either engine: gold mixed into the queue (`gold`, the
+    source's) is how workers are measured, not output, so it is left out of these counts."""
+    ordinary = memo("ordinary", rows, len(gold), lambda: rowset.without_gold(rows, gold))
+    if ordinary.num_rows < rows.num_rows:
+        st.caption(f"Gold objects mixed into the queue ({len(gold):,} in this source) are left out of "
+                   "these counts; the Workers page measures each worker on them.")
+    labeled_tab(ordinary)
 
 
 def _gold(found: SourceAnnotations) -> pd.DataFrame | None:
@@ -254,7 +264,7 @@ def audits_tab(found: SourceAnnotations, rows: pa.Table, naming: Naming) -> None
 
 def main() -> None:
     if engine_choice() == "athena":  # classification jobs, computed where the output is (app_pages._athena_annotations)
-        athena_annotations(Draw(PERIODS, draw_over_time, draw_class_counts, _gold))
+        athena_annotations(Draw(what_was_labeled, sidebar_filters, _gold))
         return
     source = sidebar_source()
     st.title("Annotations")
@@ -294,11 +304,7 @@ def main() -> None:
     gold, iou = None, _url_iou()
     if shown(labeled):
         with labeled:
-            ordinary = memo("ordinary", rows, len(found.gold), lambda: rowset.without_gold(rows, found.gold))
-            if ordinary.num_rows < rows.num_rows:  # gold mixed into the queue is how workers are measured, not output
-                st.caption(f"Gold objects mixed into the queue ({len(found.gold):,} in this source) are left out of "
-                           "these counts; the Workers page measures each worker on them.")
-            labeled_tab(ordinary)
+            what_was_labeled(rows, found.gold)
     if shown(quality):
         with quality:
             gold, iou = quality_tab(found, rows, naming)

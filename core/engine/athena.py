@@ -185,7 +185,8 @@ def typed(values: pd.Series, kind: str) -> pd.Series:
     if kind in ("double", "real", "float", "decimal"):
         return pd.to_numeric(values).astype("float64")
     if kind.startswith("timestamp"):
-        return pd.to_datetime(values).astype("datetime64[us]")
+        # ISO 8601 whatever the fraction: a CSV may write a whole second without one, beside one with it.
+        return pd.to_datetime(values, format="ISO8601").astype("datetime64[us]")
     if kind == "boolean":
         return values.map({"true": True, "false": False, None: None})
     return values.where(values.notna(), None)

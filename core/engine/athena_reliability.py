@@ -25,13 +25,15 @@ from .athena_quality import CLASSIFICATION
 from .athena_tables import qualified
 
 READS = 1  # the compact rows: one more read of the SQL-measured jobs' partitions
-COLUMNS = {"job": "varchar", "object_id": "varchar", "worker_id": "varchar", "label": "varchar"}
+COLUMNS = {"job": "varchar", "object_id": "varchar", "worker_id": "varchar", "label": "varchar",
+           "submitted": "timestamp"}
 
 # Every labeled answer of the SQL-measured classification jobs (quality_jobs: partition -> own name, as
 # the quality SQL names them), several of one worker to one object included, as the local table has them.
-# No order: the estimate sorts its triples (core.reliability.classification_answers).
+# No order: the estimate sorts its triples (core.reliability.classification_answers). With its time, so
+# the page's "What was labeled" reports and its date filter run on these rows as on the local ones.
 ANSWER_ROWS = """
-SELECT j.own_job AS job, a.object_id, a.worker_id, a.label
+SELECT j.own_job AS job, a.object_id, a.worker_id, a.label, a.submission_time AS submitted
 FROM answers a
 JOIN quality_jobs j ON j.job = a.job
 WHERE a.label IS NOT NULL AND a.worker_id IS NOT NULL
@@ -52,12 +54,14 @@ def run_answer_rows(run) -> pd.DataFrame:
 
 def worker_rows(compact: pd.DataFrame) -> pa.Table:
     """The compact rows as the annotations rows' (core.annotations.columns.SCHEMA) classification worker
-    rows, with what the estimate reads (core.annotations.reliability.classification_inputs) and nothing
-    else: times and places unknown, as it needs none."""
+    rows, with what the estimate reads (core.annotations.reliability.classification_inputs) and the
+    first tab's reports and filters read (core.annotations.duck_reports, rowset.narrowed): job, object,
+    worker, class and time (UTC); places and durations unknown, as none of them needs one."""
     n = len(compact)
     given = {"job": compact["job"], "object_id": compact["object_id"], "worker_id": compact["worker_id"],
              "label": compact["label"], "source": [WORKER] * n, "task_type": [CLASSIFICATION] * n,
-             "kind": ["class"] * n, "feedback": [[]] * n}  # no comments: an empty list, as the reader keeps it
+             "kind": ["class"] * n, "feedback": [[]] * n,  # no comments: an empty list, as the reader keeps it
+             "submitted": pd.to_datetime(compact["submitted"], utc=True) if "submitted" in compact else [None] * n}
     return pa.table({f.name: pa.array(list(given[f.name]), f.type) if f.name in given else pa.nulls(n, f.type)
                      for f in SCHEMA}, schema=SCHEMA)
 

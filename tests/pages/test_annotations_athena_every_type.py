@@ -13,12 +13,11 @@ import boto3
 import no_real_aws
 import pandas as pd
 import pytest
-from test_athena_every_task_type import TABLES  # tests/unit is on sys.path
 from test_workers_athena_page import REGION, RESULTS, _cli_test, open_page
 
-from core.annotations.reports import audits, over_time
+from core.annotations import duck_reports, rowset
+from core.annotations.reports import audits
 from core.annotations.source import read_source
-from core.engine import athena_annotations as aa
 from core.engine import athena_answer_rows as aar
 from core.engine import athena_names as an
 from core.engine import athena_quality as aq
@@ -56,16 +55,14 @@ def demo_bucket(uploaded, moto_server, monkeypatch, tmp_path):
 
 
 def athena_answers(folder, tmp_path):
-    """The SQL's frames in the page's order (quality's two, the counts' three), the answer rows, the
-    classification jobs' compact answers for the estimated reliability, and who the workers are."""
+    """The SQL's frames in the page's order (quality's two), the answer rows, the classification jobs'
+    compact answers (the first tab's counts and the estimated reliability), and who the workers are."""
     from core.engine import athena_reliability as arl
 
     answers = every_type.Answers(folder, tmp_path, every_row=False)
-    counts: list[pd.DataFrame] = []
-    aa.over_time(lambda sql: counts.append(answers.engine.ask(sql)) or counts[-1], TABLES, "D", "duckdb")
     wide = lambda f: f.astype(dict.fromkeys([c for c in ("pairable", "squares") if c in f], "int64"))  # noqa: E731
     seen = answers.engine.con.execute(an.seen_sql("all_answers", "duckdb")).df()  # who the workers are: every job
-    return [wide(f) for f in [*answers.sql, *counts]], answers.rows, answers.engine.ask(arl.ANSWER_ROWS), seen
+    return [wide(f) for f in answers.sql], answers.rows, answers.engine.ask(arl.ANSWER_ROWS), seen
 
 
 def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, moto_server, monkeypatch,
@@ -78,7 +75,7 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     assert "shapes-tracking (Video tracking)" in info.replace("\\", "")  # its labels are in SeqLabel.json files
     assert "digits-pilot" not in info  # the classification job is measured on Athena
     caption = " ".join(c.value for c in at.caption)
-    assert "7 queries reading" in caption and "and 1 query reading" in caption  # each read priced apart
+    assert "3 queries reading" in caption and "and 1 query reading" in caption  # each read priced apart
     ddl = at.code[0].value.rstrip().removesuffix(";").split(";\n\n")
 
     frames, rows, compact, seen = athena_answers(jobs_folder, tmp_path)
@@ -96,25 +93,23 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     monkeypatch.setattr(aar, "output_location", output_location)
     at.button(key="athena_run").click().run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
-    assert any("8 query(ies) run on Athena" in c.value for c in at.caption) and not files  # and who the workers are
+    assert any("5 query(ies) run on Athena" in c.value for c in at.caption) and not files  # and who the workers are
 
     local = read_source(open_location(str(jobs_folder)))
     expected = quality_report(local.table, masks=local.masks)
-    report, series, source, rows_report = at.session_state["_athena_annotations_result"]["result"][:4]
+    report, source, rows_report = at.session_state["_athena_annotations_result"]["result"][:3]
     assert set(report["job"]) == {"digits-pilot"} and set(rows_report["job"]) == set(expected["job"]) - {
         "digits-pilot"}
     pd.testing.assert_frame_equal(rows_report, expected[expected["job"].ne("digits-pilot")].reset_index(drop=True))
     others = local.table[local.table["job"].ne("digits-pilot")]
     by_job = lambda t: t.sort_values("job", kind="stable", ignore_index=True)  # noqa: E731  (S3 lists "a-b/" before "a/")
     pd.testing.assert_frame_equal(by_job(source.table), by_job(others))
-    pd.testing.assert_frame_equal(series, over_time(local.table[local.table["job"].eq("digits-pilot")], "D"),
-                                  check_dtype=False)
+    summary = [int(m.value.replace(",", "")) for m in at.tabs[0].metric]  # the local page's, every job's
+    assert summary == list(duck_reports.counts(rowset.without_gold(local.rows, local.gold)))
 
     labeled, quality, _, audited = at.tabs
-    assert [s.value for s in labeled.subheader][:2] == ["Annotations over time: Classification",
-                                                        "Annotations over time: Bounding boxes, Box adjustment, "
-                                                        "Label verification, Multi-label, Named entities, "
-                                                        "Segmentation, Video tracking"]
+    assert [s.value for s in labeled.subheader] == ["Annotations over time", "Per class", "Annotations per object",
+                                                    "Frames per frame attribute"]  # the local page's first tab
     titles = [s.value for s in quality.subheader]
     assert titles[0] == "Classification" and {"Bounding boxes", "Segmentation", "Video tracking"} <= set(titles)
     assert any(m.value == "**IoU per class**" for m in quality.markdown)
@@ -133,7 +128,7 @@ def test_every_task_type_on_athena_is_the_local_pages(demo_bucket, jobs_folder, 
     assert len(audit_table) == len(audits(local.table)) == 2
     traced = audited.dataframe[1].value
     assert traced["audited"].max() == 394  # shapes-boxes-1's row: the verification's checks, traced to its workers
-    assert aq.READS + aa.READS == 6  # the SQL's reads: quality's two and the counts' four
+    assert aq.READS == 2  # the SQL's reads: quality's two
     ids = set(local.table["worker_id"].dropna())  # anonymised: no worker id in any table of Quality or Audits
     tables = [t.value for tab in (at.tabs[1], at.tabs[3]) for t in tab.dataframe]
     assert not [i for t in tables for i in ids if i in str(t.to_dict())]

@@ -61,7 +61,7 @@ def test_gold_reads_every_job_as_rows_and_the_tables_are_the_local_pages(demo_bu
     info = " ".join(i.value for i in at.info).replace("\\", "")
     assert "digits-pilot (Classification)" in info and "against the gold file" in info
     caption = " ".join(c.value for c in at.caption)
-    assert "1 query reading" in caption and "7 queries" not in caption  # priced: one read of every job, no SQL
+    assert "1 query reading" in caption and "3 queries" not in caption  # priced: one read of every job, no SQL
     run_as_rows(at, demo_bucket, jobs_folder, moto_server, monkeypatch, tmp_path)
 
     local = read_source(open_location(str(jobs_folder)))
@@ -83,16 +83,16 @@ def test_a_classification_jobs_matrices_and_items_read_its_rows_priced_first(dem
                                                                    moto_server, monkeypatch, tmp_path):
     at = open_page(moto_server, page="app_pages/annotations.py", engine="athena", source=SOURCE, results=RESULTS,
                    database="gc")
-    assert "7 queries reading" in " ".join(c.value for c in at.caption)  # by default measured in SQL
+    assert "3 queries reading" in " ".join(c.value for c in at.caption)  # by default measured in SQL
     at.sidebar.toggle(key="ann_athena_rows").set_value(True).run()
     assert at.query_params["rows"] == "1"  # in the link
     caption = " ".join(c.value for c in at.caption)
-    assert "1 query reading" in caption and "7 queries" not in caption  # priced again: one read of every job
+    assert "1 query reading" in caption and "3 queries" not in caption  # priced again: one read of every job
     assert "for the classification jobs' matrices" in " ".join(i.value for i in at.info)
     run_as_rows(at, demo_bucket, jobs_folder, moto_server, monkeypatch, tmp_path)
 
     local = read_source(open_location(str(jobs_folder)))
-    source = at.session_state["_athena_annotations_result"]["result"][2]
+    source = at.session_state["_athena_annotations_result"]["result"][1]
     quality = at.tabs[1]
     quality.selectbox(key="mjob").set_value("digits-pilot").run()
     assert not at.exception, [e.value for e in at.exception]

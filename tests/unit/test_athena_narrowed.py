@@ -1,0 +1,146 @@
+"""The Annotations page's first tab and filters on Athena: every chosen job's rows as the page has them
+after Run (the SQL-measured classification jobs' output-manifest rows and compact answers, or every job's
+answer rows; core.engine.athena_reliability.estimate_source), narrowed by the local page's filters
+(dates, class, worker) and with the gold mixed into the queue left out, give the local page's figures
+over the local reader's rows: the summary, annotations over time, per class, per object, and the
+classification jobs' quality. Run by DuckDB over a simulated job with gold lines in its queue
+(core.manifests.gold_mix, as tests/unit/test_gold_queue.py makes it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+from test_athena_every_task_type import TABLES, OnDuckDB  # tests/unit is on sys.path
+
+from app_pages._athena_annotations import Ran, narrowed
+from app_pages._athena_other_types import report_of
+from core.annotations import duck_quality, duck_reports, rowset
+from core.annotations.reports import Narrow
+from core.annotations.source import read_source
+from core.engine import athena_answer_rows as aar
+from core.engine import athena_reliability as arl
+from core.engine import athena_rows
+from core.gold import read_gold
+from core.gt import tasks
+from core.manifests import ManifestSpec, plan_manifest, write_parts
+from core.manifests.gold_mix import mix_gold
+from core.sim.buckets import folder_buckets
+from core.sim.clock import FixedClock
+from core.sim.datasets import write_digits
+from core.sim.service import SimulatedService
+from core.storage import LocalStore, Location
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning: the simulated team works over the week
+
+
+@pytest.fixture(scope="module")
+def gold_queue(tmp_path_factory) -> Location:
+    """Two digits jobs (40 objects, 3 workers each) run by the simulator a week apart, the first with 4 gold
+    lines mixed into its queue."""
+    root = tmp_path_factory.mktemp("gold-queue")
+    open_uri = folder_buckets(root / "s3")
+    clock = FixedClock(T0)
+    service = SimulatedService(root / "state", open_uri, clock, 7)
+    digits = write_digits(open_uri, "s3://data/digits", count=60)
+    service.register_truth(digits.truth)
+    plan = plan_manifest(open_uri("s3://data/digits/"), ManifestSpec(sample=40, seed=1))
+    mixed, _ = mix_gold(plan, read_gold(digits.gold_uri, open_uri(digits.gold_uri).read()), 0.1, digits.gold_uri)
+    for name, manifest in (("digits-gold", "gold.manifest"), ("digits-later", "plain.manifest")):
+        write_parts(open_uri(f"s3://data/manifests/{manifest}"), mixed.parts if name == "digits-gold" else [plan.lines])
+        service.create_labeling_job(_job(service, digits, name, manifest))
+        clock.set(clock.now() + timedelta(days=6))  # the second job's answers on another day
+        assert service.describe_labeling_job(name)["LabelingJobStatus"] == "Completed"
+    return Location(LocalStore(root / "s3" / "data"), "jobs/")
+
+
+def _job(service: SimulatedService, digits, name: str, manifest: str) -> dict:
+    return {
+        "LabelingJobName": name, "LabelAttributeName": "digit",
+        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": f"s3://data/manifests/{manifest}"}}},
+        "OutputConfig": {"S3OutputPath": "s3://data/jobs/"}, "RoleArn": "arn:aws:iam::123456789012:role/GroundTruth",
+        "LabelCategoryConfigS3Uri": digits.labels_uri,
+        "HumanTaskConfig": {
+            "WorkteamArn": service.team_arn("labeling-team"), "UiConfig": {"UiTemplateS3Uri": "s3://data/t.html"},
+            "PreHumanTaskLambdaArn": tasks.pre_lambda_arn("ImageMultiClass", "us-east-1"), "TaskTitle": "Digits",
+            "TaskDescription": "Which digit?", "NumberOfHumanWorkersPerDataObject": 3, "TaskTimeLimitInSeconds": 300,
+            "AnnotationConsolidationConfig": {
+                "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", "us-east-1")}}}
+
+
+def ran_of(location: Location, folder, every_row: bool) -> tuple[Ran, list[str]]:
+    """What the page's Run brings back (but the SQL's report: its figures are proven elsewhere), and the
+    jobs measured in SQL."""
+    engine = OnDuckDB(location, folder, every_row=every_row)
+    sql_jobs = sorted({engine.jobs.name(f) for f in engine.route.sql})
+    compact = arl.answer_rows(engine.ask, TABLES, "duckdb") if sql_jobs else None
+    manifest_rows = athena_rows.annotations(location, engine.found, engine.manifests, engine.jobs,
+                                            aar.typed(pd.DataFrame(columns=list(aar.COLUMNS))), set(sql_jobs))
+    rows = engine.source() if engine.route.rows else None
+    return Ran(pd.DataFrame() if sql_jobs else None, rows, report_of(rows) if rows else None,
+               arl.estimate_source(manifest_rows, compact, rows), None), sql_jobs
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns), kind="stable", ignore_index=True)
+
+
+def first_tab(rows, gold) -> dict[str, object]:
+    """The local page's first-tab figures (app_pages/annotations.py labeled_tab) over `rows`, gold left out."""
+    ordinary = rowset.without_gold(rows, gold)
+    attribute = next(iter(rowset.attribute_names(ordinary)), None)
+    return {"counts": duck_reports.counts(ordinary),
+            "over time": _sorted(duck_reports.over_time(ordinary, "D")),
+            "by hour": _sorted(duck_reports.over_time(ordinary, "h")),
+            "per class": _sorted(duck_reports.class_counts(ordinary)),
+            "split": _sorted(duck_reports.class_counts(ordinary, attribute)) if attribute else None,
+            "per object": _sorted(duck_reports.per_object(ordinary)),
+            "frames": _sorted(duck_reports.frame_attribute_counts(ordinary))}
+
+
+def filters(local) -> dict[str, Narrow]:
+    """A filter of each kind the local sidebar has (but a label attribute: a digits job has none), on
+    values the source holds."""
+    rows = local.rows
+    workers = rowset.worker_ids(rows)
+    first, last = rowset.days(rows)
+    classes = rowset.labels(rows)
+    assert first < last and len(classes) > 2 and len(workers) > 2  # each filter leaves some out
+    return {"none": Narrow(), "class": Narrow(label=classes[1]), "worker": Narrow(worker=workers[0]),
+            "days": Narrow(start=first, end=first), "worker and class": Narrow(label=classes[0], worker=workers[1]),
+            "from the second day": Narrow(start=first + timedelta(days=1))}
+
+
+@pytest.mark.parametrize("every_row", [False, True], ids=["measured in SQL", "read as rows"])
+def test_the_first_tab_and_filters_on_athena_are_the_local_pages(gold_queue, tmp_path, every_row):
+    done, sql_jobs = ran_of(gold_queue, tmp_path, every_row)
+    local = read_source(gold_queue)
+    assert len(local.gold) == 4 and done.estimated.gold == local.gold
+    assert sql_jobs == ([] if every_row else ["digits-gold", "digits-later"])
+    for what, narrow in filters(local).items():
+        shown = narrowed(done, narrow, sql_jobs)
+        expected = first_tab(rowset.narrowed(local.rows, narrow), local.gold)
+        remote = first_tab(shown.rows, done.estimated.gold)
+        assert 0 < remote["counts"][0] <= 80, what
+        for figure, frame in expected.items():
+            if isinstance(frame, pd.DataFrame):
+                pd.testing.assert_frame_equal(remote[figure], frame, check_dtype=False, obj=f"{what}: {figure}")
+            else:
+                assert remote[figure] == frame, (what, figure)
+        mine = duck_quality.quality_rows(rowset.narrowed(local.rows, narrow))  # the local page's Quality tab
+        if narrow != Narrow() and not every_row:  # the SQL job's quality over the rows left
+            pd.testing.assert_frame_equal(_sorted(shown.report), _sorted(mine), check_dtype=False, obj=what)
+        if every_row:
+            pd.testing.assert_frame_equal(_sorted(shown.source_report), _sorted(mine), check_dtype=False, obj=what)
+            assert shown.source.rows.num_rows == shown.rows.num_rows
+
+
+def test_the_gold_in_the_queue_is_left_out_of_the_athena_counts(gold_queue, tmp_path):
+    """The Athena page counted the queue's 4 gold objects as output: 84 objects and classes, not 80."""
+    done, _ = ran_of(gold_queue, tmp_path, every_row=False)
+    whole = duck_reports.counts(done.estimated.rows)
+    ordinary = duck_reports.counts(rowset.without_gold(done.estimated.rows, done.estimated.gold))
+    assert whole[:2] == (84, 84) and ordinary[:2] == (80, 80)
+    assert int(duck_reports.class_counts(rowset.without_gold(done.estimated.rows, done.estimated.gold))
+               ["annotations"].sum()) == 80
