@@ -244,10 +244,12 @@ def narrowed(ran: Ran, narrow: Narrow, sql_names: list[str]) -> Narrowed:
     if narrow == Narrow():
         return Narrowed(ran.estimated.rows, ran.report, ran.rows, ran.rows_report)
     rows = rowset.narrowed(ran.estimated.rows, narrow)
-    report = None if ran.report is None else duck_quality.quality_rows(rowset.of_jobs(rows, sql_names))
-    if ran.rows is None:
+    measured = rowset.of_jobs(rows, sql_names)
+    # A job type the filter leaves nothing of has no section, as on the local page (not empty tables).
+    report = duck_quality.quality_rows(measured) if ran.report is not None and measured.num_rows else None
+    kept = None if ran.rows is None else replace(ran.rows, rows=rowset.narrowed(ran.rows.rows, narrow), _frame=None)
+    if kept is None or kept.rows.num_rows == 0:
         return Narrowed(rows, report, None, None)
-    kept = replace(ran.rows, rows=rowset.narrowed(ran.rows.rows, narrow), _frame=None)
     return Narrowed(rows, report, kept, other.report_of(kept))
 
 
@@ -331,8 +333,8 @@ def athena_annotations(draw: Draw) -> None:
         else:
             st.info("No verification or adjustment job in this selection audits another job here.",
                     icon=":material/fact_check:")
-    if rows is not None:
-        left_out(rows)
+    if ran.rows is not None:  # of the whole source, as on the local page: not what a filter kept
+        left_out(ran.rows)
 
 
 def _filters_asked() -> bool:
