@@ -38,6 +38,7 @@ from core.engine.athena import AthenaError
 from core.engine.athena_cost import cache_key, size_text
 from core.engine.athena_tables import quote
 from core.errors import GroundControlError
+from core.gold import queued_gold
 from core.identity import IdentityError, read_names_csv, user_pools
 from core.metrics import TEAM
 from core.race.frames import PERIODS, natural_period
@@ -346,6 +347,10 @@ def athena_report(gold_labels: Callable[[], dict[str, str] | None]) -> pd.DataFr
     jobs, since, until, mode, names, cognito = _choices(found, labels)
     gold = gold_labels()
     sync_url(gold=st.session_state.get("gold", "").strip())
+    chosen = listed.objects[listed.objects["job"].isin(found.only(jobs).jobs)]
+    if gold is None and (gold := queued_gold(chosen) or None):  # as the local page measures accuracy
+        st.caption(f"Accuracy is measured on the {len(gold):,} gold objects mixed into these jobs' queue (no gold "
+                   "file chosen).")
     layers = label_layers(SimpleNamespace(labels=labels, answers=labels.iloc[0:0].assign(label=None)), listed.source)
     with st.sidebar:
         refresh_button()

@@ -80,10 +80,12 @@ def manifest_tables(location: Location, found: Survey) -> tuple[pd.DataFrame, pd
         except (BadFile, StoreError) as exc:
             notes.append(f"{location.store.uri_of(info.key)}: {exc}")
             continue
-        objects.extend({"job": job, "object_id": str(i), "source": src} for i, src in enumerate(manifest.sources))
+        objects.extend({"job": job, "object_id": str(i), "source": src, "gold": manifest.gold.get(i)}
+                       for i, src in enumerate(manifest.sources))
         labels.extend({"job": job, "object_id": str(e.line), "attribute": e.attribute, "status": e.status,
                        "class_name": e.class_name, "source": manifest.sources[e.line], "job_name": e.job_name,
                        "creation_date": e.creation_date} for e in manifest.labels)
     label_frame = pd.DataFrame(labels, columns=["job", "object_id", "attribute", "status", "class_name", "source",
                                                 "job_name", "creation_date"])  # what core.labellayer reads
-    return label_frame, pd.DataFrame(objects, columns=["job", "object_id", "source"]), notes
+    # `gold`: a gold line's true label (core.gold.queued_gold reads it, as from core.ingest's objects).
+    return label_frame, pd.DataFrame(objects, columns=["job", "object_id", "source", "gold"]), notes

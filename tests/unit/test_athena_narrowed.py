@@ -144,3 +144,22 @@ def test_the_gold_in_the_queue_is_left_out_of_the_athena_counts(gold_queue, tmp_
     assert whole[:2] == (84, 84) and ordinary[:2] == (80, 80)
     assert int(duck_reports.class_counts(rowset.without_gold(done.estimated.rows, done.estimated.gold))
                ["annotations"].sum()) == 80
+
+
+def test_the_athena_workers_table_measures_accuracy_on_the_gold_in_the_queue_as_locally(gold_queue, tmp_path):
+    """With no gold file, the Workers page measures accuracy on the gold mixed into the queue: Athena's listing
+    of the output manifests (core.engine.athena_survey) now holds each gold line's label for it, so the
+    Athena worker table is the local one, accuracy included (it had none)."""
+    from test_athena_views import local, on_duckdb, same_table
+
+    from core.engine import athena_workers as aw
+    from core.gold import queued_gold
+    from core.ingest import SourceReader
+
+    data = SourceReader(gold_queue).load(keep=False)
+    _, objects, _ = aw.manifest_tables(gold_queue, aw.survey(gold_queue))
+    gold = queued_gold(objects)
+    assert gold == queued_gold(data.objects) and len(gold) == 4
+    remote, expected = on_duckdb(gold_queue, tmp_path, gold), local(gold_queue, gold)
+    same_table(remote, expected)
+    assert expected["accuracy"].notna().sum() > 2

@@ -153,8 +153,8 @@ def test_the_simulators_output_gives_the_local_worker_table(demo, tmp_path):
     columns = ["job", "object_id", "attribute", "status", "class_name"]
     pd.testing.assert_frame_equal(labels[columns].fillna("-"), data.labels[columns].astype(object).fillna("-"),
                                   check_dtype=False)  # the staged rows, in the local reader's order
-    pd.testing.assert_frame_equal(objects.fillna("-"), data.objects[["job", "object_id", "source"]].astype(object)
-                                  .fillna("-"), check_dtype=False)
+    pd.testing.assert_frame_equal(objects.fillna("-"), data.objects[["job", "object_id", "source", "gold"]]
+                                  .astype(object).fillna("-"), check_dtype=False)  # gold: the queue's (none here)
     no_answers = labels.iloc[0:0].assign(label=None)  # what the Athena command decides layers from
     assert {j: a.attribute for j, a in choose_layers(labels, no_answers).items()} == layers
     expected = local(location, attributes=layers)
