@@ -67,7 +67,8 @@ def loads(text: str, parse_int=None):
     if deep is not None:
         raise deep
     try:
-        return json.loads(text, parse_int=parse_int)
+        doc = json.loads(text, parse_int=parse_int)
+        return _whole_characters(doc) if _SURROGATE.search(text) else doc
     except json.JSONDecodeError as exc:
         raise JsonError(exc.msg, exc.lineno, exc.colno) from None
     except RecursionError:  # called from deep in a stack: still a plain reason
@@ -145,6 +146,23 @@ def load_json(data: bytes):
         return loads(text, parse_int=_int)
     except JsonError as exc:
         raise BadFile(f"invalid JSON: {exc.where()}") from exc
+
+
+# A \ud800-\udfff escape: json reads a lone one as a character no UTF-8 text can hold (orjson
+# refuses it), which failed the whole load when the answers became Arrow columns.
+_SURROGATE = re.compile(r"\\[uU][dD][89a-fA-F]")
+
+
+def _whole_characters(value):
+    """`value` with each lone surrogate in its text made U+FFFD, the replacement character, as a
+    browser shows an unreadable character (a pair stays the character it encodes)."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_whole_characters(v) for v in value]
+    if isinstance(value, dict):
+        return {_whole_characters(k): _whole_characters(v) for k, v in value.items()}
+    return value
 
 
 def parse_time(value) -> datetime:
