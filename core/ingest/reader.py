@@ -24,8 +24,9 @@ from ..storage.local import LocalStore
 from ..storage.scan import FILES, FOLDERS, Listing
 from ..workspace import cache_dir
 from .cache import TableCache
+from .columnar import BLOCK, Plain
 from .merge import merge
-from .rows import SCHEMAS, Batch, parse
+from .rows import SCHEMAS, Batch, Pending, parse
 from .snapshot import Snapshot
 from .source import ANSWER_COLUMNS, SourceData
 
@@ -278,6 +279,17 @@ class SourceReader:
         versions = {info.key: info.version for info in todo}
         jobs: dict[str, str] = {}  # a job root's name, made once
         step = (lambda d, t: progress("fetch", d, t)) if progress else None
+        block: list[Pending] = []  # worker responses read together (core.ingest.columnar)
+        store = self.location.store
+
+        def one_by_one(file: Pending) -> None:
+            try:
+                value = parse(file.key, file.data, file.kind, bulk=False)
+            except Exception as exc:  # a parser bug costs one file, as in the fetch
+                failed[file.key] = StoreError(f"cannot read {store.uri_of(file.key)}: {type(exc).__name__}: {exc}")
+                return
+            batch.add(file.key, file.version, file.kind, file.job, value)
+
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -289,7 +301,17 @@ class SourceReader:
                 job = jobs.get(kind.root)
                 if job is None:
                     job = jobs[kind.root] = job_name(kind.root, fallback)
+                if isinstance(value, Plain):
+                    block.append(Pending(key, versions[key], kind, job, value.data))
+                    if len(block) >= BLOCK:
+                        batch.add_block(block, one_by_one)
+                        block = []
+                    continue
+                if block:  # the files before this one keep their place
+                    batch.add_block(block, one_by_one)
+                    block = []
                 batch.add(key, versions[key], kind, job, value)
+            batch.add_block(block, one_by_one)
         finally:
             if collecting:
                 gc.enable()

@@ -7,6 +7,7 @@ or went away. What could not be read is a row of `notes`: kept, and reported fro
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import pyarrow as pa
 
@@ -15,6 +16,7 @@ from ..gt.errors import BadFile
 from ..gt.layout import KeyKind
 from ..gt.manifest import read_manifest
 from ..gt.responses import read_worker_response
+from . import columnar
 
 _CHUNK = 50_000  # rows of a table held as Python tuples before they become Arrow columns
 _TIME = pa.timestamp("us", tz="UTC")
@@ -56,13 +58,26 @@ READERS: dict[str, Callable[[bytes], object]] = {
 }
 
 
-def parse(key: str, data: bytes, kind: KeyKind):
+def parse(key: str, data: bytes, kind: KeyKind, bulk: bool = True):
     """What the file's reader makes of it; a BadFile is a result too (cached: the file stays bad
-    until it changes). Runs in the fetch threads, so parsing is spread like the reads."""
+    until it changes). Runs in the fetch threads, so parsing is spread like the reads. With `bulk`,
+    a worker response that Arrow reads as orjson does is left to be read with its block (Plain)."""
+    if bulk and kind.kind == "response" and columnar.plain(data):
+        return columnar.Plain(data)
     try:
         return READERS[kind.kind](data)
     except BadFile as exc:
         return exc
+
+
+class Pending(NamedTuple):
+    """A worker-response file waiting for its block (core.ingest.columnar)."""
+
+    key: str
+    version: str
+    kind: KeyKind
+    job: str
+    data: bytes
 
 
 class Batch:
@@ -118,6 +133,48 @@ class Batch:
                          a.submission_time, a.time_spent_s, a.time_source, a.task, a.label, a.index))
         if len(rows) >= _CHUNK:  # a file's answers at a time: a chunk may pass _CHUNK by a few
             self._flush("answers")
+
+    def add_block(self, block: list[Pending], one_by_one: Callable[[Pending], None]) -> None:
+        """Worker-response files read together (core.ingest.columnar), their rows in block order;
+        `one_by_one(file)` reads and adds a file the block could not take whole."""
+        parsed = columnar.parse_block([p.data for p in block]) if block else None
+        if parsed is None:
+            if len(block) > 1:  # one file Arrow cannot read: halve until it is alone
+                half = len(block) // 2
+                self.add_block(block[:half], one_by_one)
+                self.add_block(block[half:], one_by_one)
+            elif block:
+                one_by_one(block[0])
+            return
+        whole, start = parsed.whole, 0
+        while start < len(block):
+            end = start
+            while end < len(block) and whole[end]:
+                end += 1
+            if end > start:
+                self._whole_files(block[start:end], parsed, start, end)
+            if end < len(block):
+                one_by_one(block[end])
+            start = end + 1
+
+    def _whole_files(self, files: list[Pending], parsed: columnar.Parsed, start: int, end: int) -> None:
+        keys, jobs = [p.key for p in files], [p.job for p in files]
+        first, last = int(parsed.starts[start]), int(parsed.starts[end])
+        starts = parsed.starts[start:end + 1] - first
+        own = columnar.file_columns([p.kind for p in files], keys, jobs, starts)
+        answers = parsed.answers.slice(first, last - first)
+        columns = {name: own[name] if name in own else answers[name] for name in SCHEMAS["answers"].names}
+        self._chunk("answers", pa.table(columns).cast(SCHEMAS["answers"]))
+        self._chunk("files", pa.table({
+            "key": pa.array(keys, _TEXT), "version": pa.array([p.version for p in files], _TEXT),
+            "kind": pa.array(["response"] * len(files), pa.string()).dictionary_encode(),
+            "job": pa.array(jobs, pa.string()).dictionary_encode(), "error": pa.array([False] * len(files)),
+        }).cast(SCHEMAS["files"]))
+
+    def _chunk(self, table: str, chunk: pa.Table) -> None:
+        if self._rows[table]:  # rows before it stay before it
+            self._flush(table)
+        self._chunks[table].append(chunk)
 
     def _flush(self, table: str) -> None:
         schema, rows = SCHEMAS[table], self._rows[table]

@@ -1,0 +1,209 @@
+"""Worker-response files read in bulk: a block of files parsed by Arrow's JSON reader at once, and
+made the answers table's columns with no Python object per answer.
+
+Reading each file with orjson, each answer into a tuple and then into Arrow values was most of a
+cold read's parsing; a block of 8,192 files read so costs a third less (bench/scale.py). It is the
+same reading, only for files where that is certain; any other goes to the per-file reader
+(core.gt.responses), which says what is wrong with it. A file is read here only if
+- its bytes pass `plain` (one line, no null, not too deeply nested);
+- Arrow reads its block (else the block is halved until the failing file is alone): a value of
+  another type than the others', a duplicate key, bytes that are not UTF-8, two objects in a file;
+- and every answer in it is whole: a worker id, times in Ground Truth's form (docs/ground-truth.md
+  §2), a plausible time spent, an answerContent object: nothing the per-file reader would note.
+tests/unit/test_bulk_responses.py checks that both readings give the same tables.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import NamedTuple
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from ..gt.jsonio import MAX_DEPTH
+from ..gt.layout import KeyKind
+from ..gt.responses import MAX_ANSWER_SECONDS
+
+BLOCK = 8192  # files parsed at once: about 10 MB of JSON
+
+_IDENTITY = pa.struct([("identityProviderType", pa.string()), ("issuer", pa.string()), ("sub", pa.string())])
+_ANSWER = pa.struct([
+    ("workerId", pa.string()), ("acceptanceTime", pa.string()), ("submissionTime", pa.string()),
+    ("timeSpentInSeconds", pa.float64()), ("workerMetadata", pa.struct([("identityData", _IDENTITY)])),
+])  # answerContent is left to Arrow to infer: its keys are the task's element names
+_SCHEMA = pa.schema([("answers", pa.list_(_ANSWER))])
+_OPTIONS = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="infer")
+# Ground Truth's times (docs/ground-truth.md §2): UTC, whole seconds or milliseconds (microseconds too).
+_TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6})?Z$"
+
+
+class Plain(NamedTuple):
+    """A worker-response file's bytes, to be read with its block."""
+
+    data: bytes
+
+
+class Parsed(NamedTuple):
+    """A block's files as the answers table's columns, and which files were read whole."""
+
+    answers: pa.Table  # rows in file order; columns as core.ingest.rows.SCHEMAS["answers"] (without key, job)
+    starts: np.ndarray  # per file, its first row; one more at the end
+    whole: np.ndarray  # per file, bool
+
+
+def plain(data: bytes) -> bool:
+    """Whether Arrow's JSON reader reads these bytes as orjson does: one object on one line, no
+    null (Arrow cannot tell a null from a key left out), and no deeper than the per-file reader
+    reads (Arrow's reader crashes the process past about 10,000 levels). What else the two read
+    differently cannot change an answer's columns here: it fails the block, or the answer's checks."""
+    return (data[:1] == b"{" and b"\n" not in data and b"\r" not in data and b"null" not in data
+            and data.count(b"[") + data.count(b"{") <= MAX_DEPTH)
+
+
+def parse_block(blobs: list[bytes]) -> Parsed | None:
+    """The block's answers, or None when Arrow cannot read it as one (a file that only the per-file
+    reader can tell what is wrong with)."""
+    try:
+        table = pj.read_json(io.BytesIO(b"\n".join(blobs)), parse_options=_OPTIONS,
+                             read_options=pj.ReadOptions(block_size=1 << 26))
+    except (pa.ArrowException, ValueError):  # ValueError: bytes that are not UTF-8, as decoding says
+        return None
+    if table.num_rows != len(blobs):  # two objects in a file, or one the reader skipped
+        return None
+    answers = table["answers"].combine_chunks()
+    try:
+        answers.validate(full=True)  # Arrow's reader lets bytes that are not UTF-8 into its text
+        return _columns(answers)
+    except pa.ArrowInvalid:  # that, or a time of the right form that is no date (a 30 February)
+        return None
+
+
+def _columns(answers: pa.ListArray) -> Parsed:
+    offsets = answers.offsets.to_numpy()
+    items = answers.values.slice(offsets[0], offsets[-1] - offsets[0])  # every file's answers, in order
+    offsets = offsets - offsets[0]
+    files = np.repeat(np.arange(len(answers)), np.diff(offsets))
+    get = _getter(items)
+    accepted, submitted = _times(get("acceptanceTime")), _times(get("submissionTime"))
+    spent, source, elapsed_ok = _time_spent(get("timeSpentInSeconds"), accepted, submitted)
+    content = get("answerContent") if "answerContent" in _names(items) else None
+    whole = _whole(items, content, elapsed_ok)
+    whole = answers.is_valid().to_numpy(zero_copy_only=False) & _all_per_file(whole, files, len(answers))
+    identity = pc.struct_field(get("workerMetadata"), "identityData")
+    task, label = _task_and_label(content, len(items))
+    code = pa.dictionary(pa.int32(), pa.string())
+    columns = {
+        "worker_id": get("workerId").dictionary_encode(),
+        "sub": pc.struct_field(identity, "sub").dictionary_encode(),
+        "issuer": pc.struct_field(identity, "issuer").dictionary_encode(),
+        "provider": pc.struct_field(identity, "identityProviderType").dictionary_encode(),
+        "acceptance_time": accepted, "submission_time": submitted, "time_spent_s": spent,
+        "time_source": source.cast(code), "task": task.cast(code), "label": label.cast(code),
+        "answer": pa.array(np.arange(len(items)) - offsets[files], pa.int64()),
+    }
+    return Parsed(pa.table(columns), offsets, whole)
+
+
+def _getter(items: pa.StructArray):
+    """A field of every answer, null where the answer is (a struct's own field ignores that)."""
+    return lambda name: pc.struct_field(items, name)
+
+
+def _names(items: pa.StructArray) -> list[str]:
+    return [items.type.field(i).name for i in range(items.type.num_fields)]
+
+
+def _all_per_file(ok: np.ndarray, files: np.ndarray, count: int) -> np.ndarray:
+    """Per file, whether every one of its answers is `ok` (a file with no answers is)."""
+    bad = np.zeros(count, bool)
+    bad[files[~ok]] = True
+    return ~bad
+
+
+def _whole(items: pa.StructArray, content: pa.Array | None, elapsed_ok: pa.Array) -> np.ndarray:
+    """Per answer, whether the per-file reader would take it as it is, with no note."""
+    if content is None or not pa.types.is_struct(content.type):
+        return np.zeros(len(items), bool)  # no answer has an answerContent object: a note each
+    get = _getter(items)
+    spent, accepted = get("timeSpentInSeconds"), get("acceptanceTime")
+    checks = [
+        pc.is_valid(items),
+        pc.greater(pc.utf8_length(get("workerId")), 0),
+        pc.match_substring_regex(get("submissionTime"), _TIME),
+        pc.or_kleene(pc.is_null(accepted), pc.match_substring_regex(accepted, _TIME)),
+        # given: plausible; not given: acceptance to submission plausible, or no acceptance time
+        pc.if_else(pc.is_valid(spent), pc.and_(pc.greater_equal(spent, 0), pc.less_equal(spent, MAX_ANSWER_SECONDS)),
+                   pc.or_kleene(pc.is_null(accepted), elapsed_ok)),
+        pc.is_valid(content),
+        pc.greater(_present(content), 0),  # {} has its own reading
+    ]
+    ok = checks[0]
+    for check in checks[1:]:
+        ok = pc.and_kleene(ok, check)
+    return ok.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _present(content: pa.StructArray) -> pa.Array:
+    """Per answer, how many keys its answerContent has (no value is null: `plain` saw to it)."""
+    count = np.zeros(len(content), np.int64)
+    for i in range(content.type.num_fields):
+        count += pc.struct_field(content, i).is_valid().to_numpy(zero_copy_only=False)
+    return pa.array(count)
+
+
+def _times(text: pa.Array) -> pa.Array:
+    """Ground Truth's times as UTC instants; any other text is left out here (its answer is not
+    whole, and is read by the per-file reader)."""
+    return pc.if_else(pc.match_substring_regex(text, _TIME), text, pa.scalar(None, pa.string())).cast(
+        pa.timestamp("us", tz="UTC"))
+
+
+def _time_spent(spent: pa.Array, accepted: pa.Array, submitted: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(seconds, source, whether acceptance to submission is plausible): timeSpentInSeconds where
+    given ("active"), else acceptance to submission ("elapsed"), as the per-file reader's _time_spent."""
+    micros = pc.subtract(submitted.cast(pa.int64()), accepted.cast(pa.int64()))
+    elapsed = pc.divide(micros.cast(pa.float64()), 1e6)  # as timedelta.total_seconds: microseconds / 10**6
+    elapsed_ok = pc.and_(pc.greater_equal(elapsed, 0), pc.less_equal(elapsed, MAX_ANSWER_SECONDS))
+    given = pc.is_valid(spent)
+    seconds = pc.if_else(given, spent, elapsed)
+    source = pc.if_else(given, "active", pc.if_else(pc.is_valid(elapsed), "elapsed", pa.scalar(None, pa.string())))
+    return seconds, source, elapsed_ok
+
+
+def _task_and_label(content: pa.Array | None, count: int) -> tuple[pa.Array, pa.Array]:
+    """(element name, label): the one key of an answerContent and its string `label`, as the
+    per-file reader's _classification_label; none of either when there are several keys."""
+    none = pa.nulls(count, pa.string())
+    if content is None or not pa.types.is_struct(content.type):
+        return none, none
+    which = np.full(count, -1)
+    keys = np.zeros(count, np.int64)
+    values = [pc.struct_field(content, i) for i in range(content.type.num_fields)]
+    for i, value in enumerate(values):
+        present = value.is_valid().to_numpy(zero_copy_only=False)
+        keys += present
+        which[present] = i
+    which[keys != 1] = -1
+    names = pa.array([content.type.field(i).name for i in range(content.type.num_fields)], pa.string())
+    task = names.take(pa.array(which, mask=which < 0))
+    label = none
+    for i, value in enumerate(values):
+        if pa.types.is_struct(value.type) and value.type.get_field_index("label") >= 0 \
+                and pa.types.is_string(value.type.field("label").type):
+            label = pc.if_else(pa.array(which == i), pc.struct_field(value, "label"), label)
+    return task, label
+
+
+def file_columns(kinds: list[KeyKind], keys: list[str], jobs: list[str], starts: np.ndarray) -> dict[str, pa.Array]:
+    """The columns each answer takes from its file: key, job, iteration and object id."""
+    rows = np.repeat(np.arange(len(keys)), np.diff(starts))
+    at = pa.array(rows, pa.int64())
+    return {
+        "key": pa.array(keys, pa.large_string()).take(at),
+        "job": pa.array(jobs, pa.string()).dictionary_encode().take(at),
+        "iteration": pa.array([k.iteration for k in kinds], pa.int64()).take(at),
+        "object_id": pa.array([k.object_id for k in kinds], pa.large_string()).take(at),
+    }
