@@ -288,7 +288,7 @@ def athena_annotations(draw: Draw) -> None:
     except (AthenaError, ValueError, StoreError) as exc:
         st.error(literal(str(exc)), icon=":material/error:")
         return
-    if _filters_asked():
+    if _filters_asked() and (st.session_state.get(RESULT) or {}).get("key") != key:  # before Run
         st.caption("The link's dates, class, worker or label attribute apply to the answers once they are read: "
                    "they change nothing of what Athena reads or costs.")
     done = run_step(listed, plan, key, RESULT, lambda run: _work(run, source, route),
