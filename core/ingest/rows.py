@@ -16,7 +16,7 @@ from ..gt.errors import BadFile
 from ..gt.layout import KeyKind
 from ..gt.manifest import read_manifest
 from ..gt.responses import read_worker_response
-from . import columnar
+from . import columnar, manifest_columns
 
 _CHUNK = 50_000  # rows of a table held as Python tuples before they become Arrow columns
 _TIME = pa.timestamp("us", tz="UTC")
@@ -64,6 +64,8 @@ def parse(key: str, data: bytes, kind: KeyKind, bulk: bool = True):
     a worker response that Arrow reads as orjson does is left to be read with its block (Plain)."""
     if bulk and kind.kind == "response" and columnar.plain(data):
         return columnar.Plain(data)
+    if bulk and kind.kind == "manifest" and (columns := manifest_columns.read(data)) is not None:
+        return columns
     try:
         return READERS[kind.kind](data)
     except BadFile as exc:
@@ -108,6 +110,9 @@ class Batch:
             self._note(key, "unread", str(value))
         elif kind.kind == "response":
             self._answers(key, job, kind, value)
+        elif isinstance(value, manifest_columns.ManifestColumns):
+            for table, columns in (("objects", value.objects), ("labels", value.labels)):
+                self._with_file(table, key, job, columns)
         elif kind.kind == "manifest":
             self._manifest(key, job, value)
         elif kind.kind == "consolidation":
@@ -170,6 +175,15 @@ class Batch:
             "kind": pa.array(["response"] * len(files), pa.string()).dictionary_encode(),
             "job": pa.array(jobs, pa.string()).dictionary_encode(), "error": pa.array([False] * len(files)),
         }).cast(SCHEMAS["files"]))
+
+    def _with_file(self, table: str, key: str, job: str, columns: dict[str, pa.Array]) -> None:
+        """A file's rows made as columns (core.ingest.manifest_columns), with its key and job."""
+        count = len(next(iter(columns.values())))
+        if not count:
+            return
+        own = {"key": pa.array([key] * count, _TEXT), "job": pa.array([job] * count, pa.string())}
+        self._chunk(table, pa.table({name: own.get(name, columns.get(name)) for name in SCHEMAS[table].names}
+                                    ).cast(SCHEMAS[table]))
 
     def _chunk(self, table: str, chunk: pa.Table) -> None:
         if self._rows[table]:  # rows before it stay before it
