@@ -91,9 +91,7 @@ def _report(args, ws, read, named) -> int:
         return 1
     if selection.apply(data)[0].empty:
         print("no answers in this selection: widen the dates or choose other jobs", file=sys.stderr)
-    if gold is None and (gold := queued_gold(selection.apply(data)[2]) or None):
-        print(f"accuracy against the {len(gold):,} gold objects mixed into the queue (no --gold given)",
-              file=sys.stderr)
+    gold = gold if gold is not None else _queue_gold(selection.apply(data)[2])
     layers = _layers(args, ws, data)
     report = worker_report(data, selection, gold=gold, names=names, anonymize=args.anonymize,
                            attributes={job: layer.attribute for job, layer in layers.items()})
@@ -126,6 +124,15 @@ def _layers(args, ws, data):
     return layers
 
 
+def _queue_gold(objects) -> dict[str, str] | None:
+    """The gold mixed into the chosen jobs' queue (core.gold.queued_gold), said on stderr; None if none."""
+    gold = queued_gold(objects) or None
+    if gold:
+        print(f"accuracy against the {len(gold):,} gold objects mixed into the queue (no --gold given)",
+              file=sys.stderr)
+    return gold
+
+
 def _athena(args) -> int:
     """The same report, computed by Athena where the output is (core.engine.athena_workers): the
     plan (DDL and cost) on stderr first; --dry-run stops there."""
@@ -152,6 +159,7 @@ def _athena(args) -> int:
     problem = unknown_choice(labels, args.attribute)
     if problem:
         raise CliError(problem)
+    gold = gold if gold is not None else _queue_gold(objects)  # as the local engine measures accuracy
     layers = choose_layers(labels, labels.iloc[0:0].assign(label=None), args.attribute,
                            lambda job: _describe(ws, job))
     for layer in layers.values():

@@ -196,3 +196,19 @@ def test_what_athena_needs_is_said_before_anything_runs(uploaded, moto_settings,
     done = run(*args, "--engine", "athena", env=env)
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_gold_mixed_into_the_queue_is_measured_as_the_local_engine_measures_it(uploaded, moto_settings, tmp_path):
+    folder, s3 = uploaded
+    manifest = folder / "pets" / "manifests" / "output" / "output.manifest"
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    lines[0]["ground-control-gold"] = "Cat"  # as core.manifests.gold_mix tags a gold line
+    s3.put_object(Bucket="gt-out", Key="out/pets/manifests/output/output.manifest",
+                  Body="\n".join(json.dumps(line) for line in lines).encode())
+    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                    AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA="http://127.0.0.1:9",  # nothing listens
+                    GC_CACHE_DIR=str(tmp_path))
+    done = run(SOURCE, "--endpoint-url", moto_settings.endpoint_url, "--engine", "athena", "--glue-database", "gc",
+               "--athena-results", RESULTS, "--dry-run", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "accuracy against the 1 gold objects mixed into the queue (no --gold given)" in done.stderr
