@@ -56,11 +56,15 @@ class Parsed(NamedTuple):
 
 def plain(data: bytes) -> bool:
     """Whether Arrow's JSON reader reads these bytes as orjson does: one object on one line, no
-    null (Arrow cannot tell a null from a key left out), and no deeper than the per-file reader
-    reads (Arrow's reader crashes the process past about 10,000 levels). What else the two read
-    differently cannot change an answer's columns here: it fails the block, or the answer's checks."""
+    null (Arrow cannot tell a null from a key left out), and none that could nest deep enough to
+    crash Arrow's reader (it did past about 8,000 levels): a file of at most _SHORT bytes cannot
+    nest past 2,000, a longer one is counted. Nesting past the per-file reader's limit fails the
+    block (parse_block). What else the two read differently fails the block, or the answer's checks."""
     return (data[:1] == b"{" and b"\n" not in data and b"\r" not in data and b"null" not in data
-            and data.count(b"[") + data.count(b"{") <= MAX_DEPTH)
+            and (len(data) <= _SHORT or data.count(b"[") + data.count(b"{") <= MAX_DEPTH))
+
+
+_SHORT = 4_000
 
 
 def parse_block(blobs: list[bytes]) -> Parsed | None:
@@ -71,14 +75,26 @@ def parse_block(blobs: list[bytes]) -> Parsed | None:
                              read_options=pj.ReadOptions(block_size=1 << 26))
     except (pa.ArrowException, ValueError):  # ValueError: bytes that are not UTF-8, as decoding says
         return None
-    if table.num_rows != len(blobs):  # two objects in a file, or one the reader skipped
-        return None
+    if table.num_rows != len(blobs) or depth(table.schema) >= MAX_DEPTH:
+        return None  # two objects in a file, one the reader skipped, or one nested past the careful reader's limit
     answers = table["answers"].combine_chunks()
     try:
         answers.validate(full=True)  # Arrow's reader lets bytes that are not UTF-8 into its text
         return _columns(answers)
     except pa.ArrowInvalid:  # that, or a time of the right form that is no date (a 30 February)
         return None
+
+
+def depth(value: pa.DataType | pa.Schema) -> int:
+    """How deep a value of this type nests, as the per-file reader counts levels (an object is 1, a
+    row of a schema too)."""
+    if isinstance(value, pa.Schema):
+        return 1 + max((depth(f.type) for f in value), default=0)
+    if pa.types.is_struct(value):
+        return 1 + max((depth(value.field(i).type) for i in range(value.num_fields)), default=0)
+    if pa.types.is_list(value) or pa.types.is_large_list(value):
+        return 1 + depth(value.value_type)
+    return 0
 
 
 def _columns(answers: pa.ListArray) -> Parsed:

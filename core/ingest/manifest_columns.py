@@ -22,6 +22,7 @@ import pyarrow.json as pj
 
 from ..gt.jsonio import MAX_DEPTH
 from ..gt.manifest import GOLD_KEY, METADATA
+from .columnar import depth
 
 # Past about 10,000 levels Arrow's reader crashed the process: a line this short cannot nest so deep.
 MAX_LINE_BYTES = 8_000
@@ -45,7 +46,7 @@ def read(data: bytes) -> ManifestColumns | None:
         table.validate(full=True)  # Arrow's reader lets bytes that are not UTF-8 into its text
     except (pa.ArrowException, ValueError):
         return None
-    if table.num_rows != lines or _depth(table.schema) >= MAX_DEPTH or GOLD_KEY in table.column_names:
+    if table.num_rows != lines or depth(table.schema) >= MAX_DEPTH or GOLD_KEY in table.column_names:
         return None
     table = table.combine_chunks()
     sources = _sources(table)
@@ -76,17 +77,6 @@ def _lines(data: bytes) -> int | None:
     if not lines or b"" in lines or max(map(len, lines)) > MAX_LINE_BYTES:
         return None
     return len(lines)
-
-
-def _depth(value: pa.DataType | pa.Schema) -> int:
-    """How deep a value of this type nests, as the per-line reader counts (a line's object is 1)."""
-    if isinstance(value, pa.Schema):
-        return 1 + max((_depth(f.type) for f in value), default=0)
-    if pa.types.is_struct(value):
-        return 1 + max((_depth(value.field(i).type) for i in range(value.num_fields)), default=0)
-    if pa.types.is_list(value) or pa.types.is_large_list(value):
-        return 1 + _depth(value.value_type)
-    return 0
 
 
 def _text(table: pa.Table | pa.StructArray, name: str, names: list[str]) -> pa.Array | None:

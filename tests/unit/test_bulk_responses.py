@@ -126,6 +126,8 @@ def _odd_files(gt_output) -> dict[str, bytes]:
         "answer-text": b'{"answers":["x"]}',
         "deep": b'{"answers":[{"workerId":"w","submissionTime":"2026-03-02T09:00:00.000Z","answerContent":{"c":'
                 + b"[" * DEEP + b"]" * DEEP + b"}}]}",
+        "deep-and-short": b'{"answers":[{"workerId":"w","submissionTime":"2026-03-02T09:00:00.000Z",'
+                          b'"answerContent":{"c":' + b"[" * 250 + b"]" * 250 + b"}}]}",
         "deep-but-allowed": b'{"answers":[{"workerId":"w","submissionTime":"2026-03-02T09:00:00.000Z",'
                             b'"answerContent":{"c":' + b"[" * 150 + b"]" * 150 + b"}}]}",
     }
