@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages._access import act
+from app_pages._arrival import rerun_as_opened
 from app_pages._athena_run import left_running, run_on_athena
 from app_pages._selection import _team_names, label_layers, name_mode, sidebar_source
 from app_pages._shared import (
@@ -327,6 +328,7 @@ def run_step(listed: Listed, plan: aw.WorkerPlan, key, slot: str, work: Callable
         done = {"key": key, "result": result, "ran": run.ran, "scanned": run.scanned, "cached": run.cached,
                 "plan": plan, "workgroup": workgroup}  # for the queries a page asks for later (another period)
         st.session_state[slot] = done
+        rerun_as_opened()  # drawn again with the result: the plan folded away, not a page of SQL above it
     if done is None:
         if not listed.stopped:
             st.info("Nothing has run yet: check the estimate and the SQL above, then choose **Run on Athena**.",

@@ -303,6 +303,11 @@ def athena_annotations(draw: Draw) -> None:
     narrow = draw.filters(ran.estimated.rows, naming)  # the local page's sidebar filters, over the rows read back
     sql_names = sorted({source.jobs.name(f) for f in route.sql})
     shown = memo("athena_ann_narrowed", ran, narrow, lambda: narrowed(ran, narrow, sql_names))
+    # The local page's line: source, jobs, files read (here the worker responses Athena reads), task types.
+    files = sum(len(f) for f in listed.found.only(folders).responses.values())
+    types = ", ".join(sorted({TASKS.get(t, t) for t in rowset.task_types(shown.rows)}))
+    st.caption(literal(f"{listed.found.uri} · {len(folders)} job(s) · {files:,} worker-response files read by "
+                       f"Athena · {types}"))
     if shown.rows.num_rows == 0:
         st.info("Nothing in this selection: widen the dates or choose other jobs, classes or workers.")
         return

@@ -18,9 +18,10 @@ from test_athena_annotations import on_duckdb  # tests/unit is on sys.path
 from test_athena_quality import duck_answers, same
 from test_workers_athena_page import REGION, RESULTS, _cli_test, open_page
 
-from app_pages._annotation_tables import readable
+from app_pages._annotation_tables import TASKS, readable
 from core.annotations.reports import class_counts, over_time
 from core.annotations.source import read_source
+from core.engine.athena_quality import CLASSIFICATION
 from core.quality.report import quality_report
 from core.storage import open_location
 
@@ -120,6 +121,9 @@ def test_the_athena_annotations_are_the_local_pages_after_run(birds_bucket, moto
     pd.testing.assert_frame_equal(shown.drop(columns="alpha"), expected.drop(columns="alpha"), check_dtype=False)
     summary = {m.label: m.value for m in at.tabs[0].metric}  # the local page's figures, over the rows read back
     assert summary == {"Annotations": "302", "Objects": "302", "Jobs": "1", "Workers": "97"}
+    line = [c.value for c in at.caption if "read by Athena" in c.value]  # the local page's line above the tabs
+    assert [text.replace("\\", "") for text in line] == [
+        f"{SOURCE} · 1 job(s) · 302 worker-response files read by Athena · {TASKS[CLASSIFICATION]}"]
     over = drawn(at, without="objects", encoding="period")  # every class answer, by the day it was submitted
     assert over["annotations"].sum() == over_time(table, "D")["annotations"].sum() == 1510
     per_class = drawn(at, without="period", encoding='"label"')  # each class's consolidated units, as locally
