@@ -301,8 +301,10 @@ class SourceReader:
                 job = jobs.get(kind.root)
                 if job is None:
                     job = jobs[kind.root] = job_name(kind.root, fallback)
-                if isinstance(value, Plain):
-                    block.append(Pending(key, versions[key], kind, job, value.data))
+                if kind.kind == "response":  # in its block, read by Arrow (Plain) or already read, in place
+                    plain = isinstance(value, Plain)
+                    block.append(Pending(key, versions[key], kind, job, value.data if plain else None,
+                                         None if plain else value))
                     if len(block) >= BLOCK:
                         batch.add_block(block, one_by_one)
                         block = []

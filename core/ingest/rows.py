@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
 import pyarrow as pa
 
 from ..gt.consolidation import read_auto_annotator_output, read_consolidation_response
@@ -73,13 +74,15 @@ def parse(key: str, data: bytes, kind: KeyKind, bulk: bool = True):
 
 
 class Pending(NamedTuple):
-    """A worker-response file waiting for its block (core.ingest.columnar)."""
+    """A worker-response file in a block (core.ingest.columnar): its bytes to read with the block, or
+    its value when the per-file reader read it already (it keeps its place among the others)."""
 
     key: str
     version: str
     kind: KeyKind
     job: str
-    data: bytes
+    data: bytes | None
+    value: object = None
 
 
 class Batch:
@@ -140,34 +143,40 @@ class Batch:
             self._flush("answers")
 
     def add_block(self, block: list[Pending], one_by_one: Callable[[Pending], None]) -> None:
-        """Worker-response files read together (core.ingest.columnar), their rows in block order;
-        `one_by_one(file)` reads and adds a file the block could not take whole."""
-        parsed = columnar.parse_block([p.data for p in block]) if block else None
-        if parsed is None:
-            if len(block) > 1:  # one file Arrow cannot read: halve until it is alone
-                half = len(block) // 2
-                self.add_block(block[:half], one_by_one)
-                self.add_block(block[half:], one_by_one)
-            elif block:
-                one_by_one(block[0])
+        """Worker-response files, their rows in block order: those with bytes read together by Arrow
+        (core.ingest.columnar), once per block however the others lie among them; `one_by_one(file)`
+        reads and adds a file Arrow could not take whole, and a file read already is added as it is."""
+        plain = np.flatnonzero([p.value is None for p in block])
+        parsed = columnar.parse_block([block[i].data for i in plain]) if len(plain) else None
+        if parsed is None and len(plain) > 1:  # one file Arrow cannot read: halve until it is alone
+            half = int(plain[len(plain) // 2])
+            self.add_block(block[:half], one_by_one)
+            self.add_block(block[half:], one_by_one)
             return
-        whole, start = parsed.whole, 0
+        whole, rows = np.zeros(len(block), bool), np.zeros(len(block), np.int64)
+        if parsed is not None:
+            whole[plain], rows[plain] = parsed.whole, np.diff(parsed.starts)
+        starts = np.concatenate([[0], np.cumsum(rows)])  # each file's first row among the parsed answers
+        start = 0
         while start < len(block):
             end = start
             while end < len(block) and whole[end]:
                 end += 1
             if end > start:
-                self._whole_files(block[start:end], parsed, start, end)
+                self._whole_files(block[start:end], parsed.answers, starts[start:end + 1])
             if end < len(block):
-                one_by_one(block[end])
+                file = block[end]
+                if file.value is None:
+                    one_by_one(file)
+                else:
+                    self.add(file.key, file.version, file.kind, file.job, file.value)
             start = end + 1
 
-    def _whole_files(self, files: list[Pending], parsed: columnar.Parsed, start: int, end: int) -> None:
+    def _whole_files(self, files: list[Pending], parsed: pa.Table, starts: np.ndarray) -> None:
         keys, jobs = [p.key for p in files], [p.job for p in files]
-        first, last = int(parsed.starts[start]), int(parsed.starts[end])
-        starts = parsed.starts[start:end + 1] - first
-        own = columnar.file_columns([p.kind for p in files], keys, jobs, starts)
-        answers = parsed.answers.slice(first, last - first)
+        first, last = int(starts[0]), int(starts[-1])
+        own = columnar.file_columns([p.kind for p in files], keys, jobs, starts - first)
+        answers = parsed.slice(first, last - first)
         columns = {name: own[name] if name in own else answers[name] for name in SCHEMAS["answers"].names}
         self._chunk("answers", pa.table(columns).cast(SCHEMAS["answers"]))
         self._chunk("files", pa.table({
