@@ -164,10 +164,15 @@ def test_chosen_days_and_anonymous_names_are_the_local_ones(uploaded, moto_setti
     assert shown == rows(local.stdout) and 0 < len(shown) < 5  # fewer workers that day, names as locally
 
 
+def _no_athena(tmp_path) -> dict:
+    """A command's environment whose Athena endpoint has nothing listening: only a dry run can pass."""
+    return clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                     AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA="http://127.0.0.1:9",
+                     GC_CACHE_DIR=str(tmp_path))
+
+
 def test_dry_run_shows_the_plan_and_runs_nothing(uploaded, moto_settings, tmp_path):
-    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                    AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA="http://127.0.0.1:9",  # nothing listens
-                    GC_CACHE_DIR=str(tmp_path))
+    env = _no_athena(tmp_path)
     done = run(SOURCE, "--endpoint-url", moto_settings.endpoint_url, "--engine", "athena", "--glue-database", "gc",
                "--athena-results", RESULTS, "--dry-run", env=env)
     assert done.returncode == 0, done.stderr
@@ -205,9 +210,7 @@ def test_gold_mixed_into_the_queue_is_measured_as_the_local_engine_measures_it(u
     lines[0]["ground-control-gold"] = "Cat"  # as core.manifests.gold_mix tags a gold line
     s3.put_object(Bucket="gt-out", Key="out/pets/manifests/output/output.manifest",
                   Body="\n".join(json.dumps(line) for line in lines).encode())
-    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                    AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA="http://127.0.0.1:9",  # nothing listens
-                    GC_CACHE_DIR=str(tmp_path))
+    env = _no_athena(tmp_path)
     done = run(SOURCE, "--endpoint-url", moto_settings.endpoint_url, "--engine", "athena", "--glue-database", "gc",
                "--athena-results", RESULTS, "--dry-run", env=env)
     assert done.returncode == 0, done.stderr

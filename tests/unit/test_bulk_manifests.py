@@ -7,39 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from core.ingest import manifest_columns, rows
-from core.ingest.reader import SourceReader
-from core.storage import open_location
-
-
-def _tables(folder, cache, monkeypatch, bulk: bool) -> tuple[dict, int]:
-    """The cold read's tables, and how many manifests the per-line reader read."""
-    read = rows.READERS["manifest"]
-    calls = []
-
-    def counted(data):
-        calls.append(data)
-        return read(data)
-
-    with monkeypatch.context() as mp:
-        mp.setitem(rows.READERS, "manifest", counted)
-        if not bulk:
-            mp.setattr(manifest_columns, "read", lambda data: None)
-        snap = SourceReader(open_location(str(folder)), cache_root=cache).snapshot()
-    return {name: table.to_pylist() for name, table in snap.tables.items()} | {"skipped": snap.skipped}, len(calls)
-
-
-def _same_both_ways(folder, tmp_path, monkeypatch) -> int:
-    whole, read_by_line = _tables(folder, tmp_path / "whole", monkeypatch, bulk=True)
-    by_line, _ = _tables(folder, tmp_path / "by-line", monkeypatch, bulk=False)
-    for name in by_line:
-        assert whole[name] == by_line[name], name
-    return read_by_line
+from test_bulk_responses import same_both_ways  # tests/unit is on sys.path
 
 
 def test_the_real_fixture_reads_the_same(birds_dir, tmp_path, monkeypatch):
-    assert _same_both_ways(birds_dir, tmp_path, monkeypatch) == 0
+    assert same_both_ways(birds_dir, tmp_path, monkeypatch, "manifest") == 0
 
 
 @pytest.mark.slow
@@ -47,7 +19,7 @@ def test_every_task_type_of_the_demo_reads_the_same(demo_dir, demo_at, tmp_path,
     from core.workspace import demo_workspace
 
     folder = demo_workspace(demo_dir).open("s3://ground-control-demo/labeling-jobs").store.root
-    _same_both_ways(folder, tmp_path, monkeypatch)  # chained jobs' manifests have two attributes: by line
+    same_both_ways(folder, tmp_path, monkeypatch, "manifest")  # chained jobs' manifests have two attributes: by line
 
 
 def _manifests(gt_output) -> dict[str, bytes]:
@@ -119,7 +91,7 @@ def test_manifests_of_every_odd_shape_read_the_same_and_only_those_line_by_line(
         path = gt_output.job_root(name) / "manifests" / "output" / "output.manifest"
         path.parent.mkdir(parents=True)
         path.write_bytes(data)
-    read_by_line = _same_both_ways(gt_output.root, tmp_path, monkeypatch)
+    read_by_line = same_both_ways(gt_output.root, tmp_path, monkeypatch, "manifest")
     whole = {"clean", "no-end-newline", "trailing-blank-lines", "human-as-written", "human-flags", "human-number",
              "confidence", "confidence-text", "confidence-flag", "job-name", "source", "empty-failure", "boxes",
              "metadata-text", "no-labels", "empty-objects", "deep-but-allowed"}

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.ingest import columnar, rows
+from core.ingest import columnar, manifest_columns, rows
 from core.ingest.reader import SourceReader
 from core.storage import open_location
 
@@ -18,9 +18,13 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DEEP = 10_000  # past this Arrow's JSON reader crashed the process
 
 
-def _tables(folder, cache, monkeypatch, bulk: bool) -> tuple[dict, int]:
-    """The cold read's tables, and how many files the per-file reader read."""
-    read = rows.READERS["response"]
+# Each bulk reader, and how to turn it off: every file then goes to the per-file (per-line) reader.
+OFF = {"response": (columnar, "plain", lambda data: False), "manifest": (manifest_columns, "read", lambda data: None)}
+
+
+def _tables(folder, cache, monkeypatch, kind: str, bulk: bool) -> tuple[dict, int]:
+    """The cold read's tables, and how many files of `kind` the per-file reader read."""
+    read = rows.READERS[kind]
     calls = []
 
     def counted(data):
@@ -28,16 +32,18 @@ def _tables(folder, cache, monkeypatch, bulk: bool) -> tuple[dict, int]:
         return read(data)
 
     with monkeypatch.context() as mp:
-        mp.setitem(rows.READERS, "response", counted)
+        mp.setitem(rows.READERS, kind, counted)
         if not bulk:
-            mp.setattr(columnar, "plain", lambda data: False)
+            mp.setattr(*OFF[kind])
         snap = SourceReader(open_location(str(folder)), cache_root=cache).snapshot()
     return {name: table.to_pylist() for name, table in snap.tables.items()} | {"skipped": snap.skipped}, len(calls)
 
 
-def _same_both_ways(folder, tmp_path, monkeypatch) -> int:
-    bulk, read_one_by_one = _tables(folder, tmp_path / "bulk", monkeypatch, bulk=True)
-    plain, _ = _tables(folder, tmp_path / "plain", monkeypatch, bulk=False)
+def same_both_ways(folder, tmp_path, monkeypatch, kind: str = "response") -> int:
+    """Asserts the tables are the same read in bulk and file by file; how many files of `kind` the
+    per-file reader read in bulk."""
+    bulk, read_one_by_one = _tables(folder, tmp_path / "bulk", monkeypatch, kind, bulk=True)
+    plain, _ = _tables(folder, tmp_path / "plain", monkeypatch, kind, bulk=False)
     assert bulk.keys() == plain.keys()
     for name in plain:
         assert bulk[name] == plain[name], name
@@ -45,7 +51,7 @@ def _same_both_ways(folder, tmp_path, monkeypatch) -> int:
 
 
 def test_the_real_fixture_is_read_in_blocks_and_reads_the_same(birds_dir, tmp_path, monkeypatch):
-    assert _same_both_ways(birds_dir, tmp_path, monkeypatch) == 0  # every file of it in a block
+    assert same_both_ways(birds_dir, tmp_path, monkeypatch) == 0  # every file of it in a block
 
 
 @pytest.mark.slow
@@ -53,7 +59,7 @@ def test_every_task_type_of_the_demo_reads_the_same(demo_dir, demo_at, tmp_path,
     from core.workspace import demo_workspace
 
     folder = demo_workspace(demo_dir).open("s3://ground-control-demo/labeling-jobs").store.root
-    assert _same_both_ways(folder, tmp_path, monkeypatch) == 0
+    assert same_both_ways(folder, tmp_path, monkeypatch) == 0
 
 
 def _answer(gt_output, n: int = 1, **fields) -> dict:
@@ -139,7 +145,7 @@ def test_files_of_every_odd_shape_read_the_same_and_only_those_one_by_one(gt_out
     for i, data in enumerate(files.values()):
         (base / str(i)).mkdir(parents=True)
         (base / str(i) / "2026-03-02_09:00:00.json").write_bytes(data)
-    read_one_by_one = _same_both_ways(gt_output.root, tmp_path, monkeypatch)
+    read_one_by_one = same_both_ways(gt_output.root, tmp_path, monkeypatch)
     # Read whole in blocks: the clean ones, old public answers, elapsed times, microseconds, boxes,
     # several keys or a number label (no label either way), escapes and raw UTF-8, extra fields, a
     # file of no answers and nesting within the limit. Everything else is the per-file reader's.
@@ -168,5 +174,5 @@ def test_files_read_one_by_one_among_the_others_cost_no_extra_block(gt_output, t
     blocks = []
     read = columnar.parse_block
     monkeypatch.setattr(columnar, "parse_block", lambda blobs: blocks.append(len(blobs)) or read(blobs))
-    assert _same_both_ways(gt_output.root, tmp_path, monkeypatch) == 20
+    assert same_both_ways(gt_output.root, tmp_path, monkeypatch) == 20
     assert blocks == [20]
