@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 from test_athena_every_task_type import TABLES, OnDuckDB  # tests/unit is on sys.path
+from test_gold_queue import digits_job
 
 from app_pages._athena_annotations import Ran, narrowed
 from app_pages._athena_other_types import report_of
@@ -23,7 +24,6 @@ from core.engine import athena_answer_rows as aar
 from core.engine import athena_reliability as arl
 from core.engine import athena_rows
 from core.gold import read_gold
-from core.gt import tasks
 from core.manifests import ManifestSpec, plan_manifest, write_parts
 from core.manifests.gold_mix import mix_gold
 from core.sim.buckets import folder_buckets
@@ -49,24 +49,10 @@ def gold_queue(tmp_path_factory) -> Location:
     mixed, _ = mix_gold(plan, read_gold(digits.gold_uri, open_uri(digits.gold_uri).read()), 0.1, digits.gold_uri)
     for name, manifest in (("digits-gold", "gold.manifest"), ("digits-later", "plain.manifest")):
         write_parts(open_uri(f"s3://data/manifests/{manifest}"), mixed.parts if name == "digits-gold" else [plan.lines])
-        service.create_labeling_job(_job(service, digits, name, manifest))
+        service.create_labeling_job(digits_job(service, digits, name, f"s3://data/manifests/{manifest}"))
         clock.set(clock.now() + timedelta(days=6))  # the second job's answers on another day
         assert service.describe_labeling_job(name)["LabelingJobStatus"] == "Completed"
     return Location(LocalStore(root / "s3" / "data"), "jobs/")
-
-
-def _job(service: SimulatedService, digits, name: str, manifest: str) -> dict:
-    return {
-        "LabelingJobName": name, "LabelAttributeName": "digit",
-        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": f"s3://data/manifests/{manifest}"}}},
-        "OutputConfig": {"S3OutputPath": "s3://data/jobs/"}, "RoleArn": "arn:aws:iam::123456789012:role/GroundTruth",
-        "LabelCategoryConfigS3Uri": digits.labels_uri,
-        "HumanTaskConfig": {
-            "WorkteamArn": service.team_arn("labeling-team"), "UiConfig": {"UiTemplateS3Uri": "s3://data/t.html"},
-            "PreHumanTaskLambdaArn": tasks.pre_lambda_arn("ImageMultiClass", "us-east-1"), "TaskTitle": "Digits",
-            "TaskDescription": "Which digit?", "NumberOfHumanWorkersPerDataObject": 3, "TaskTimeLimitInSeconds": 300,
-            "AnnotationConsolidationConfig": {
-                "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", "us-east-1")}}}
 
 
 def ran_of(location: Location, folder, every_row: bool) -> tuple[Ran, list[str]]:

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import sqlglot
 from test_athena_views import _private_output, _staged_view  # tests/unit is on sys.path
+from test_gold_queue import digits_job
 from test_metrics_engine import TRINO_FUNCTIONS, called
 
 from core.annotations.source import read_source
@@ -91,7 +92,6 @@ def test_private_output_gives_the_local_rows_and_names_the_multi_label_job(gt_ou
 def simulated_job(tmp_path):
     """A 30-image digits classification job of the local simulator, 3 workers an image, completed:
     the Location of its output."""
-    from core.gt import tasks
     from core.manifests import ManifestSpec, plan_manifest, write_parts
     from core.sim.buckets import folder_buckets
     from core.sim.clock import FixedClock
@@ -105,17 +105,7 @@ def simulated_job(tmp_path):
     service.register_truth(digits.truth)
     write_parts(open_uri("s3://data/manifests/in.manifest"),
                 plan_manifest(open_uri("s3://data/digits/"), ManifestSpec(sample=30, seed=1)).parts)
-    service.create_labeling_job({
-        "LabelingJobName": "digits", "LabelAttributeName": "digit",
-        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": "s3://data/manifests/in.manifest"}}},
-        "OutputConfig": {"S3OutputPath": "s3://data/jobs/"}, "RoleArn": "arn:aws:iam::123456789012:role/GroundTruth",
-        "LabelCategoryConfigS3Uri": digits.labels_uri,
-        "HumanTaskConfig": {
-            "WorkteamArn": service.team_arn("labeling-team"), "UiConfig": {"UiTemplateS3Uri": "s3://data/t.html"},
-            "PreHumanTaskLambdaArn": tasks.pre_lambda_arn("ImageMultiClass", "us-east-1"), "TaskTitle": "Digits",
-            "TaskDescription": "Which digit?", "NumberOfHumanWorkersPerDataObject": 3, "TaskTimeLimitInSeconds": 300,
-            "AnnotationConsolidationConfig": {
-                "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", "us-east-1")}}})
+    service.create_labeling_job(digits_job(service, digits, "digits", "s3://data/manifests/in.manifest"))
     clock.set(clock.now() + timedelta(days=6))
     assert service.describe_labeling_job("digits")["LabelingJobStatus"] == "Completed"
     return open_uri("s3://data/jobs/")

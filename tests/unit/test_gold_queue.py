@@ -45,6 +45,22 @@ def tagged(lines: list[dict]) -> list[int]:
     return [i for i, line in enumerate(lines) if GOLD_KEY in line]
 
 
+def digits_job(service: SimulatedService, digits, name: str, manifest: str) -> dict:
+    """The CreateLabelingJob request of a digits classification job (3 workers an image) on the
+    simulated team, its output under s3://data/jobs/."""
+    return {
+        "LabelingJobName": name, "LabelAttributeName": "digit",
+        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": manifest}}},
+        "OutputConfig": {"S3OutputPath": "s3://data/jobs/"}, "RoleArn": "arn:aws:iam::123456789012:role/GroundTruth",
+        "LabelCategoryConfigS3Uri": digits.labels_uri,
+        "HumanTaskConfig": {
+            "WorkteamArn": service.team_arn("labeling-team"), "UiConfig": {"UiTemplateS3Uri": "s3://data/t.html"},
+            "PreHumanTaskLambdaArn": tasks.pre_lambda_arn("ImageMultiClass", "us-east-1"), "TaskTitle": "Digits",
+            "TaskDescription": "Which digit?", "NumberOfHumanWorkersPerDataObject": 3, "TaskTimeLimitInSeconds": 300,
+            "AnnotationConsolidationConfig": {
+                "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", "us-east-1")}}}
+
+
 def test_the_share_is_of_the_lines_written_in_seeded_places_and_tagged_with_the_true_label(tmp_path):
     location = images(tmp_path, 95)
     gold = gold_for(location, [f"{c}{i}.png" for c in "ab" for i in range(20)])
@@ -135,17 +151,7 @@ def test_the_simulator_carries_the_tag_and_the_reports_measure_workers_on_the_go
     mixed, mix = mix_gold(plan, gold, 0.1, digits.gold_uri)
     assert mix.per_part == (4,) and mix.already == 40
     write_parts(open_uri("s3://data/manifests/gold.manifest"), mixed.parts)
-    service.create_labeling_job({
-        "LabelingJobName": "digits-gold", "LabelAttributeName": "digit",
-        "InputConfig": {"DataSource": {"S3DataSource": {"ManifestS3Uri": "s3://data/manifests/gold.manifest"}}},
-        "OutputConfig": {"S3OutputPath": "s3://data/jobs/"}, "RoleArn": "arn:aws:iam::123456789012:role/GroundTruth",
-        "LabelCategoryConfigS3Uri": digits.labels_uri,
-        "HumanTaskConfig": {
-            "WorkteamArn": service.team_arn("labeling-team"), "UiConfig": {"UiTemplateS3Uri": "s3://data/t.html"},
-            "PreHumanTaskLambdaArn": tasks.pre_lambda_arn("ImageMultiClass", "us-east-1"), "TaskTitle": "Digits",
-            "TaskDescription": "Which digit?", "NumberOfHumanWorkersPerDataObject": 3, "TaskTimeLimitInSeconds": 300,
-            "AnnotationConsolidationConfig": {
-                "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", "us-east-1")}}})
+    service.create_labeling_job(digits_job(service, digits, "digits-gold", "s3://data/manifests/gold.manifest"))
     clock.set(T0 + timedelta(days=6))
     assert service.describe_labeling_job("digits-gold")["LabelingJobStatus"] == "Completed"
     bucket = LocalStore(tmp_path / "s3" / "data")
