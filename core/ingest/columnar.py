@@ -38,6 +38,7 @@ _SCHEMA = pa.schema([("answers", pa.list_(_ANSWER))])
 _OPTIONS = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="infer")
 # Ground Truth's times (docs/ground-truth.md §2): UTC, whole seconds or milliseconds (microseconds too).
 _TIME = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}|\.\d{6})?Z$"
+_SHORT = 4_000  # bytes: a file this short cannot nest past 2,000 levels
 
 
 class Plain(NamedTuple):
@@ -62,9 +63,6 @@ def plain(data: bytes) -> bool:
     block (parse_block). What else the two read differently fails the block, or the answer's checks."""
     return (data[:1] == b"{" and b"\n" not in data and b"\r" not in data and b"null" not in data
             and (len(data) <= _SHORT or data.count(b"[") + data.count(b"{") <= MAX_DEPTH))
-
-
-_SHORT = 4_000
 
 
 def parse_block(blobs: list[bytes]) -> Parsed | None:
@@ -106,10 +104,13 @@ def _columns(answers: pa.ListArray) -> Parsed:
     accepted, submitted = _times(get("acceptanceTime")), _times(get("submissionTime"))
     spent, source, elapsed_ok = _time_spent(get("timeSpentInSeconds"), accepted, submitted)
     content = get("answerContent") if "answerContent" in _names(items) else None
-    whole = _whole(items, content, elapsed_ok)
+    if content is not None and not pa.types.is_struct(content.type):
+        content = None  # no answer has an answerContent object: a note each
+    keys, which = _keys(content, len(items))
+    whole = _whole(items, keys, elapsed_ok)
     whole = answers.is_valid().to_numpy(zero_copy_only=False) & _all_per_file(whole, files, len(answers))
     identity = pc.struct_field(get("workerMetadata"), "identityData")
-    task, label = _task_and_label(content, len(items))
+    task, label = _task_and_label(content, keys, which)
     code = pa.dictionary(pa.int32(), pa.string())
     columns = {
         "worker_id": get("workerId").dictionary_encode(),
@@ -139,10 +140,20 @@ def _all_per_file(ok: np.ndarray, files: np.ndarray, count: int) -> np.ndarray:
     return ~bad
 
 
-def _whole(items: pa.StructArray, content: pa.Array | None, elapsed_ok: pa.Array) -> np.ndarray:
+def _keys(content: pa.StructArray | None, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per answer, how many keys its answerContent has (no value is null: `plain` saw to it; none
+    without an object) and which one it is when it has one (else -1)."""
+    keys, which = np.zeros(count, np.int64), np.full(count, -1)
+    for i in range(content.type.num_fields if content is not None else 0):
+        present = pc.struct_field(content, i).is_valid().to_numpy(zero_copy_only=False)
+        keys += present
+        which[present] = i
+    which[keys != 1] = -1
+    return keys, which
+
+
+def _whole(items: pa.StructArray, keys: np.ndarray, elapsed_ok: pa.Array) -> np.ndarray:
     """Per answer, whether the per-file reader would take it as it is, with no note."""
-    if content is None or not pa.types.is_struct(content.type):
-        return np.zeros(len(items), bool)  # no answer has an answerContent object: a note each
     get = _getter(items)
     spent, accepted = get("timeSpentInSeconds"), get("acceptanceTime")
     checks = [
@@ -153,21 +164,12 @@ def _whole(items: pa.StructArray, content: pa.Array | None, elapsed_ok: pa.Array
         # given: plausible; not given: acceptance to submission plausible, or no acceptance time
         pc.if_else(pc.is_valid(spent), pc.and_(pc.greater_equal(spent, 0), pc.less_equal(spent, MAX_ANSWER_SECONDS)),
                    pc.or_kleene(pc.is_null(accepted), elapsed_ok)),
-        pc.is_valid(content),
-        pc.greater(_present(content), 0),  # {} has its own reading
+        pa.array(keys > 0),  # an answerContent object with a key ({} has its own reading)
     ]
     ok = checks[0]
     for check in checks[1:]:
         ok = pc.and_kleene(ok, check)
     return ok.fill_null(False).to_numpy(zero_copy_only=False)
-
-
-def _present(content: pa.StructArray) -> pa.Array:
-    """Per answer, how many keys its answerContent has (no value is null: `plain` saw to it)."""
-    count = np.zeros(len(content), np.int64)
-    for i in range(content.type.num_fields):
-        count += pc.struct_field(content, i).is_valid().to_numpy(zero_copy_only=False)
-    return pa.array(count)
 
 
 def _times(text: pa.Array) -> pa.Array:
@@ -189,24 +191,16 @@ def _time_spent(spent: pa.Array, accepted: pa.Array, submitted: pa.Array) -> tup
     return seconds, source, elapsed_ok
 
 
-def _task_and_label(content: pa.Array | None, count: int) -> tuple[pa.Array, pa.Array]:
+def _task_and_label(content: pa.StructArray | None, keys: np.ndarray, which: np.ndarray) -> tuple[pa.Array, pa.Array]:
     """(element name, label): the one key of an answerContent and its string `label`, as the
     per-file reader's _classification_label; none of either when there are several keys."""
-    none = pa.nulls(count, pa.string())
-    if content is None or not pa.types.is_struct(content.type):
-        return none, none
-    which = np.full(count, -1)
-    keys = np.zeros(count, np.int64)
-    values = [pc.struct_field(content, i) for i in range(content.type.num_fields)]
-    for i, value in enumerate(values):
-        present = value.is_valid().to_numpy(zero_copy_only=False)
-        keys += present
-        which[present] = i
-    which[keys != 1] = -1
+    label = pa.nulls(len(keys), pa.string())
+    if content is None:
+        return label, label
     names = pa.array([content.type.field(i).name for i in range(content.type.num_fields)], pa.string())
     task = names.take(pa.array(which, mask=which < 0))
-    label = none
-    for i, value in enumerate(values):
+    for i in range(content.type.num_fields):
+        value = pc.struct_field(content, i)
         if pa.types.is_struct(value.type) and value.type.get_field_index("label") >= 0 \
                 and pa.types.is_string(value.type.field("label").type):
             label = pc.if_else(pa.array(which == i), pc.struct_field(value, "label"), label)

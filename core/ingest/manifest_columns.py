@@ -57,7 +57,7 @@ def read(data: bytes) -> ManifestColumns | None:
     lines_no = pa.array(np.arange(lines).astype(str), pa.large_string())
     objects = {"object_id": lines_no, "source": sources, "gold": pa.nulls(lines, pa.large_string())}
     if not attributes:
-        return ManifestColumns(objects, _labels(lines_no.slice(0, 0), sources.slice(0, 0), None, None, ""))
+        return ManifestColumns(objects, {})  # no line has a label
     attribute = attributes[0]
     meta = table[f"{attribute}{METADATA}"].chunk(0)
     has = meta.is_valid()
@@ -99,43 +99,34 @@ def _sources(table: pa.Table) -> pa.Array | None:
     return chosen.cast(pa.large_string())
 
 
-def _labels(object_ids: pa.Array, sources: pa.Array, meta: pa.StructArray | None, labeled: pa.Array | None,
+def _labels(object_ids: pa.Array, sources: pa.Array, meta: pa.StructArray, labeled: pa.Array,
             attribute: str) -> dict[str, pa.Array] | None:
-    count = len(object_ids)
-    if meta is None:
-        texts = {name: pa.nulls(0, pa.string()) for name in ("type", "class-name", "job-name", "creation-date",
-                                                               "failure-reason")}
-        failed, human, confidence = pa.array([], pa.bool_()), pa.array([], pa.bool_()), pa.array([], pa.float64())
-    else:
-        names = [meta.type.field(i).name for i in range(meta.type.num_fields)]
-        texts = {name: _text(meta, name, names) for name in ("type", "class-name", "job-name", "creation-date",
-                                                           "failure-reason")}
-        if any(t is None for t in texts.values()):
-            return None
-        failed = pc.fill_null(pc.greater(pc.utf8_length(texts["failure-reason"].cast(pa.string())), 0), False)
-        human = _human(meta, names)
-        confidence = _confidence(meta, names)
-        if human is None:
-            return None
-    status = pc.if_else(labeled, "labeled", pc.if_else(failed, "failed", "unlabeled")) if count else \
-        pa.array([], pa.string())
+    """The labels table's columns of the lines with `<attribute>-metadata`, as core.gt.manifest._entry
+    makes each; None when a field is there as other than the text that reader takes."""
+    names = [meta.type.field(i).name for i in range(meta.type.num_fields)]
+    texts = {name: _text(meta, name, names) for name in ("type", "class-name", "job-name", "creation-date",
+                                                       "failure-reason")}
+    if any(t is None for t in texts.values()):
+        return None
+    failed = pc.fill_null(pc.greater(pc.utf8_length(texts["failure-reason"].cast(pa.string())), 0), False)
+    status = pc.if_else(labeled, "labeled", pc.if_else(failed, "failed", "unlabeled"))
     job_name = texts["job-name"].cast(pa.string())
     prefixed = pc.fill_null(pc.starts_with(job_name, "labeling-job/"), False)
     job_name = pc.if_else(prefixed, pc.utf8_slice_codeunits(job_name, len("labeling-job/")), job_name)
     code = pa.dictionary(pa.int32(), pa.string())
     return {
         "object_id": object_ids, "source": sources,
-        "attribute": pa.array([attribute] * count, pa.string()).cast(code), "status": status.cast(code),
-        "type": texts["type"].cast(code), "class_name": texts["class-name"].cast(code), "human_annotated": human,
-        "confidence": confidence, "job_name": job_name.cast(code),
-        "creation_date": texts["creation-date"].cast(pa.large_string()),
+        "attribute": pa.array([attribute] * len(object_ids), pa.string()).cast(code), "status": status.cast(code),
+        "type": texts["type"].cast(code), "class_name": texts["class-name"].cast(code),
+        "human_annotated": _human(meta, names), "confidence": _confidence(meta, names),
+        "job_name": job_name.cast(code), "creation_date": texts["creation-date"].cast(pa.large_string()),
         "failure_reason": texts["failure-reason"].cast(pa.large_string()),
     }
 
 
-def _human(meta: pa.StructArray, names: list[str]) -> pa.Array | None:
+def _human(meta: pa.StructArray, names: list[str]) -> pa.Array:
     """`human-annotated` as core.gt.manifest.human_annotated reads it: yes/true and no/false in any
-    case, or a JSON boolean; None when it is there as anything else."""
+    case, or a JSON boolean; unknown for anything else."""
     if "human-annotated" not in names:
         return pa.nulls(len(meta), pa.bool_())
     value = pc.struct_field(meta, "human-annotated")

@@ -187,7 +187,7 @@ class Batch:
 
     def _with_file(self, table: str, key: str, job: str, columns: dict[str, pa.Array]) -> None:
         """A file's rows made as columns (core.ingest.manifest_columns), with its key and job."""
-        count = len(next(iter(columns.values())))
+        count = len(next(iter(columns.values()))) if columns else 0
         if not count:
             return
         own = {"key": pa.array([key] * count, _TEXT), "job": pa.array([job] * count, pa.string())}
