@@ -41,7 +41,9 @@ def test_the_worker_charts_are_drawn_from_athena_on_a_click(page, athena_app, mo
     assert "These charts run" not in text  # the offer gave way to the charts
     assert "worker_key" not in text and "/tmp/" not in text
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.nth(2).wait_for(timeout=30_000)  # each chart mounts on its own, after the script's run ends
+    assert charts.count() >= 3
     heading = page.get_by_role("heading", name="Labels per worker", exact=True)
     heading.evaluate("e => e.scrollIntoView({block: 'start'})")
     settle(page)
