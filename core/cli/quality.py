@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import sys
 
+import pandas as pd
+
+from ..annotations.reports import without_gold
 from ..annotations.source import SourceAnnotations, note_counts, read_source
 from ..annotations.summary import annotation_summary
 from ..gold import GoldError
@@ -131,13 +134,24 @@ def cmd_annotations(args) -> int:
 
         return cmd_annotations_athena(args)
     found = _read(args, common.workspace(args))
+    table = ordinary(found.table, found.gold)
     if args.over_time:
         from ..annotations.reports import over_time
 
         try:
-            print(format_table(over_time(found.table, args.over_time), args.format))
+            print(format_table(over_time(table, args.over_time), args.format))
         except ValueError as exc:  # a period that is no period length
             raise CliError(f"--over-time: {exc}") from exc
         return 0
-    print(format_table(annotation_summary(found.table), args.format))
+    print(format_table(annotation_summary(table), args.format))
     return 0
+
+
+def ordinary(table: pd.DataFrame, gold: dict[tuple[str, str], str]) -> pd.DataFrame:
+    """`table` without the gold objects mixed into the chosen jobs' queue, as the Annotations page
+    counts the output (core.annotations.reports.without_gold); how many, said on stderr."""
+    chosen = {pair: label for pair, label in gold.items() if pair[0] in set(table["job"].astype(str))}
+    if chosen:
+        print(f"{len(chosen):,} gold object(s) mixed into the queue left out: they are checks, not output",
+              file=sys.stderr)
+    return without_gold(table, chosen)

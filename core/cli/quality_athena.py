@@ -7,7 +7,8 @@ functions (core.engine.athena_report); the plan (DDL and cost) on stderr first, 
   segmentation jobs.
 - annotations: the local command's summary, from the output manifests read here (no query) and, for
   a job without one, its answer rows; --over-time counts classification jobs in SQL (the race's
-  queries), and any other selection from the rows."""
+  queries), and any other selection from the rows. Gold mixed into a queue is left out, as locally:
+  a selection with such gold is counted from its rows."""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ def cmd_annotations_athena(args) -> int:
     from ..annotations.summary import annotation_summary
     from ..engine import athena_annotations as aa
     from ..engine import athena_race
+    from .quality import ordinary
 
     common.athena_only(args, unsupported={})
     if args.over_time:
@@ -74,13 +76,14 @@ def cmd_annotations_athena(args) -> int:
     chosen = _chosen_source(args, ws)
     if args.over_time:
         route = chosen.route()
-        if route.rows:  # not only classification: every answer comes back as a row, counted here
+        if route.rows or chosen.queued_gold():  # every answer comes back as a row, counted here (gold left out)
             route = chosen.route(every_row=True)
         run = _run(args, ws, chosen, route, sql_reads=athena_race.READS)
         if run is None:
             return 0
         if route.rows:
-            table = over_time(_ask(lambda: chosen.source(run, route)).table, args.over_time)
+            source = _ask(lambda: chosen.source(run, route))
+            table = over_time(ordinary(source.table, source.gold), args.over_time)
         else:
             table = _ask(lambda: aa.over_time(run.query, run.plan.tables(), args.over_time))
             if table.attrs.get("note"):
@@ -99,7 +102,7 @@ def cmd_annotations_athena(args) -> int:
             if args.dry_run:
                 return 0
             source = _ask(lambda: chosen.source(None, route, everything=True))
-        table = annotation_summary(source.table)
+        table = annotation_summary(ordinary(source.table, source.gold))
     print(format_table(table, args.format))
     return 0
 

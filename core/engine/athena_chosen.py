@@ -39,6 +39,11 @@ class Chosen:
         return next((ref.template.task_type for m in self.manifests.read for ref in m.parsed.sequences
                      if ref.template.job == name), None)
 
+    def queued_gold(self) -> set[tuple[str, str]]:
+        """(job, object_id) of the gold lines mixed into the chosen jobs' queues, as their output
+        manifests say (core.gt.manifest): known before any query runs."""
+        return {(m.job, object_id) for m in self.manifests.read if m.job in self.names for object_id in m.parsed.gold}
+
     def route(self, every_row: bool = False, only: str | None = None) -> ar.Routes:
         """How each chosen partition is measured; `only`: the partitions of that task type."""
         folders = [f for f in self.folders if only is None or self.jobs.types.get(self.jobs.name(f)) == only]

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import json
 
+from test_gold_queue import two_digits_jobs  # tests/unit is on sys.path
+
 from core import cli
+from core.annotations.reports import over_time, without_gold
+from core.annotations.source import read_source
+from core.annotations.summary import annotation_summary
 from core.gt.manifest import GOLD_KEY
+from core.tables import format_table
 
 DIGITS = "s3://ground-control-demo/datasets/digits/"
 
@@ -40,3 +46,20 @@ def test_manifest_gold_refusals_name_the_problem(demo, tmp_path, capsys):
     bad.write_text("image,label\na.png,3\n")
     assert cli.main(["manifest", DIGITS, "--dry-run", "--gold", str(bad)]) == 2
     assert "needs columns 'source-ref'" in capsys.readouterr().err
+
+
+def test_annotations_leave_the_gold_in_the_queue_out_as_the_page_does(tmp_path, capsys):
+    """The Annotations page counts gold lines mixed into a queue as checks, not output
+    (app_pages/annotations.py what_was_labeled); so does the command, on both of its tables."""
+    location = two_digits_jobs(tmp_path)
+    found = read_source(location)
+    ordinary = without_gold(found.table, found.gold)
+    assert len(found.gold) == 4 and len(ordinary) < len(found.table)
+    folder = str(location.store.path_of(location.prefix))
+    for extra, expected in (((), annotation_summary(ordinary)), (("--over-time", "D"), over_time(ordinary, "D"))):
+        assert cli.main(["annotations", folder, "--workspace", "demo", "--format", "csv", *extra]) == 0
+        out = capsys.readouterr()
+        assert out.out.strip() == format_table(expected, "csv").strip(), extra
+        assert "4 gold object(s) mixed into the queue left out" in out.err
+    assert cli.main(["annotations", folder, "--workspace", "demo", "--format", "csv", "--jobs", "digits-later"]) == 0
+    assert "gold object" not in capsys.readouterr().err  # the gold is in the other job's queue

@@ -8,12 +8,12 @@ classification jobs' quality. Run by DuckDB over a simulated job with gold lines
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytest
 from test_athena_every_task_type import TABLES, OnDuckDB  # tests/unit is on sys.path
-from test_gold_queue import digits_job
+from test_gold_queue import two_digits_jobs
 
 from app_pages._athena_annotations import Ran, narrowed
 from app_pages._athena_other_types import report_of
@@ -23,36 +23,12 @@ from core.annotations.source import read_source
 from core.engine import athena_answer_rows as aar
 from core.engine import athena_reliability as arl
 from core.engine import athena_rows
-from core.gold import read_gold
-from core.manifests import ManifestSpec, plan_manifest, write_parts
-from core.manifests.gold_mix import mix_gold
-from core.sim.buckets import folder_buckets
-from core.sim.clock import FixedClock
-from core.sim.datasets import write_digits
-from core.sim.service import SimulatedService
-from core.storage import LocalStore, Location
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning: the simulated team works over the week
+from core.storage import Location
 
 
 @pytest.fixture(scope="module")
 def gold_queue(tmp_path_factory) -> Location:
-    """Two digits jobs (40 objects, 3 workers each) run by the simulator a week apart, the first with 4 gold
-    lines mixed into its queue."""
-    root = tmp_path_factory.mktemp("gold-queue")
-    open_uri = folder_buckets(root / "s3")
-    clock = FixedClock(T0)
-    service = SimulatedService(root / "state", open_uri, clock, 7)
-    digits = write_digits(open_uri, "s3://data/digits", count=60)
-    service.register_truth(digits.truth)
-    plan = plan_manifest(open_uri("s3://data/digits/"), ManifestSpec(sample=40, seed=1))
-    mixed, _ = mix_gold(plan, read_gold(digits.gold_uri, open_uri(digits.gold_uri).read()), 0.1, digits.gold_uri)
-    for name, manifest in (("digits-gold", "gold.manifest"), ("digits-later", "plain.manifest")):
-        write_parts(open_uri(f"s3://data/manifests/{manifest}"), mixed.parts if name == "digits-gold" else [plan.lines])
-        service.create_labeling_job(digits_job(service, digits, name, f"s3://data/manifests/{manifest}"))
-        clock.set(clock.now() + timedelta(days=6))  # the second job's answers on another day
-        assert service.describe_labeling_job(name)["LabelingJobStatus"] == "Completed"
-    return Location(LocalStore(root / "s3" / "data"), "jobs/")
+    return two_digits_jobs(tmp_path_factory.mktemp("gold-queue"))
 
 
 def ran_of(location: Location, folder, every_row: bool) -> tuple[Ran, list[str]]:

@@ -61,6 +61,25 @@ def digits_job(service: SimulatedService, digits, name: str, manifest: str) -> d
                 "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", "us-east-1")}}}
 
 
+def two_digits_jobs(root: Path) -> Location:
+    """Two digits jobs (40 objects, 3 workers each) run by the simulator under `root` a week apart, the
+    first with 4 gold lines mixed into its queue; their output under jobs/ of the returned folder (the
+    bucket s3://data)."""
+    open_uri = folder_buckets(root / "s3")
+    clock = FixedClock(T0)
+    service = SimulatedService(root / "state", open_uri, clock, 7)
+    digits = write_digits(open_uri, "s3://data/digits", count=60)
+    service.register_truth(digits.truth)
+    plan = plan_manifest(open_uri("s3://data/digits/"), ManifestSpec(sample=40, seed=1))
+    mixed, _ = mix_gold(plan, read_gold(digits.gold_uri, open_uri(digits.gold_uri).read()), 0.1, digits.gold_uri)
+    for name, manifest in (("digits-gold", "gold.manifest"), ("digits-later", "plain.manifest")):
+        write_parts(open_uri(f"s3://data/manifests/{manifest}"), mixed.parts if name == "digits-gold" else [plan.lines])
+        service.create_labeling_job(digits_job(service, digits, name, f"s3://data/manifests/{manifest}"))
+        clock.set(clock.now() + timedelta(days=6))  # the second job's answers on another day
+        assert service.describe_labeling_job(name)["LabelingJobStatus"] == "Completed"
+    return Location(LocalStore(root / "s3" / "data"), "jobs/")
+
+
 def test_the_share_is_of_the_lines_written_in_seeded_places_and_tagged_with_the_true_label(tmp_path):
     location = images(tmp_path, 95)
     gold = gold_for(location, [f"{c}{i}.png" for c in "ab" for i in range(20)])
