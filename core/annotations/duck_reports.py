@@ -11,14 +11,12 @@ tests/unit/test_annotation_engine.py compares both on the demo and on edge cases
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..bounds import _step, time_grid
-from ..engine.duck import MEMORY_LIMIT
-from ..workspace import cache_dir
+from ..engine.duck import connection
 from . import reports
 from .columns import to_table_frame
 from .model import CONSOLIDATED, WORKER
@@ -48,13 +46,9 @@ _UNIT_US = {"m": 60_000_000, "h": 3_600_000_000, "D": 86_400_000_000, "M": 86_40
 
 
 def query(rows: pa.Table, sql: str, **tables: pa.Table) -> pd.DataFrame:
-    """`sql` over `rows` (the view `rows`, and any `tables` by name): a connection per call, safe
-    from the app's threads."""
-    with duckdb.connect(":memory:") as con:
-        con.execute("SET TimeZone = 'UTC'")
-        # As core.engine.duck runs the worker metrics: under MEMORY_LIMIT, spilling to the user cache.
-        con.execute("SET temp_directory = ?", [str(cache_dir() / "engine-spill")])
-        con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
+    """`sql` over `rows` (the view `rows`, and any `tables` by name), on a connection of its own as
+    core.engine.duck runs the worker metrics."""
+    with connection() as con:
         con.register("rows", rows)
         for name, table in tables.items():
             con.register(name, table)
