@@ -151,6 +151,6 @@ def disagreements(task: str, found: Estimates) -> None:
         st.caption(f"The {SHOWN} surest of {len(rows):,}; the CSV holds them all.")
     table = rows.drop(columns=["disagrees"]).assign(
         estimate=rows["estimate"].map(_said), consolidated=rows["consolidated"].map(_said))
-    st.download_button(f"Download all {len(rows):,} (CSV)", format_table(table, "csv"),
+    st.download_button(f"Download all {len(rows):,} (CSV)", lambda: format_table(table, "csv"),
                        file_name=f"estimate-vs-ground-truth-{task}.csv", mime="text/csv", icon=":material/download:",
                        key=f"reliability_csv_{task}")

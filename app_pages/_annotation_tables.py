@@ -28,7 +28,7 @@ SHARES = ["score", "exact_match", "reliability", "jaccard", "precision", "recall
 
 
 def download(frame: pd.DataFrame, name: str, key: str, label: str = "Download CSV") -> None:
-    st.download_button(label, frame.to_csv(index=False), file_name=f"{name}.csv", mime="text/csv",
+    st.download_button(label, lambda: frame.to_csv(index=False), file_name=f"{name}.csv", mime="text/csv",
                        icon=":material/download:", key=key)
 
 

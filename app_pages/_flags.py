@@ -65,5 +65,5 @@ def flags_section(chosen: Chosen, layers: dict[str, str]) -> None:
     table = flags_table(found, chosen.shown)
     if chosen.mode == "anon":
         table = table.drop(columns=["worker_id"])
-    st.download_button(f"Download all {len(found):,} (CSV)", format_table(table, "csv"), file_name="flags.csv",
+    st.download_button(f"Download all {len(found):,} (CSV)", lambda: format_table(table, "csv"), file_name="flags.csv",
                        mime="text/csv", icon=":material/download:", key="flags_csv")

@@ -127,6 +127,6 @@ def disagreement_list(chosen: Chosen, found: Reliability | None) -> None:
         st.page_link("app_pages/annotations.py", label=literal(text), icon=":material/rule:",
                      query_params={**link, **({"ijob": row.job} if several else {}), "item": str(row.object_id)})
     table = rows.drop(columns=["disagrees"])
-    st.download_button(f"Download all {len(rows):,} (CSV)", format_table(table, "csv"),
+    st.download_button(f"Download all {len(rows):,} (CSV)", lambda: format_table(table, "csv"),
                        file_name="estimate-vs-ground-truth.csv", mime="text/csv", icon=":material/download:",
                        key="reliability_csv")

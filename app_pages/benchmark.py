@@ -276,7 +276,7 @@ def main() -> None:
         else:
             st.info(f"{', '.join(jobs)}: {text}", icon=":material/info:")
     charts(runs, prices)
-    st.download_button("Download the comparison (CSV)", table.to_csv(index=False), file_name="benchmark.csv",
+    st.download_button("Download the comparison (CSV)", lambda: table.to_csv(index=False), file_name="benchmark.csv",
                        mime="text/csv", icon=":material/download:")
 
 

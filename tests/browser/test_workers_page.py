@@ -1,5 +1,6 @@
 """The Workers page in a real browser, on the real 2019 fixture."""
 
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -24,6 +25,11 @@ def test_workers_grid_shows_every_worker_and_the_team(page, app_server, birds_di
     assert "public.us-east-1." not in app  # anonymous names leave no id on the page
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "workers")
+    with page.expect_download() as download:  # the CSV is made when the button is clicked
+        page.get_by_role("button", name="Download CSV").click()
+    csv = Path(download.value.path()).read_text().splitlines()
+    assert csv[0].startswith("worker,labels,") and len(csv) == 1 + 97 + 1  # the header, every worker, the team
+    assert csv[-1].startswith("Team,1510,") and "public.us-east-1." not in "".join(csv)
 
 
 def test_unreadable_source_says_why(page, app_server, tmp_path, wait_for_app):
