@@ -127,39 +127,51 @@ class LocalStore:
         while stack:
             rel = stack.pop()
             folder = self.path_of(rel)
+            # Each folder is opened once and its mtime, entries and files' stats are had through that
+            # descriptor: no path is looked up again from the root (a tenth of the walk's CPU at 333,000
+            # folders). A folder that cannot be opened is stat'ed by path and has no entries, as os.walk.
             try:
-                mtime = os.stat(folder).st_mtime_ns  # before reading it: a change after is seen next time
+                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
             except OSError:
-                continue  # gone since its parent was read
-            names, subs = self.entries(folder)
-            if record:
-                seen.folder(rel, mtime)
-            base = f"{rel}/" if rel else ""
-            for name in names:
-                key = base + name
-                if not key.startswith(prefix):
-                    continue
-                path = f"{folder}/{name}"
+                fd = None
+            try:
                 try:
-                    st = os.stat(path)
+                    # Before reading it: a change after is seen next time.
+                    mtime = (os.stat(folder) if fd is None else os.fstat(fd)).st_mtime_ns
                 except OSError:
-                    st = None
-                if st is None or not S_ISREG(st.st_mode):
-                    st = self.regular(path, key, on_skip)  # says why (or finds it regular after all)
-                if st is not None:
-                    if record:
-                        seen.entry(key, st.st_size, st.st_mtime_ns)
-                    yield ObjectInfo(key, st.st_size, f"{st.st_size}-{st.st_mtime_ns}")
-                elif record and os.path.lexists(path):
-                    seen.entry(key, SPECIAL, 0)  # stat'ed and reported again by each scan
+                    continue  # gone since its parent was read
+                names, subs = self.entries(folder if fd is None else fd)
+                if record:
+                    seen.folder(rel, mtime)
+                base = f"{rel}/" if rel else ""
+                for name in names:
+                    key = base + name
+                    if not key.startswith(prefix):
+                        continue
+                    try:
+                        st = os.stat(f"{folder}/{name}") if fd is None else os.stat(name, dir_fd=fd)
+                    except OSError:
+                        st = None
+                    if st is None or not S_ISREG(st.st_mode):
+                        st = self.regular(f"{folder}/{name}", key, on_skip)  # says why (or finds it regular)
+                    if st is not None:
+                        if record:
+                            seen.entry(key, st.st_size, st.st_mtime_ns)
+                        yield ObjectInfo(key, st.st_size, f"{st.st_size}-{st.st_mtime_ns}")
+                    elif record and os.path.lexists(f"{folder}/{name}"):
+                        seen.entry(key, SPECIAL, 0)  # stat'ed and reported again by each scan
+            finally:
+                if fd is not None:
+                    os.close(fd)
             if subs:
                 stack.extend(base + name for name in reversed(subs)
                              if f"{base}{name}/".startswith(prefix) or prefix.startswith(f"{base}{name}/"))
 
     @staticmethod
-    def entries(folder: str) -> tuple[list[str], list[str]]:
-        """A folder's entry names and its subfolders' names (links to folders are entries: never
-        followed), each in name order; none if it cannot be read (as os.walk)."""
+    def entries(folder: str | int) -> tuple[list[str], list[str]]:
+        """A folder's (a path or an open descriptor) entry names and its subfolders' names (links to
+        folders are entries: never followed), each in name order; none if it cannot be read (as
+        os.walk)."""
         names, subs = [], []
         try:
             with os.scandir(folder) as it:
