@@ -29,14 +29,17 @@ COLUMNS = {"job": "varchar", "object_id": "varchar", "worker_id": "varchar", "la
            "submitted": "timestamp"}
 
 # Every labeled answer of the SQL-measured classification jobs (quality_jobs: partition -> own name, as
-# the quality SQL names them), several of one worker to one object included, as the local table has them.
-# No order: the estimate sorts its triples (core.reliability.classification_answers). With its time, so
-# the page's "What was labeled" reports and its date filter run on these rows as on the local ones.
+# the quality SQL names them), several of one worker to one object included, as the local table has them,
+# and in its order (file, then place in it: `row_no`), so a worker who answered an object twice is scored
+# on the same first answer when the page measures the rows after a filter (core.annotations.duck_quality).
+# With its time, so the page's "What was labeled" reports and its date filter run on these rows as on the
+# local ones.
 ANSWER_ROWS = """
 SELECT j.own_job AS job, a.object_id, a.worker_id, a.label, a.submission_time AS submitted
 FROM answers a
 JOIN quality_jobs j ON j.job = a.job
 WHERE a.label IS NOT NULL AND a.worker_id IS NOT NULL
+ORDER BY a.row_no
 """
 
 

@@ -8,6 +8,8 @@ classification jobs' quality. Run by DuckDB over a simulated job with gold lines
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import timedelta
 
 import pandas as pd
@@ -23,7 +25,7 @@ from core.annotations.source import read_source
 from core.engine import athena_answer_rows as aar
 from core.engine import athena_reliability as arl
 from core.engine import athena_rows
-from core.storage import Location
+from core.storage import LocalStore, Location
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +127,31 @@ def test_the_athena_workers_table_measures_accuracy_on_the_gold_in_the_queue_as_
     remote, expected = on_duckdb(gold_queue, tmp_path, gold), local(gold_queue, gold)
     same_table(remote, expected)
     assert expected["accuracy"].notna().sum() > 2
+
+
+def test_a_worker_who_answered_an_object_twice_is_scored_on_the_first_answer_as_locally(gold_queue, tmp_path):
+    """The compact rows come back in the local reader's order (file, then place in it), so after a filter
+    the Athena page scores a worker who answered an object twice on the same first answer as the local
+    page: here a second iteration's answer with another label, whose file sorts after the first's."""
+    root = tmp_path / "source"
+    shutil.copytree(gold_queue.store.path_of(gold_queue.prefix), root / "jobs")
+    responses = root / "jobs" / "digits-later" / "annotations" / "worker-response"
+    first = sorted((responses / "iteration-1").rglob("*.json"))[0]
+    answer = json.loads(first.read_text())["answers"][0]
+    label = answer["answerContent"]["crowd-image-classifier"]["label"]
+    answer["answerContent"]["crowd-image-classifier"]["label"] = "7" if label != "7" else "8"
+    again = responses / "iteration-2" / first.parent.name / first.name
+    again.parent.mkdir(parents=True)
+    again.write_text(json.dumps({"answers": [answer]}))
+    location = Location(LocalStore(root), "jobs/")
+    (tmp_path / "athena").mkdir()
+    done, sql_jobs = ran_of(location, tmp_path / "athena", every_row=False)
+    local = read_source(location)
+    narrow = Narrow(worker=answer["workerId"])
+    mine = rowset.narrowed(local.rows, narrow)
+    rows = mine.select(["job", "object_id", "worker_id", "label"]).to_pandas()
+    twice = rows[(rows["job"] == "digits-later") & (rows["object_id"] == first.parent.name)
+                 & (rows["worker_id"] == answer["workerId"])]
+    assert twice["label"].tolist() == [label, answer["answerContent"]["crowd-image-classifier"]["label"]]
+    shown = narrowed(done, narrow, sql_jobs)
+    pd.testing.assert_frame_equal(_sorted(shown.report), _sorted(duck_quality.quality_rows(mine)), check_dtype=False)
