@@ -61,16 +61,23 @@ def digits_job(service: SimulatedService, digits, name: str, manifest: str) -> d
                 "AnnotationConsolidationLambdaArn": tasks.acs_lambda_arn("ImageMultiClass", "us-east-1")}}}
 
 
-def two_digits_jobs(root: Path) -> Location:
-    """Two digits jobs (40 objects, 3 workers each) run by the simulator under `root` a week apart, the
-    first with 4 gold lines mixed into its queue; their output under jobs/ of the returned folder (the
-    bucket s3://data)."""
+def simulated_digits(root: Path):
+    """The simulated team under `root` (buckets in root/s3, its clock at T0), the digits dataset (60
+    images, their true labels registered) and the plan of a 40-object manifest of them."""
     open_uri = folder_buckets(root / "s3")
     clock = FixedClock(T0)
     service = SimulatedService(root / "state", open_uri, clock, 7)
     digits = write_digits(open_uri, "s3://data/digits", count=60)
     service.register_truth(digits.truth)
     plan = plan_manifest(open_uri("s3://data/digits/"), ManifestSpec(sample=40, seed=1))
+    return open_uri, clock, service, digits, plan
+
+
+def two_digits_jobs(root: Path) -> Location:
+    """Two digits jobs (40 objects, 3 workers each) run by the simulator under `root` a week apart, the
+    first with 4 gold lines mixed into its queue; their output under jobs/ of the returned folder (the
+    bucket s3://data)."""
+    open_uri, clock, service, digits, plan = simulated_digits(root)
     mixed, _ = mix_gold(plan, read_gold(digits.gold_uri, open_uri(digits.gold_uri).read()), 0.1, digits.gold_uri)
     for name, manifest in (("digits-gold", "gold.manifest"), ("digits-later", "plain.manifest")):
         write_parts(open_uri(f"s3://data/manifests/{manifest}"), mixed.parts if name == "digits-gold" else [plan.lines])
@@ -160,12 +167,7 @@ def test_the_birds_output_manifest_as_gold_mixed_into_a_manifest_on_s3_and_read_
 
 
 def test_the_simulator_carries_the_tag_and_the_reports_measure_workers_on_the_gold(tmp_path):
-    open_uri = folder_buckets(tmp_path / "s3")
-    clock = FixedClock(T0)
-    service = SimulatedService(tmp_path / "state", open_uri, clock, 7)
-    digits = write_digits(open_uri, "s3://data/digits", count=60)
-    service.register_truth(digits.truth)
-    plan = plan_manifest(open_uri("s3://data/digits/"), ManifestSpec(sample=40, seed=1))
+    open_uri, clock, service, digits, plan = simulated_digits(tmp_path)
     gold = read_gold(digits.gold_uri, open_uri(digits.gold_uri).read())
     mixed, mix = mix_gold(plan, gold, 0.1, digits.gold_uri)
     assert mix.per_part == (4,) and mix.already == 40
