@@ -150,7 +150,8 @@ def cmd_annotations(args) -> int:
 def ordinary(table: pd.DataFrame, gold: dict[tuple[str, str], str]) -> pd.DataFrame:
     """`table` without the gold objects mixed into the chosen jobs' queue, as the Annotations page
     counts the output (core.annotations.reports.without_gold); how many, said on stderr."""
-    chosen = {pair: label for pair, label in gold.items() if pair[0] in set(table["job"].astype(str))}
+    jobs = set(table["job"].astype(str))
+    chosen = {pair: label for pair, label in gold.items() if pair[0] in jobs}
     if chosen:
         print(f"{len(chosen):,} gold object(s) mixed into the queue left out: they are checks, not output",
               file=sys.stderr)
