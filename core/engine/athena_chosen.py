@@ -42,7 +42,7 @@ class Chosen:
     def queued_gold(self) -> set[tuple[str, str]]:
         """(job, object_id) of the gold lines mixed into the chosen jobs' queues, as their output
         manifests say (core.gt.manifest): known before any query runs."""
-        return {(m.job, object_id) for m in self.manifests.read if m.job in self.names for object_id in m.parsed.gold}
+        return {pair for pair in self.manifests.gold if pair[0] in self.names}
 
     def route(self, every_row: bool = False, only: str | None = None) -> ar.Routes:
         """How each chosen partition is measured; `only`: the partitions of that task type."""

@@ -31,6 +31,12 @@ class Manifests:
     def own(self) -> set[str]:
         return {m.job for m in self.read}
 
+    @property
+    def gold(self) -> dict[tuple[str, str], str]:
+        """(the manifest's own job, object_id) -> label of each gold line mixed into a queue
+        (core.gt.manifest), as the local reader keeps them (SourceAnnotations.gold)."""
+        return {(m.job, object_id): label for m in self.read for object_id, label in m.parsed.gold.items()}
+
 
 def read_manifests(location: Location, manifests: Mapping[str, list]) -> Manifests:
     """Every output manifest ({partition job: [ObjectInfo]}, a listing's), in the listing's order."""

@@ -82,7 +82,7 @@ def annotations(location: Location, found: Survey, manifests: Manifests, jobs: J
     from every output manifest under the source and the answer rows of those jobs' partitions."""
     store = location.store
     unread = list(manifests.unread)
-    table, out, gold = RowTable(), Annotations(), {}
+    table, out = RowTable(), Annotations()
     for m in manifests.read:
         for values in m.parsed.rows:
             table.add(m.key, values)
@@ -92,7 +92,6 @@ def annotations(location: Location, found: Survey, manifests: Manifests, jobs: J
         out.sequences += [s for s in m.parsed.sequences
                           if s.template.job == m.job or s.template.job not in manifests.own]
         out.texts |= m.parsed.texts
-        gold |= {(m.job, object_id): label for object_id, label in m.parsed.gold.items()}
     workers = RowTable()
     for folder, key, data in response_files(rows, found, store):
         job = jobs.name(folder)
@@ -119,7 +118,7 @@ def annotations(location: Location, found: Survey, manifests: Manifests, jobs: J
     rows_of = with_mask_areas(rows_of, out, resolver, store)
     files = sum(len(i) for i in found.manifests.values()) + sum(len(i) for i in found.responses.values())
     return _source(location.uri, rows_of, masks=out.masks, texts=out.texts, notes=out.notes, unread=unread,
-                   files=files - len(unread), gold=gold)
+                   files=files - len(unread), gold=manifests.gold)
 
 
 def _source(uri: str, rows: pa.Table, **parts) -> SourceAnnotations:

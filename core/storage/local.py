@@ -24,6 +24,13 @@ def not_regular(mode: int) -> str | None:
     return f"not a regular file ({kind})"
 
 
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
 def _link_problem(path: Path) -> str | None:
     """Why a path that stat() cannot follow is unreadable: a broken link or a loop."""
     try:
@@ -129,18 +136,16 @@ class LocalStore:
             folder = self.path_of(rel)
             # Each folder is opened once and its mtime, entries and files' stats are had through that
             # descriptor: no path is looked up again from the root (a tenth of the walk's CPU at 333,000
-            # folders). A folder that cannot be opened is stat'ed by path and has no entries, as os.walk.
+            # folders).
             try:
                 fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            except OSError:
-                fd = None
+            except OSError:  # gone since its parent was read; or unreadable: no entries, as os.walk
+                if record and (mtime := _mtime(folder)) is not None:
+                    seen.folder(rel, mtime)
+                continue
             try:
-                try:
-                    # Before reading it: a change after is seen next time.
-                    mtime = (os.stat(folder) if fd is None else os.fstat(fd)).st_mtime_ns
-                except OSError:
-                    continue  # gone since its parent was read
-                names, subs = self.entries(folder if fd is None else fd)
+                mtime = os.fstat(fd).st_mtime_ns  # before reading it: a change after is seen next time
+                names, subs = self.entries(fd)
                 if record:
                     seen.folder(rel, mtime)
                 base = f"{rel}/" if rel else ""
@@ -149,7 +154,7 @@ class LocalStore:
                     if not key.startswith(prefix):
                         continue
                     try:
-                        st = os.stat(f"{folder}/{name}") if fd is None else os.stat(name, dir_fd=fd)
+                        st = os.stat(name, dir_fd=fd)
                     except OSError:
                         st = None
                     if st is None or not S_ISREG(st.st_mode):
@@ -161,8 +166,7 @@ class LocalStore:
                     elif record and os.path.lexists(f"{folder}/{name}"):
                         seen.entry(key, SPECIAL, 0)  # stat'ed and reported again by each scan
             finally:
-                if fd is not None:
-                    os.close(fd)
+                os.close(fd)
             if subs:
                 stack.extend(base + name for name in reversed(subs)
                              if f"{base}{name}/".startswith(prefix) or prefix.startswith(f"{base}{name}/"))
