@@ -133,18 +133,27 @@ def cmd_annotations(args) -> int:
         from .quality_athena import cmd_annotations_athena
 
         return cmd_annotations_athena(args)
+    if args.over_time:
+        check_period(args.over_time)
     found = _read(args, common.workspace(args))
     table = ordinary(found.table, found.gold)
     if args.over_time:
         from ..annotations.reports import over_time
 
-        try:
-            print(format_table(over_time(table, args.over_time), args.format))
-        except ValueError as exc:  # a period that is no period length
-            raise CliError(f"--over-time: {exc}") from exc
+        print(format_table(over_time(table, args.over_time), args.format))
         return 0
     print(format_table(annotation_summary(table), args.format))
     return 0
+
+
+def check_period(freq: str) -> None:
+    """--over-time's period, refused before anything is read (or listed and billed, on Athena)."""
+    from ..bounds import _step
+
+    try:
+        _step(freq)
+    except ValueError as exc:
+        raise CliError(f"--over-time: {exc}") from exc
 
 
 def ordinary(table: pd.DataFrame, gold: dict[tuple[str, str], str]) -> pd.DataFrame:

@@ -67,11 +67,11 @@ def cmd_annotations_athena(args) -> int:
     from ..annotations.summary import annotation_summary
     from ..engine import athena_annotations as aa
     from ..engine import athena_race
-    from .quality import ordinary
+    from .quality import check_period, ordinary
 
     common.athena_only(args, unsupported={})
     if args.over_time:
-        _period(args.over_time)
+        check_period(args.over_time)
     ws = common.workspace(args)
     chosen = _chosen_source(args, ws)
     if args.over_time:
@@ -105,15 +105,6 @@ def cmd_annotations_athena(args) -> int:
         table = annotation_summary(ordinary(source.table, source.gold))
     print(format_table(table, args.format))
     return 0
-
-
-def _period(freq: str) -> None:
-    from ..bounds import _step
-
-    try:
-        _step(freq)
-    except ValueError as exc:  # before anything is listed or billed
-        raise CliError(f"--over-time: {exc}") from exc
 
 
 def _gold(args, ws) -> pd.DataFrame | None:

@@ -63,3 +63,6 @@ def test_annotations_leave_the_gold_in_the_queue_out_as_the_page_does(tmp_path, 
         assert "4 gold object(s) mixed into the queue left out" in out.err
     assert cli.main(["annotations", folder, "--workspace", "demo", "--format", "csv", "--jobs", "digits-later"]) == 0
     assert "gold object" not in capsys.readouterr().err  # the gold is in the other job's queue
+    assert cli.main(["annotations", folder, "--workspace", "demo", "--over-time", "fortnight"]) == 2
+    err = capsys.readouterr().err  # refused before the source is read: nothing said of its gold
+    assert "--over-time: period 'fortnight'" in err and "gold object" not in err
