@@ -278,7 +278,7 @@ def quality_link(chosen: Chosen, report: pd.DataFrame) -> None:
 def table_and_csv(report: pd.DataFrame) -> None:
     summary(report)
     worker_grid(report)
-    st.download_button("Download CSV", lambda: format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
+    st.download_button("Download CSV", format_table(report, "csv"), file_name="workers.csv", mime="text/csv",
                        icon=":material/download:")
 
 

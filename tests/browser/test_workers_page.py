@@ -25,6 +25,9 @@ def test_workers_grid_shows_every_worker_and_the_team(page, app_server, birds_di
     assert "public.us-east-1." not in app  # anonymous names leave no id on the page
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "workers")
+    # The page is drawn again once the estimate is made: click when that run has drawn it, not during it.
+    grid.locator(".ag-header-cell", has_text="Estimated reliability").first.wait_for(timeout=60_000)
+    wait_for_app(page)
     with page.expect_download() as download:  # the CSV is made when the button is clicked
         page.get_by_role("button", name="Download CSV").click()
     csv = Path(download.value.path()).read_text().splitlines()
