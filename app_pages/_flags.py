@@ -40,7 +40,6 @@ def _link(chosen: Chosen, flag: Flag) -> dict:
 
 
 def flags_section(chosen: Chosen, layers: dict[str, str]) -> None:
-    st.subheader("Flags")
     if not chosen.answers["label"].notna().any():
         st.caption("Flags look at answers with one label (image or text classification): this selection has none.")
         return

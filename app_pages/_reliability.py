@@ -103,6 +103,8 @@ def disagreement_list(chosen: Chosen, found: Reliability | None) -> None:
     """The objects to audit first: where the estimated label differs from Ground Truth's consolidated
     label, the most confident estimates first, each a link to its item on the Annotations page."""
     if found is None:
+        st.caption("The estimate is made from answers with one label (image or text classification): this "
+                   "selection has none.")
         return
     st.subheader("Where the estimate and Ground Truth disagree")
     if said := accuracy_sentence(found.accuracies()):  # a gold file's, or the gold mixed into the queue

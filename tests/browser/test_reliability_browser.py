@@ -33,7 +33,11 @@ def test_reliability_column_tooltip_and_the_objects_to_audit(page, app_server, b
     assert text.startswith("95 % interval: ") and text.endswith("%"), text
     screenshot(page, "workers-reliability-tooltip")
 
+    # Below the table, in the second of its tabs: opened by a click, and named in the link from then on.
+    page.get_by_role("tab", name="Estimate vs Ground Truth").click()
     heading = page.get_by_text("Where the estimate and Ground Truth disagree")
+    heading.wait_for(timeout=30_000)
+    assert parse_qs(urlparse(page.url).query)["view"] == ["Estimate vs Ground Truth"]
     heading.scroll_into_view_if_needed()
     settle(page)
     app = page.inner_text('[data-testid="stApp"]')

@@ -49,14 +49,15 @@ def open_page(page, base: str, path: str, wait_for_app, **params) -> None:
 
 def test_payloads_on_the_workers_page_are_text(page, app_server, payload_output, wait_for_app):
     open_page(page, app_server, "workers", wait_for_app, source=str(payload_output), **{"from": IMG},
-              job=SCRIPT, period=SCRIPT, cols=IMG)
+              job=SCRIPT, period=SCRIPT, cols=IMG, view="Charts")
     grid = page.frame_locator(GRID)
     grid.locator(".ag-center-cols-container .ag-row").first.wait_for()
     workers = grid.locator(".ag-pinned-left-cols-container").inner_text()
     assert SCRIPT in workers and IMG in workers and "plain-worker __HEIGHT__" in workers
-    # The page draws its table, then runs again with the estimate (rerun_as_opened): the notes on the
-    # link's bad values are read after that second run, which must say them again.
-    page.get_by_text("Where the estimate and Ground Truth disagree").wait_for()
+    # The page draws its table, then runs again with the estimate (rerun_as_opened) and the tab below
+    # it (the charts, whose period the link names): the notes on the link's bad values are read after
+    # that second run, which must say them again.
+    page.get_by_role("heading", name="Labels over time").wait_for()
     wait_for_app(page)
     app = page.inner_text('[data-testid="stApp"]')
     notes = [line for line in app.splitlines() if "was not understood" in line]

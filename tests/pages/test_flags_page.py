@@ -15,7 +15,7 @@ from core.workers import shown_names
 def test_each_flag_is_a_line_with_its_reason_and_a_link_to_the_workers_items(simulated):  # noqa: F811
     data, ids, _ = simulated
     at = run("app_pages/workers.py", source=data.uri, names="anon")
-    assert "Flags" in [s.value for s in at.subheader]
+    assert at.tabs[0].label == "Flags"  # the tab below the table that opens first
     names = shown_names(data, {}, anonymize=True)
     expected = flags.find_flags(data.answers, data.labels, names=names)
     assert [f.kind for f in expected] == [flags.CLICKING, flags.CLICKING, flags.DROP]

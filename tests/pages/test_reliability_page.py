@@ -14,6 +14,8 @@ from test_quality_report import source  # noqa: F401  (tests/unit is on sys.path
 from core import reliability
 from core.gold import read_gold
 
+ESTIMATE = "Estimate vs Ground Truth"  # the tab below the table, as a link names it (view=)
+
 
 def grid(at):
     """The AgGrid's column settings and rows (AppTest shows the component as opaque: read its args)."""
@@ -32,7 +34,8 @@ def expected(birds_dir) -> reliability.Reliability:
 
 
 def test_workers_page_shows_the_estimated_reliability_and_where_to_audit(birds_dir, expected):
-    at = run("app_pages/workers.py", source=str(birds_dir), gold=str(birds_dir / "true_labels.json"))
+    at = run("app_pages/workers.py", source=str(birds_dir), gold=str(birds_dir / "true_labels.json"),
+             view=ESTIMATE)
     columns, rows, team = grid(at)
     # Beside agreement and accuracy, in the default columns, with its help and its interval as tooltip.
     order = list(columns)
@@ -80,10 +83,12 @@ def test_anonymised_names_keep_the_estimate_and_hide_the_ids(birds_dir, expected
 
 
 def test_no_classification_answers_no_estimate(source):  # noqa: F811
-    at = run("app_pages/workers.py", source=str(source))  # classification and other jobs
+    at = run("app_pages/workers.py", source=str(source), view=ESTIMATE)  # classification and other jobs
     assert "Where the estimate and Ground Truth disagree" in [s.value for s in at.subheader]
     at.multiselect(key="jobs_widget").set_value(["cars-bb"]).run()  # bounding boxes only
     assert not at.exception
     assert "Where the estimate and Ground Truth disagree" not in [s.value for s in at.subheader]
+    assert ("The estimate is made from answers with one label (image or text classification): this selection has "
+            "none.") in [c.value for c in at.tabs[1].caption]
     columns, _, _ = grid(at)
     assert "reliability" not in columns
