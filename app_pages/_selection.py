@@ -51,7 +51,7 @@ class Chosen:
 
 def sidebar_source() -> str:
     # Set again before the widget is made: each page has its own Source widget, and a page opened from
-    # the sidebar would otherwise show it empty (Streamlit gives a new widget its default value).
+    # the sidebar would otherwise show another source (Streamlit starts a new widget from its default).
     st.session_state["source"] = url_state("source", workspace().output_uri)  # the demo opens on all its jobs
     st.sidebar.text_input(
         "Source",

@@ -281,8 +281,8 @@ VIEWS = ["Flags", "Estimate vs Ground Truth", "Charts"]  # below the table; the 
 def below_the_table(chosen: Chosen, found, layers: dict[str, str]) -> None:
     """Flags, the estimate's disagreements and the charts, as tabs of which only the open one is
     computed and drawn; the open one is in the link (`view`). All three drawn with the table kept
-    the browser busy until the grid showed a second later (3.6 s instead of 2.6 s at 1M answers,
-    bench/scale.py --page)."""
+    the browser busy while the grid's frame loaded: at 1M answers the grid showed 0.3 to 1 s later
+    (bench/scale.py --page)."""
     flags_tab, estimate_tab, charts_tab = st.tabs(VIEWS, key="view", bind="query-params")
     if flags_tab.open:
         with flags_tab:
