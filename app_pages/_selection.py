@@ -50,9 +50,7 @@ class Chosen:
 
 
 def sidebar_source() -> str:
-    # Set again before the widget is made: each page has its own Source widget, and a page opened from
-    # the sidebar would otherwise show another source (Streamlit starts a new widget from its default).
-    st.session_state["source"] = url_state("source", workspace().output_uri)  # the demo opens on all its jobs
+    url_state("source", workspace().output_uri)  # the demo opens on all its jobs
     st.sidebar.text_input(
         "Source",
         key="source",
@@ -202,9 +200,7 @@ def name_mode(answers: pd.DataFrame, where=None) -> str:
                                       "IDs are for leads.")
         return "anon"
     default = "name" if user_pools(answers) else "id"
-    # Set again before the widget is made, as the source (sidebar_source): a page opened from the sidebar
-    # keeps the choice, so Anonymous stays anonymous from page to page.
-    st.session_state["names"] = url_choice("names", NAME_MODES, default, "name mode", where=where)
+    url_choice("names", NAME_MODES, default, "name mode", where=where)
     mode = st.sidebar.radio("Show workers as", list(NAME_MODES), format_func=NAME_MODES.get, key="names")
     sync_url(names=None if mode == default else mode)
     return mode

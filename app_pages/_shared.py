@@ -206,11 +206,15 @@ def _seed(key: str, from_url) -> bool:
 
 def url_state(key: str, default, param: str | None = None):
     """Seed a widget's session value from the URL (`param`, default `key`) when the session has
-    none or the page was just opened with it, so the widget can own it afterwards."""
+    none or the page was just opened with it, so the widget can own it afterwards. Call it before
+    the widget is made: the value is set again each run, because each page has its own widget for a
+    key (Streamlit starts a new widget from its default), and a page opened from the sidebar would
+    otherwise show another source, or real names after Anonymous was chosen."""
     raw = st.query_params.get(param or key)
     if _seed(key, raw is not None):
         st.session_state[key] = default if raw is None else raw
-    return st.session_state[key]
+    st.session_state[key] = value = st.session_state[key]
+    return value
 
 
 def literal(text: str) -> str:
