@@ -211,9 +211,8 @@ def url_state(key: str, default, param: str | None = None):
     key (Streamlit starts a new widget from its default), and a page opened from the sidebar would
     otherwise show another source, or real names after Anonymous was chosen."""
     raw = st.query_params.get(param or key)
-    if _seed(key, raw is not None):
-        st.session_state[key] = default if raw is None else raw
-    st.session_state[key] = value = st.session_state[key]
+    value = (default if raw is None else raw) if _seed(key, raw is not None) else st.session_state[key]
+    st.session_state[key] = value
     return value
 
 
