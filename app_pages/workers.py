@@ -37,6 +37,7 @@ from app_pages._shared import (
 from core import metrics
 from core.gold import GoldError, queued_gold, read_gold
 from core.race.frames import PERIODS, natural_period
+from core.reliability import Reliability
 from core.storage import StoreError
 from core.tables import format_table, printable_frame
 from core.workers import WorkerCharts, worker_charts, worker_report
@@ -278,7 +279,7 @@ def quality_link(chosen: Chosen, report: pd.DataFrame) -> None:
 VIEWS = ["Flags", "Estimate vs Ground Truth", "Charts"]  # below the table; the first opens by default
 
 
-def below_the_table(chosen: Chosen, found, layers: dict[str, str]) -> None:
+def below_the_table(chosen: Chosen, found: Reliability | None, layers: dict[str, str]) -> None:
     """Flags, the estimate's disagreements and the charts, as tabs of which only the open one is
     computed and drawn; the open one is in the link (`view`). All three drawn with the table kept
     the browser busy while the grid's frame loaded: at 1M answers the grid showed 0.3 to 1 s later
