@@ -1,7 +1,7 @@
 """The sidebar's choices kept from page to page in a real browser: a lead who enters a source and
 chooses Anonymous, then opens other pages from the sidebar, sees the same source and no names.
-Streamlit gives each page's widget its own identity, and (without the pages setting the session's
-value again) the first page opened from the sidebar showed an empty Source and real names. AppTest
+Streamlit gives each page's widget its own identity, and (without url_state setting the session's
+value again) the first page opened from the sidebar showed the demo's source and real names. AppTest
 switches pages without a frontend and does not show it."""
 
 from urllib.parse import quote

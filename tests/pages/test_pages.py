@@ -457,7 +457,7 @@ def test_first_start_shows_the_demo_build_step_by_step(tmp_path, monkeypatch):
 def test_annotations_after_the_workers_page_keeps_its_own_period(source):  # noqa: F811
     at = AppTest.from_file(APP, default_timeout=240)
     at.query_params["period"] = "5 min"
-    at.query_params["view"] = "Charts"  # the tab the period chooses for
+    at.query_params["view"] = "Charts"  # the tab whose chart the period sets
     at.query_params["source"] = str(source)  # ten small jobs: the two pages, not the whole demo, are the point
     at.run()
     at.switch_page("app_pages/workers.py").run()
