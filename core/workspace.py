@@ -38,11 +38,14 @@ class Workspace:
     home_uri: str = ""  # Ground Control's own files (audit log, digests): core.audit.home_uri
 
 
-def default_kind() -> str:
-    """GC_WORKSPACE wins; otherwise AWS when boto3 finds credentials, else the demo."""
+def default_kind(probe: bool = True) -> str:
+    """GC_WORKSPACE wins; otherwise AWS when boto3 finds credentials, else the demo. `probe=False`
+    skips looking for credentials (and the demo is chosen) where either workspace would do the same."""
     chosen = os.environ.get("GC_WORKSPACE", "").strip().lower()
     if chosen in ("demo", "aws"):
         return chosen
+    if not probe:
+        return "demo"
     import boto3  # only when the workspace is not named: reading a folder in the demo never needs it
 
     try:

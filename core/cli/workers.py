@@ -37,7 +37,7 @@ def add_parser(sub) -> None:
 def cmd_workers(args) -> int:
     if args.engine == "athena":
         return _athena(args)
-    ws = common.workspace(args)
+    ws = common.workspace(args, local_only=not args.cognito and common.local(args.source, args.gold, args.names))
     read = common.read(args, ws)
     named = _named_files(args, ws)
     key, now = _result_key(args, ws, read[1], named), data_now(ws, args.source)

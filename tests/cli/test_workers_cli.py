@@ -116,6 +116,21 @@ def test_gold_fills_accuracy(birds_dir, birds_gold):
         assert got[worker] == pytest.approx(value, abs=5e-5), worker
 
 
+def test_a_local_folder_is_read_without_looking_for_aws_credentials(birds_dir, birds_csv, tmp_path):
+    # Credentials in the environment and no workspace named: the AWS workspace would be chosen, but a
+    # local folder reads the same in either, so boto3 (0.2 s) is not imported, nor its credential
+    # chain walked (which can wait on an instance's metadata service).
+    code = ("import sys; from core.cli import main; code = main(sys.argv[1:]); "
+            "print('boto3 imported' if 'boto3' in sys.modules else 'no boto3', file=sys.stderr); sys.exit(code)")
+    env = clean_env(credentials=True, region="us-east-1", GC_CACHE_DIR=str(tmp_path))
+    del env["GC_WORKSPACE"]  # every test names the demo (tests/conftest.py): this one names none
+    done = subprocess.run([sys.executable, "-c", code, "workers", str(birds_dir), "--format", "csv"], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "no boto3"
+    assert done.stdout == birds_csv.stdout
+
+
 def test_missing_source_exits_2_with_one_line(tmp_path):
     missing = tmp_path / "no-such-folder"
     done = run(str(missing), "--format", "csv")
