@@ -328,6 +328,8 @@ def _read_once(loaded: dict, key, token: float, uri: str, read, version=None):
     def progress(phase: str, done: int, total: int) -> None:
         if phase == "list":
             bar.progress(0.0, text=f"Listing {uri}: {done:,} objects so far ...")
+        elif phase == "read":  # a local folder's first read: read as it is listed, so no total yet
+            bar.progress(0.0, text=f"Reading {uri}: {done:,} files so far ...")
         elif total:
             what = "files" if phase == "fetch" else f"{phase} files"
             bar.progress(done / total, text=f"Reading {done:,} of {total:,} {what} ...")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +22,7 @@ from ..gt.errors import Skipped
 from ..gt.layout import KeyKind, classify, is_apple_double, job_name
 from ..storage import Fetcher, Location, StoreError
 from ..storage.local import LocalStore
-from ..storage.scan import FILES, FOLDERS, Listing
+from ..storage.scan import FILES, FOLDERS, Listing, Reading
 from ..workspace import cache_dir
 from .cache import TableCache
 from .columnar import BLOCK, Plain
@@ -30,7 +31,7 @@ from .rows import SCHEMAS, Batch, Pending, parse
 from .snapshot import Snapshot
 from .source import ANSWER_COLUMNS, SourceData
 
-Progress = Callable[[str, int, int], None]  # (phase, done, total)
+Progress = Callable[[str, int, int], None]  # (phase, done, total): list or read (no total yet), or fetch
 
 _ORDER = {"answers": ["key", "answer"], "notes": ["key", "n"]}  # else by key, stable
 
@@ -59,6 +60,18 @@ def _kind_of(kinds: dict[str, KeyKind], key: str) -> KeyKind:
 
 
 _APPLE_DOUBLE = "macOS AppleDouble file (._*), not Ground Truth data"
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off meanwhile (and on again if it was)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _apple_doubles(keys: pa.ChunkedArray) -> list[str]:
@@ -248,11 +261,13 @@ class SourceReader:
     def _update(self, tables: dict[str, pa.Table], progress: Progress | None, keep: bool):
         """`tables` with what changed in the source since they were read: parsed, merged in and
         saved."""
+        if self._walks_whole():
+            return self._first_walk(tables, progress, keep)
         todo, gone, skipped = self._list(progress)
         failed: dict[str, StoreError] = {}
         changed = len(todo)
         if todo or gone:
-            batch = self._parse(todo, failed, progress)
+            batch = self._parse(self._fetched(todo, progress), failed)
             drop = {i.key for i in todo} | gone
             del todo  # an entry a changed file: 120 MB on a first read of a million answers
             self._tables = None  # merged in place: read from the disk cache again should it fail
@@ -266,19 +281,69 @@ class SourceReader:
             progress("fetch", tables["files"].num_rows, tables["files"].num_rows)
         return tables, failed, changed, skipped
 
+    def _walks_whole(self) -> bool:
+        """Whether this load lists a local folder with no listing to compare with: every file is
+        new, so each is read where the walk finds it."""
+        return (isinstance(self.location.store, LocalStore)
+                and (self._listing is None or self._listing.prefix != self.location.prefix))
+
+    def _first_walk(self, tables: dict[str, pa.Table], progress: Progress | None, keep: bool):
+        """A local folder's first read: one walk, which reads each Ground Truth file as it finds it
+        (core.storage.scan.Reading). What it finds is all there is: it replaces `tables`."""
+        store = self.location.store
+        skipped: list[Skipped] = []
+        if progress:
+            progress("list", 0, 0)
+        reading = Reading(store, self.location.prefix,
+                          lambda key, reason: skipped.append(Skipped(store.uri_of(key), reason)), self._wanted)
+        failed: dict[str, StoreError] = {}
+        batch = self._parse(self._walked(reading, progress), failed)
+        listing = reading.listing
+        skipped += [Skipped(store.uri_of(key), _APPLE_DOUBLE) for key in _apple_doubles(listing.files["key"])]
+        self._listing = listing.without(set(failed))  # a file that failed is new to the next listing: read again
+        new = batch.tables()
+        changed = new["files"].num_rows + len(failed)
+        if changed or tables["files"].num_rows:
+            self._tables = None
+            tables = merge(_empty(), set(), new, _ORDER, SCHEMAS)
+            self._disk.save(tables, _listing_tables(self._listing))
+            if keep:
+                self._keep(tables)
+        return tables, failed, changed, skipped
+
+    def _wanted(self, key: str) -> bool:
+        """Whether a listed file is Ground Truth's, to be read (its place in the layout noted)."""
+        kind = None if is_apple_double(key) else classify(key)
+        if kind is not None:
+            self._kinds[key] = kind
+        return kind is not None
+
+    def _walked(self, reading: Reading, progress: Progress | None):
+        """(info, parsed value or why not) of each file the walk read, and how many so far."""
+        value_of = self._fetcher.value_of
+        for n, (info, data) in enumerate(reading, start=1):
+            yield info, data if isinstance(data, StoreError) else value_of(info.key, data)
+            if progress and n % 1000 == 0:
+                progress("read", n, 0)
+
+    def _fetched(self, todo: list, progress: Progress | None):
+        """(info, parsed value or why not) of each file in `todo`, fetched."""
+        infos = {info.key: info for info in todo}
+        step = (lambda d, t: progress("fetch", d, t)) if progress else None
+        return ((infos[key], value) for key, value in self._fetcher.each(todo, step))
+
     def _forget(self) -> None:
         """Drop what only a later load of this reader would use (the disk cache has it all), before
         the frames are made."""
         self._tables, self._versions, self._listing, self._last = None, {}, None, None
 
-    def _parse(self, todo: list, failed: dict[str, StoreError], progress: Progress | None) -> Batch:
-        """The rows of every file in `todo`, each added as it arrives so its parsed form is freed at
-        once. The cyclic garbage collector is paused meanwhile: the parse allocates millions of
-        objects and frees none in cycles, and its passes over them were a third of the time."""
+    def _parse(self, arrivals, failed: dict[str, StoreError]) -> Batch:
+        """The rows of every file of `arrivals` ((info, parsed value or why not)), each added as it
+        arrives so its parsed form is freed at once. The cyclic garbage collector is paused
+        meanwhile: the parse allocates millions of objects and frees none in cycles, and its passes
+        over them were a third of the time."""
         batch, fallback, kinds = Batch(), self._fallback_name(), self._kinds
-        versions = {info.key: info.version for info in todo}
         jobs: dict[str, str] = {}  # a job root's name, made once
-        step = (lambda d, t: progress("fetch", d, t)) if progress else None
         block: list[Pending] = []  # worker responses read together (core.ingest.columnar)
         store = self.location.store
 
@@ -290,10 +355,9 @@ class SourceReader:
                 return
             batch.add(file.key, file.version, file.kind, file.job, value)
 
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            for key, value in self._fetcher.each(todo, step):
+        with _collector_paused():
+            for info, value in arrivals:
+                key = info.key
                 if isinstance(value, StoreError):  # not kept: the next load tries it again
                     failed[key] = value
                     continue
@@ -303,7 +367,7 @@ class SourceReader:
                     job = jobs[kind.root] = job_name(kind.root, fallback)
                 if kind.kind == "response":  # in its block, read by Arrow (Plain) or already read, in place
                     plain = isinstance(value, Plain)
-                    block.append(Pending(key, versions[key], kind, job, value.data if plain else None,
+                    block.append(Pending(key, info.version, kind, job, value.data if plain else None,
                                          None if plain else value))
                     if len(block) >= BLOCK:
                         batch.add_block(block, one_by_one)
@@ -312,11 +376,8 @@ class SourceReader:
                 if block:  # the files before this one keep their place
                     batch.add_block(block, one_by_one)
                     block = []
-                batch.add(key, versions[key], kind, job, value)
+                batch.add(key, info.version, kind, job, value)
             batch.add_block(block, one_by_one)
-        finally:
-            if collecting:
-                gc.enable()
         return batch
 
     def _prefix(self) -> str:

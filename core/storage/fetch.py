@@ -42,15 +42,21 @@ class Fetcher(Generic[T]):
     def _load(self, info: ObjectInfo) -> T:
         with self._lock:
             self.gets += 1
-        data = self.store.get(info.key)
-        try:
-            value = self._parse(info.key, data)
-        except Exception as exc:  # a parser bug must cost one file, never the whole fetch
-            raise StoreError(f"cannot read {self.store.uri_of(info.key)}: {type(exc).__name__}: {exc}") from exc
+        value = self.value_of(info.key, self.store.get(info.key))
+        if isinstance(value, StoreError):
+            raise value
         if self._keep:
             with self._lock:
                 self._cache[info.key] = (info.version, value)
         return value
+
+    def value_of(self, key: str, data: bytes) -> T | StoreError:
+        """`parse(key, data)`; or, where the parser fails, why: a parser bug must cost one file,
+        never the whole fetch."""
+        try:
+            return self._parse(key, data)
+        except Exception as exc:
+            return StoreError(f"cannot read {self.store.uri_of(key)}: {type(exc).__name__}: {exc}")
 
     def fetch(self, infos: Iterable[ObjectInfo], progress: Progress | None = None) -> dict[str, T | StoreError]:
         return dict(self.each(infos, progress))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from stat import S_ISREG
 
@@ -114,62 +114,124 @@ class LocalStore:
 
     def walk(self, prefix: str, on_skip: OnSkip | None, seen: Seen | None = None) -> Iterator[ObjectInfo]:
         """Every regular file under `prefix`; `seen` records each folder and entry met."""
+        return (info for info, _ in self.walk_reading(prefix, on_skip, seen, None))
+
+    def walk_reading(self, prefix: str, on_skip: OnSkip | None, seen: Seen | None, read: Callable[[str], bool] | None
+                     ) -> Iterator[tuple[ObjectInfo, bytes | StoreError | None]]:
+        """As `walk`, each file with the bytes of those `read(key)` asks for, read as they are found
+        (else None); or why one could not be read. A first read of a folder lists every file to read
+        it: opening each in its folder, with size and mtime from the open file, saves a stat and a
+        lookup of its whole path per file."""
         if not self.root.is_dir():
             raise StoreError(f"{self.root} is not a folder")
         # Walk only the part of the tree that can match the prefix.
         head, _, _ = prefix.rpartition("/")
         if head and not self._path(head).is_dir():
             return iter(())
-        return self._walk(head, prefix, on_skip, seen)
+        return self._walk(head, prefix, on_skip, seen, read)
 
     def walk_folder(self, rel: str, prefix: str, on_skip: OnSkip | None, seen: Seen) -> list[ObjectInfo]:
-        return list(self._walk(rel, prefix, on_skip, seen))
+        return [info for info, _ in self._walk(rel, prefix, on_skip, seen, None)]
 
-    def _walk(self, rel: str, prefix: str, on_skip: OnSkip | None, seen: Seen | None) -> Iterator[ObjectInfo]:
+    def _walk(self, rel: str, prefix: str, on_skip: OnSkip | None, seen: Seen | None,
+              read: Callable[[str], bool] | None) -> Iterator[tuple[ObjectInfo, bytes | StoreError | None]]:
         """Each folder's files in name order, then its subfolders in name order, as os.walk."""
-        # A first read of a million answers walks 333,000 folders of one file each: the common case
-        # (a regular file) costs one stat and no call; anything else goes to `regular` to be named.
-        record = seen is not None
-        stack = [rel]
-        while stack:
-            rel = stack.pop()
-            folder = self.path_of(rel)
-            # Each folder is opened once and its mtime, entries and files' stats are had through that
-            # descriptor: no path is looked up again from the root (a tenth of the walk's CPU at 333,000
-            # folders).
-            try:
-                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            except OSError:  # gone since its parent was read; or unreadable: no entries, as os.walk
-                if record and (mtime := _mtime(folder)) is not None:
-                    seen.folder(rel, mtime)
-                continue
-            try:
-                mtime = os.fstat(fd).st_mtime_ns  # before reading it: a change after is seen next time
-                names, subs = self.entries(fd)
-                if record:
-                    seen.folder(rel, mtime)
-                base = f"{rel}/" if rel else ""
-                for name in names:
-                    key = base + name
-                    if not key.startswith(prefix):
+        # A first read of a million answers walks 333,000 folders of one file each. Each folder is
+        # opened once, relative to its parent's descriptor, and its mtime, entries and files' stats
+        # are had through it: no path is looked up from the root (opening folders by their whole
+        # path cost up to a tenth of the walk's CPU). Open folders: the ones on the way down, closed on
+        # the way back up, and all of them if the walk is left before its end.
+        try:
+            fd = os.open(self.path_of(rel), os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:  # gone since walk() looked; or unreadable: no entries, as os.walk
+            self._unreadable(rel, seen)
+            return
+        stack: list[tuple[int, str, Iterator[str]]] = []
+        try:
+            while True:
+                subs = yield from self._folder(fd, rel, prefix, on_skip, seen, read)
+                stack.append((fd, rel, iter(subs)))
+                fd = -1
+                while stack and fd < 0:
+                    parent, parent_rel, rest = stack[-1]
+                    name = next(rest, None)
+                    if name is None:
+                        os.close(stack.pop()[0])
                         continue
+                    rel = f"{parent_rel}/{name}" if parent_rel else name
                     try:
-                        st = os.stat(name, dir_fd=fd)
+                        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=parent)
                     except OSError:
-                        st = None
-                    if st is None or not S_ISREG(st.st_mode):
-                        st = self.regular(f"{folder}/{name}", key, on_skip)  # says why (or finds it regular)
-                    if st is not None:
-                        if record:
-                            seen.entry(key, st.st_size, st.st_mtime_ns)
-                        yield ObjectInfo(key, st.st_size, f"{st.st_size}-{st.st_mtime_ns}")
-                    elif record and os.path.lexists(f"{folder}/{name}"):
-                        seen.entry(key, SPECIAL, 0)  # stat'ed and reported again by each scan
-            finally:
+                        self._unreadable(rel, seen)
+                if fd < 0:
+                    return
+        finally:
+            for open_fd, _, _ in stack:
+                os.close(open_fd)
+            if fd >= 0:  # left while its files were being yielded
                 os.close(fd)
-            if subs:
-                stack.extend(base + name for name in reversed(subs)
-                             if f"{base}{name}/".startswith(prefix) or prefix.startswith(f"{base}{name}/"))
+
+    def _unreadable(self, rel: str, seen: Seen | None) -> None:
+        """A folder that could not be opened: listed with its mtime if it is there at all, so a
+        refresh reads it again once it changes."""
+        if seen is not None and (mtime := _mtime(self.path_of(rel))) is not None:
+            seen.folder(rel, mtime)
+
+    def _folder(self, fd: int, rel: str, prefix: str, on_skip: OnSkip | None, seen: Seen | None,
+                read: Callable[[str], bool] | None) -> Iterator[tuple[ObjectInfo, bytes | StoreError | None]]:
+        """The regular files of the open folder `fd` (with the bytes of those `read` asks for), found
+        by one stat or open each (the common case costs no other call; anything else goes to
+        `regular` to be named); returns its subfolders that can hold keys under `prefix`."""
+        record = seen is not None
+        folder = self.path_of(rel)
+        mtime = os.fstat(fd).st_mtime_ns  # before reading it: a change after is seen next time
+        names, subs = self.entries(fd)
+        if record:
+            seen.folder(rel, mtime)
+        base = f"{rel}/" if rel else ""
+        for name in names:
+            key = base + name
+            if not key.startswith(prefix):
+                continue
+            wanted = read is not None and read(key)
+            st, data = self._read_at(fd, name, key) if wanted else (None, None)
+            if st is None:  # not read, or not a regular file that opened: its stat tells
+                try:
+                    st = os.stat(name, dir_fd=fd)
+                except OSError:
+                    st = None
+                if st is None or not S_ISREG(st.st_mode):
+                    st = self.regular(f"{folder}/{name}", key, on_skip)  # says why (or finds it regular)
+                if st is not None and wanted and data is None:  # no file when opened, one now: read it next time
+                    data = StoreError(f"cannot read {self.uri_of(key)}: it changed while it was being read")
+            if st is not None:
+                if record:
+                    seen.entry(key, st.st_size, st.st_mtime_ns)
+                yield ObjectInfo(key, st.st_size, f"{st.st_size}-{st.st_mtime_ns}"), data
+            elif record and os.path.lexists(f"{folder}/{name}"):
+                seen.entry(key, SPECIAL, 0)  # stat'ed and reported again by each scan
+        return [name for name in subs
+                if f"{base}{name}/".startswith(prefix) or prefix.startswith(f"{base}{name}/")]
+
+    def _read_at(self, fd: int, name: str, key: str) -> tuple[os.stat_result | None, bytes | StoreError | None]:
+        """The file `name` of the open folder `fd`, opened there: its stat and bytes, or its stat and
+        why they could not be read. (None, why) when it could not be opened and (None, None) when it
+        is no regular file: the caller's stat then says what it is."""
+        try:
+            # Non-blocking: a FIFO opens without waiting for a writer, and is then found no file.
+            file = os.open(name, os.O_RDONLY | os.O_NONBLOCK, dir_fd=fd)
+        except OSError as exc:
+            return None, StoreError(f"cannot read {self.uri_of(key)}: {exc.strerror}")
+        try:
+            st = os.fstat(file)
+            if not S_ISREG(st.st_mode):
+                return None, None
+            try:
+                return st, _read_all(file, st.st_size)
+            except OSError as exc:
+                return st, StoreError(f"cannot read {self.uri_of(key)}: {exc.strerror}")
+        finally:
+            os.close(file)
 
     @staticmethod
     def entries(folder: str | int) -> tuple[list[str], list[str]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .base import ObjectInfo, OnSkip
+from .base import ObjectInfo, OnSkip, StoreError
 
 SPECIAL = -1  # the size of a listed entry that is no file to read (a FIFO, a broken link): stat it each time
 GONE = -1  # the mtime of a path with nothing there
@@ -137,6 +138,25 @@ def first(store, prefix: str, on_skip: OnSkip | None) -> Scan:
     infos = list(store.walk(prefix, on_skip, seen))
     folders, files = seen.tables()
     return Scan(Listing(prefix, folders, files), changed=infos, folders_read=len(seen.rels))
+
+
+class Reading:
+    """A first walk (every file is new) that reads the files `read(key)` asks for as it finds them
+    (LocalStore.walk_reading): iterate it for each one's (info, bytes or why they could not be
+    read). Its listing is whole once it has been iterated to the end."""
+
+    def __init__(self, store, prefix: str, on_skip: OnSkip | None, read: Callable[[str], bool]):
+        self.prefix = prefix
+        self._seen = Seen()
+        self._walk = store.walk_reading(prefix, on_skip, self._seen, read)  # a root gone is an error now
+
+    def __iter__(self) -> Iterator[tuple[ObjectInfo, bytes | StoreError]]:
+        return ((info, data) for info, data in self._walk if data is not None)
+
+    @property
+    def listing(self) -> Listing:
+        folders, files = self._seen.tables()
+        return Listing(self.prefix, folders, files)
 
 
 def scan(store, prefix: str, on_skip: OnSkip | None, previous: Listing | None) -> Scan:

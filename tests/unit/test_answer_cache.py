@@ -193,3 +193,27 @@ def test_the_command_says_how_many_files_it_parsed(gt_output, tmp_path, monkeypa
     assert "7 Ground Truth file(s) parsed (new or changed), 0 unchanged from the cache" in capsys.readouterr().err
     assert main(["workers", str(folder), "--format", "csv", "--verbose"]) == 0
     assert "0 Ground Truth file(s) parsed (new or changed), 7 unchanged from the cache" in capsys.readouterr().err
+
+
+def test_a_file_a_first_read_fails_on_is_reported_and_read_by_the_next_load(gt_output, tmp_path, monkeypatch):
+    import core.ingest.reader as reader
+
+    folder = _job(gt_output)
+    _settle(folder)
+    broken = _response_files(folder)[1]
+    parse = reader.parse
+
+    def buggy(key, data, kind, **kw):  # a parser bug that this one file meets
+        if key.endswith(f"{broken.parent.name}/{broken.name}"):
+            raise RuntimeError("a bug")
+        return parse(key, data, kind, **kw)
+
+    monkeypatch.setattr(reader, "parse", buggy)
+    cache = tmp_path / "cache"
+    first = _read(folder, cache)
+    assert any(s.uri == str(broken) and "RuntimeError: a bug" in s.reason for s in first.unread)
+    assert len(first.answers) == 15  # its three answers are not in; nothing else is missing
+    monkeypatch.setattr(reader, "parse", parse)
+    again = _read(folder, cache)
+    assert again.parsed == 1 and len(again.answers) == 18  # that file alone, read again
+    _same(again, _read(folder, tmp_path / "cold"))

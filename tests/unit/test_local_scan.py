@@ -162,3 +162,24 @@ def test_a_refreshed_listing_gives_its_files_in_the_walks_order(tmp_path):
     # Files before subfolders, names in order ("job" before "job-2", though "job-2/" sorts first by key).
     assert [(info.key, info.version) for info in in_walk_order(again.listing)] == walked
     assert [key for key, _ in walked][:3] == ["a.json", "top.txt", "job/b.json"]
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_walk_lists_in_os_walks_order_and_a_walk_left_halfway_closes_its_folders(tmp_path):
+    store = _tree(tmp_path)
+    expected = []
+    for dirpath, dirnames, filenames in os.walk(tmp_path):
+        dirnames.sort()
+        rel = os.path.relpath(dirpath, tmp_path)
+        expected += [name if rel == "." else f"{rel}/{name}" for name in sorted(filenames)]
+    assert [info.key for info in store.list()] == expected
+    before = _open_descriptors()
+    walk = store.list()
+    assert next(walk).key == "top.txt"
+    assert [next(walk).key for _ in range(3)] == ["job/a/1.json", "job/a/2.json", "job/b/3.json"]
+    assert _open_descriptors() > before  # job and job/b are open: each folder is read through its parent's
+    walk.close()
+    assert _open_descriptors() == before
