@@ -20,16 +20,36 @@ def class_iou(reference: np.ndarray, predicted: np.ndarray, ignore: Iterable[int
         raise ValueError(f"masks differ in shape: {reference.shape} and {predicted.shape}")
     if reference.ndim != 2:
         raise ValueError(f"a mask is a 2-D array of class ids, got {reference.ndim} dimensions")
-    keep = ~np.isin(reference, list(ignore))
-    ref, pred = reference[keep], predicted[keep]
-    classes, codes = np.unique(np.concatenate([ref, pred]), return_inverse=True)
-    k = len(classes)
-    # One pass over the pixels: the k x k confusion matrix of (reference, predicted) class codes.
-    confusion = np.bincount(codes[: ref.size] * k + codes[ref.size:], minlength=k * k).reshape(k, k)
+    ignore = list(ignore)
+    if ignore:
+        keep = ~np.isin(reference, ignore)
+        ref, pred = reference[keep], predicted[keep]
+    else:
+        ref, pred = reference.ravel(), predicted.ravel()
+    classes, confusion = _confusion(ref, pred)
     inter = np.diag(confusion)
     union = confusion.sum(axis=0) + confusion.sum(axis=1) - inter  # > 0: every class is present
     ious = pd.Series(inter / np.maximum(union, 1), index=pd.Index(classes, name="class"), name="iou", dtype=float)
     return ious.drop(list(ignore), errors="ignore")
+
+
+def _confusion(ref: np.ndarray, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The classes in either mask (sorted) and the k x k confusion matrix of (reference, predicted)
+    pixels, in one pass over the pixels. Class ids that are small whole numbers (a mask's codes)
+    index the matrix directly: finding the classes first by sorting every pixel took 8 times as
+    long as decoding the PNG."""
+    both = (ref, pred)
+    if ref.size and all(np.issubdtype(a.dtype, np.integer) for a in both) and min(a.min() for a in both) >= 0 \
+            and (m := int(max(a.max() for a in both)) + 1) <= _DIRECT:
+        square = np.bincount(ref.astype(np.int64) * m + pred, minlength=m * m).reshape(m, m)
+        classes = np.flatnonzero(square.sum(axis=0) + square.sum(axis=1))
+        return classes.astype(np.result_type(ref, pred)), square[np.ix_(classes, classes)]
+    classes, codes = np.unique(np.concatenate([ref, pred]), return_inverse=True)
+    k = len(classes)
+    return classes, np.bincount(codes[: ref.size] * k + codes[ref.size:], minlength=k * k).reshape(k, k)
+
+
+_DIRECT = 256  # class ids below this index the confusion matrix directly
 
 
 def mean_iou(reference: np.ndarray, predicted: np.ndarray, ignore: Iterable[int] = ()) -> float:

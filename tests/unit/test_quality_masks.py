@@ -47,3 +47,18 @@ def test_empty_and_bad_masks():
         class_iou(np.zeros((2, 2)), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="2-D"):
         class_iou(np.zeros(3), np.zeros(3))
+
+
+def test_any_class_ids_give_each_class_its_pixels_overlap():
+    """Small codes (counted in place), large and negative ids (found by sorting) alike, checked
+    against counting each class's pixels one class at a time."""
+    rng = np.random.default_rng(7)
+    for top in (3, 200, 70_000):
+        ref = rng.integers(-2 if top > 200 else 0, top, size=(13, 17))
+        pred = np.where(rng.random(ref.shape) < 0.6, ref, rng.integers(0, top, size=ref.shape))
+        ious = class_iou(ref, pred)
+        classes = np.union1d(ref, pred)
+        assert ious.index.tolist() == classes.tolist()
+        for c in classes:
+            both = np.sum((ref == c) & (pred == c))
+            assert ious[c] == pytest.approx(both / np.sum((ref == c) | (pred == c)))
