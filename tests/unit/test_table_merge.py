@@ -5,6 +5,7 @@ of order, files dropped without a replacement, and more added files than are sea
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -98,5 +99,10 @@ def test_the_merged_tables_let_go_of_the_mapped_file(tmp_path):
     mapped = read_table(path, SCHEMA)
     out = merge({"answers": mapped}, drop, {"answers": added}, ORDER, {"answers": SCHEMA})["answers"]
     del mapped
+    # Once, in a full run on a busy 2-core machine, the file was still mapped at this line (never when
+    # run alone): a hold let go a moment late (Arrow's threads?) is waited for; a leak never goes.
+    deadline = time.monotonic() + 10
+    while str(path) in Path("/proc/self/maps").read_text() and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert str(path) not in Path("/proc/self/maps").read_text()
     assert out.to_pylist() == _plain(kept, drop, added).to_pylist()
