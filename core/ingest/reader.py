@@ -7,10 +7,8 @@ refresh, or the first load after a restart) parses only new or changed files.
 
 from __future__ import annotations
 
-import gc
 import posixpath
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -19,15 +17,15 @@ import pyarrow.compute as pc
 
 from ..aws import MAX_POOL
 from ..gt.errors import Skipped
-from ..gt.layout import KeyKind, classify, is_apple_double, job_name
+from ..gt.layout import KeyKind, classify, is_apple_double
 from ..storage import Fetcher, Location, StoreError
 from ..storage.local import LocalStore
-from ..storage.scan import FILES, FOLDERS, Listing, Reading
+from ..storage.scan import FILES, FOLDERS, Listing, Reading, walks_whole
 from ..workspace import cache_dir
+from .arrivals import Arrival, parse_arrivals
 from .cache import TableCache
-from .columnar import BLOCK, Plain
 from .merge import merge
-from .rows import SCHEMAS, Batch, Pending, parse
+from .rows import SCHEMAS, Batch, parse
 from .snapshot import Snapshot
 from .source import ANSWER_COLUMNS, SourceData
 
@@ -60,23 +58,6 @@ def _kind_of(kinds: dict[str, KeyKind], key: str) -> KeyKind:
 
 
 _APPLE_DOUBLE = "macOS AppleDouble file (._*), not Ground Truth data"
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off meanwhile (and on again if it was)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _apple_doubles(keys: pa.ChunkedArray) -> list[str]:
-    """The AppleDouble files of a listing, found in its columns: each load reports them all."""
-    return keys.filter(pc.match_substring_regex(keys, r"(^|/)\._[^/]*$")).to_pylist()
 
 
 def _saved_listing(prefix: str, tables: dict[str, pa.Table]) -> Listing | None:
@@ -141,21 +122,25 @@ class SourceReader:
     def _list_local(self, progress: Progress | None) -> tuple[list, set[str], list[Skipped]]:
         """A local folder: what changed since its last listing, found by a stat of each folder and
         file, with no Python per unchanged file (core.storage.scan)."""
-        store = self.location.store
         skipped: list[Skipped] = []
         if progress:
             progress("list", 0, 0)
-        found = store.scan(self.location.prefix, lambda key, reason: skipped.append(
-            Skipped(store.uri_of(key), reason)), self._listing)
+        found = self.location.store.scan(self.location.prefix, self._skip_into(skipped), self._listing)
         self._listing = found.listing
-        todo = []
-        for info in found.changed:
-            kind = None if is_apple_double(info.key) else classify(info.key)
-            if kind is not None:
-                self._kinds[info.key] = kind
-                todo.append(info)
-        skipped += [Skipped(store.uri_of(key), _APPLE_DOUBLE) for key in _apple_doubles(found.listing.files["key"])]
+        todo = [info for info in found.changed if self._wanted(info.key)]
+        skipped += self._apple_doubles(found.listing)
         return todo, {key for key in found.gone if classify(key) is not None}, skipped
+
+    def _skip_into(self, skipped: list[Skipped]) -> Callable[[str, str], None]:
+        """A listing's on_skip: each listed entry that is no file to read, with why, into `skipped`."""
+        uri_of = self.location.store.uri_of
+        return lambda key, reason: skipped.append(Skipped(uri_of(key), reason))
+
+    def _apple_doubles(self, listing: Listing) -> list[Skipped]:
+        """The listing's AppleDouble files, found in its columns: each load reports them all."""
+        keys = listing.files["key"]
+        found = keys.filter(pc.match_substring_regex(keys, r"(^|/)\._[^/]*$")).to_pylist()
+        return [Skipped(self.location.store.uri_of(key), _APPLE_DOUBLE) for key in found]
 
     def _list_versions(self, progress: Progress | None) -> tuple[list, set[str], list[Skipped]]:
         """An S3 source: each listed file's ETag against the one it had when read.
@@ -284,22 +269,19 @@ class SourceReader:
     def _walks_whole(self) -> bool:
         """Whether this load lists a local folder with no listing to compare with: every file is
         new, so each is read where the walk finds it."""
-        return (isinstance(self.location.store, LocalStore)
-                and (self._listing is None or self._listing.prefix != self.location.prefix))
+        return isinstance(self.location.store, LocalStore) and walks_whole(self._listing, self.location.prefix)
 
     def _first_walk(self, tables: dict[str, pa.Table], progress: Progress | None, keep: bool):
         """A local folder's first read: one walk, which reads each Ground Truth file as it finds it
         (core.storage.scan.Reading). What it finds is all there is: it replaces `tables`."""
-        store = self.location.store
         skipped: list[Skipped] = []
         if progress:
             progress("list", 0, 0)
-        reading = Reading(store, self.location.prefix,
-                          lambda key, reason: skipped.append(Skipped(store.uri_of(key), reason)), self._wanted)
+        reading = Reading(self.location.store, self.location.prefix, self._skip_into(skipped), self._wanted)
         failed: dict[str, StoreError] = {}
         batch = self._parse(self._walked(reading, progress), failed)
         listing = reading.listing
-        skipped += [Skipped(store.uri_of(key), _APPLE_DOUBLE) for key in _apple_doubles(listing.files["key"])]
+        skipped += self._apple_doubles(listing)
         self._listing = listing.without(set(failed))  # a file that failed is new to the next listing: read again
         new = batch.tables()
         changed = new["files"].num_rows + len(failed)
@@ -337,48 +319,8 @@ class SourceReader:
         the frames are made."""
         self._tables, self._versions, self._listing, self._last = None, {}, None, None
 
-    def _parse(self, arrivals, failed: dict[str, StoreError]) -> Batch:
-        """The rows of every file of `arrivals` ((info, parsed value or why not)), each added as it
-        arrives so its parsed form is freed at once. The cyclic garbage collector is paused
-        meanwhile: the parse allocates millions of objects and frees none in cycles, and its passes
-        over them were a third of the time."""
-        batch, fallback, kinds = Batch(), self._fallback_name(), self._kinds
-        jobs: dict[str, str] = {}  # a job root's name, made once
-        block: list[Pending] = []  # worker responses read together (core.ingest.columnar)
-        store = self.location.store
-
-        def one_by_one(file: Pending) -> None:
-            try:
-                value = parse(file.key, file.data, file.kind, bulk=False)
-            except Exception as exc:  # a parser bug costs one file, as in the fetch
-                failed[file.key] = StoreError(f"cannot read {store.uri_of(file.key)}: {type(exc).__name__}: {exc}")
-                return
-            batch.add(file.key, file.version, file.kind, file.job, value)
-
-        with _collector_paused():
-            for info, value in arrivals:
-                key = info.key
-                if isinstance(value, StoreError):  # not kept: the next load tries it again
-                    failed[key] = value
-                    continue
-                kind = kinds[key]  # classified by the parse, if not by the listing
-                job = jobs.get(kind.root)
-                if job is None:
-                    job = jobs[kind.root] = job_name(kind.root, fallback)
-                if kind.kind == "response":  # in its block, read by Arrow (Plain) or already read, in place
-                    plain = isinstance(value, Plain)
-                    block.append(Pending(key, info.version, kind, job, value.data if plain else None,
-                                         None if plain else value))
-                    if len(block) >= BLOCK:
-                        batch.add_block(block, one_by_one)
-                        block = []
-                    continue
-                if block:  # the files before this one keep their place
-                    batch.add_block(block, one_by_one)
-                    block = []
-                batch.add(key, info.version, kind, job, value)
-            batch.add_block(block, one_by_one)
-        return batch
+    def _parse(self, arrivals: Iterable[Arrival], failed: dict[str, StoreError]) -> Batch:
+        return parse_arrivals(arrivals, self._kinds, self._fallback_name(), self.location.store.uri_of, failed)
 
     def _prefix(self) -> str:
         """What a key is appended to for its URI: both stores name an object `<root>/<key>`."""

@@ -159,10 +159,15 @@ class Reading:
         return Listing(self.prefix, folders, files)
 
 
+def walks_whole(previous: Listing | None, prefix: str) -> bool:
+    """Whether a scan of `prefix` walks the whole folder: no listing of that prefix to compare with."""
+    return previous is None or previous.prefix != prefix
+
+
 def scan(store, prefix: str, on_skip: OnSkip | None, previous: Listing | None) -> Scan:
     """What `store` (a LocalStore) holds under `prefix` now, against `previous`, a listing of the
     same prefix (None: everything is new)."""
-    if previous is None or previous.prefix != prefix or not store.root.is_dir():
+    if walks_whole(previous, prefix) or not store.root.is_dir():
         return first(store, prefix, on_skip)  # a root gone is an error there, not every file gone
     now = time.time_ns()
     rels = previous.folders["rel"]
