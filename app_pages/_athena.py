@@ -194,7 +194,7 @@ def looked_up(run: aw.WorkerRun, names: dict[str, str], cognito: bool) -> tuple[
 def keyed(plan: aw.WorkerPlan, workgroup: str) -> tuple[aw.WorkerPlan, str]:
     """The plan and the key of its result (its statements, the files' ETags, the workgroup), then
     whether its Parquet copy is there already (for the estimate; the key stays the one it had before)."""
-    key = cache_key(plan.describe() + "\0" + workgroup, plan.found.versions())
+    key = cache_key(plan.describe() + "\0" + workgroup, plan.versions())
     aw.look_for_copy(plan, workspace().open)
     return plan, key
 
@@ -232,8 +232,8 @@ def show_plan(plan: aw.WorkerPlan, expanded: bool) -> None:
     cols[2].metric("Estimated scan", size_text(estimate.scanned_bytes), help="Per query; the files' listed sizes")
     usd = f"${estimate.usd:,.2f}" if estimate.usd >= 0.01 else f"${estimate.usd:.6f}"
     cols[3].metric("Estimated cost", usd, help="Athena bills $5 per TB read, at least 10 MB a query")
-    st.caption(literal(f"Cost estimate: {estimate.describe()}. Creating tables and views is free; "
-                       "a query whose result is cached here costs nothing."))
+    st.caption(literal(f"Cost estimate: {estimate.describe()}.{plan.whole_note()} Creating tables and views is "
+                       "free; a query whose result is cached here costs nothing."))
     ddl = plan.ddl()
     with st.expander(f"What Athena will create first ({len(ddl)} statements, each only if not there yet)",
                      icon=":material/code:", expanded=expanded):

@@ -145,7 +145,8 @@ def _plan(listed, source: Chosen, route: ar.Routes, mode: str) -> tuple[ar.Mixed
 
     def build():
         plan = source.plan(database, results, route, aq.READS + arl.READS, listed.parquet)
-        plan.every_reads = an.READS if mode != "id" else 0
+        plan.every_reads = an.READS if mode == "name" else 0
+        plan.whole_reads = an.READS if mode == "anon" else 0  # Worker N over the whole source, as locally
         return keyed(plan, workgroup)
 
     return memo("athena_ann_plan", listed.found, plan_key(listed, route, mode != "id"), build)
@@ -165,6 +166,8 @@ def _work(run, source: Chosen, route: ar.Routes) -> Ran:
         rows_report = other.report_of(rows)
     if run.plan.every_reads:
         seen = run.query(an.seen_sql(run.plan.every_answer()))
+    elif run.plan.whole_reads:
+        seen = run.query(an.seen_sql(run.plan.whole_answers()), whole=True)
     sql_jobs = {source.jobs.name(f) for f in route.sql}  # their consolidated rows, from the manifests read here
     manifest_rows = athena_rows.annotations(source.location, source.found, source.manifests, source.jobs,
                                             typed(pd.DataFrame(columns=list(COLUMNS))), sql_jobs)

@@ -43,7 +43,7 @@ def athena_over_time(draw: Draw) -> None:
 def _count(done: dict, period: str) -> bool:
     """Offer the counts by another period: priced first, run on a click (a lead's action, as Run)."""
     plan = done["plan"]
-    estimate = Estimate(plan.estimate().scanned_bytes, athena_race.READS)
+    estimate = Estimate(plan.chosen_bytes(), athena_race.READS)
     st.info(literal(f"Counting the labels per {period} runs {athena_race.READS} more queries on Amazon Athena: "
                     f"{estimate.describe()}."), icon=":material/bar_chart:")
     if not st.button(f"Count per {period} on Athena", key="athena_over_time", icon=":material/play_arrow:",

@@ -39,7 +39,7 @@ def _compute(done: dict) -> bool:
     offer = st.empty()  # cleared once the charts are drawn in its place
     with offer.container():
         st.subheader("Labels per worker and time per label")
-        estimate = Estimate(plan.estimate().scanned_bytes, awc.READS)
+        estimate = Estimate(plan.chosen_bytes(), awc.READS)
         st.info(literal(f"These charts run {awc.READS} more query on Amazon Athena: {estimate.describe()}."),
                 icon=":material/bar_chart:")
         clicked = st.button("Draw the charts on Athena", key="athena_worker_charts", icon=":material/play_arrow:",

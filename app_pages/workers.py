@@ -152,7 +152,8 @@ def worker_grid(report: pd.DataFrame) -> None:
     # Fill the width, but never narrower than a header's longest word: past that, scroll sideways.
     options["autoSizeStrategy"] = {"type": "fitGridWidth"}
     options["pinnedBottomRowData"] = team.astype(object).where(team.notna(), None).to_dict("records")
-    AgGrid(workers, gridOptions=options, height=min(600, 60 + 32 * len(workers)), key="workers_grid",
+    # The header (up to three lines), the Team row pinned below and a sideways scroll bar, then a row each.
+    AgGrid(workers, gridOptions=options, height=min(600, 108 + 32 * len(workers)), key="workers_grid",
            show_toolbar=True, show_download_button=True, show_search=True)
 
 

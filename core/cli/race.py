@@ -132,7 +132,8 @@ def _athena_table(args, ws, options: RaceOptions):
     if not found.responses:
         raise CliError(f"no worker-response files under {found.uri}: Athena has nothing to read")
     # The race's reads of the answers (core.engine.athena_race_weights.READS), and Worker N's order or the subs
-    plan.queries = athena_race_weights.READS[args.weight] + (1 if args.anonymize or named else 0)
+    plan.queries = athena_race_weights.READS[args.weight] + (1 if named else 0)
+    plan.whole_reads = 1 if args.anonymize else 0  # Worker N's order, over the whole source as locally
     print(plan.describe(), file=sys.stderr)
     run = athena_run(args, ws, plan)
     if run is None:  # --dry-run

@@ -45,6 +45,36 @@ class Estimate:
                 f"(10 MB minimum per query)")
 
 
+@dataclass(frozen=True)
+class Reads:
+    """The cost of queries that read different partitions: each part an Estimate of its own."""
+
+    parts: tuple[Estimate, ...]
+
+    @property
+    def scanned_bytes(self) -> int:  # the most one query reads
+        return max((p.scanned_bytes for p in self.parts), default=0)
+
+    @property
+    def queries(self) -> int:
+        return sum(p.queries for p in self.parts)
+
+    @property
+    def billed_bytes(self) -> int:
+        return sum(p.billed_bytes for p in self.parts)
+
+    @property
+    def usd(self) -> float:
+        return sum(p.usd for p in self.parts)
+
+    def describe(self) -> str:
+        if len(self.parts) == 1:
+            return self.parts[0].describe()
+        usd = f"{self.usd:,.2f}" if self.usd >= 0.01 else f"{self.usd:.6f}"
+        return (" and ".join(p.describe().partition(":")[0] for p in self.parts)
+                + f": about ${usd} at ${USD_PER_TB:g} per TB (10 MB minimum per query)")
+
+
 def size_text(n: int) -> str:
     for unit, scale in (("TB", TB), ("GB", 10**9), ("MB", MB), ("kB", 10**3)):
         if n >= scale:

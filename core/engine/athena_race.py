@@ -111,5 +111,6 @@ def race_counts(run, freq: str, anonymize: bool = False) -> tuple[pd.DataFrame, 
     over = labels_over_time(run.query, run.plan.answers(), freq)
     if not anonymize:
         return over, {}
-    order = run.query(qualified("anonymous_order", {"answers": run.plan.answers(whole=True)}))["worker_id"]
-    return over, {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+    from .athena_workers import whole_names
+
+    return over, whole_names(run)

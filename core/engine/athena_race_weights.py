@@ -205,5 +205,6 @@ def race_weights(run, freq: str, how: str, anonymize: bool = False) -> tuple[Wei
     counts = weighted_counts(run.query, run.plan.answers(), freq, how, stage_norms(run), ask_rows=as_file)
     if not anonymize:
         return counts, {}
-    order = run.query(qualified("anonymous_order", {"answers": run.plan.answers(whole=True)}))["worker_id"]
-    return counts, {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+    from .athena_workers import whole_names
+
+    return counts, whole_names(run)

@@ -27,7 +27,7 @@ from . import athena_quality as aq
 from . import athena_rows
 from . import athena_workers as aw
 from .athena_answer_rows import answer_rows_sql, run_rows
-from .athena_cost import USD_PER_TB, Estimate
+from .athena_cost import Estimate, Reads
 from .athena_manifests import Manifests
 from .athena_parquet import parquet_copy
 from .athena_survey import Survey
@@ -57,36 +57,6 @@ def routes(jobs: aq.Jobs, folders: Iterable[str], manifests: Manifests, every_ro
     return Routes(sql, tuple(f for f in folders if f not in sql))
 
 
-@dataclass(frozen=True)
-class Reads:
-    """The cost of queries that read different partitions: each part an Estimate of its own."""
-
-    parts: tuple[Estimate, ...]
-
-    @property
-    def scanned_bytes(self) -> int:  # the most one query reads
-        return max((p.scanned_bytes for p in self.parts), default=0)
-
-    @property
-    def queries(self) -> int:
-        return sum(p.queries for p in self.parts)
-
-    @property
-    def billed_bytes(self) -> int:
-        return sum(p.billed_bytes for p in self.parts)
-
-    @property
-    def usd(self) -> float:
-        return sum(p.usd for p in self.parts)
-
-    def describe(self) -> str:
-        if len(self.parts) == 1:
-            return self.parts[0].describe()
-        usd = f"{self.usd:,.2f}" if self.usd >= 0.01 else f"{self.usd:.6f}"
-        return (" and ".join(p.describe().partition(":")[0] for p in self.parts)
-                + f": about ${usd} at ${USD_PER_TB:g} per TB (10 MB minimum per query)")
-
-
 @dataclass
 class MixedPlan(aw.WorkerPlan):
     """A WorkerPlan whose SQL reads only the classification partitions (`sql_jobs`) and whose answer
@@ -111,6 +81,8 @@ class MixedPlan(aw.WorkerPlan):
             parts.append(Estimate(self._bytes(self.rows_jobs), queries=ROWS_READS))
         if self.every_reads:
             parts.append(Estimate(self._bytes(self.found.folders), queries=self.every_reads))
+        if self.whole_reads:
+            parts.append(Estimate(self.found.whole.response_bytes(), queries=self.whole_reads))
         return Reads(tuple(parts))
 
     def answers(self, whole: bool = False) -> str:
@@ -122,6 +94,10 @@ class MixedPlan(aw.WorkerPlan):
         """The answers of every chosen partition, as the JSON's view reads them (the Parquet copy holds the
         SQL's jobs only)."""
         return dated(f"{self.database}.{self.answers_view}", None, None, self.found.folders)
+
+    def whole_answers(self) -> str:
+        """Every job's answers, as the JSON's view reads them (the Parquet copy holds the SQL's jobs only)."""
+        return dated(f"{self.database}.{self.answers_view}", None, None, self.found.whole.folders)
 
     def rows_sql(self) -> str:
         """The answer rows of the rows jobs, in Trino's dialect, from the responses table."""

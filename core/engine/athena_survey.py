@@ -24,6 +24,17 @@ class Survey:
     responses: dict[str, list[ObjectInfo]] = field(default_factory=dict)  # job -> its worker-response files
     folders: dict[str, str] = field(default_factory=dict)  # job -> URI of its worker-response/ folder
     manifests: dict[str, list[ObjectInfo]] = field(default_factory=dict)  # job -> its output manifest(s)
+    source: Survey | None = None  # the whole listing, when this one keeps only the chosen jobs (`only`)
+
+    @property
+    def whole(self) -> Survey:
+        """The whole source's listing: where Worker N is numbered, as the local engine numbers it."""
+        return self.source or self
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether some of the source's worker responses are left out of this listing."""
+        return set(self.whole.folders) != set(self.folders)
 
     @property
     def jobs(self) -> list[str]:
@@ -38,14 +49,15 @@ class Survey:
             return self
         keep = set(jobs)
         return Survey(self.uri, *({j: v for j, v in part.items() if j in keep}
-                                  for part in (self.responses, self.folders, self.manifests)))
+                                  for part in (self.responses, self.folders, self.manifests)), source=self.whole)
 
     def versions(self) -> list[tuple[str, str]]:
         return [(i.key, i.version) for files in (*self.responses.values(), *self.manifests.values()) for i in files]
 
 
 def survey(location: Location, jobs: list[str] | None = None) -> Survey:
-    """The source's worker-response files and output manifests by job (only `jobs`, when given)."""
+    """The source's worker-response files and output manifests by job (only `jobs`, when given, with
+    the whole listing kept as its `source`)."""
     fallback = posixpath.basename(location.prefix.rstrip("/") or location.store.uri.rstrip("/")) or location.uri
     out = Survey(location.uri)
     for info in location.store.list(location.prefix):
@@ -55,8 +67,6 @@ def survey(location: Location, jobs: list[str] | None = None) -> Survey:
         if kind is None or kind.kind not in ("response", "manifest"):
             continue
         job = job_name(kind.root, fallback)
-        if jobs and job not in jobs:
-            continue
         if kind.kind == "manifest":
             out.manifests.setdefault(job, []).append(info)
             continue
@@ -66,7 +76,7 @@ def survey(location: Location, jobs: list[str] | None = None) -> Survey:
         if out.folders.setdefault(job, folder) != folder:  # a partition is one folder
             raise AthenaError(f"two folders hold a job named {job!r} ({out.folders[job]} and {folder}): "
                               "choose a source below one of them")
-    return out
+    return out.only(jobs)
 
 
 def manifest_tables(location: Location, found: Survey) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

@@ -23,7 +23,7 @@ from ..gold import gold_of
 from ..storage import Location, ObjectExists, open_location
 from ..workspace import cache_dir
 from .athena import Athena, AthenaError, State
-from .athena_cost import Estimate, ResultCache, cache_key, size_text
+from .athena_cost import Estimate, Reads, ResultCache, cache_key, size_text
 from .athena_parquet import ParquetCopy, parquet_copy
 from .athena_survey import Survey, manifest_tables, survey
 from .athena_tables import (
@@ -93,7 +93,8 @@ class WorkerPlan:
     notes: list[str]
     since: date | None = None  # answers of these UTC days only (core.workers.Selection)
     until: date | None = None
-    queries: int = 3  # over the answers: distinct labels, worker table, team row (+1: anonymous order)
+    queries: int = 3  # over the chosen answers: distinct labels, worker table, team row
+    whole_reads: int = 0  # over the whole source's answers: Worker N's order (whole_answers)
     parquet: ParquetCopy | None = None  # the queries read a Parquet copy of the answers (athena_parquet)
     parquet_bytes: int | None = None  # that copy's size, when it is there already (look_for_copy)
 
@@ -111,24 +112,40 @@ class WorkerPlan:
 
     def ddl(self) -> list[str]:
         # The table's own location is the source; its partitions (one a job) are what queries read.
+        folders = self.found.whole.folders if self.whole_reads else self.found.folders
         out = [database_ddl(self.database),
                responses_ddl(self.database, self.responses_table, self.found.uri.rstrip("/") + "/"),
-               *partitions_ddl(self.database, self.responses_table, self.found.folders),
+               *partitions_ddl(self.database, self.responses_table, folders),
                answers_view_ddl(self.database, self.answers_view, self.responses_table)]
         return out + [s.ddl(self.database, self.staged_folder(s)) for s in self.staged]
 
     def staged_folder(self, staged: Staged) -> str:
         return staged.key(self.results).rpartition("/")[0] + "/"
 
-    def estimate(self) -> Estimate:
+    def estimate(self) -> Estimate | Reads:
         """The distinct labels, the worker table and the team row each read every response file of
         the chosen jobs once (the staged tables are a few kB to MB more). With a Parquet copy: once
         there, each query reads at most the copy; before, writing it reads the JSON once more, and the
-        queries are counted at the JSON's size, an upper bound (the copy is the smaller)."""
-        extra = sum(len(s.body) for s in self.staged)
-        if self.parquet and self.parquet_bytes is not None:
-            return Estimate(self.parquet_bytes + extra, queries=self.queries)
-        return Estimate(self.found.response_bytes() + extra, queries=self.queries + (1 if self.parquet else 0))
+        queries are counted at the JSON's size, an upper bound (the copy is the smaller). Worker N's
+        order, when asked, reads the whole source's answers (all jobs, all days)."""
+        written = not self.parquet or self.parquet_bytes is not None
+        chosen = Estimate(self.chosen_bytes(), queries=self.queries + (0 if written else 1))
+        if not self.whole_reads:
+            return chosen
+        if not self.found.narrowed:  # every job chosen: the same files, at most (days chosen read them too)
+            return Estimate(chosen.scanned_bytes, queries=chosen.queries + self.whole_reads)
+        whole = Estimate(self.found.whole.response_bytes(), queries=self.whole_reads)
+        return Reads((chosen, whole) if chosen.queries else (whole,))
+
+    def chosen_bytes(self) -> int:
+        """What one query over the chosen answers reads: the Parquet copy once it is there, else the JSON;
+        and the staged tables."""
+        copy = self.parquet_bytes if self.parquet and self.parquet_bytes is not None else None
+        return (self.found.response_bytes() if copy is None else copy) + sum(len(s.body) for s in self.staged)
+
+    def versions(self) -> list[tuple[str, str]]:
+        """The (key, ETag) of every file the plan's queries read: a result's cache key."""
+        return (self.found.whole if self.whole_reads else self.found).versions()
 
     def tables(self, more: list[Staged] = ()) -> dict[str, str]:
         names = {"answers": self.answers()}
@@ -142,13 +159,30 @@ class WorkerPlan:
         return dated(f"{self.database}.{table}", None if whole else self.since,
                      None if whole else self.until, self.found.folders)
 
+    def whole_answers(self) -> str:
+        """Every answer of the source, all days, as the local engine numbers Worker N over them: the
+        chosen jobs' copy when it holds them all, else the JSON of every job (ddl adds their partitions)."""
+        if not self.found.narrowed:
+            return self.answers(whole=True)
+        return dated(f"{self.database}.{self.answers_view}", None, None, self.found.whole.folders)
+
     def describe(self) -> str:
         jobs = len(self.found.folders)
         files = sum(len(f) for f in self.found.responses.values())
         return (f"Athena will read {files:,} worker-response file(s) of {jobs} job(s) under {self.found.uri}.\n"
-                f"Cost estimate: {self.estimate().describe()}.\n"
+                f"Cost estimate: {self.estimate().describe()}.{self.whole_note()}\n"
                 f"Tables and views it creates in the Glue database {self.database!r} (if not there yet):\n\n"
                 + ";\n\n".join(self.ddl()) + ";" + self.describe_copy())
+
+    def whole_note(self) -> str:
+        """Why one query reads more than the chosen jobs, when one does (" ..." or "")."""
+        if not (self.whole_reads and self.found.narrowed):
+            return ""
+        whole = self.found.whole
+        files = sum(len(f) for f in whole.responses.values())
+        reads = "one more query reads" if self.whole_reads == 1 else f"{self.whole_reads} more queries read"
+        return (f" Worker N is numbered over the whole source, as on this computer: {reads} every job's "
+                f"answers ({len(whole.folders):,} jobs, {files:,} worker-response files).")
 
     def describe_copy(self) -> str:
         """What the Parquet step does, and its statements when it is still to be written."""
@@ -168,16 +202,16 @@ def plan(location: Location, database: str, results: str, jobs: list[str] | None
          since: date | None = None, until: date | None = None, anonymize: bool = False,
          found: Survey | None = None, parquet: bool = False) -> WorkerPlan:
     """The plan for `jobs` of the source (all when None); `found` and `tables`, when given, are the
-    listing and the manifest tables read already (of these jobs only). With `anonymize` and days
-    chosen, a fourth query numbers Worker N over the whole source. With `parquet`, the queries read a
+    listing and the manifest tables read already (of these jobs only). With `anonymize` and fewer
+    answers than the source's (jobs or days chosen), one more query numbers Worker N over the whole
+    source, as the local engine numbers them. With `parquet`, the queries read a
     Parquet copy of the chosen jobs' answers (core.engine.athena_parquet), written first if not there."""
     if not results.startswith("s3://"):
         raise AthenaError(f"the Athena results location must be an s3:// folder, not {results!r}")
     found = found or survey(location, jobs)
     labels, objects, notes = tables or manifest_tables(location, found)
-    queries = 4 if anonymize and (since or until) else 3
     out = WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes, since, until,
-                     queries)
+                     whole_reads=1 if anonymize and (since or until or found.narrowed) else 0)
     if parquet:
         versions = {job: [(i.key, i.version) for i in infos] for job, infos in found.responses.items()}
         out.parquet = parquet_copy(database, out.answers_view, results, found.uri, versions)
@@ -215,8 +249,10 @@ class WorkerRun:
         self.ran = self.cached = 0  # queries run on Athena, and answered from the cache
         self.prepared = False
 
-    def query(self, sql: str) -> pd.DataFrame:
-        key = cache_key(sql, self.plan.found.versions())
+    def query(self, sql: str, whole: bool = False) -> pd.DataFrame:
+        """`sql`'s rows, from the cache when the files it reads (the chosen jobs', or with `whole`
+        every job's) are the same as when it last ran."""
+        key = cache_key(sql, (self.plan.found.whole if whole else self.plan.found).versions())
         cached = self.cache.get(key)
         if cached is not None:
             self.cached += 1
@@ -304,6 +340,13 @@ def identities(run: WorkerRun) -> pd.DataFrame:
     return run.query(qualified(None, {"answers": run.plan.answers()}, sql=IDENTITIES))
 
 
+def whole_names(run: WorkerRun) -> dict[str, str]:
+    """worker_id -> Worker N, numbered over the whole source's answers as core.metrics.anonymous_names
+    numbers them locally (the plan's whole_reads)."""
+    order = run.query(qualified("anonymous_order", {"answers": run.plan.whole_answers()}), whole=True)["worker_id"]
+    return {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+
+
 def worker_report(run: WorkerRun, names: Mapping[str, str] | None = None, anonymize: bool = False) -> pd.DataFrame:
     """core.workers.worker_report's table (columns, Team row, names, anonymity) from Athena's figures.
 
@@ -313,10 +356,8 @@ def worker_report(run: WorkerRun, names: Mapping[str, str] | None = None, anonym
     from ..metrics import COLUMNS, TEAM
 
     table = run.worker_table()
-    if anonymize and (run.plan.since or run.plan.until):  # numbered over the whole source, as locally
-        whole = dict(run._tables, answers=run.plan.answers(whole=True))
-        order = run.query(qualified("anonymous_order", whole))["worker_id"]
-        shown = {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+    if anonymize and run.plan.whole_reads:  # numbered over the whole source, as locally
+        shown = whole_names(run)
     elif anonymize:
         order = table.reset_index().sort_values(["first_submission", "worker_id"], na_position="last")["worker_id"]
         shown = {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}

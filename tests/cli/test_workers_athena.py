@@ -118,8 +118,9 @@ def test_the_athena_report_is_the_local_report(uploaded, moto_settings, tmp_path
     assert "3 answered from the cache" in again.stderr
 
 
-def _over_answers(folder: Path, query: str, table: pd.DataFrame | None = None, since=None) -> pd.DataFrame:
-    """A query over the answers (and the worker table), as Athena would run it."""
+def _over_answers(folder: Path, query: str, table: pd.DataFrame | None = None, since=None,
+                  jobs=None) -> pd.DataFrame:
+    """A query over the answers (and the worker table), as Athena would run it: of `jobs` (all when None)."""
     from core.engine.athena_tables import answers_sql, duckdb_responses
 
     location = open_location(str(folder))
@@ -128,8 +129,10 @@ def _over_answers(folder: Path, query: str, table: pd.DataFrame | None = None, s
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+        bounds = ([f"submission_time >= TIMESTAMP '{since} 00:00:00'"] if since else []) + (
+            [f"job IN ({', '.join(repr(j) for j in jobs)})"] if jobs else [])
         con.execute("CREATE VIEW answers AS SELECT * FROM all_answers"
-                    + (f" WHERE submission_time >= TIMESTAMP '{since} 00:00:00'" if since else ""))
+                    + (f" WHERE {' AND '.join(bounds)}" if bounds else ""))
         if table is not None:  # staged with its times as text (athena_workers.WORKERS)
             times = {c: table[c].dt.strftime("%Y-%m-%d %H:%M:%S.%f") for c in ("first_submission", "last_submission")}
             con.register("workers", table.assign(**times))
@@ -162,6 +165,37 @@ def test_chosen_days_and_anonymous_names_are_the_local_ones(uploaded, moto_setti
     assert "4 queries reading" in athena.stderr
     shown = rows(athena.stdout)
     assert shown == rows(local.stdout) and 0 < len(shown) < 5  # fewer workers that day, names as locally
+
+
+def test_a_chosen_job_numbers_worker_n_over_the_whole_source(uploaded, moto_settings, tmp_path):
+    """--jobs keeps one job's answers; Worker N is still numbered over every job's, as locally: one more
+    query over the whole source, priced at its size and with every job's partition added first."""
+    folder, _ = uploaded
+    endpoint = moto_settings.endpoint_url
+    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                    AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA=endpoint, GC_CACHE_DIR=str(tmp_path))
+    common = ["--format", "csv", "--endpoint-url", endpoint, "--region", "eu-west-1", "--jobs", "pets-multi",
+              "--anonymize"]
+    local = run(SOURCE, *common, env=env)
+    assert local.returncode == 0, local.stderr
+    (tmp_path / "duck").mkdir()
+    table = on_duckdb(str(folder), tmp_path / "duck", jobs=["pets-multi"])
+    distinct = on_duckdb(str(folder), tmp_path / "duck", query="distinct_labels", jobs=["pets-multi"])
+    team = _over_answers(folder, "team_row", table, jobs=["pets-multi"])
+    order = _over_answers(folder, "anonymous_order")  # every job's answers
+    plan = aw.plan(open_location(SOURCE, AwsSettings(endpoint_url=endpoint, region="eu-west-1")), "gc", RESULTS,
+                   ["pets-multi"], anonymize=True)
+    queue(endpoint, [None] * len(plan.ddl()) + [distinct, None, table, order, None, team])
+    athena = run(SOURCE, *common, "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS,
+                 env=env)
+    assert athena.returncode == 0, athena.stderr
+    assert "PARTITION (job = 'pets') LOCATION" in athena.stderr  # the unchosen job, for Worker N's order
+    assert "3 queries reading" in athena.stderr and "and 1 query reading" in athena.stderr
+    assert "one more query reads every job's answers (2 jobs, 5 worker-response files)" in athena.stderr
+    shown = rows(athena.stdout)
+    assert shown == rows(local.stdout)
+    # pets-multi's workers are the source's first and fourth to submit: not Worker 1 and 2
+    assert sorted(r["worker"] for r in shown) == ["Team", "Worker 1", "Worker 4"]
 
 
 def _no_athena(tmp_path) -> dict:

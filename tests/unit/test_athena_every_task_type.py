@@ -20,6 +20,7 @@ from core.engine import athena_answer_rows as aar
 from core.engine import athena_quality as aq
 from core.engine import athena_report as ar
 from core.engine import athena_workers as aw
+from core.engine.athena_cost import Estimate
 from core.engine.athena_manifests import read_manifests
 from core.engine.athena_tables import answers_sql, dated, duckdb_responses
 from core.quality.matrices import agreement, confusion
@@ -173,6 +174,17 @@ def test_the_estimate_prices_each_read_at_its_own_partitions(labeling_jobs, tmp_
     assert "2 queries reading" in text and "and 1 query reading" in text and "read once as answer rows" in text
     assert "job IN ('digits-audit'" in plan.answers() and "shapes-masks" not in plan.answers()
     assert "shapes-masks" in plan.rows_sql() and "digits-audit" not in plan.rows_sql()
+
+    # One job chosen, anonymous: who the workers are is one read of every job of the source (Worker N as
+    # locally), priced at the whole source's size, with every job's partition added.
+    one = engine.route.sql[:1]
+    narrow = ar.mixed_plan("gc", "s3://results/athena/", engine.found.only(one), engine.jobs, ar.Routes(one, ()))
+    narrow.whole_reads = 1
+    whole = engine.found
+    assert narrow.found.narrowed and narrow.estimate().parts[-1] == Estimate(whole.response_bytes(), 1)
+    assert narrow.whole_answers().count("'") == 2 * len(whole.folders) > 2
+    partitions = " ".join(s for s in narrow.ddl() if "ADD IF NOT EXISTS" in s)
+    assert all(f"PARTITION (job = '{job}')" in partitions for job in whole.folders)
 
 
 @pytest.mark.parametrize("output", ["birds", "private"])

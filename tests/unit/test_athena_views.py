@@ -35,11 +35,11 @@ def _staged_view(con, staged, folder) -> None:
 
 
 def on_duckdb(source, tmp_path, gold=None, attributes=None, query: str = "worker_table",
-              since=None, until=None) -> pd.DataFrame:
+              since=None, until=None, jobs=None) -> pd.DataFrame:
     """The Athena engine's tables and query, run by DuckDB over the local folder `source` (a path,
-    or the Location of a local store, e.g. the demo's)."""
+    or the Location of a local store, e.g. the demo's), over the answers of `jobs` (all when None)."""
     location = open_location(source) if isinstance(source, str) else source
-    plan = aw.plan(location, "gc_test", "s3://results/athena/", gold=gold, attributes=attributes)
+    plan = aw.plan(location, "gc_test", "s3://results/athena/", jobs, gold=gold, attributes=attributes)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in plan.found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -196,3 +196,36 @@ def test_glue_names_are_checked_before_any_ddl(name):
 
     with pytest.raises(ValueError, match="Glue name"):
         quote(name)
+
+
+def test_worker_n_of_chosen_jobs_is_numbered_over_the_whole_source(gt_output, tmp_path):
+    """Anonymous, with one job chosen: the plan adds every job's partition, prices one more read at the
+    whole source's size, keys it on every job's files, and its query gives the local Worker N order."""
+    source = _private_output(gt_output)
+    location = open_location(source)
+    whole = aw.survey(location)
+    plan = aw.plan(location, "gc", "s3://results/athena/", ["pets-multi"], anonymize=True)
+    assert plan.found.narrowed and plan.found.jobs == ["pets-multi"] and plan.found.whole.jobs == whole.jobs
+    assert plan.whole_reads == 1 and plan.versions() == whole.versions() != plan.found.versions()
+    assert sum("PARTITION (job = 'pets')" in s for s in plan.ddl()) == 1  # the unchosen job, for the order
+    cost = plan.estimate()
+    assert [(p.scanned_bytes >= plan.found.response_bytes(), p.queries) for p in cost.parts] == [(True, 3), (True, 1)]
+    assert cost.parts[1].scanned_bytes == whole.response_bytes() > plan.found.response_bytes()
+    assert plan.whole_answers() == f"SELECT * FROM gc.{plan.answers_view} WHERE job IN ('pets', 'pets-multi')"
+
+    files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in whole.responses.items()}
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"CREATE VIEW {plan.answers_view} AS {answers_sql('duckdb', duckdb_responses(files))}")
+        order = con.execute(aw.qualified("anonymous_order", {"answers": plan.whole_answers().replace("gc.", "")},
+                                         "duckdb")).df()["worker_id"]
+    data = SourceReader(location).load(keep=False)
+    expected = metrics.anonymous_names(data.answers)
+    assert {w: f"Worker {i}" for i, w in enumerate(order, start=1)} == expected
+    assert expected[gt_output.worker_id(4)] == "Worker 4"  # pets-multi's own order would make it Worker 2
+
+    # Every job chosen, or not anonymous: nothing more is read, and no other partition is added.
+    assert aw.plan(location, "gc", "s3://r/", anonymize=True).whole_reads == 0
+    assert aw.plan(location, "gc", "s3://r/", ["pets-multi"]).whole_reads == 0
+    dated = aw.plan(location, "gc", "s3://r/", since=date(2024, 3, 13), anonymize=True)
+    assert dated.whole_reads == 1 and dated.estimate().queries == 4 and not hasattr(dated.estimate(), "parts")
