@@ -29,15 +29,18 @@ def as_boxes(boxes) -> np.ndarray:
 def iou_matrix(a, b) -> np.ndarray:
     """IoU of every box of `a` (rows) with every box of `b` (columns). Boxes touching at an edge,
     and two boxes of zero area, have IoU 0."""
-    a, b = as_boxes(a), as_boxes(b)
-    a_left, a_top, a_w, a_h = (a[:, i, None] for i in range(4))
-    b_left, b_top, b_w, b_h = (b[None, :, i] for i in range(4))
-    overlap_w = np.clip(np.minimum(a_left + a_w, b_left + b_w) - np.maximum(a_left, b_left), 0, None)
-    overlap_h = np.clip(np.minimum(a_top + a_h, b_top + b_h) - np.maximum(a_top, b_top), 0, None)
+    return _iou(as_boxes(a), as_boxes(b))
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """iou_matrix of boxes checked already (as_boxes): called once per answer, so no check twice."""
+    a_left, a_top, a_w, a_h = a[:, 0, None], a[:, 1, None], a[:, 2, None], a[:, 3, None]
+    b_left, b_top, b_w, b_h = b[None, :, 0], b[None, :, 1], b[None, :, 2], b[None, :, 3]
+    overlap_w = np.maximum(np.minimum(a_left + a_w, b_left + b_w) - np.maximum(a_left, b_left), 0.0)
+    overlap_h = np.maximum(np.minimum(a_top + a_h, b_top + b_h) - np.maximum(a_top, b_top), 0.0)
     inter = overlap_w * overlap_h
     union = a_w * a_h + b_w * b_h - inter
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class BoxMatch:
     @property
     def mean_iou(self) -> float:
         """Mean IoU of the matched pairs; NaN without a match (there is no IoU to average)."""
-        return float(np.mean([iou for _, _, iou in self.pairs])) if self.pairs else float("nan")
+        return sum(iou for _, _, iou in self.pairs) / len(self.pairs) if self.pairs else float("nan")
 
 
 def match_boxes(reference, predicted, threshold: float = DEFAULT_THRESHOLD,
@@ -75,7 +78,7 @@ def match_boxes(reference, predicted, threshold: float = DEFAULT_THRESHOLD,
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"IoU threshold must be in (0, 1], got {threshold}")
     reference, predicted = as_boxes(reference), as_boxes(predicted)
-    ious = iou_matrix(reference, predicted)
+    ious = _iou(reference, predicted)
     eligible = ious >= threshold
     if (ref_labels is None) != (pred_labels is None):
         raise ValueError("class-aware matching needs labels for both box sets")

@@ -25,6 +25,11 @@ def assign(score: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndar
     eligible = np.asarray(eligible, dtype=bool)
     if score.size == 0 or not eligible.any():
         return np.empty(0, dtype=int), np.empty(0, dtype=int)
+    if min(score.shape) == 1:  # one row or one column: at most one pair, the best eligible one
+        flat = np.where(eligible.ravel(), score.ravel(), -np.inf)
+        at = int(np.argmax(flat))
+        row, col = divmod(at, score.shape[1])
+        return np.array([row]), np.array([col])
     too_costly = float(min(score.shape)) + 1.0  # > any sum of eligible costs, each in [0, 1]
     cost = np.where(eligible, 1.0 - np.clip(score, 0.0, 1.0), too_costly)
     rows, cols = linear_sum_assignment(cost)

@@ -109,6 +109,23 @@ def test_most_pairs_before_highest_total_iou():
     assert list(zip(rows.tolist(), cols.tolist(), strict=True)) == [(0, 0), (1, 1)]
 
 
+def test_one_row_or_column_takes_the_best_eligible_pair_as_the_solver_does():
+    """A single reference or predicted box is matched without the solver: the same pair count and IoU."""
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(3)
+    for shape in [(1, n) for n in range(1, 6)] + [(n, 1) for n in range(2, 6)]:
+        for _ in range(40):
+            score = rng.choice([0.0, 0.3, 0.5, 0.7, 1.0], size=shape)
+            eligible = score >= 0.5
+            rows, cols = assign(score, eligible)
+            cost = np.where(eligible, 1.0 - score, 2.0)
+            r, c = linear_sum_assignment(cost)
+            keep = eligible[r, c]
+            assert len(rows) == keep.sum() and score[rows, cols].sum() == score[r[keep], c[keep]].sum()
+            assert eligible[rows, cols].all()
+
+
 def test_tie_counts_do_not_depend_on_the_solver():
     # Two identical predictions on one reference box: one matches, the other is a false positive.
     m = match_boxes([A], [A, A])
