@@ -13,4 +13,18 @@ if __name__ == "__main__":
 
     # Piping into `head` must end quietly, as other Unix tools do.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.exit(main())
+    code = main()
+    # The command is done: its files written and closed, its output printed. What a normal exit does
+    # next is free every module and object one by one (DuckDB's database, the tables, pandas): 0.15 s of
+    # CPU after `workers` on 10,000 answers, a tenth of the run. So the output is flushed, the exit
+    # handlers run (temporary folders, logging), and the process ends at once, unless a thread of ours
+    # is still at work, which a normal exit would wait for.
+    import atexit
+    import threading
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    os._exit(code or 0)

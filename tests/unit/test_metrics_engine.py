@@ -374,3 +374,27 @@ def test_time_sums_and_means_do_not_depend_on_the_order_of_the_answers():
     tables = [metrics.worker_table(part, labels, objects, gold) for part in (one, one.iloc[::-1])]
     for table in tables:
         assert table["time_spent_s"].iloc[0] == 0.6 and table["time_per_label_s_mean"].iloc[0] == 0.6 / 3
+
+
+def test_small_inputs_run_on_one_thread_and_give_the_table_of_many(monkeypatch):
+    """Under SMALL_ROWS input rows the queries run on the one-thread database (less CPU for small
+    sources); the same inputs on the many-thread database give the same table."""
+    from core.engine import duck
+
+    answers, labels, objects, gold = generate(5)
+    asked = []
+    opened = duck.connection
+
+    def spy(limited=True, small=False):
+        asked.append(small)
+        return opened(limited, small)
+
+    monkeypatch.setattr(duck, "connection", spy)
+    expected = metrics.worker_table(answers, labels, objects, gold)
+    assert asked and all(asked)
+    with duck.connection(small=True) as con:
+        assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 1
+    monkeypatch.setattr(duck, "SMALL_ROWS", 0)  # every input "large": the database of DuckDB's own threads
+    asked.clear()
+    pd.testing.assert_frame_equal(metrics.worker_table(answers, labels, objects, gold), expected)
+    assert asked and not any(asked)
