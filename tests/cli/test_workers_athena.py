@@ -139,63 +139,45 @@ def _over_answers(folder: Path, query: str, table: pd.DataFrame | None = None, s
         return con.execute(QUERIES[query]).df()
 
 
-def test_chosen_days_and_anonymous_names_are_the_local_ones(uploaded, moto_settings, tmp_path):
-    """--since filters the answers on Athena; Worker N stays numbered over the whole source."""
+ANONYMOUS_CASES = {  # arguments, their selection (for DuckDB), what the estimate says
+    "days": (["--since", "2024-03-13"], {"since": date(2024, 3, 13), "attributes": {"pets": "animal"}},
+             ["4 queries reading"]),
+    "one job": (["--jobs", "pets-multi"], {"jobs": ["pets-multi"]},
+                ["3 queries reading", "and 1 query reading", "PARTITION (job = 'pets') LOCATION",
+                 "one more query reads every job's answers (2 jobs, 5 worker-response files)"]),
+}
+
+
+@pytest.mark.parametrize("case", ANONYMOUS_CASES)
+def test_anonymous_names_of_chosen_days_or_jobs_are_the_local_ones(uploaded, moto_settings, tmp_path, case):
+    """--since or --jobs narrows the answers on Athena; Worker N stays numbered over the whole source,
+    as locally: with days, every day of the chosen jobs' (all of them here); with one job, one more
+    query over every job's answers, priced at their size, with the unchosen job's partition added."""
     folder, _ = uploaded
+    arguments, chosen, said = ANONYMOUS_CASES[case]
     endpoint = moto_settings.endpoint_url
     env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                     AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA=endpoint, GC_CACHE_DIR=str(tmp_path))
-    common = ["--format", "csv", "--endpoint-url", endpoint, "--region", "eu-west-1", "--since", "2024-03-13",
-              "--anonymize"]
+    common = ["--format", "csv", "--endpoint-url", endpoint, "--region", "eu-west-1", *arguments, "--anonymize"]
     local = run(SOURCE, *common, env=env)
     assert local.returncode == 0, local.stderr
     (tmp_path / "duck").mkdir()
-    layers = {"pets": "animal"}
-    table = on_duckdb(str(folder), tmp_path / "duck", attributes=layers, since=date(2024, 3, 13))
-    distinct = on_duckdb(str(folder), tmp_path / "duck", attributes=layers, query="distinct_labels",
-                         since=date(2024, 3, 13))
-    team = _over_answers(folder, "team_row", table, since="2024-03-13")
-    order = _over_answers(folder, "anonymous_order")
+    table = on_duckdb(str(folder), tmp_path / "duck", **chosen)
+    distinct = on_duckdb(str(folder), tmp_path / "duck", query="distinct_labels", **chosen)
+    since = chosen.get("since")
+    team = _over_answers(folder, "team_row", table, since=since and since.isoformat(), jobs=chosen.get("jobs"))
+    order = _over_answers(folder, "anonymous_order")  # every answer of the source
     plan = aw.plan(open_location(SOURCE, AwsSettings(endpoint_url=endpoint, region="eu-west-1")), "gc", RESULTS,
-                   attributes=layers)
+                   chosen.get("jobs"), since=since, anonymize=True)
     queue(endpoint, [None] * len(plan.ddl()) + [distinct, None, table, order, None, team])
     athena = run(SOURCE, *common, "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS,
                  env=env)
     assert athena.returncode == 0, athena.stderr
-    assert "4 queries reading" in athena.stderr
+    assert all(text in athena.stderr for text in said), athena.stderr
     shown = rows(athena.stdout)
-    assert shown == rows(local.stdout) and 0 < len(shown) < 5  # fewer workers that day, names as locally
-
-
-def test_a_chosen_job_numbers_worker_n_over_the_whole_source(uploaded, moto_settings, tmp_path):
-    """--jobs keeps one job's answers; Worker N is still numbered over every job's, as locally: one more
-    query over the whole source, priced at its size and with every job's partition added first."""
-    folder, _ = uploaded
-    endpoint = moto_settings.endpoint_url
-    env = clean_env(GC_WORKSPACE="aws", AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                    AWS_DEFAULT_REGION="eu-west-1", AWS_ENDPOINT_URL_ATHENA=endpoint, GC_CACHE_DIR=str(tmp_path))
-    common = ["--format", "csv", "--endpoint-url", endpoint, "--region", "eu-west-1", "--jobs", "pets-multi",
-              "--anonymize"]
-    local = run(SOURCE, *common, env=env)
-    assert local.returncode == 0, local.stderr
-    (tmp_path / "duck").mkdir()
-    table = on_duckdb(str(folder), tmp_path / "duck", jobs=["pets-multi"])
-    distinct = on_duckdb(str(folder), tmp_path / "duck", query="distinct_labels", jobs=["pets-multi"])
-    team = _over_answers(folder, "team_row", table, jobs=["pets-multi"])
-    order = _over_answers(folder, "anonymous_order")  # every job's answers
-    plan = aw.plan(open_location(SOURCE, AwsSettings(endpoint_url=endpoint, region="eu-west-1")), "gc", RESULTS,
-                   ["pets-multi"], anonymize=True)
-    queue(endpoint, [None] * len(plan.ddl()) + [distinct, None, table, order, None, team])
-    athena = run(SOURCE, *common, "--engine", "athena", "--glue-database", "gc", "--athena-results", RESULTS,
-                 env=env)
-    assert athena.returncode == 0, athena.stderr
-    assert "PARTITION (job = 'pets') LOCATION" in athena.stderr  # the unchosen job, for Worker N's order
-    assert "3 queries reading" in athena.stderr and "and 1 query reading" in athena.stderr
-    assert "one more query reads every job's answers (2 jobs, 5 worker-response files)" in athena.stderr
-    shown = rows(athena.stdout)
-    assert shown == rows(local.stdout)
-    # pets-multi's workers are the source's first and fourth to submit: not Worker 1 and 2
-    assert sorted(r["worker"] for r in shown) == ["Team", "Worker 1", "Worker 4"]
+    assert shown == rows(local.stdout) and 0 < len(shown) < 5  # fewer workers, named as locally
+    if case == "one job":  # pets-multi's workers are the source's first and fourth to submit, not 1 and 2
+        assert sorted(r["worker"] for r in shown) == ["Team", "Worker 1", "Worker 4"]
 
 
 def _no_athena(tmp_path) -> dict:
