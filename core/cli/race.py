@@ -123,6 +123,8 @@ def _athena_table(args, ws, options: RaceOptions):
         named = read_names_csv(args.names, ws.open(args.names).read()) if args.names and not args.anonymize else {}
         location = ws.open(args.source)
         found = aw.survey(location, args.jobs)
+        if args.anonymize:
+            found.whole.check()  # Worker N's order reads every job's partition
         no_manifests = aw.manifest_tables(location, aw.Survey(found.uri))  # the race reads none
         plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, tables=no_manifests,
                        since=args.since, until=args.until, found=found, parquet=args.parquet)

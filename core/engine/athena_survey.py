@@ -25,6 +25,7 @@ class Survey:
     folders: dict[str, str] = field(default_factory=dict)  # job -> URI of its worker-response/ folder
     manifests: dict[str, list[ObjectInfo]] = field(default_factory=dict)  # job -> its output manifest(s)
     source: Survey | None = None  # the whole listing, when this one keeps only the chosen jobs (`only`)
+    clashes: dict[str, str] = field(default_factory=dict)  # job -> why it cannot be one partition
 
     @property
     def whole(self) -> Survey:
@@ -49,7 +50,15 @@ class Survey:
             return self
         keep = set(jobs)
         return Survey(self.uri, *({j: v for j, v in part.items() if j in keep}
-                                  for part in (self.responses, self.folders, self.manifests)), source=self.whole)
+                                  for part in (self.responses, self.folders, self.manifests)), source=self.whole,
+                      clashes={j: why for j, why in self.clashes.items() if j in keep})
+
+    def check(self) -> Survey:
+        """This listing, unless one of its jobs is in two folders: a partition is one folder, and the
+        second would be silently left out."""
+        if self.clashes:
+            raise AthenaError(next(iter(self.clashes.values())))
+        return self
 
     def versions(self) -> list[tuple[str, str]]:
         return [(i.key, i.version) for files in (*self.responses.values(), *self.manifests.values()) for i in files]
@@ -73,10 +82,10 @@ def survey(location: Location, jobs: list[str] | None = None) -> Survey:
         out.responses.setdefault(job, []).append(info)
         marker = info.key.index("worker-response/", len(kind.root)) + len("worker-response/")
         folder = location.store.uri_of(info.key[:marker])
-        if out.folders.setdefault(job, folder) != folder:  # a partition is one folder
-            raise AthenaError(f"two folders hold a job named {job!r} ({out.folders[job]} and {folder}): "
-                              "choose a source below one of them")
-    return out.only(jobs)
+        if out.folders.setdefault(job, folder) != folder and job not in out.clashes:
+            out.clashes[job] = (f"two folders hold a job named {job!r} ({out.folders[job]} and {folder}): "
+                                "choose a source below one of them")
+    return out.only(jobs).check()
 
 
 def manifest_tables(location: Location, found: Survey) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

@@ -212,6 +212,8 @@ def plan(location: Location, database: str, results: str, jobs: list[str] | None
     labels, objects, notes = tables or manifest_tables(location, found)
     out = WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes, since, until,
                      whole_reads=1 if anonymize and (since or until or found.narrowed) else 0)
+    if out.whole_reads:
+        found.whole.check()  # Worker N's order reads every job's partition
     if parquet:
         versions = {job: [(i.key, i.version) for i in infos] for job, infos in found.responses.items()}
         out.parquet = parquet_copy(database, out.answers_view, results, found.uri, versions)

@@ -170,6 +170,15 @@ def test_two_folders_with_one_job_name_are_refused(gt_output):
     gt_output.job("pets", {0: [a(2, "Dog", T0)]}, parent="team-b")
     with pytest.raises(aw.AthenaError, match="two folders hold a job named 'pets'"):
         aw.survey(open_location(str(gt_output.root)))
+    # Another job chosen reads no partition of 'pets', unless Worker N's order reads every job's.
+    gt_output.job("birds", {0: [a(3, "Owl", T0)]}, parent="team-a")
+    location = open_location(str(gt_output.root))
+    assert aw.survey(location, ["birds"]).jobs == ["birds"]
+    assert aw.plan(location, "gc", "s3://r/", ["birds"]).whole_reads == 0
+    with pytest.raises(aw.AthenaError, match="two folders hold a job named 'pets'"):
+        aw.plan(location, "gc", "s3://r/", ["birds"], anonymize=True)
+    with pytest.raises(aw.AthenaError, match="two folders hold a job named 'pets'"):
+        aw.survey(location, ["pets"])
 
 
 def test_each_source_has_its_own_table_and_reads_only_its_jobs(gt_output):
