@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..bounds import _step, time_grid
-from ..engine.duck import SMALL_ROWS, connection, rows_in
+from ..engine.duck import connection, rows_in
 from . import reports
 from .columns import to_table_frame
 from .model import CONSOLIDATED, WORKER
@@ -48,7 +48,7 @@ _UNIT_US = {"m": 60_000_000, "h": 3_600_000_000, "D": 86_400_000_000, "M": 86_40
 def query(rows: pa.Table, sql: str, **tables: pa.Table) -> pd.DataFrame:
     """`sql` over `rows` (the view `rows`, and any `tables` by name), on a connection of its own as
     core.engine.duck runs the worker metrics."""
-    with connection(small=rows_in([rows, *tables.values()]) < SMALL_ROWS) as con:
+    with connection(rows=rows_in([rows, *tables.values()])) as con:
         con.register("rows", rows)
         for name, table in tables.items():
             con.register(name, table)

@@ -123,20 +123,20 @@ def _athena_table(args, ws, options: RaceOptions):
         named = read_names_csv(args.names, ws.open(args.names).read()) if args.names and not args.anonymize else {}
         location = ws.open(args.source)
         found = aw.survey(location, args.jobs)
-        if args.anonymize:
-            found.whole.check()  # Worker N's order reads every job's partition
         no_manifests = aw.manifest_tables(location, aw.Survey(found.uri))  # the race reads none
         plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, tables=no_manifests,
                        since=args.since, until=args.until, found=found, parquet=args.parquet)
         aw.look_for_copy(plan, ws.open)  # a Parquet copy made earlier: the estimate is its size
+        # The race's reads of the answers (core.engine.athena_race_weights.READS), and the subs or Worker N's
+        # order, over the whole source as locally
+        plan.queries = athena_race_weights.READS[args.weight] + (1 if named else 0)
+        plan.whole_reads = 1 if args.anonymize else 0
+        shown = plan.describe() if found.responses else ""  # the DDL and the cost, before anything runs
     except (StoreError, AthenaError, ValueError, IdentityError) as exc:
         raise CliError(str(exc)) from exc
     if not found.responses:
         raise CliError(f"no worker-response files under {found.uri}: Athena has nothing to read")
-    # The race's reads of the answers (core.engine.athena_race_weights.READS), and Worker N's order or the subs
-    plan.queries = athena_race_weights.READS[args.weight] + (1 if named else 0)
-    plan.whole_reads = 1 if args.anonymize else 0  # Worker N's order, over the whole source as locally
-    print(plan.describe(), file=sys.stderr)
+    print(shown, file=sys.stderr)
     run = athena_run(args, ws, plan)
     if run is None:  # --dry-run
         return None

@@ -85,10 +85,9 @@ class MixedPlan(aw.WorkerPlan):
             parts.append(Estimate(self.found.whole.response_bytes(), queries=self.whole_reads))
         return Reads(tuple(parts))
 
-    def answers(self, whole: bool = False) -> str:
+    def answers(self) -> str:
         table = self.parquet.table if self.parquet else self.answers_view
-        return dated(f"{self.database}.{table}", None if whole else self.since, None if whole else self.until,
-                     self.sql_jobs)
+        return dated(f"{self.database}.{table}", self.since, self.until, self.sql_jobs)
 
     def every_answer(self) -> str:
         """The answers of every chosen partition, as the JSON's view reads them (the Parquet copy holds the

@@ -111,8 +111,9 @@ class WorkerPlan:
         return f"{ANSWERS_VIEW}_{self._suffix}"
 
     def ddl(self) -> list[str]:
-        # The table's own location is the source; its partitions (one a job) are what queries read.
-        folders = self.found.whole.folders if self.whole_reads else self.found.folders
+        # The table's own location is the source; its partitions (one a job) are what queries read:
+        # every job's when Worker N's order is read (a job in two folders is refused here, before anything runs).
+        folders = self.found.whole.check().folders if self.whole_reads else self.found.folders
         out = [database_ddl(self.database),
                responses_ddl(self.database, self.responses_table, self.found.uri.rstrip("/") + "/"),
                *partitions_ddl(self.database, self.responses_table, folders),
@@ -152,19 +153,17 @@ class WorkerPlan:
         names.update({s.name: f"{self.database}.{s.table}" for s in (*self.staged, *more)})
         return names
 
-    def answers(self, whole: bool = False) -> str:
+    def answers(self) -> str:
         """The answers the queries read: this source's jobs only (another run may have added other
-        partitions), within the chosen days unless `whole`."""
+        partitions), within the chosen days."""
         table = self.parquet.table if self.parquet else self.answers_view
-        return dated(f"{self.database}.{table}", None if whole else self.since,
-                     None if whole else self.until, self.found.folders)
+        return dated(f"{self.database}.{table}", self.since, self.until, self.found.folders)
 
     def whole_answers(self) -> str:
         """Every answer of the source, all days, as the local engine numbers Worker N over them: the
         chosen jobs' copy when it holds them all, else the JSON of every job (ddl adds their partitions)."""
-        if not self.found.narrowed:
-            return self.answers(whole=True)
-        return dated(f"{self.database}.{self.answers_view}", None, None, self.found.whole.folders)
+        table = self.parquet.table if self.parquet and not self.found.narrowed else self.answers_view
+        return dated(f"{self.database}.{table}", None, None, self.found.whole.folders)
 
     def describe(self) -> str:
         jobs = len(self.found.folders)
@@ -212,8 +211,6 @@ def plan(location: Location, database: str, results: str, jobs: list[str] | None
     labels, objects, notes = tables or manifest_tables(location, found)
     out = WorkerPlan(database, results, found, lookups(labels, objects, gold, attributes), notes, since, until,
                      whole_reads=1 if anonymize and (since or until or found.narrowed) else 0)
-    if out.whole_reads:
-        found.whole.check()  # Worker N's order reads every job's partition
     if parquet:
         versions = {job: [(i.key, i.version) for i in infos] for job, infos in found.responses.items()}
         out.parquet = parquet_copy(database, out.answers_view, results, found.uri, versions)

@@ -31,11 +31,11 @@ _OPENING = threading.Lock()
 
 
 @contextmanager
-def connection(limited: bool = True, small: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connection(limited: bool = True, rows: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection of its own (safe from the app's several script threads) to this process's
     in-memory database, in UTC, under MEMORY_LIMIT and spilling to the user cache; with `limited`
-    False, a database of its own with the machine's memory. `small`: the database that runs on one
-    thread (SMALL_ROWS).
+    False, a database of its own with the machine's memory. `rows`: how many rows the query reads;
+    under SMALL_ROWS, the database that runs on one thread.
 
     Opening a database costs about 30 ms of CPU (its threads, buffers and catalog), a connection to
     one already open under 1 ms: the worker report of 10,000 answers spent more opening databases
@@ -47,6 +47,7 @@ def connection(limited: bool = True, small: bool = False) -> Iterator[duckdb.Duc
             yield con
         return
     spill = str(cache_dir() / "engine-spill")  # never the default `.tmp` in the working folder
+    small = rows is not None and rows < SMALL_ROWS
     key = (os.getpid(), spill, MEMORY_LIMIT, small)  # a forked child opens its own; so does another cache folder
     with _OPENING:
         database = _OPEN.get(key)
@@ -86,7 +87,7 @@ def run_all(names: Sequence[str], tables: Mapping[str, pa.Table | pd.DataFrame])
 
 def _run_all(names: Sequence[str], tables: Mapping[str, pa.Table | pd.DataFrame],
              limited: bool) -> list[pd.DataFrame]:
-    with connection(limited, small=rows_in(tables.values()) < SMALL_ROWS) as con:
+    with connection(limited, rows=rows_in(tables.values())) as con:
         for view, table in tables.items():
             con.register(view, table)
         return [con.execute(QUERIES[name]).df() for name in names]

@@ -176,7 +176,7 @@ def test_two_folders_with_one_job_name_are_refused(gt_output):
     assert aw.survey(location, ["birds"]).jobs == ["birds"]
     assert aw.plan(location, "gc", "s3://r/", ["birds"]).whole_reads == 0
     with pytest.raises(aw.AthenaError, match="two folders hold a job named 'pets'"):
-        aw.plan(location, "gc", "s3://r/", ["birds"], anonymize=True)
+        aw.plan(location, "gc", "s3://r/", ["birds"], anonymize=True).ddl()  # before anything runs
     with pytest.raises(aw.AthenaError, match="two folders hold a job named 'pets'"):
         aw.survey(location, ["pets"])
 

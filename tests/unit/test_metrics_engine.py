@@ -385,14 +385,14 @@ def test_small_inputs_run_on_one_thread_and_give_the_table_of_many(monkeypatch):
     asked = []
     opened = duck.connection
 
-    def spy(limited=True, small=False):
-        asked.append(small)
-        return opened(limited, small)
+    def spy(limited=True, rows=None):
+        asked.append(rows is not None and rows < duck.SMALL_ROWS)
+        return opened(limited, rows)
 
     monkeypatch.setattr(duck, "connection", spy)
     expected = metrics.worker_table(answers, labels, objects, gold)
     assert asked and all(asked)
-    with duck.connection(small=True) as con:
+    with duck.connection(rows=1) as con:
         assert con.execute("SELECT current_setting('threads')").fetchone()[0] == 1
     monkeypatch.setattr(duck, "SMALL_ROWS", 0)  # every input "large": the database of DuckDB's own threads
     asked.clear()
