@@ -12,7 +12,8 @@ import streamlit as st
 
 from app_pages._annotation_names import Naming
 from app_pages._annotation_tables import download
-from app_pages._shared import literal, memo, sync_url, url_choice
+from app_pages._memo import memo
+from app_pages._shared import literal, sync_url, url_choice
 from core.annotations import duck_quality
 from core.annotations.top import OTHER, fold_confusion, top_square
 from core.quality.matrices import MatrixError, agreement, confusion

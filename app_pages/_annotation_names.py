@@ -11,8 +11,9 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from app_pages._memo import digest, memo
 from app_pages._selection import name_mode, names_for, screened_source
-from app_pages._shared import digest, memo, url_choice, url_state
+from app_pages._shared import url_choice, url_state
 from core.annotations.people import natural_order, worker_labels
 from core.annotations.rowset import worker_ids
 from core.storage import StoreError

@@ -12,7 +12,8 @@ import pyarrow as pa
 import streamlit as st
 
 from app_pages._annotation_names import Naming
-from app_pages._shared import literal, memo, sync_url, url_state
+from app_pages._memo import memo
+from app_pages._shared import literal, sync_url, url_state
 from core.annotations import duck_quality, rowset
 from core.annotations import reliability as from_table
 from core.reliability import Reliability, accuracy_sentence

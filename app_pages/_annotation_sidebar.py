@@ -10,7 +10,8 @@ import pyarrow as pa
 import streamlit as st
 
 from app_pages._annotation_names import ANY, Naming, worker_filter
-from app_pages._shared import memo, sync_url, url_choice, url_list, url_note, url_state
+from app_pages._memo import memo
+from app_pages._shared import sync_url, url_choice, url_list, url_note, url_state
 from core.annotations import rowset
 from core.annotations.reports import Narrow
 from core.annotations.source import SourceAnnotations

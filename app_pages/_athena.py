@@ -18,11 +18,10 @@ import streamlit as st
 from app_pages._access import act
 from app_pages._arrival import rerun_as_opened
 from app_pages._athena_run import left_running, run_on_athena
+from app_pages._memo import digest, memo
 from app_pages._selection import _team_names, label_layers, name_mode, sidebar_source
 from app_pages._shared import (
-    digest,
     literal,
-    memo,
     refresh_button,
     show_error,
     sync_url,

@@ -23,19 +23,9 @@ from app_pages._annotation_reliability import Estimates, disagreements, estimate
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
 from app_pages._athena import athena_names, athena_source, keyed, plan_key, run_step
 from app_pages._items import items_tab
+from app_pages._memo import digest, memo
 from app_pages._selection import _team_names, name_mode
-from app_pages._shared import (
-    digest,
-    literal,
-    memo,
-    refresh_button,
-    sync_url,
-    url_list,
-    url_note,
-    url_state,
-    workspace,
-    workspace_key,
-)
+from app_pages._shared import literal, refresh_button, sync_url, url_list, url_note, url_state, workspace, workspace_key
 from core.annotations import duck_quality, rowset
 from core.annotations.people import rename_workers, worker_labels
 from core.annotations.reports import Narrow

@@ -14,8 +14,8 @@ from app_pages._annotation_names import Naming
 from app_pages._annotation_notes import iou_slider, per_original_worker
 from app_pages._annotation_reliability import Estimates, disagreements, with_reliability
 from app_pages._annotation_tables import TASKS, TITLES, download, readable, show_table
+from app_pages._memo import memo
 from app_pages._segmentation_quality import class_iou_section
-from app_pages._shared import memo
 from core.annotations import reports
 from core.annotations.people import rename_workers
 from core.annotations.source import SourceAnnotations

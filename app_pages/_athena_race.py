@@ -13,9 +13,10 @@ import streamlit as st
 
 from app_pages._athena import athena_names, athena_source, jobs_and_days, keyed, looked_up, plan_key, run_step
 from app_pages._athena_race_weights import weighted_counts, weighted_table
+from app_pages._memo import digest, memo
 from app_pages._race_effect import weight_choice
 from app_pages._selection import name_mode
-from app_pages._shared import digest, literal, memo, refresh_button
+from app_pages._shared import literal, refresh_button
 from core.engine import athena_race, athena_race_weights
 from core.engine import athena_workers as aw
 from core.engine.athena import AthenaError

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages._memo import digest, memo
 from app_pages._selection import Chosen
-from app_pages._shared import digest, literal, memo
+from app_pages._shared import literal
 from core.flags import CLICKING, DROP, KINDS, MIN_DAY_ANSWERS, RUN, Flag, find_flags, flags_table
 from core.tables import format_table
 

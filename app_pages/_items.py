@@ -12,9 +12,9 @@ import streamlit as st
 from app_pages._access import act, lead_only
 from app_pages._annotation_names import Naming
 from app_pages._annotation_tables import readable, show_table
+from app_pages._memo import memo
 from app_pages._shared import (
     literal,
-    memo,
     problem_list,
     show_error,
     sync_url,

@@ -10,8 +10,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from app_pages._memo import memo
 from app_pages._selection import Chosen
-from app_pages._shared import literal, memo, sync_url, url_choice, url_note, url_state, workspace
+from app_pages._shared import literal, sync_url, url_choice, url_note, url_state, workspace
 from core.race.frames import RaceOptions
 from core.race.sent import workspace_races
 from core.race.weights import MEANING, TITLE_SUFFIX, WEIGHTS, label_weights

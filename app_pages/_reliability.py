@@ -7,8 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app_pages._memo import digest, memo, memoized
 from app_pages._selection import Chosen
-from app_pages._shared import digest, literal, memo, memoized
+from app_pages._shared import literal
 from core import metrics
 from core.reliability import Reliability, accuracy_sentence, estimate, has_classification
 from core.tables import format_table

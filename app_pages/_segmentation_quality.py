@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages._annotation_names import Naming
 from app_pages._annotation_tables import download
-from app_pages._shared import memo
+from app_pages._memo import memo
 from core.annotations.people import rename_workers
 from core.annotations.source import SourceAnnotations
 from core.quality.segmentation import class_iou_table, worst_classes_first

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages._memo import MAX_LOADED, flights, waiting
 from core.annotations.reader import AnnotationReader
 from core.annotations.source import SourceAnnotations
 from core.aws import AwsSettings, setup_problems
@@ -36,7 +37,6 @@ def aws_settings() -> AwsSettings:
 log = logging.getLogger("ground_control")
 
 WORKSPACES = {"demo": "Demo", "aws": "AWS"}
-MAX_LOADED = 16  # sources kept loaded across sessions
 
 
 @st.cache_resource(show_spinner=False)
@@ -319,10 +319,30 @@ def _read_once(loaded: dict, key, token: float, uri: str, read, version=None):
     """`loaded[key]`'s value if it was read for `version` at or after the session's last Refresh
     (`token`, its time; 0 before any), else read(progress) with a progress bar, kept under `key`;
     the oldest of over MAX_LOADED sources goes first. A session never reads again what another
-    session's newer Refresh has just read."""
+    session's newer Refresh has just read; sessions asking at once read once (the later ones wait)."""
+    if fresh := _fresh(loaded, key, token, version):
+        return fresh[0]
+    turn = flights().turn(("read", id(loaded), key), waiting(literal(
+        f"Another visitor is reading {uri}; it shows here as soon as that read ends ...")))
+    with turn:
+        if fresh := _fresh(loaded, key, token, version):  # read by the session this one waited for
+            return fresh[0]
+        value = _read_shown(uri, read)
+        loaded.pop(key, None)
+        loaded[key] = (token, version, value)
+        while len(loaded) > MAX_LOADED:  # the oldest source goes first; a reader keeps its object cache
+            loaded.pop(next(iter(loaded)))
+    return value
+
+
+def _fresh(loaded: dict, key, token: float, version) -> tuple | None:
+    """(value,) when `loaded[key]` was read for `version` at or after the Refresh `token`."""
     hit = loaded.get(key)
-    if hit is not None and hit[0] >= token and hit[1] == version:
-        return hit[2]
+    return (hit[2],) if hit is not None and hit[0] >= token and hit[1] == version else None
+
+
+def _read_shown(uri: str, read):
+    """read(progress), with a progress bar that names what it reads."""
     bar = st.progress(0.0, text=f"Reading {uri} ...")
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -335,48 +355,9 @@ def _read_once(loaded: dict, key, token: float, uri: str, read, version=None):
             bar.progress(done / total, text=f"Reading {done:,} of {total:,} {what} ...")
 
     try:
-        value = read(progress)
+        return read(progress)
     finally:
         bar.empty()  # also when the source cannot be read: the error stands alone, not under a bar
-    loaded.pop(key, None)
-    loaded[key] = (token, version, value)
-    while len(loaded) > MAX_LOADED:  # the oldest source goes first; a reader keeps its object cache
-        loaded.pop(next(iter(loaded)))
-    return value
-
-
-@st.cache_resource(show_spinner=False)
-def _memos() -> dict:
-    """(name, id of the data, key) -> (data, result): reports of loaded sources, shared by sessions."""
-    return {}
-
-
-def memoized(name: str, data, key) -> bool:
-    """Whether memo(name, data, key, ...) would return at once."""
-    hit = _memos().get((name, id(data), key))
-    return hit is not None and hit[0] is data
-
-
-def memo(name: str, data, key, compute):
-    """compute(), once per loaded `data` and `key`: a page opened again, or rerun by a widget that
-    does not change `key`, shows its table at once instead of recomputing it over every answer.
-    A refresh loads new data, so nothing stale is ever shown."""
-    memos = _memos()
-    slot = (name, id(data), key)
-    hit = memos.get(slot)
-    if hit is not None and hit[0] is data:  # the same object, not a new one at a reused address
-        return hit[1]
-    result = compute()
-    memos.pop(slot, None)
-    memos[slot] = (data, result)
-    while len(memos) > 4 * MAX_LOADED:
-        memos.pop(next(iter(memos)))
-    return result
-
-
-def digest(mapping: dict | None) -> int:
-    """A hashable stand-in for a dict argument (gold labels, names) in a memo key."""
-    return hash(frozenset(mapping.items())) if mapping else 0
 
 
 def _new_refresh_token() -> None:

@@ -17,12 +17,12 @@ from app_pages._athena import engine_choice
 from app_pages._athena_annotations import Draw, athena_annotations
 from app_pages._colours import top_and_others
 from app_pages._items import items_tab
+from app_pages._memo import memo
 from app_pages._segmentation_quality import class_iou_section
 from app_pages._selection import sidebar_source
 from app_pages._shared import (
     literal,
     load_annotations,
-    memo,
     refresh_button,
     show_error,
     sync_url,

@@ -13,6 +13,7 @@ from app_pages._athena_charts import athena_over_time
 from app_pages._athena_worker_charts import athena_worker_charts
 from app_pages._colours import top_and_others
 from app_pages._flags import flags_section
+from app_pages._memo import digest, memo
 from app_pages._reliability import HELP as RELIABILITY_HELP
 from app_pages._reliability import TITLES as RELIABILITY_TITLES
 from app_pages._reliability import (
@@ -24,16 +25,7 @@ from app_pages._reliability import (
     with_reliability,
 )
 from app_pages._selection import Chosen, choose_answers, label_layers, skipped_files
-from app_pages._shared import (
-    digest,
-    memo,
-    sync_url,
-    url_choice,
-    url_list,
-    url_note,
-    url_state,
-    workspace,
-)
+from app_pages._shared import sync_url, url_choice, url_list, url_note, url_state, workspace
 from core import metrics
 from core.gold import GoldError, queued_gold, read_gold
 from core.race.frames import PERIODS, natural_period

@@ -84,7 +84,7 @@ def test_other_pages_with_a_bad_link_fall_back_with_a_note(page, params, named):
 @pytest.fixture
 def fresh_reports():
     """No report kept from an earlier test on the same data: the page must call the patched code."""
-    from app_pages._shared import _memos
+    from app_pages._memo import _memos
 
     _memos.clear()
     yield
