@@ -128,7 +128,8 @@ def answers_sql(dialect: str, responses: str) -> str:
 
 def duckdb_responses(files: Mapping[str, list[str]]) -> str:
     """The `responses` relation in DuckDB over local files ({job: worker-response file paths}): the
-    same columns as the Athena table, for running the view where there is no Athena."""
+    same columns as the Athena table, for running the view where there is no Athena. Made a table
+    (CREATE TABLE ... AS) when several queries read it: as a view, each reference reads every file again."""
     columns = "STRUCT(" + ", ".join(duck for _, _, duck in ANSWER_FIELDS) + ")[]"
     parts = [f"SELECT {_text(job)} AS job, filename AS path, answers FROM read_json([{', '.join(map(_text, paths))}], "
              f"columns = {{'answers': {_text(columns)}}}, filename = true, format = 'newline_delimited')"

@@ -36,7 +36,7 @@ def athena_answers(folder, period: str):
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
     frames = []
 
     def ask(sql):

@@ -65,7 +65,7 @@ def athena_answers(folder, freq: str, how: str, tmp_path, anonymize: bool) -> li
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
     sent = []
 
     def ask(sql):

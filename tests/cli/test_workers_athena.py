@@ -128,7 +128,7 @@ def _over_answers(folder: Path, query: str, table: pd.DataFrame | None = None, s
     files = {job: [location.store.uri_of(i.key) for i in infos] for job, infos in found.responses.items()}
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+        con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
         bounds = ([f"submission_time >= TIMESTAMP '{since} 00:00:00'"] if since else []) + (
             [f"job IN ({', '.join(repr(j) for j in jobs)})"] if jobs else [])
         con.execute("CREATE VIEW answers AS SELECT * FROM all_answers"

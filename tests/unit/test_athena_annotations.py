@@ -31,7 +31,7 @@ def on_duckdb(location, tmp_path):
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
     for table in aq.staged(jobs, found.folders):
         _staged_view(con, table, tmp_path)
     measured = [jobs.name(f) for f in jobs.measured(found.folders)]

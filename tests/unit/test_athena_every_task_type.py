@@ -65,7 +65,7 @@ class OnDuckDB:
         self.responses = duckdb_responses(files)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', self.responses)}")
+        self.con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', self.responses)}")
         self.con.execute(f"CREATE VIEW answers AS {dated('all_answers', None, None, self.route.sql or ['-'])}")
         for table in aq.staged(self.jobs, self.route.sql):
             _staged_view(self.con, table, folder)

@@ -42,7 +42,7 @@ def _copy_on_duckdb(source: str, tmp_path, gold=None):
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in plan.found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
     ctas = sqlglot.parse_one(plan.parquet.statements()[1], read="trino")
     select = ctas.expression.transform(lambda n: exp.table_("all_answers") if isinstance(n, exp.Table) else n)
     folder = tmp_path / "copy"

@@ -37,7 +37,7 @@ def on_duckdb(location, tmp_path) -> tuple[pd.DataFrame, aq.Jobs]:
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
     con.execute(f"CREATE VIEW answers AS {dated('all_answers', None, None, found.folders)}")
     for table in aq.staged(jobs, found.folders):
         _staged_view(con, table, tmp_path)
@@ -191,7 +191,7 @@ def duck_answers(folder, tmp_path) -> list[pd.DataFrame]:
     jobs = aq.read_jobs(location, found.manifests)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
     con = duckdb.connect()
-    con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
     for table in aq.staged(jobs, found.folders):
         _staged_view(con, table, tmp_path)
 

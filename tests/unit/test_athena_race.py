@@ -25,7 +25,7 @@ def _answers_view(source: str) -> duckdb.DuckDBPyConnection:
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
     return con
 
 

@@ -43,7 +43,7 @@ def on_duckdb(source, tmp_path, gold=None, attributes=None, query: str = "worker
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in plan.found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
     days = dated("all_answers", since, until, plan.found.folders)  # as WorkerPlan.answers
     con.execute(f"CREATE VIEW answers AS {days if days.startswith('SELECT') else 'SELECT * FROM ' + days}")
     for staged in plan.staged:
@@ -225,7 +225,7 @@ def test_worker_n_of_chosen_jobs_is_numbered_over_the_whole_source(gt_output, tm
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in whole.responses.items()}
     with duckdb.connect() as con:
         con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"CREATE VIEW {plan.answers_view} AS {answers_sql('duckdb', duckdb_responses(files))}")
+        con.execute(f"CREATE TABLE {plan.answers_view} AS {answers_sql('duckdb', duckdb_responses(files))}")
         order = con.execute(aw.qualified("anonymous_order", {"answers": plan.whole_answers().replace("gc.", "")},
                                          "duckdb")).df()["worker_id"]
     data = SourceReader(location).load(keep=False)

@@ -36,7 +36,7 @@ def on_duckdb(location, freq: str, how: str, tmp_path, answers: str = "all_answe
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
 
     def norms(distinct: pd.Series) -> str:
         _staged_view(con, aw.label_norms(distinct), tmp_path)
@@ -252,7 +252,7 @@ def test_the_reliability_rows_read_as_the_result_csv_are_the_pages_rows(gt_outpu
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE VIEW answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
     from core.bounds import LADDER
 
     sql = arw.reliability_sql(athena_race.period_sql(LADDER[3], 0))  # by the hour
