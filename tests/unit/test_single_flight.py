@@ -77,12 +77,18 @@ def test_other_keys_do_not_wait_and_a_failure_frees_the_turn():
     flights = SingleFlight()
     held = Held(None)
     out: list = []
-    a = in_thread(lambda: flights.turn("a").__enter__() or held(), out)
+
+    def hold_a():
+        with flights.turn("a"):
+            return held()
+
+    a = in_thread(hold_a, out)
     assert held.started.wait(WAIT)
     with flights.turn("b"):  # another key: at once, while "a" is held
         pass
     held.go.set()
     a.join(WAIT)
+    assert len(flights) == 0
 
     with pytest.raises(RuntimeError), flights.turn("c"):
         raise RuntimeError("the read failed")
