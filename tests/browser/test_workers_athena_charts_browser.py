@@ -33,7 +33,8 @@ def test_the_worker_charts_are_drawn_from_athena_on_a_click(page, athena_app, mo
     before = len(athena.list_query_executions()["QueryExecutionIds"])
 
     page.get_by_role("button", name="Draw the charts on Athena").click()
-    page.get_by_role("heading", name="Time per label").wait_for(timeout=60_000)
+    # Exactly: the offer's own heading, "Labels per worker and time per label", is there before the click.
+    page.get_by_role("heading", name="Time per label", exact=True).wait_for(timeout=60_000)
     wait_for_app(page)
     assert len(athena.list_query_executions()["QueryExecutionIds"]) == before + 1
     text = app.inner_text()
