@@ -41,8 +41,7 @@ def race_plan(listed, jobs, since, until, anonymize: bool, named: bool, weight: 
         nothing = aw.manifest_tables(None, aw.Survey(chosen.uri))  # no manifest listed: none is read
         plan = aw.plan(None, database, results, jobs, tables=nothing, since=since, until=until, found=chosen,
                        parquet=listed.parquet)
-        plan.queries = athena_race_weights.READS[weight] + (1 if named and not anonymize else 0)
-        plan.whole_reads = 1 if anonymize else 0  # Worker N's order, over the whole source as locally
+        athena_race_weights.race_queries(plan, weight, named, anonymize)
         return keyed(plan, workgroup)
 
     key = plan_key(listed, tuple(jobs or ()), since, until, anonymize, named, weight)

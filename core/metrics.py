@@ -141,7 +141,11 @@ def team_row(table: pd.DataFrame, answers: pd.DataFrame) -> pd.Series:
 def anonymous_names(answers: pd.DataFrame) -> dict[str, str]:
     """Worker 1..N in order of first submission (then id): stable when new work is appended."""
     times = et.table(answers, {"worker_id": et.TEXT, "submission_time": et.TIME}, row_no=False)
-    order = run("anonymous_order", {"answers": times})["worker_id"]
+    return numbered(run("anonymous_order", {"answers": times})["worker_id"])
+
+
+def numbered(order) -> dict[str, str]:
+    """worker_id -> "Worker N", N their place in `order` from 1: how every anonymous table names them."""
     return {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
 
 

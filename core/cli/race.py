@@ -127,10 +127,7 @@ def _athena_table(args, ws, options: RaceOptions):
         plan = aw.plan(location, args.glue_database, args.athena_results, args.jobs, tables=no_manifests,
                        since=args.since, until=args.until, found=found, parquet=args.parquet)
         aw.look_for_copy(plan, ws.open)  # a Parquet copy made earlier: the estimate is its size
-        # The race's reads of the answers (core.engine.athena_race_weights.READS), and the subs or Worker N's
-        # order, over the whole source as locally
-        plan.queries = athena_race_weights.READS[args.weight] + (1 if named else 0)
-        plan.whole_reads = 1 if args.anonymize else 0
+        athena_race_weights.race_queries(plan, args.weight, bool(named), args.anonymize)
         shown = plan.describe() if found.responses else ""  # the DDL and the cost, before anything runs
     except (StoreError, AthenaError, ValueError, IdentityError) as exc:
         raise CliError(str(exc)) from exc

@@ -8,6 +8,7 @@ import sys
 
 from ..gold import GoldError, queued_gold, read_gold
 from ..identity import IdentityError, read_names_csv
+from ..metrics import numbered
 from ..reliability import estimate, has_classification, summary_line
 from ..storage import StoreError
 from ..tables import format_table
@@ -108,7 +109,7 @@ def _multi_label(args, ws) -> int:
         except (StoreError, IdentityError) as exc:
             raise CliError(str(exc)) from exc
         if args.anonymize:  # Worker 1 has the most decisions
-            names = {w: f"Worker {i}" for i, w in enumerate(result.workers["worker_id"], start=1)}
+            names = numbered(result.workers["worker_id"])
         table.insert(1, "worker", table["worker_id"].map(lambda w: names.get(w, w)))
         print(format_table(table.drop(columns=["worker_id"]) if args.anonymize else table, args.format))
     print(f"binary relevance with Dawid-Skene (crowd-kit) over {len(result.workers):,} workers and "

@@ -32,6 +32,14 @@ from .athena_tables import Staged, qualified
 
 READS = {"count": athena_race.READS, "agreement": 3, "reliability": 2}
 
+
+def race_queries(plan, weight: str, named: bool, anonymize: bool) -> None:
+    """A race's queries on its WorkerPlan: the reads of the answers for `weight`, the workers' subs
+    when real names are looked up, and, when anonymous, Worker N's order over the whole source (as
+    the local race numbers them). The command and the page plan a race alike."""
+    plan.queries = READS[weight] + (1 if named and not anonymize else 0)
+    plan.whole_reads = 1 if anonymize else 0
+
 DISTINCT_LABELS = "SELECT DISTINCT label FROM answers WHERE label IS NOT NULL"
 
 

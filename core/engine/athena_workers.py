@@ -342,8 +342,10 @@ def identities(run: WorkerRun) -> pd.DataFrame:
 def whole_names(run: WorkerRun) -> dict[str, str]:
     """worker_id -> Worker N, numbered over the whole source's answers as core.metrics.anonymous_names
     numbers them locally (the plan's whole_reads)."""
-    order = run.query(qualified("anonymous_order", {"answers": run.plan.whole_answers()}), whole=True)["worker_id"]
-    return {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+    from ..metrics import numbered
+
+    return numbered(run.query(qualified("anonymous_order", {"answers": run.plan.whole_answers()}), whole=True)
+                    ["worker_id"])
 
 
 def worker_report(run: WorkerRun, names: Mapping[str, str] | None = None, anonymize: bool = False) -> pd.DataFrame:
@@ -352,14 +354,14 @@ def worker_report(run: WorkerRun, names: Mapping[str, str] | None = None, anonym
     Anonymous names follow the first submission, then the id: the order metrics.anonymous_names
     gives, read from the table's first_submission instead of a third pass over the answers."""
     from ..identity import display_names
-    from ..metrics import COLUMNS, TEAM
+    from ..metrics import COLUMNS, TEAM, numbered
 
     table = run.worker_table()
     if anonymize and run.plan.whole_reads:  # numbered over the whole source, as locally
         shown = whole_names(run)
     elif anonymize:
-        order = table.reset_index().sort_values(["first_submission", "worker_id"], na_position="last")["worker_id"]
-        shown = {worker: f"Worker {i}" for i, worker in enumerate(order, start=1)}
+        shown = numbered(table.reset_index().sort_values(["first_submission", "worker_id"], na_position="last")
+                         ["worker_id"])
     else:
         shown = display_names(table[["sub"]], dict(names or {})).to_dict()
     team = run.team_row(table)
