@@ -89,7 +89,7 @@ class LocalStore:
             return self._under + key  # nothing to normalize (a listed key): normpath cost 2 µs a read
         path = os.path.normpath(os.path.join(self._root, key))
         if path != self._root and not path.startswith(self._root.rstrip(os.sep) + os.sep):
-            raise StoreError(f"{key!r} points outside {self.root}")
+            raise StoreError(f"{key!r} points outside {self.uri}")
         return path
 
     def _path(self, key: str) -> Path:
@@ -122,8 +122,8 @@ class LocalStore:
         (else None); or why one could not be read. A first read of a folder lists every file to read
         it: opening each in its folder, with size and mtime from the open file, saves a stat and a
         lookup of its whole path per file."""
-        if not self.root.is_dir():
-            raise StoreError(f"{self.root} is not a folder")
+        if not self.root.is_dir():  # named by its URI: a demo bucket's folder is the server's business
+            raise StoreError(f"{self.uri} is not a folder" + ("" if self.root.exists() else ": nothing is there"))
         # Walk only the part of the tree that can match the prefix.
         head, _, _ = prefix.rpartition("/")
         if head and not self._path(head).is_dir():

@@ -183,3 +183,13 @@ def test_a_walk_lists_in_os_walks_order_and_a_walk_left_halfway_closes_its_folde
     assert _open_descriptors() > before  # job and job/b are open: each folder is read through its parent's
     walk.close()
     assert _open_descriptors() == before
+
+
+def test_a_named_store_that_is_not_there_is_named_by_its_uri_not_its_path(tmp_path):
+    """The demo gives its buckets' folders s3:// names: a bucket that is not there is said so by that
+    name, and the server's folder never reaches a page."""
+    store = LocalStore(tmp_path / "buckets" / "no-such-bucket", uri="s3://no-such-bucket")
+    with pytest.raises(StoreError) as caught:
+        list(store.list("out/"))
+    assert str(caught.value) == "s3://no-such-bucket is not a folder: nothing is there"
+    assert str(tmp_path) not in str(caught.value)
