@@ -39,7 +39,8 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from scale import APP, CHROMIUM, CHROMIUM_ARGS, child_env, cpu_of, start_app  # noqa: E402  (bench/ on sys.path)
+from page_time import APP, CHROMIUM, CHROMIUM_ARGS, cpu_of, start_app  # noqa: E402  (bench/ on sys.path)
+from scale import child_env  # noqa: E402
 
 CHART = '[data-testid="stVegaLiteChart"]'
 READS = {"cold": "cold read", "warm": "warm read", "warm_table": "warm read, then the pandas table"}
@@ -140,14 +141,9 @@ def quality(root: Path, work: Path, timeout_s: float, shots: Path | None, label:
 
 
 def _tabs(tree: Path, root: Path, env: dict, log: Path, timeout_s: float, shots: Path | None, label: str) -> dict:
-    import scale  # bench/ on sys.path
     from playwright.sync_api import sync_playwright
 
-    saved, scale.REPO = scale.REPO, tree  # start_app runs the app from scale.REPO: here, this tree's
-    try:
-        server, base = start_app(env, log)
-    finally:
-        scale.REPO = saved
+    server, base = start_app(env, log, cwd=tree)  # this tree's app
     url = f"{base}/annotations?source={quote(str(root))}&names=id"
     out = {}
     try:

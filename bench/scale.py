@@ -4,8 +4,8 @@ Run by hand from the repository root:
     python bench/scale.py [--sizes 10k,100k,1m] [--data DIR] [--json OUT] [--page] [--no-touch]
 
 For each size it makes (or reuses, under --data) synthetic private-workforce output in the real
-layout (bench/gen_output.py), reads it once untimed so every run finds it in the OS file cache,
-then runs each of these in a fresh child process:
+layout (bench/gen_output.py), reads it untimed before each run that reads the files, so every run
+finds them in the OS file cache, then runs each of these in a fresh child process:
   (a) ours, cold:  python -m core workers DIR --format csv, with a new empty GC_CACHE_DIR;
   (b) ours, warm:  the same command with the same GC_CACHE_DIR, nothing changed (the kept report is
       printed: core/ingest/results.py);
@@ -19,7 +19,8 @@ then runs each of these in a fresh child process:
 Each child's CPU (user+sys, its own children included: os.wait4), wall time and peak RSS are
 reported, with CPU µs per answer and the ratio to the floor. With --page, the Workers page of the
 largest size is opened in Chromium on a warm cache, timed from goto to the worker grid: twice by a
-new visitor (nothing cached in the browser), then by a returning one (its scripts cached).
+new visitor (nothing cached in the browser), then by a returning one (its scripts cached); then the
+returning visitor opens it and the same table alone (bench/grid_alone.py), in turn, five times each.
 This is a measurement, not a test: it asserts nothing about time.
 """
 
@@ -30,14 +31,11 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import gen_output  # bench/ is this script's folder, so on sys.path
 
@@ -162,6 +160,9 @@ def read_all(root: Path) -> float:
 def measure_size(root: Path, answers: int, work: Path, touch: bool) -> dict[str, dict]:
     cache, demo = work / "cache", work / "demo"  # demo: never built, a local folder needs none
     runs = {}
+    # Each run that reads the files finds them in the OS cache again: a VM's page-cache reclaim
+    # (DAMON) had evicted part of them within minutes, and the run after it paid for the disk.
+    primed = {"cold": read_all(root)}
     runs["cold"] = ours(root, cache, demo, work / "cold.log")
     runs["warm"] = ours(root, cache, demo, work / "warm.log")
     shutil.rmtree(cache / "results")  # the answers stay cached; the report is computed from them again
@@ -169,12 +170,17 @@ def measure_size(root: Path, answers: int, work: Path, touch: bool) -> dict[str,
     if touch:
         originals = touch_one_percent(root)
         try:
+            primed["touched"] = read_all(root)
             runs["touched"] = ours(root, cache, demo, work / "touched.log")
             runs["touched"]["files_touched"] = len(originals)
         finally:
             put_back(originals)
+    primed["aws"] = read_all(root)
     runs["aws"] = theirs("aws", root, work / "aws.log")
+    primed["floor"] = read_all(root)
     runs["floor"] = theirs("floor", root, work / "floor.log")
+    for kind, took in primed.items():
+        runs[kind]["primed_s"] = took
     for kind in ("aws", "floor"):  # the children say how many answers they counted
         counted = [int(s.split()[1]) for s in runs[kind].pop("stderr") if s.startswith("answers ")]
         if counted != [answers]:
@@ -184,97 +190,6 @@ def measure_size(root: Path, answers: int, work: Path, touch: bool) -> dict[str,
         r["cpu_us_per_answer"] = r["cpu_s"] / answers * 1e6
         r["x_floor"] = r["cpu_s"] / floor
     return runs
-
-
-# --- the Workers page in Chromium ---------------------------------------------------------------
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-GRID = 'iframe[title="st_aggrid.AgGrid.agGrid"]'
-OPENS = {"first_open": "first open (new visitor)", "second_open": "second open (new visitor)",
-         "returning": "second open, returning visitor (scripts cached)"}
-APP = '[data-testid="stApp"]'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_of(pid: int) -> float:
-    """User+sys seconds of a running process, from /proc (the server runs on)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):  # up to a minute
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited {proc.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return proc, base
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=0.25)
-        except subprocess.TimeoutExpired:
-            pass
-    proc.terminate()
-    raise RuntimeError(f"streamlit not healthy after a minute:\n{log.read_text()[-2000:]}")
-
-
-def measure_page(root: Path, work: Path, timeout_s: float) -> dict:
-    """Warm the cache with one `workers` run, start the app on that cache, open the Workers page three
-    times (OPENS)."""
-    from playwright.sync_api import sync_playwright
-
-    cache, demo = work / "cache", work / "demo"
-    result: dict = {"warmup": ours(root, cache, demo, work / "warmup.log")}
-    env = child_env(GC_CACHE_DIR=str(cache), GC_DEMO_DIR=str(demo), PYTHONUNBUFFERED="1")
-    server, base = start_app(env, work / "streamlit.log")
-    # names=id: no Cognito look-up (the CLI run makes none either).
-    url = f"{base}/workers?source={quote(str(root))}&names=id"
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            # A new visitor each time (a new context: nothing cached), then a returning one: another tab
-            # of the second visitor's browser, which has Streamlit's and the grid's scripts cached.
-            context = None
-            for name in OPENS:
-                if name != "returning":
-                    if context is not None:
-                        context.close()
-                    context = browser.new_context(viewport={"width": 1400, "height": 900})
-                page = context.new_page()
-                page.set_default_timeout(timeout_s * 1000)
-                cpu0, t0 = cpu_of(server.pid), time.perf_counter()
-                page.goto(url)
-                # The grid's pinned bottom row (the team) is in the iframe once the table has drawn.
-                page.frame_locator(GRID).locator(".ag-floating-bottom", has_text="Team").wait_for()
-                grid = time.perf_counter() - t0
-                page.wait_for_selector(f'{APP}[data-test-script-state="notRunning"]')
-                done = time.perf_counter() - t0
-                errors = page.locator('[data-testid="stException"]').count()
-                result[name] = {"grid_s": grid, "script_done_s": done, "server_cpu_s": cpu_of(server.pid) - cpu0,
-                                "exceptions": errors}
-                page.close()
-            context.close()
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return result
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -320,13 +235,9 @@ def report(figures: dict) -> str:
             for k in ("cold", "warm", "recomputed", "touched") if r["runs"].get(k, {}).get("stderr")]
     out += ["", "What `workers` said on stderr about files parsed:", *(said or ["- nothing (no such line yet)"])]
     if "page" in figures:
-        p = figures["page"]
-        out += ["", f"Workers page at {p['size']} (warm cache; warm-up run {p['warmup']['wall_s']:.1f} s wall):", ""]
-        out += ["| open | grid visible | script done | server CPU | exceptions |", "|---|---|---|---|---|"]
-        for name in [n for n in OPENS if n in p]:
-            o = p[name]
-            out.append(f"| {OPENS[name]} | {o['grid_s']:.1f} s | {o['script_done_s']:.1f} s | "
-                       f"{o['server_cpu_s']:.1f} s | {o['exceptions']} |")
+        from page_time import page_lines
+
+        out += page_lines(figures["page"])
     return "\n".join(out)
 
 
@@ -375,6 +286,8 @@ def main() -> int:
         save(args.json, figures)  # figures so far: the page or a larger size may take long
     if args.page:
         label = max(sizes, key=sizes.get)
+        from page_time import measure_page
+
         with tempfile.TemporaryDirectory(prefix="gc-scale-page-") as work:
             figures["page"] = {"size": label, **measure_page(args.data / label, Path(work), args.page_timeout)}
     save(args.json, figures)
