@@ -1,6 +1,7 @@
 """The Jobs page in a real browser, as a newcomer sees it with no AWS: the demo workspace."""
 
 import pytest
+from demo_copy import copy_demo
 
 pytestmark = pytest.mark.browser
 
@@ -26,9 +27,9 @@ def test_demo_jobs_open_one_by_clicking_its_row(page, app_server, wait_for_app, 
     screenshot(page, "job-details", full_page=True)
 
 
-def test_stop_asks_first_then_stops_the_running_job(page, start_app, tmp_path_factory, wait_for_app):
-    """On its own demo (stopping is for good), from the job's link."""
-    base = start_app({"GC_DEMO_DIR": str(tmp_path_factory.mktemp("stop-demo") / "demo")})
+def test_stop_asks_first_then_stops_the_running_job(page, start_app, demo, demo_dir, tmp_path_factory, wait_for_app):
+    """On a copy of the session's demo (stopping is for good), from the job's link."""
+    base = start_app({"GC_DEMO_DIR": str(copy_demo(demo_dir, tmp_path_factory.mktemp("stop-demo") / "demo"))})
     page.goto(base)
     wait_for_app(page)
     running = page.locator('[data-testid="stDataFrame"]').first

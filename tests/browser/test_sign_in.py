@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import pytest
+from demo_copy import copy_demo
 from oidc_provider import OidcProvider
 from streamlit_direct import DirectSession, elements
 
@@ -31,13 +32,13 @@ def provider():
 
 
 @pytest.fixture(scope="module")
-def signed_app(provider, start_app, tmp_path_factory):
-    """The app with [auth] and [roles] in ~/.streamlit/secrets.toml (a HOME of its own), on a demo of
-    its own (a stop is for good). Returns (base URL, the demo's folder)."""
+def signed_app(provider, start_app, demo, demo_dir, tmp_path_factory):
+    """The app with [auth] and [roles] in ~/.streamlit/secrets.toml (a HOME of its own), on a copy of
+    the session's demo (a stop is for good). Returns (base URL, the demo's folder)."""
     home = tmp_path_factory.mktemp("signed-home")
     (home / ".streamlit").mkdir()
     (home / ".streamlit" / "secrets.toml").write_text(provider.secrets_toml(secrets.token_hex(32), ROLES))
-    demo = tmp_path_factory.mktemp("signed-demo") / "demo"
+    demo = copy_demo(demo_dir, tmp_path_factory.mktemp("signed-demo") / "demo")
     return start_app({"GC_DEMO_DIR": str(demo), "HOME": str(home)}), demo
 
 

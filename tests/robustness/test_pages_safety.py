@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from demo_copy import copy_demo
 from streamlit.testing.v1 import AppTest
 
 from core.sim.demo_check import damage
@@ -134,15 +135,13 @@ DAMAGES = {
 
 
 @pytest.fixture(scope="module")
-def whole_demo(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("whole") / "demo"
-    demo_workspace(root).service.list_labeling_jobs()  # builds it
-    return root
+def whole_demo(demo, demo_dir, tmp_path_factory) -> Path:
+    """A copy of the session's demo (`demo` builds it), without what other tests wrote as Ground Control."""
+    return copy_demo(demo_dir, tmp_path_factory.mktemp("whole") / "demo")
 
 
 def damaged_copy(whole: Path, tmp_path: Path, how: str) -> Path:
-    root = tmp_path / "demo"
-    shutil.copytree(whole, root)
+    root = copy_demo(whole, tmp_path / "demo")  # each damage rewrites a state file (copied) or deletes
     DAMAGES[how](root)
     return root
 
@@ -171,8 +170,7 @@ def test_a_damaged_demo_is_set_aside_rebuilt_and_said_so(whole_demo, tmp_path, m
 
 @pytest.mark.slow
 def test_a_demo_damaged_while_open_is_rebuilt_on_the_next_call(whole_demo, tmp_path):
-    root = tmp_path / "demo"
-    shutil.copytree(whole_demo, root)
+    root = copy_demo(whole_demo, tmp_path / "demo")
     ws = demo_workspace(root)
     assert len(ws.service.list_labeling_jobs()) == 17 and ws.notice() is None
     shutil.rmtree(root / "state")
