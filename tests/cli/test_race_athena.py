@@ -5,15 +5,15 @@ tests/unit/test_athena_race.py proves), and the race is the local one, byte for 
 
 from __future__ import annotations
 
-import duckdb
 import pytest
+from athena_on_duckdb import answers_on_duckdb
 from test_athena_views import _private_output  # noqa: F401  (tests/unit is on sys.path)
 from test_workers_athena import RESULTS, SOURCE, queue, run, uploaded  # noqa: F401  (the fixture, by name)
 from test_workers_cli import clean_env
 
 from core.engine import athena_race
 from core.engine import athena_workers as aw
-from core.engine.athena_tables import answers_sql, duckdb_responses, qualified
+from core.engine.athena_tables import qualified
 from core.storage import AwsSettings, open_location
 
 pytestmark = pytest.mark.slow  # subprocesses and a moto server
@@ -34,9 +34,7 @@ def athena_answers(folder, period: str):
     location = open_location(str(folder))
     found = aw.survey(location)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files, "answers")
     frames = []
 
     def ask(sql):

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import pandas as pd
 import pytest
+from athena_on_duckdb import answers_on_duckdb
 from botocore.stub import ANY, Stubber
 from test_athena_quality import athena_page  # tests/unit is on sys.path
 from test_athena_views import _staged_view
@@ -18,7 +19,7 @@ from test_race_weights_athena import _generated
 
 from core.engine import athena_race_weights as arw
 from core.engine import athena_workers as aw
-from core.engine.athena_tables import answers_sql, duckdb_responses, qualified
+from core.engine.athena_tables import qualified
 from core.storage import open_location
 
 SOURCE, RESULTS = "s3://gt-weighted/out/", "s3://gc-weighted-results/athena/"
@@ -58,14 +59,11 @@ def athena_answers(folder, freq: str, how: str, tmp_path, anonymize: bool) -> li
     """What the command sends Athena after the plan's DDL, in order: each query's rows as the same SQL
     gives them on DuckDB over the files (AsFile: the reliability rows, read as the result CSV), and None
     for the DDL of the normalized labels' table."""
-    import duckdb
 
     location = open_location(str(folder))
     found = aw.survey(location)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files, "answers")
     sent = []
 
     def ask(sql):

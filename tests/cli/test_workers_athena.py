@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 import boto3
-import duckdb
 import pandas as pd
 import pytest
 from test_athena_views import _private_output, on_duckdb  # tests/unit is on sys.path
@@ -121,14 +120,12 @@ def test_the_athena_report_is_the_local_report(uploaded, moto_settings, tmp_path
 def _over_answers(folder: Path, query: str, table: pd.DataFrame | None = None, since=None,
                   jobs=None) -> pd.DataFrame:
     """A query over the answers (and the worker table), as Athena would run it: of `jobs` (all when None)."""
-    from core.engine.athena_tables import answers_sql, duckdb_responses
+    from athena_on_duckdb import answers_on_duckdb
 
     location = open_location(str(folder))
     found = aw.survey(location)
     files = {job: [location.store.uri_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    with duckdb.connect() as con:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    with answers_on_duckdb(files) as con:
         bounds = ([f"submission_time >= TIMESTAMP '{since} 00:00:00'"] if since else []) + (
             [f"job IN ({', '.join(repr(j) for j in jobs)})"] if jobs else [])
         con.execute("CREATE VIEW answers AS SELECT * FROM all_answers"

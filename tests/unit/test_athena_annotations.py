@@ -6,10 +6,10 @@ private-workforce output; the queries in Trino's dialect parse and call only Tri
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 import sqlglot
+from athena_on_duckdb import answers_on_duckdb
 from test_athena_quality import TABLES, simulated_job, uploaded  # noqa: F401  (the fixture, by name; tests/unit is on sys.path)
 from test_athena_views import _private_output, _staged_view
 from test_metrics_engine import TRINO_FUNCTIONS, called
@@ -20,7 +20,7 @@ from core.annotations.summary import annotation_summary
 from core.engine import athena_annotations as aa
 from core.engine import athena_quality as aq
 from core.engine import athena_workers as aw
-from core.engine.athena_tables import answers_sql, duckdb_responses, qualified
+from core.engine.athena_tables import qualified
 from core.storage import open_location
 
 
@@ -29,9 +29,7 @@ def on_duckdb(location, tmp_path):
     found = aw.survey(location)
     jobs = aq.read_jobs(location, found.manifests)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files, "answers")
     for table in aq.staged(jobs, found.folders):
         _staged_view(con, table, tmp_path)
     measured = [jobs.name(f) for f in jobs.measured(found.folders)]

@@ -7,11 +7,11 @@ rows; the Trino text parses; the result CSV is read back as typed."""
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 import sqlglot
+from athena_on_duckdb import answers_on_duckdb
 from test_athena_views import _staged_view  # tests/unit is on sys.path
 from test_metrics_engine import TRINO_FUNCTIONS, called
 
@@ -22,7 +22,7 @@ from core.engine import athena_report as ar
 from core.engine import athena_workers as aw
 from core.engine.athena_cost import Estimate
 from core.engine.athena_manifests import read_manifests
-from core.engine.athena_tables import answers_sql, dated, duckdb_responses
+from core.engine.athena_tables import dated, duckdb_responses
 from core.quality.matrices import agreement, confusion
 from core.quality.report import quality_report
 from core.quality.segmentation import class_iou_table
@@ -63,9 +63,7 @@ class OnDuckDB:
         self.route = ar.routes(self.jobs, self.found.folders, self.manifests, every_row)
         files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in self.found.responses.items()}
         self.responses = duckdb_responses(files)
-        self.con = duckdb.connect()
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', self.responses)}")
+        self.con = answers_on_duckdb(files)
         self.con.execute(f"CREATE VIEW answers AS {dated('all_answers', None, None, self.route.sql or ['-'])}")
         for table in aq.staged(self.jobs, self.route.sql):
             _staged_view(self.con, table, folder)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import boto3
-import duckdb
 import pandas as pd
 import pytest
 import sqlglot
+from athena_on_duckdb import answers_on_duckdb
 from botocore.stub import Stubber
 from moto import mock_aws
 from sqlglot import exp
@@ -24,7 +24,7 @@ from core.engine import athena_race
 from core.engine import athena_workers as aw
 from core.engine.athena import Athena, AthenaError
 from core.engine.athena_parquet import COLUMNS, MAX_PARTITIONS, parquet_copy
-from core.engine.athena_tables import answers_sql, dated, duckdb_responses
+from core.engine.athena_tables import dated
 from core.engine.sql import QUERIES
 from core.gold import read_gold
 from core.ingest import SourceReader
@@ -40,9 +40,7 @@ def _copy_on_duckdb(source: str, tmp_path, gold=None):
     location = open_location(source)
     plan = aw.plan(location, "gc_test", RESULTS, gold=gold, parquet=True)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in plan.found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files)
     ctas = sqlglot.parse_one(plan.parquet.statements()[1], read="trino")
     select = ctas.expression.transform(lambda n: exp.table_("all_answers") if isinstance(n, exp.Table) else n)
     folder = tmp_path / "copy"

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 import sqlglot
+from athena_on_duckdb import answers_on_duckdb
 from test_athena_views import _private_output, _staged_view  # tests/unit is on sys.path
 from test_gold_queue import digits_job
 from test_metrics_engine import TRINO_FUNCTIONS, called
@@ -22,7 +22,7 @@ from test_metrics_engine import TRINO_FUNCTIONS, called
 from core.annotations.source import read_source
 from core.engine import athena_quality as aq
 from core.engine import athena_workers as aw
-from core.engine.athena_tables import answers_sql, dated, duckdb_responses, qualified
+from core.engine.athena_tables import dated, qualified
 from core.quality.agreement import nominal_alpha
 from core.quality.report import quality_report
 from core.storage import open_location
@@ -35,9 +35,7 @@ def on_duckdb(location, tmp_path) -> tuple[pd.DataFrame, aq.Jobs]:
     found = aw.survey(location)
     jobs = aq.read_jobs(location, found.manifests)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files)
     con.execute(f"CREATE VIEW answers AS {dated('all_answers', None, None, found.folders)}")
     for table in aq.staged(jobs, found.folders):
         _staged_view(con, table, tmp_path)
@@ -190,8 +188,7 @@ def duck_answers(folder, tmp_path) -> list[pd.DataFrame]:
     found = aw.survey(location)
     jobs = aq.read_jobs(location, found.manifests)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files, "answers")
     for table in aq.staged(jobs, found.folders):
         _staged_view(con, table, tmp_path)
 

@@ -9,12 +9,12 @@ import duckdb
 import pandas as pd
 import pytest
 import sqlglot
+from athena_on_duckdb import answers_on_duckdb
 from test_athena_views import _private_output  # tests/unit is on sys.path
 
 from core import metrics
 from core.engine import athena_race
 from core.engine import athena_workers as aw
-from core.engine.athena_tables import answers_sql, duckdb_responses
 from core.ingest import SourceReader
 from core.storage import open_location
 
@@ -23,9 +23,7 @@ def _answers_view(source: str) -> duckdb.DuckDBPyConnection:
     location = open_location(source)
     found = aw.survey(location)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files)
     return con
 
 

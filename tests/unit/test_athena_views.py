@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-import duckdb
 import pandas as pd
 import pytest
+from athena_on_duckdb import answers_on_duckdb
 
 from core import metrics
 from core.engine import athena_workers as aw
-from core.engine.athena_tables import answers_sql, dated, duckdb_responses
+from core.engine.athena_tables import dated
 from core.engine.sql import QUERIES
 from core.gold import read_gold
 from core.ingest import SourceReader
@@ -41,9 +41,7 @@ def on_duckdb(source, tmp_path, gold=None, attributes=None, query: str = "worker
     location = open_location(source) if isinstance(source, str) else source
     plan = aw.plan(location, "gc_test", "s3://results/athena/", jobs, gold=gold, attributes=attributes)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in plan.found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files)
     days = dated("all_answers", since, until, plan.found.folders)  # as WorkerPlan.answers
     con.execute(f"CREATE VIEW answers AS {days if days.startswith('SELECT') else 'SELECT * FROM ' + days}")
     for staged in plan.staged:
@@ -223,9 +221,7 @@ def test_worker_n_of_chosen_jobs_is_numbered_over_the_whole_source(gt_output, tm
     assert plan.whole_answers() == f"SELECT * FROM gc.{plan.answers_view} WHERE job IN ('pets', 'pets-multi')"
 
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in whole.responses.items()}
-    with duckdb.connect() as con:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(f"CREATE TABLE {plan.answers_view} AS {answers_sql('duckdb', duckdb_responses(files))}")
+    with answers_on_duckdb(files, plan.answers_view) as con:
         order = con.execute(aw.qualified("anonymous_order", {"answers": plan.whole_answers().replace("gc.", "")},
                                          "duckdb")).df()["worker_id"]
     data = SourceReader(location).load(keep=False)

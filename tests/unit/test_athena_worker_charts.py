@@ -12,11 +12,12 @@ import duckdb
 import pandas as pd
 import pytest
 import sqlglot
+from athena_on_duckdb import answers_on_duckdb
 from test_athena_race import _answers_view  # tests/unit is on sys.path
 
 from core.engine import athena_worker_charts as awc
 from core.engine import athena_workers as aw
-from core.engine.athena_tables import answers_sql, dated, duckdb_responses
+from core.engine.athena_tables import dated
 from core.ingest import SourceReader
 from core.storage import open_location
 from core.workers import Selection, WorkerCharts, shown_names, worker_charts
@@ -91,9 +92,7 @@ def test_the_demo_workspace_as_locally(demo, anonymize):
     expected = worker_charts(data.answers, names)
     found = aw.survey(location)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files)
     assert len(expected.order) > 5 and not expected.seconds.empty
     same(on_duckdb(con, "all_answers", names), expected)
     # The chosen jobs and days, as the plan restricts them (core.engine.athena_tables.dated).

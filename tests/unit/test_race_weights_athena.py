@@ -10,16 +10,16 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-import duckdb
 import pandas as pd
 import pytest
 import sqlglot
+from athena_on_duckdb import answers_on_duckdb
 from test_athena_views import _private_output, _staged_view  # tests/unit is on sys.path
 
 from core.engine import athena_race
 from core.engine import athena_race_weights as arw
 from core.engine import athena_workers as aw
-from core.engine.athena_tables import answers_sql, duckdb_responses, qualified
+from core.engine.athena_tables import qualified
 from core.ingest import SourceReader
 from core.race.frames import race_table
 from core.race.weights import label_weights
@@ -34,9 +34,7 @@ def on_duckdb(location, freq: str, how: str, tmp_path, answers: str = "all_answe
     the normalized labels read back from the JSON lines Athena would read."""
     found = aw.survey(location)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE all_answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files)
 
     def norms(distinct: pd.Series) -> str:
         _staged_view(con, aw.label_norms(distinct), tmp_path)
@@ -250,9 +248,7 @@ def test_the_reliability_rows_read_as_the_result_csv_are_the_pages_rows(gt_outpu
     location = open_location(str(gt_output.root))
     found = aw.survey(location)
     files = {job: [location.store.path_of(i.key) for i in infos] for job, infos in found.responses.items()}
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE answers AS {answers_sql('duckdb', duckdb_responses(files))}")
+    con = answers_on_duckdb(files, "answers")
     from core.bounds import LADDER
 
     sql = arw.reliability_sql(athena_race.period_sql(LADDER[3], 0))  # by the hour
