@@ -40,6 +40,7 @@ def race_queries(plan, weight: str, named: bool, anonymize: bool) -> None:
     plan.queries = READS[weight] + (1 if named and not anonymize else 0)
     plan.whole_reads = 1 if anonymize else 0
 
+
 DISTINCT_LABELS = "SELECT DISTINCT label FROM answers WHERE label IS NOT NULL"
 
 
