@@ -95,11 +95,17 @@ def client(service: str, settings: AwsSettings = AwsSettings(), signature_versio
     return _session(settings.profile, settings.region).client(service, endpoint_url=endpoint or None, config=config)
 
 
+def credentials_of(settings: AwsSettings = AwsSettings()):
+    """The credentials the clients of these settings sign with (botocore refreshes them when they
+    are temporary), or None when the chain has none."""
+    return _session(settings.profile, settings.region).get_credentials()
+
+
 def temporary_credentials(settings: AwsSettings = AwsSettings()) -> tuple[bool, datetime | None]:
     """(True, when they expire, in UTC, or None if unknown) when the chain's credentials are
     temporary (they carry a session token: SSO, an assumed role, an instance role); (False, None)
     for long-term keys or no credentials. A presigned link stops working when they expire."""
-    credentials = _session(settings.profile, settings.region).get_credentials()
+    credentials = credentials_of(settings)
     if credentials is None:
         return False, None
     # Refreshable credentials (SSO, roles, AWS_CREDENTIAL_EXPIRATION) keep their expiry here;

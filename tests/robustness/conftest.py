@@ -13,7 +13,7 @@ Fixtures
                             boto3's cached clients
     faulty_s3.counts        Counter: requests; by kind of request (`list`, `get presigned` for the
                             direct path of core.storage.s3, `get signed` for boto3's get_object);
-                            by fault; and `faulted <kind of request>`
+                            by fault; `faulted <kind of request>`; and `<fault> <kind of request>`
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ class FaultPlan:
             fault = self._rng.choice(self.kinds)
             self.counts[fault] += 1
             self.counts[f"faulted {kind}"] += 1
+            self.counts[f"{fault} {kind}"] += 1
             return fault
 
 

@@ -76,11 +76,13 @@ def test_faults_do_not_change_the_figures(faulty_s3, birds_in_s3, clean_read, ra
     code, out, err = workers(faulty_s3)
     counts = faulty_s3.counts
     assert code == 0, err
-    # The faults happened, of every kind, on both GET paths: the presigned GET, then for each one
-    # that failed boto3's get_object (at 5 % too few of those fail to be sure one does).
+    # The faults happened, of every kind, on both GET paths: the presigned GET, then for each error
+    # it got, boto3's get_object (at 5 % too few of those fail to be sure one does). A reset kept
+    # connection is tried once more on a new one, then boto3's.
     assert all(counts[kind] for kind in ("InternalError", "SlowDown", "reset")), counts
     assert counts["get presigned"] >= birds_in_s3 and counts["faulted get presigned"], counts
-    assert counts["get signed"] >= counts["faulted get presigned"], counts
+    errors = counts["InternalError get presigned"] + counts["SlowDown get presigned"]
+    assert counts["get signed"] >= errors, counts
     assert rate < 0.2 or counts["faulted get signed"], counts
     assert (out, err) == clean_read  # the same figures, and no file lost to a fault
 
