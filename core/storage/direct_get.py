@@ -89,13 +89,16 @@ class Connections:
 
     def get(self, target: str) -> tuple[int, bytes]:
         """(status, body) of GET `target` (path and query). A kept connection the server has closed
-        meanwhile fails before any answer: that GET is sent once more, on a new connection."""
+        meanwhile (S3 closes idle ones) fails: reset, broken pipe, TLS EOF, no status line. That GET
+        is sent once more on a new connection, so a burst of them after a pause is no failure."""
         with self._lock:
             conn = self._idle.pop() if self._idle else None
         if conn is not None:
             try:
                 return self._send(conn, target)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            except TimeoutError:
+                raise  # the server is slow, not gone: a second wait would double it
+            except (OSError, http.client.HTTPException):
                 pass
         return self._send(self._new(), target)
 

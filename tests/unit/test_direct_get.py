@@ -86,3 +86,14 @@ def test_a_refused_connection_raises(server):
     server.server_close()
     with pytest.raises(ConnectionRefusedError):
         Connections("http", "127.0.0.1", port, 5, None).get("/ok")
+
+
+def test_a_kept_connection_that_breaks_mid_answer_is_replaced(server):
+    """A TLS connection S3 closed shows as an EOF error, not a reset: any failure of a kept
+    connection is tried once more on a new one."""
+    connections = _connections(server)
+    assert connections.get("/ok/1") == (200, b"/ok/1")
+    (kept,) = connections._idle
+    kept.sock.close()  # the socket object is gone: sending on it raises OSError (bad file descriptor)
+    assert connections.get("/ok/2") == (200, b"/ok/2")
+    assert server.opened == 2
