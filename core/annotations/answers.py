@@ -11,12 +11,10 @@ verification verdict from a classification, and marks adjustment jobs.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..gt.responses import Answer, read_worker_response
 from . import audit
 from .masks import decode_png_data, hex_color, mask_areas
-from .model import WORKER, Annotations, MaskImage, Note, Row
+from .model import WORKER, Annotations, MaskImage, Note, Row, derive
 from .units import box, span
 from .values import Malformed, text
 from .video import frames_rows
@@ -48,14 +46,14 @@ def _read_content(answer: Answer, key: str, value, job, object_id, at, task_type
                worker_id=answer.worker_id, attribute=key, answer=answer.index, submitted=answer.submission_time,
                time_spent_s=answer.time_spent_s)
     if key in _VIDEO_KEYS:
-        return _video(value, replace(base, task_type=task_type or _VIDEO_KEYS[key]), at)
+        return _video(value, derive(base, task_type=task_type or _VIDEO_KEYS[key]), at)
     if not isinstance(value, dict):
         return Annotations(notes=[Note("unknown-answer-key", key, at, "answer value is not an object")])
     modified = value.get("initialValueModified")
     if isinstance(modified, bool):  # adjustment tasks only (crowd-bounding-box, crowd-semantic-segmentation)
-        base = replace(base, adjustment="adjusted" if modified else "unadjusted")
+        base = derive(base, adjustment="adjusted" if modified else "unadjusted")
     comment = text(value.get("workerComment")) or text(value.get("comment"))
-    base = replace(base, feedback=(comment,) if comment else ())
+    base = derive(base, feedback=(comment,) if comment else ())
     for shape, reader in _SHAPES:
         if shape in value:
             try:
@@ -76,11 +74,11 @@ def _classification(value, base: Row, at: str) -> Annotations:
         raise Malformed("label is not text")
     if base.task_type == "label-verification":
         verdict = audit.verdict(label)
-        out = Annotations(rows=[replace(base, kind="verdict", unit=0, label=label, verdict=verdict)])
+        out = Annotations(rows=[derive(base, kind="verdict", unit=0, label=label, verdict=verdict)])
         if verdict is None:
             out.notes.append(Note("unknown-verdict", label, at, "label is neither a pass nor a fail word"))
         return out
-    return Annotations(rows=[replace(base, task_type=_task(base, "classification"), kind="class", unit=0, label=label)])
+    return Annotations(rows=[derive(base, task_type=_task(base, "classification"), kind="class", unit=0, label=label)])
 
 
 def _multi_label(value, base: Row, at: str) -> Annotations:
@@ -91,7 +89,7 @@ def _multi_label(value, base: Row, at: str) -> Annotations:
     task = _task(base, "multi-label")
     for i, label in enumerate(labels):
         if isinstance(label, str):
-            out.rows.append(replace(base, task_type=task, kind="class", unit=i, label=label))
+            out.rows.append(derive(base, task_type=task, kind="class", unit=i, label=label))
         else:
             out.notes.append(Note("malformed", "class", f"{at}.labels[{i}]", f"{label!r} is not a label"))
     return out
@@ -103,7 +101,7 @@ def _units(units, base: Row, at: str, read, kind: str, task: str) -> Annotations
         raise Malformed("units are not a list")
     for i, unit in enumerate(units):
         try:
-            out.rows.append(replace(base, task_type=_task(base, task), kind=kind, unit=i, **read(unit)))
+            out.rows.append(derive(base, task_type=_task(base, task), kind=kind, unit=i, **read(unit)))
         except Malformed as exc:
             out.notes.append(Note("malformed", kind, f"{at}[{i}]", str(exc)))
     return out
@@ -127,7 +125,7 @@ def _mask(value, base: Row, at: str) -> Annotations:
     png = decode_png_data(image.get("pngImageData"))
     areas = mask_areas(png, colors)
     task = _task(base, "semantic-segmentation")
-    out = Annotations(rows=[replace(base, task_type=task, kind="mask-class", unit=i, label=label,
+    out = Annotations(rows=[derive(base, task_type=task, kind="mask-class", unit=i, label=label,
                                     color=hex_color(colors[label]), area=areas.areas[label])
                             for i, label in enumerate(colors)],
                       masks=[MaskImage(base.job, base.object_id, base.worker_id, png, colors)])

@@ -8,13 +8,11 @@ The same `read_line` reads a consolidation-response `content` (§4), which has t
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..gt.jsonio import JsonError, decode_text, fast_loads, finite_float, json_lines, loads
 from ..gt.manifest import GOLD_KEY, human_annotated, job_name
 from . import audit
 from .masks import color_map_of
-from .model import CONSOLIDATED, Annotations, Note, Row, SeqRef
+from .model import CONSOLIDATED, Annotations, Note, Row, SeqRef, derive
 from .units import box, cuboid, span
 from .values import Malformed, attributes, class_map, index, text
 
@@ -121,7 +119,7 @@ def _classification(value, meta, t: Row, at: str) -> Annotations:
     class_id, name = index(value), text(meta.get("class-name"))
     if class_id is None and name is None:
         raise Malformed(f"label {value!r} is not a class index and there is no class-name")
-    return _one([replace(t, kind="class", unit=0, class_id=class_id, label=name,
+    return _one([derive(t, kind="class", unit=0, class_id=class_id, label=name,
                          confidence=finite_float(meta.get("confidence")))])
 
 
@@ -136,7 +134,7 @@ def _multi_label(value, meta, t: Row, at: str) -> Annotations:
         if class_id is None:
             out.notes.append(Note("malformed", "class", f"{at}[{i}]", f"{raw!r} is not a class index"))
             continue
-        out.rows.append(replace(t, kind="class", unit=i, class_id=class_id, label=names.get(class_id),
+        out.rows.append(derive(t, kind="class", unit=i, class_id=class_id, label=names.get(class_id),
                                 confidence=finite_float(confidences.get(class_id))))
     return out
 
@@ -160,7 +158,7 @@ def _units(units, t: Row, at: str, read, kind: str, names: dict, confidences: li
             continue
         fields["label"] = fields.get("label") or names.get(fields.get("class_id") or "")
         confidence = confidences[i] if i < len(confidences) else None
-        out.rows.append(replace(t, kind=kind, unit=i, confidence=confidence, **fields))
+        out.rows.append(derive(t, kind=kind, unit=i, confidence=confidence, **fields))
     return out
 
 
@@ -182,7 +180,7 @@ def _entities(value, meta, t: Row, at: str) -> Annotations:
 def _verification(value, meta, t: Row, at: str) -> Annotations:
     name = text(meta.get("class-name"))
     verdict = audit.verdict(name)
-    out = _one([replace(t, kind="verdict", unit=0, class_id=index(value), label=name, verdict=verdict,
+    out = _one([derive(t, kind="verdict", unit=0, class_id=index(value), label=name, verdict=verdict,
                         confidence=finite_float(meta.get("confidence")), feedback=audit.feedback(meta))])
     if verdict is None:
         out.notes.append(Note("unknown-verdict", name, at, "class-name is neither a pass nor a fail word"))
@@ -194,7 +192,7 @@ def _mask(value, meta, t: Row, at: str) -> Annotations:
     uri = text(value)
     if not uri:
         raise Malformed("label is not a mask URI")
-    return _one([replace(t, kind="mask-class", unit=int(k) if k.isdigit() else None, class_id=k, label=name,
+    return _one([derive(t, kind="mask-class", unit=int(k) if k.isdigit() else None, class_id=k, label=name,
                          color=color, confidence=confidence, mask_uri=uri)
                  for k, (name, color, confidence) in color_map_of(meta).items()])
 

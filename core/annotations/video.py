@@ -10,11 +10,9 @@ The docs name other unit lists (`polylines`, `polygons`, `keypoints`): they are 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ..gt.errors import BadFile
 from ..gt.jsonio import load_json
-from .model import Annotations, Note, Row, SeqRef
+from .model import Annotations, Note, Row, SeqRef, derive
 from .units import box, cuboid, is_cuboid
 from .values import Malformed, attributes, integer, text
 
@@ -36,7 +34,7 @@ def read_seq_label(data: bytes, ref: SeqRef, where: str | None = None) -> Annota
     for key in keys:
         # A video label's file says detection or tracking; 3D and adjustment rows keep their type.
         video = ref.template.task_type in SEQUENCE_KEYS.values()
-        template = replace(ref.template, task_type=SEQUENCE_KEYS[key]) if video else ref.template
+        template = derive(ref.template, task_type=SEQUENCE_KEYS[key]) if video else ref.template
         out.extend(frames_rows(doc[key], template, ref.class_map, f"{where} {key}"))
     for key in doc:
         if key not in SEQUENCE_KEYS:
@@ -58,7 +56,7 @@ def frames_rows(frames, template: Row, class_map: dict[str, str], where: str) ->
             out.notes.append(Note("malformed", None, at, "frame is not an object"))
             continue
         number = integer(frame.get("frame-no", frame.get("frame-number")))
-        base = replace(template, frame=number, frame_name=text(frame.get("frame", frame.get("frame-name"))),
+        base = derive(template, frame=number, frame_name=text(frame.get("frame", frame.get("frame-name"))),
                        frame_attributes=attributes(frame.get("frame-attributes")))
         units = frame.get("annotations") or []
         if not isinstance(units, list):
@@ -72,7 +70,7 @@ def frames_rows(frames, template: Row, class_map: dict[str, str], where: str) ->
             else:
                 out.rows.append(row)
         if len(out.rows) == drawn and base.frame_attributes:
-            out.rows.append(replace(base, kind="frame"))  # keeps its attributes counted; no box is made up
+            out.rows.append(derive(base, kind="frame"))  # keeps its attributes counted; no box is made up
         for name in UNREAD_LISTS:
             if frame.get(name):
                 out.notes.append(Note("unread-units", name, at, f"{len(frame[name])} {name} not read"))
@@ -92,7 +90,7 @@ def _unit(unit, j: int, base: Row, class_map: dict[str, str]) -> Row | str:
         fields["track_id"] = text(unit.get("object-id"))
         fields["track_name"] = text(unit.get("object-name"))
     fields["label"] = fields["label"] or class_map.get(fields["class_id"] or "") or _class_of(fields["track_name"])
-    return replace(base, kind=kind, task_type=task, unit=j, **fields)
+    return derive(base, kind=kind, task_type=task, unit=j, **fields)
 
 
 def _class_of(object_name: str | None) -> str | None:
