@@ -126,7 +126,7 @@ def _mask(value, base: Row, at: str) -> Annotations:
     areas = mask_areas(png, colors)
     task = _task(base, "semantic-segmentation")
     out = Annotations(rows=[derive(base, task_type=task, kind="mask-class", unit=i, label=label,
-                                    color=hex_color(colors[label]), area=areas.areas[label])
+                                   color=hex_color(colors[label]), area=areas.areas[label])
                             for i, label in enumerate(colors)],
                       masks=[MaskImage(base.job, base.object_id, base.worker_id, png, colors)])
     if areas.unmatched:

@@ -120,7 +120,7 @@ def _classification(value, meta, t: Row, at: str) -> Annotations:
     if class_id is None and name is None:
         raise Malformed(f"label {value!r} is not a class index and there is no class-name")
     return _one([derive(t, kind="class", unit=0, class_id=class_id, label=name,
-                         confidence=finite_float(meta.get("confidence")))])
+                        confidence=finite_float(meta.get("confidence")))])
 
 
 def _multi_label(value, meta, t: Row, at: str) -> Annotations:
@@ -135,7 +135,7 @@ def _multi_label(value, meta, t: Row, at: str) -> Annotations:
             out.notes.append(Note("malformed", "class", f"{at}[{i}]", f"{raw!r} is not a class index"))
             continue
         out.rows.append(derive(t, kind="class", unit=i, class_id=class_id, label=names.get(class_id),
-                                confidence=finite_float(confidences.get(class_id))))
+                               confidence=finite_float(confidences.get(class_id))))
     return out
 
 
@@ -181,7 +181,7 @@ def _verification(value, meta, t: Row, at: str) -> Annotations:
     name = text(meta.get("class-name"))
     verdict = audit.verdict(name)
     out = _one([derive(t, kind="verdict", unit=0, class_id=index(value), label=name, verdict=verdict,
-                        confidence=finite_float(meta.get("confidence")), feedback=audit.feedback(meta))])
+                       confidence=finite_float(meta.get("confidence")), feedback=audit.feedback(meta))])
     if verdict is None:
         out.notes.append(Note("unknown-verdict", name, at, "class-name is neither a pass nor a fail word"))
     return out
@@ -193,7 +193,7 @@ def _mask(value, meta, t: Row, at: str) -> Annotations:
     if not uri:
         raise Malformed("label is not a mask URI")
     return _one([derive(t, kind="mask-class", unit=int(k) if k.isdigit() else None, class_id=k, label=name,
-                         color=color, confidence=confidence, mask_uri=uri)
+                        color=color, confidence=confidence, mask_uri=uri)
                  for k, (name, color, confidence) in color_map_of(meta).items()])
 
 

@@ -57,7 +57,7 @@ def frames_rows(frames, template: Row, class_map: dict[str, str], where: str) ->
             continue
         number = integer(frame.get("frame-no", frame.get("frame-number")))
         base = derive(template, frame=number, frame_name=text(frame.get("frame", frame.get("frame-name"))),
-                       frame_attributes=attributes(frame.get("frame-attributes")))
+                      frame_attributes=attributes(frame.get("frame-attributes")))
         units = frame.get("annotations") or []
         if not isinstance(units, list):
             out.notes.append(Note("malformed", None, at, "annotations are not a list"))
