@@ -79,15 +79,15 @@ def _session(profile: str | None, region: str | None):
     import boto3  # here, not at the top: a command over a local folder never pays its 0.2 s import
     import botocore.session
 
-    core = botocore.session.get_session()
-    core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_timestamp)
-    return boto3.Session(botocore_session=core, profile_name=profile or None, region_name=region or None)
+    base = botocore.session.get_session()
+    base.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=_timestamp)
+    return boto3.Session(botocore_session=base, profile_name=profile or None, region_name=region or None)
 
 
 def _timestamp(value):
     """A response's timestamp as botocore's parser gives it, but ISO 8601 UTC text (every object of
     an S3 listing carries one) read by the standard library: botocore's general parser (dateutil)
-    took 60-150 µs an object, a minute of CPU for a million-object listing; this takes 1 µs."""
+    took 60-150 µs an object, over a minute of CPU for a million-object listing; this takes 1 µs."""
     from botocore.utils import parse_timestamp
 
     if isinstance(value, str) and value.endswith("Z"):
