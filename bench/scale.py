@@ -27,6 +27,7 @@ This is a measurement, not a test: it asserts nothing about time.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -271,6 +272,9 @@ def main() -> int:
     sizes = {s.strip().lower(): parse_size(s) for s in args.sizes.split(",") if s.strip()}
     check_disk(args.data, sizes)
     figures: dict = {"machine": machine(), "sizes": {}}
+    # The project's bytecode, written once as an install's first run writes it: a machine that runs
+    # Python with PYTHONDONTWRITEBYTECODE would otherwise compile it again in every child.
+    compileall.compile_dir(REPO / "core", quiet=1)
     with tempfile.TemporaryDirectory(prefix="gc-scale-") as work:  # what every run of ours pays first
         figures["startup"] = run_child([sys.executable, "-m", "core", "workers", "--help"], child_env(),
                                        Path(work) / "help.log")

@@ -5,7 +5,7 @@ Reading each file with orjson, each answer into a tuple and then into Arrow valu
 cold read's parsing; a block of 8,192 files read so costs a third less (bench/scale.py). It is the
 same reading, only for files where that is certain; any other goes to the per-file reader
 (core.gt.responses), which says what is wrong with it. A file is read here only if
-- its bytes pass `plain` (one line, no null, not too deeply nested);
+- its bytes pass `plain` (an object, not too deeply nested) and `clean` (one line, no null);
 - Arrow reads its block (else the block is halved until the failing file is alone): a value of
   another type than the others', a duplicate key, bytes that are not UTF-8, two objects in a file;
 - and every answer in it is whole: a worker id, times in Ground Truth's form (docs/ground-truth.md
@@ -56,24 +56,31 @@ class Parsed(NamedTuple):
 
 
 def plain(data: bytes) -> bool:
-    """Whether Arrow's JSON reader reads these bytes as orjson does: one object on one line, no
-    null (Arrow cannot tell a null from a key left out), and none that could nest deep enough to
+    """Whether this file can go with its block: one object, and none that could nest deep enough to
     crash Arrow's reader (it did past about 8,000 levels): a file of at most _SHORT bytes cannot
     nest past 2,000, a longer one is counted. Nesting past the per-file reader's limit fails the
-    block (parse_block). What else the two read differently fails the block, or the answer's checks."""
-    return (data[:1] == b"{" and b"\n" not in data and b"\r" not in data and b"null" not in data
-            and (len(data) <= _SHORT or data.count(b"[") + data.count(b"{") <= MAX_DEPTH))
+    block (parse_block); so does what else the two read differently, or the answer's checks."""
+    return data[:1] == b"{" and (len(data) <= _SHORT or data.count(b"[") + data.count(b"{") <= MAX_DEPTH)
 
 
-def parse_block(blobs: list[bytes]) -> Parsed | None:
-    """The block's answers, or None when Arrow cannot read it as one (a file that only the per-file
-    reader can tell what is wrong with)."""
+def clean(joined: bytes, files: int) -> bool:
+    """Whether Arrow's JSON reader reads `files` files, joined by line breaks, as orjson reads each:
+    no line break or carriage return inside one (Arrow reads a line an object) and no null (Arrow
+    cannot tell a null from a key left out). Checked on a whole block at once: four scans of each
+    file were a tenth of a cold read's parsing."""
+    return joined.count(b"\n") == files - 1 and b"\r" not in joined and b"null" not in joined
+
+
+def parse_block(joined: bytes, files: int) -> Parsed | None:
+    """The answers of `files` files joined by line breaks (each passed `plain` and `clean`), or None
+    when Arrow cannot read them as one (a file that only the per-file reader can tell what is wrong
+    with)."""
     try:
-        table = pj.read_json(io.BytesIO(b"\n".join(blobs)), parse_options=_OPTIONS,
+        table = pj.read_json(io.BytesIO(joined), parse_options=_OPTIONS,
                              read_options=pj.ReadOptions(block_size=1 << 26))
     except (pa.ArrowException, ValueError):  # ValueError: bytes that are not UTF-8, as decoding says
         return None
-    if table.num_rows != len(blobs) or depth(table.schema) >= MAX_DEPTH:
+    if table.num_rows != files or depth(table.schema) >= MAX_DEPTH:
         return None  # two objects in a file, one the reader skipped, or one nested past the careful reader's limit
     answers = table["answers"].combine_chunks()
     try:
@@ -101,13 +108,16 @@ def _columns(answers: pa.ListArray) -> Parsed:
     offsets = offsets - offsets[0]
     files = np.repeat(np.arange(len(answers)), np.diff(offsets))
     get = _getter(items)
-    accepted, submitted = _times(get("acceptanceTime")), _times(get("submissionTime"))
+    accepted_text, submitted_text = get("acceptanceTime"), get("submissionTime")
+    accepted_ok, submitted_ok = pc.match_substring_regex(accepted_text, _TIME), pc.match_substring_regex(
+        submitted_text, _TIME)  # once each: the times and the checks both need it
+    accepted, submitted = _times(accepted_text, accepted_ok), _times(submitted_text, submitted_ok)
     spent, source, elapsed_ok = _time_spent(get("timeSpentInSeconds"), accepted, submitted)
     content = get("answerContent") if "answerContent" in _names(items) else None
     if content is not None and not pa.types.is_struct(content.type):
         content = None  # no answer has an answerContent object: a note each
     keys, which = _keys(content, len(items))
-    whole = _whole(items, keys, elapsed_ok)
+    whole = _whole(items, keys, elapsed_ok, accepted_ok, submitted_ok)
     whole = answers.is_valid().to_numpy(zero_copy_only=False) & _all_per_file(whole, files, len(answers))
     identity = pc.struct_field(get("workerMetadata"), "identityData")
     task, label = _task_and_label(content, keys, which)
@@ -152,15 +162,17 @@ def _keys(content: pa.StructArray | None, count: int) -> tuple[np.ndarray, np.nd
     return keys, which
 
 
-def _whole(items: pa.StructArray, keys: np.ndarray, elapsed_ok: pa.Array) -> np.ndarray:
-    """Per answer, whether the per-file reader would take it as it is, with no note."""
+def _whole(items: pa.StructArray, keys: np.ndarray, elapsed_ok: pa.Array, accepted_ok: pa.Array,
+           submitted_ok: pa.Array) -> np.ndarray:
+    """Per answer, whether the per-file reader would take it as it is, with no note (`*_ok`: the
+    times in Ground Truth's form)."""
     get = _getter(items)
     spent, accepted = get("timeSpentInSeconds"), get("acceptanceTime")
     checks = [
         pc.is_valid(items),
         pc.greater(pc.utf8_length(get("workerId")), 0),
-        pc.match_substring_regex(get("submissionTime"), _TIME),
-        pc.or_kleene(pc.is_null(accepted), pc.match_substring_regex(accepted, _TIME)),
+        submitted_ok,
+        pc.or_kleene(pc.is_null(accepted), accepted_ok),
         # given: plausible; not given: acceptance to submission plausible, or no acceptance time
         pc.if_else(pc.is_valid(spent), pc.and_(pc.greater_equal(spent, 0), pc.less_equal(spent, MAX_ANSWER_SECONDS)),
                    pc.or_kleene(pc.is_null(accepted), elapsed_ok)),
@@ -172,11 +184,10 @@ def _whole(items: pa.StructArray, keys: np.ndarray, elapsed_ok: pa.Array) -> np.
     return ok.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def _times(text: pa.Array) -> pa.Array:
-    """Ground Truth's times as UTC instants; any other text is left out here (its answer is not
-    whole, and is read by the per-file reader)."""
-    return pc.if_else(pc.match_substring_regex(text, _TIME), text, pa.scalar(None, pa.string())).cast(
-        pa.timestamp("us", tz="UTC"))
+def _times(text: pa.Array, ok: pa.Array) -> pa.Array:
+    """Ground Truth's times (`ok`: the text is in its form) as UTC instants; any other text is left
+    out here (its answer is not whole, and is read by the per-file reader)."""
+    return pc.if_else(ok, text, pa.scalar(None, pa.string())).cast(pa.timestamp("us", tz="UTC"))
 
 
 def _time_spent(spent: pa.Array, accepted: pa.Array, submitted: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:

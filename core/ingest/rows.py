@@ -62,7 +62,7 @@ READERS: dict[str, Callable[[bytes], object]] = {
 def parse(key: str, data: bytes, kind: KeyKind, bulk: bool = True):
     """What the file's reader makes of it; a BadFile is a result too (cached: the file stays bad
     until it changes). Runs in the fetch threads, so parsing is spread like the reads. With `bulk`,
-    a worker response that Arrow reads as orjson does is left to be read with its block (Plain)."""
+    a worker response that Arrow may read as orjson does is left to be read with its block (Plain)."""
     if bulk and kind.kind == "response" and columnar.plain(data):
         return columnar.Plain(data)
     if bulk and kind.kind == "manifest" and (columns := manifest_columns.read(data)) is not None:
@@ -147,7 +147,11 @@ class Batch:
         (core.ingest.columnar), once per block however the others lie among them; `one_by_one(file)`
         reads and adds a file Arrow could not take whole, and a file read already is added as it is."""
         plain = np.flatnonzero([p.value is None for p in block])
-        parsed = columnar.parse_block([block[i].data for i in plain]) if len(plain) else None
+        joined = b"\n".join([block[i].data for i in plain])
+        if len(plain) and not columnar.clean(joined, len(plain)):  # rare: those files are read one by one
+            plain = plain[[columnar.clean(block[i].data, 1) for i in plain]]
+            joined = b"\n".join([block[i].data for i in plain])
+        parsed = columnar.parse_block(joined, len(plain)) if len(plain) else None
         if parsed is None and len(plain) > 1:  # one file Arrow cannot read: halve until it is alone
             half = int(plain[len(plain) // 2])
             self.add_block(block[:half], one_by_one)

@@ -164,8 +164,8 @@ def test_a_lone_surrogate_is_read_as_the_replacement_character():
 
 
 def test_files_read_one_by_one_among_the_others_cost_no_extra_block(gt_output, tmp_path, monkeypatch):
-    """Every other file has a null (read by the per-file reader as it is fetched): the others are
-    still read by Arrow in one block, not a block between each two, and the tables are the same."""
+    """Every other file has a null (read by the per-file reader, in its place): the others are still
+    read by Arrow in one block, not a block between each two, and the tables are the same."""
     base = gt_output.job_root("mixed") / "annotations" / "worker-response" / "iteration-1"
     for i in range(40):
         answer = _answer(gt_output, i % 5 + 1, workerMetadata={"identityData": {"sub": None}} if i % 2 else _GONE)
@@ -173,6 +173,6 @@ def test_files_read_one_by_one_among_the_others_cost_no_extra_block(gt_output, t
         (base / str(i) / "2026-03-02_09:00:00.json").write_text(json.dumps({"answers": [answer]}))
     blocks = []
     read = columnar.parse_block
-    monkeypatch.setattr(columnar, "parse_block", lambda blobs: blocks.append(len(blobs)) or read(blobs))
+    monkeypatch.setattr(columnar, "parse_block", lambda joined, files: blocks.append(files) or read(joined, files))
     assert same_both_ways(gt_output.root, tmp_path, monkeypatch) == 20
     assert blocks == [20]

@@ -193,3 +193,19 @@ def test_a_named_store_that_is_not_there_is_named_by_its_uri_not_its_path(tmp_pa
         list(store.list("out/"))
     assert str(caught.value) == "s3://no-such-bucket is not a folder: nothing is there"
     assert str(tmp_path) not in str(caught.value)
+
+
+def test_a_listing_held_in_several_chunks_is_the_same_and_finds_nothing_new(tmp_path, monkeypatch):
+    """The walk's listing becomes Arrow columns every few entries (core.storage.scan.Seen): cut into
+    chunks of 2, it has every folder and file, in walk order, and a second scan finds nothing."""
+    from core.storage import scan as scan_module
+
+    store = _tree(tmp_path)
+    whole = store.scan()
+    monkeypatch.setattr(scan_module, "_CHUNK", 2)
+    chunked = store.scan()
+    assert chunked.listing.files.equals(whole.listing.files)
+    assert chunked.listing.folders.equals(whole.listing.folders)
+    assert (chunked.listing.files.num_rows, chunked.folders_read) == (5, 6)
+    again = store.scan(previous=chunked.listing)
+    assert (again.changed, again.gone, again.folders_read) == ([], [], 0)
