@@ -5,7 +5,7 @@ Reading each file with orjson, each answer into a tuple and then into Arrow valu
 cold read's parsing; a block of 8,192 files read so costs a third less (bench/scale.py). It is the
 same reading, only for files where that is certain; any other goes to the per-file reader
 (core.gt.responses), which says what is wrong with it. A file is read here only if
-- its bytes pass `plain` (an object, not too deeply nested) and `clean` (one line, no null);
+- its bytes pass `plain` (one object on one line, not too deeply nested) and `clean` (no null);
 - Arrow reads its block (else the block is halved until the failing file is alone): a value of
   another type than the others', a duplicate key, bytes that are not UTF-8, two objects in a file;
 - and every answer in it is whole: a worker id, times in Ground Truth's form (docs/ground-truth.md
@@ -56,19 +56,21 @@ class Parsed(NamedTuple):
 
 
 def plain(data: bytes) -> bool:
-    """Whether this file can go with its block: one object, and none that could nest deep enough to
-    crash Arrow's reader (it did past about 8,000 levels): a file of at most _SHORT bytes cannot
-    nest past 2,000, a longer one is counted. Nesting past the per-file reader's limit fails the
-    block (parse_block); so does what else the two read differently, or the answer's checks."""
-    return data[:1] == b"{" and (len(data) <= _SHORT or data.count(b"[") + data.count(b"{") <= MAX_DEPTH)
+    """Whether this file can go with its block: one object on one line (Arrow reads a line an
+    object), and none that could nest deep enough to crash Arrow's reader (it did past about 8,000
+    levels): a file of at most _SHORT bytes cannot nest past 2,000, a longer one is counted. Nesting
+    past the per-file reader's limit fails the block (parse_block); so does what else the two read
+    differently, or the answer's checks."""
+    return (data[:1] == b"{" and b"\n" not in data
+            and (len(data) <= _SHORT or data.count(b"[") + data.count(b"{") <= MAX_DEPTH))
 
 
-def clean(joined: bytes, files: int) -> bool:
-    """Whether Arrow's JSON reader reads `files` files, joined by line breaks, as orjson reads each:
-    no line break or carriage return inside one (Arrow reads a line an object) and no null (Arrow
-    cannot tell a null from a key left out). Checked on a whole block at once: four scans of each
-    file were a tenth of a cold read's parsing."""
-    return joined.count(b"\n") == files - 1 and b"\r" not in joined and b"null" not in joined
+def clean(data: bytes) -> bool:
+    """Whether Arrow's JSON reader reads these bytes (files that passed `plain`, joined by line
+    breaks) as orjson reads each: no carriage return and no null (Arrow cannot tell a null from a
+    key left out). Checked on a whole block at once: the search for "null" in each file on its own
+    cost more than the search in the block."""
+    return b"\r" not in data and b"null" not in data
 
 
 def parse_block(joined: bytes, files: int) -> Parsed | None:

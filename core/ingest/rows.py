@@ -148,8 +148,8 @@ class Batch:
         reads and adds a file Arrow could not take whole, and a file read already is added as it is."""
         plain = np.flatnonzero([p.value is None for p in block])
         joined = b"\n".join([block[i].data for i in plain])
-        if len(plain) and not columnar.clean(joined, len(plain)):  # rare: those files are read one by one
-            plain = plain[[columnar.clean(block[i].data, 1) for i in plain]]
+        if len(plain) and not columnar.clean(joined):  # rare: those files are read one by one
+            plain = plain[[columnar.clean(block[i].data) for i in plain]]
             joined = b"\n".join([block[i].data for i in plain])
         parsed = columnar.parse_block(joined, len(plain)) if len(plain) else None
         if parsed is None and len(plain) > 1:  # one file Arrow cannot read: halve until it is alone
