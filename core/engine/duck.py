@@ -16,8 +16,9 @@ from ..workspace import cache_dir
 from .sql import QUERIES
 
 # DuckDB may take 80 % of the machine's memory by default, and its hash tables took 440 MB for the
-# worker table of a million answers. Under this limit the same query took 210 MB for a quarter
-# more CPU, without writing to disk; past it, DuckDB spills to `engine-spill` in the user cache.
+# worker table of a million answers. Under this limit that query writes about 60 MB to
+# `engine-spill` in the user cache and costs about half a second more CPU; at 512 MB it writes
+# nothing, but the whole `workers` command then peaked at 950-995 MB (bench/scale.py's goal: 1 GB).
 MEMORY_LIMIT = "256MB"
 
 # Under this many input rows a query runs on one thread: DuckDB's hand-offs between threads cost more

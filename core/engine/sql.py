@@ -40,9 +40,11 @@ worker_keys AS (
 )"""
 
 # Answers with their keys and normalized label (NULL: no label, or one that normalizes to nothing).
+# Only what the steps below read: every column here is held for each answer while they run (the
+# worker's `sub` is taken from the answers apart; carried here, it made DuckDB spill at 1M answers).
 _NORMED = """
 normed AS (
-    SELECT w.worker_key, k.job_key, k.object_key, a.sub, a.submission_time, a.time_spent_s, a.row_no, n.norm
+    SELECT w.worker_key, k.job_key, k.object_key, a.submission_time, a.time_spent_s, n.norm
     FROM answers a
     LEFT JOIN worker_keys w ON w.worker_id = a.worker_id
     LEFT JOIN object_keys k ON k.job = a.job AND k.object_id = a.object_id
@@ -156,7 +158,6 @@ WITH {_SCORED},
 per_worker AS (
     SELECT
         worker_key,
-        MIN_BY(sub, row_no) FILTER (WHERE sub IS NOT NULL) AS sub,
         COUNT(*) AS labels,
         COUNT(DISTINCT object_key) AS objects,
         COUNT(DISTINCT CASE WHEN object_key IS NOT NULL THEN job_key END) AS jobs,
@@ -176,14 +177,20 @@ per_worker AS (
     FROM scored
     WHERE worker_key IS NOT NULL
     GROUP BY worker_key
+),
+first_sub AS (
+    SELECT worker_id, MIN_BY(sub, row_no) FILTER (WHERE sub IS NOT NULL) AS sub
+    FROM answers
+    GROUP BY worker_id
 )
-SELECT w.worker_id, p.sub, p.labels, p.objects, p.jobs,
+SELECT w.worker_id, s.sub, p.labels, p.objects, p.jobs,
        p.first_submission, p.last_submission, p.days AS active_days,
        p.time_spent_s, p.time_per_label_s_min, p.time_per_label_s_mean, p.time_per_label_s_median,
        p.time_per_label_s_max, CAST(p.dated AS DOUBLE) / NULLIF(p.hours, 0) AS labels_per_active_hour,
        p.agreement, p.majority_agreement, p.accuracy
 FROM per_worker p
 JOIN worker_keys w ON w.worker_key = p.worker_key
+LEFT JOIN first_sub s ON s.worker_id = w.worker_id
 ORDER BY p.labels DESC, p.first_submission ASC NULLS LAST, w.worker_id ASC
 """
 
