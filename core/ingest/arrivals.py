@@ -52,7 +52,7 @@ def parse_arrivals(arrivals: Iterable[Arrival], kinds: dict[str, KeyKind], fallb
             if isinstance(value, StoreError):  # not kept: the next load tries it again
                 failed[key] = value
                 continue
-            kind = kinds.pop(key)  # classified by the listing; not needed again
+            kind = kinds.pop(key)  # classified by the listing, else by the parse; not needed again
             job = jobs.get(kind.root)
             if job is None:
                 job = jobs[kind.root] = job_name(kind.root, fallback)

@@ -5,7 +5,8 @@ Reading each file with orjson, each answer into a tuple and then into Arrow valu
 cold read's parsing; a block of 8,192 files read so costs a third less (bench/scale.py). It is the
 same reading, only for files where that is certain; any other goes to the per-file reader
 (core.gt.responses), which says what is wrong with it. A file is read here only if
-- its bytes pass `plain` (one object on one line, not too deeply nested) and `clean` (no null);
+- its bytes pass `plain` (one object on one line, not too deeply nested) and its block `clean`
+  (no null, no carriage return; else each file is checked);
 - Arrow reads its block (else the block is halved until the failing file is alone): a value of
   another type than the others', a duplicate key, bytes that are not UTF-8, two objects in a file;
 - and every answer in it is whole: a worker id, times in Ground Truth's form (docs/ground-truth.md

@@ -84,12 +84,14 @@ class Seen:
         self.mtimes: list[int] = []
         self._folders: list[pa.Table] = []
         self._files: list[pa.Table] = []
-        self.folders_read = 0
+
+    @property
+    def folders_read(self) -> int:
+        return sum(chunk.num_rows for chunk in self._folders) + len(self.rels)
 
     def folder(self, rel: str, mtime_ns: int) -> None:
         self.rels.append(rel)
         self.folder_mtimes.append(mtime_ns)
-        self.folders_read += 1
         if len(self.rels) >= _CHUNK:
             self._flush()
 
