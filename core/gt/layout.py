@@ -7,11 +7,10 @@ exports that drop the `annotations/` level) and/or `manifests/output/output.mani
 
 from __future__ import annotations
 
-import posixpath
 import re
 import sys
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 # `(?:.*?/)??` tries the empty root first, then the shortest one ending at a folder boundary, so
 # the optional `annotations/` level is matched by the marker, not swallowed by the root.
@@ -36,8 +35,7 @@ _INTERMEDIATE = re.compile(r"(^|/)manifests/intermediate/")
 _RESPONSE_FOLDER = re.compile(_ROOT + r"(?:annotations/)?worker-response/iteration-(?P<iteration>\d+)$")
 
 
-@dataclass(frozen=True, slots=True)  # one per listed file: slots halve its size
-class KeyKind:
+class KeyKind(NamedTuple):  # a named tuple: one is made per listed file, and a frozen dataclass cost twice as much
     """What a key is in the layout: its kind, its job root, and the ids its path carries."""
 
     kind: str  # response | manifest | consolidation | auto_labels
@@ -48,7 +46,7 @@ class KeyKind:
 
 def is_apple_double(key: str) -> bool:
     """macOS resource-fork files (`._name`) that synced folders and archives carry along."""
-    return posixpath.basename(key).startswith("._")
+    return key.rpartition("/")[2].startswith("._")
 
 
 @lru_cache(maxsize=1024)

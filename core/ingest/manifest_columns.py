@@ -54,7 +54,7 @@ def read(data: bytes) -> ManifestColumns | None:
                   if name.endswith(METADATA) and pa.types.is_struct(table.schema.field(name).type)]
     if sources is None or len(attributes) > 1:
         return None
-    lines_no = pa.array(np.arange(lines).astype(str), pa.large_string())
+    lines_no = pa.array(np.arange(lines)).cast(pa.large_string())  # "0", "1", ...: as the per-line reader numbers them
     objects = {"object_id": lines_no, "source": sources, "gold": pa.nulls(lines, pa.large_string())}
     if not attributes:
         return ManifestColumns(objects, {})  # no line has a label

@@ -63,12 +63,14 @@ def _read_all(fd: int, size: int) -> bytes:
     """The whole file, to EOF (it may have grown since it was listed). A short read of a regular
     file is its end, so a file read whole costs one read, not a second one that returns nothing."""
     want = max(size + 1, 1 << 16)
-    chunks = []
-    while True:
+    chunk = os.read(fd, want)
+    if len(chunk) < want:
+        return chunk
+    chunks = [chunk]
+    while len(chunk) == want:
         chunk = os.read(fd, want)
         chunks.append(chunk)
-        if len(chunk) < want:
-            return b"".join(chunks)
+    return b"".join(chunks)
 
 
 class LocalStore:
@@ -183,35 +185,44 @@ class LocalStore:
         by one stat or open each (the common case costs no other call; anything else goes to
         `regular` to be named); returns its subfolders that can hold keys under `prefix`."""
         record = seen is not None
-        folder = self.path_of(rel)
         mtime = os.fstat(fd).st_mtime_ns  # before reading it: a change after is seen next time
         names, subs = self.entries(fd)
         if record:
             seen.folder(rel, mtime)
         base = f"{rel}/" if rel else ""
+        # A third of a million folders of one file each: what runs per name is kept to what it needs.
         for name in names:
             key = base + name
-            if not key.startswith(prefix):
+            if prefix and not key.startswith(prefix):
                 continue
             wanted = read is not None and read(key)
             st, data = self._read_at(fd, name, key) if wanted else (None, None)
             if st is None:  # not read, or not a regular file that opened: its stat tells
-                try:
-                    st = os.stat(name, dir_fd=fd)
-                except OSError:
-                    st = None
-                if st is None or not S_ISREG(st.st_mode):
-                    st = self.regular(f"{folder}/{name}", key, on_skip)  # says why (or finds it regular)
+                st = self._stat_at(fd, name, rel, key, on_skip)
                 if st is not None and wanted and data is None:  # no file when opened, one now: read it next time
                     data = StoreError(f"cannot read {self.uri_of(key)}: it changed while it was being read")
             if st is not None:
+                size, modified = st.st_size, st.st_mtime_ns
                 if record:
-                    seen.entry(key, st.st_size, st.st_mtime_ns)
-                yield ObjectInfo(key, st.st_size, f"{st.st_size}-{st.st_mtime_ns}"), data
-            elif record and os.path.lexists(f"{folder}/{name}"):
+                    seen.entry(key, size, modified)
+                yield ObjectInfo(key, size, f"{size}-{modified}"), data
+            elif record and os.path.lexists(f"{self.path_of(rel)}/{name}"):
                 seen.entry(key, SPECIAL, 0)  # stat'ed and reported again by each scan
+        if not prefix:
+            return subs
         return [name for name in subs
                 if f"{base}{name}/".startswith(prefix) or prefix.startswith(f"{base}{name}/")]
+
+    def _stat_at(self, fd: int, name: str, rel: str, key: str, on_skip: OnSkip | None) -> os.stat_result | None:
+        """The stat of the regular file `name` of the open folder `fd` (`rel`), links followed; else
+        None, after `regular` has told on_skip why (or found it regular after all)."""
+        try:
+            st = os.stat(name, dir_fd=fd)
+        except OSError:
+            st = None
+        if st is None or not S_ISREG(st.st_mode):
+            st = self.regular(f"{self.path_of(rel)}/{name}", key, on_skip)
+        return st
 
     def _read_at(self, fd: int, name: str, key: str) -> tuple[os.stat_result | None, bytes | StoreError | None]:
         """The file `name` of the open folder `fd`, opened there: its stat and bytes, or its stat and
