@@ -1,7 +1,7 @@
 """Benchmark: per-worker metrics over 10k to 1M answers of Ground Truth output in a local folder.
 
 Run by hand from the repository root:
-    python bench/scale.py [--sizes 10k,100k,1m] [--data DIR] [--json OUT] [--page] [--no-touch]
+    python bench/scale.py [--sizes 10k,100k,1m] [--data DIR] [--json OUT] [--page] [--no-touch] [--rounds 3]
 
 For each size it makes (or reuses, under --data) synthetic private-workforce output in the real
 layout (bench/gen_output.py), reads it untimed before each run that reads the files, so every run
@@ -17,7 +17,9 @@ finds them in the OS file cache, then runs each of these in a fresh child proces
       does it: glob, json.load per file, a record per answer, one DataFrame, group by worker;
   (e) the parse floor: read + orjson.loads every response file, count answers per worker in a dict.
 Each child's CPU (user+sys, its own children included: os.wait4), wall time and peak RSS are
-reported, with CPU µs per answer and the ratio to the floor. With --page, the Workers page of the
+reported, with CPU µs per answer and the ratio to the floor. (a), (d) and (e), which the goals
+compare, are run --rounds times each, in turn, and reported by their medians with the range: on a
+shared VM one run of the same command varies by a tenth or more. With --page, the Workers page of the
 largest size is opened in Chromium on a warm cache, timed from goto to the worker grid: twice by a
 new visitor (nothing cached in the browser), then by a returning one (its scripts cached); then the
 returning visitor opens it and the same table alone (bench/grid_alone.py), in turn, five times each.
@@ -158,39 +160,54 @@ def read_all(root: Path) -> float:
     return time.perf_counter() - t0
 
 
-def measure_size(root: Path, answers: int, work: Path, touch: bool) -> dict[str, dict]:
+COMPARED = ("cold", "aws", "floor")  # the runs the goals compare: each taken `rounds` times, in turn
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run of median CPU, with the range of all of them (`cpu_min_s`, `cpu_max_s`, `cpu_all_s`)."""
+    ranked = sorted(runs, key=lambda r: r["cpu_s"])
+    cpus = [r["cpu_s"] for r in runs]
+    return ranked[(len(ranked) - 1) // 2] | {"cpu_min_s": min(cpus), "cpu_max_s": max(cpus), "cpu_all_s": cpus}
+
+
+def measure_size(root: Path, answers: int, work: Path, touch: bool, rounds: int = 1) -> dict[str, dict]:
     cache, demo = work / "cache", work / "demo"  # demo: never built, a local folder needs none
-    runs = {}
     # Each run that reads the files finds them in the OS cache again: a VM's page-cache reclaim
-    # (DAMON) had evicted part of them within minutes, and the run after it paid for the disk.
-    primed = {"cold": read_all(root)}
-    runs["cold"] = ours(root, cache, demo, work / "cold.log")
+    # (DAMON) had evicted part of them within minutes, and the run after it paid for the disk. Even
+    # so a shared VM's runs vary by a tenth or more, so the three compared runs go in turn, `rounds`
+    # times, and each is reported by its median.
+    taken: dict[str, list[dict]] = {kind: [] for kind in COMPARED}
+    for n in range(rounds):
+        for kind in COMPARED:
+            primed = read_all(root)
+            if kind == "cold":  # a new cache each round; the first round's is the warm runs' below
+                run = ours(root, cache if n == 0 else work / f"cache-{n}", demo, work / "cold.log")
+            else:
+                run = theirs(kind, root, work / f"{kind}.log")
+            taken[kind].append(run | {"primed_s": primed})
+    runs = {kind: median_run(taken[kind]) for kind in COMPARED}
     runs["warm"] = ours(root, cache, demo, work / "warm.log")
     shutil.rmtree(cache / "results")  # the answers stay cached; the report is computed from them again
     runs["recomputed"] = ours(root, cache, demo, work / "recomputed.log")
     if touch:
         originals = touch_one_percent(root)
         try:
-            primed["touched"] = read_all(root)
-            runs["touched"] = ours(root, cache, demo, work / "touched.log")
+            primed = read_all(root)
+            runs["touched"] = ours(root, cache, demo, work / "touched.log") | {"primed_s": primed}
             runs["touched"]["files_touched"] = len(originals)
         finally:
             put_back(originals)
-    primed["aws"] = read_all(root)
-    runs["aws"] = theirs("aws", root, work / "aws.log")
-    primed["floor"] = read_all(root)
-    runs["floor"] = theirs("floor", root, work / "floor.log")
-    for kind, took in primed.items():
-        runs[kind]["primed_s"] = took
     for kind in ("aws", "floor"):  # the children say how many answers they counted
-        counted = [int(s.split()[1]) for s in runs[kind].pop("stderr") if s.startswith("answers ")]
-        if counted != [answers]:
-            raise RuntimeError(f"({kind}) counted {counted} answers, expected {answers}")
+        for run in taken[kind]:
+            counted = [int(s.split()[1]) for s in run.pop("stderr") if s.startswith("answers ")]
+            if counted != [answers]:
+                raise RuntimeError(f"({kind}) counted {counted} answers, expected {answers}")
+        runs[kind].pop("stderr")
     floor = runs["floor"]["cpu_s"]
     for r in runs.values():
         r["cpu_us_per_answer"] = r["cpu_s"] / answers * 1e6
         r["x_floor"] = r["cpu_s"] / floor
-    return runs
+    return {kind: runs[kind] for kind in RUNS if kind in runs}
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -216,11 +233,17 @@ def table(results: dict, kinds: list[str], cell) -> list[str]:
     return lines
 
 
+def _spread(run: dict) -> str:
+    """The range of a run taken several times, after its median."""
+    return f" ({run['cpu_min_s']:.2f}–{run['cpu_max_s']:.2f})" if len(run.get("cpu_all_s", ())) > 1 else ""
+
+
 def report(figures: dict) -> str:
     m, results = figures["machine"], figures["sizes"]
     kinds = [k for k in RUNS if any(k in r["runs"] for r in results.values())]
     out = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']} (load average {m['load_avg_at_start']:.2f} "
-           "at start). Each figure one fresh child process; CPU = user+sys, children included.",
+           "at start). Each figure one fresh child process; CPU = user+sys, children included. (a), (d) and (e) "
+           f"were run {figures.get('rounds', 1)} time(s) each, in turn: the median, and the range in brackets.",
            f"Start-up of ours alone (`python -m core workers --help`): {figures['startup']['cpu_s']:.2f} s CPU, "
            f"{figures['startup']['wall_s']:.2f} s wall, {figures['startup']['rss_mb']:.0f} MB.", ""]
     for label, r in results.items():
@@ -228,8 +251,8 @@ def report(figures: dict) -> str:
         out.append(f"- {label}: {r['answers']:,} answers in {r['files']:,} files, {r['jobs']} jobs, "
                    f"{r['workers']} workers ({gen}; read once untimed in {r['primed_s']:.1f} s)")
     out += ["", "CPU seconds · µs per answer · × the parse floor", ""]
-    out += table(results, kinds, lambda x: f"{x['cpu_s']:.2f} s · {x['cpu_us_per_answer']:.0f} µs · "
-                                           f"{x['x_floor']:.1f}×")
+    out += table(results, kinds, lambda x: f"{x['cpu_s']:.2f} s{_spread(x)} · {x['cpu_us_per_answer']:.0f} µs · "
+                                           f"{x['x_floor']:.2f}×")
     out += ["", "Wall seconds · peak RSS", ""]
     out += table(results, kinds, lambda x: f"{x['wall_s']:.2f} s · {x['rss_mb']:.0f} MB")
     said = [f"- {label} {RUNS[k]}: {'; '.join(r['runs'][k]['stderr'])}" for label, r in results.items()
@@ -262,6 +285,8 @@ def main() -> int:
     ap.add_argument("--page", action="store_true", help="also time the Workers page at the largest size")
     ap.add_argument("--page-timeout", type=float, default=1800, help="seconds to wait for the page (default 1800)")
     ap.add_argument("--no-touch", action="store_true", help="skip (c), the refresh after 1%% of files changed")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="times (a), (d) and (e) are run, in turn; each is reported by its median (default 3)")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -271,7 +296,7 @@ def main() -> int:
 
     sizes = {s.strip().lower(): parse_size(s) for s in args.sizes.split(",") if s.strip()}
     check_disk(args.data, sizes)
-    figures: dict = {"machine": machine(), "sizes": {}}
+    figures: dict = {"machine": machine(), "rounds": args.rounds, "sizes": {}}
     # The project's bytecode, written once as an install's first run writes it: a machine that runs
     # Python with PYTHONDONTWRITEBYTECODE would otherwise compile it again in every child.
     compileall.compile_dir(REPO / "core", quiet=1)
@@ -284,7 +309,7 @@ def main() -> int:
         print(f"{label}: {info['files']:,} files " + (f"generated in {took:.1f} s" if took else "reused"), flush=True)
         entry = info | {"generated_s": took, "primed_s": read_all(root)}
         with tempfile.TemporaryDirectory(prefix=f"gc-scale-{label}-") as work:
-            entry["runs"] = measure_size(root, answers, Path(work), touch=not args.no_touch)
+            entry["runs"] = measure_size(root, answers, Path(work), touch=not args.no_touch, rounds=args.rounds)
         figures["sizes"][label] = entry
         print(f"{label}: " + ", ".join(f"{k} {r['cpu_s']:.1f} s CPU" for k, r in entry["runs"].items()), flush=True)
         save(args.json, figures)  # figures so far: the page or a larger size may take long
