@@ -34,6 +34,7 @@ FILES = pa.schema([("key", pa.large_string()), ("size", pa.int64()), ("mtime_ns"
 # the last listing could look unchanged, so a folder this recent is always read again.
 SETTLE_NS = 2_000_000_000
 _THREADS = max(1, min(4, os.cpu_count() or 1))
+_CHUNK = 65_536  # rows of a walk's listing held as Python objects before they become Arrow columns (Seen)
 
 
 @dataclass
@@ -112,9 +113,6 @@ class Seen:
     def tables(self) -> tuple[pa.Table, pa.Table]:
         self._flush()
         return (pa.concat_tables(self._folders).combine_chunks(), pa.concat_tables(self._files).combine_chunks())
-
-
-_CHUNK = 65_536  # rows of a listing held as Python objects before they become Arrow columns
 
 
 def stat_many(root: str, rels: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
