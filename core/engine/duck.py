@@ -15,11 +15,12 @@ import pyarrow as pa
 from ..workspace import cache_dir
 from .sql import QUERIES
 
-# DuckDB may take 80 % of the machine's memory by default, and its hash tables took 440 MB for the
-# worker table of a million answers. Under this limit that query writes about 60 MB to
-# `engine-spill` in the user cache and costs about half a second more CPU; at 512 MB it writes
-# nothing, but the whole `workers` command then peaked at 950-995 MB (bench/scale.py's goal: 1 GB).
-MEMORY_LIMIT = "256MB"
+# DuckDB may take 80 % of the machine's memory by default. The worker table of a million answers
+# needs about 300 MB: at 256 MB it spilled 40-55 MB to `engine-spill` in the user cache and cost
+# 0.3 s more CPU (1.68 s against 1.39 s at 400 MB, medians of five in one process); at 320 MB the
+# whole `workers` command peaked at 905-927 MB (bench/scale.py's goal: under 1 GB), at 512 MB at
+# 950-1,000 MB.
+MEMORY_LIMIT = "320MB"
 
 # Under this many input rows a query runs on one thread: DuckDB's hand-offs between threads cost more
 # CPU than they save there (the worker report of 10,000 answers: 0.17 s of CPU on one thread, 0.25 s

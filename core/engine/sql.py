@@ -21,21 +21,23 @@ that differs is the median: DuckDB's `median` is exact; Trino has only `approx_p
 from __future__ import annotations
 
 # Each job, object and worker once, as a number: grouping and joining by numbers is many times
-# faster than by text, and every step below groups by them.
+# faster than by text, and every step below groups by them. 32-bit numbers (two billion objects):
+# at a million answers the engine's working set is 16 MB smaller than with 64-bit ones, which it
+# had to spill.
 _KEYS = """
 job_keys AS (
-    SELECT job, ROW_NUMBER() OVER () AS job_key
+    SELECT job, CAST(ROW_NUMBER() OVER () AS INTEGER) AS job_key
     FROM (SELECT job FROM answers UNION SELECT job FROM labels) j
     WHERE job IS NOT NULL
 ),
 object_keys AS (
-    SELECT k.job, k.object_id, j.job_key, ROW_NUMBER() OVER () AS object_key
+    SELECT k.job, k.object_id, j.job_key, CAST(ROW_NUMBER() OVER () AS INTEGER) AS object_key
     FROM (SELECT job, object_id FROM answers UNION SELECT job, object_id FROM labels) k
     JOIN job_keys j ON j.job = k.job
     WHERE k.object_id IS NOT NULL
 ),
 worker_keys AS (
-    SELECT worker_id, ROW_NUMBER() OVER () AS worker_key
+    SELECT worker_id, CAST(ROW_NUMBER() OVER () AS INTEGER) AS worker_key
     FROM (SELECT DISTINCT worker_id FROM answers WHERE worker_id IS NOT NULL) w
 )"""
 
