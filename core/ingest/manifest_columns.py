@@ -68,15 +68,19 @@ def read(data: bytes) -> ManifestColumns | None:
 
 def _lines(data: bytes) -> int | None:
     """How many lines the per-line reader reads, when each is one Arrow would read as a row (no
-    blank or overlong line, no carriage return, no null, no BOM, not binary); else None."""
+    blank or overlong line, no carriage return, no null, no BOM, not binary); else None. Found from
+    where the line breaks are, with no Python object per line (a split cost a quarter of the read)."""
     if data.startswith(_BOM) or b"\x00" in data[:4096] or b"\r" in data or b"null" in data:
         return None
-    lines = data.split(b"\n")
-    while lines and not lines[-1].strip():  # trailing blank lines are no lines (core.gt.jsonio.json_lines)
-        lines.pop()
-    if not lines or b"" in lines or max(map(len, lines)) > MAX_LINE_BYTES:
+    kept = len(data.rstrip())  # trailing blank lines are no lines (core.gt.jsonio.json_lines)
+    if not kept:
         return None
-    return len(lines)
+    breaks = np.flatnonzero(np.frombuffer(data, np.uint8, count=kept) == ord("\n"))
+    last_end = data.find(b"\n", kept)  # the last line keeps its own trailing spaces
+    lengths = np.diff(breaks, prepend=-1, append=len(data) if last_end < 0 else last_end) - 1
+    if (lengths == 0).any() or lengths.max() > MAX_LINE_BYTES:
+        return None
+    return len(lengths)
 
 
 def _text(table: pa.Table | pa.StructArray, name: str, names: list[str]) -> pa.Array | None:
