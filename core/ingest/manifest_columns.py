@@ -22,7 +22,7 @@ import pyarrow.json as pj
 
 from ..gt.jsonio import MAX_DEPTH
 from ..gt.manifest import GOLD_KEY, METADATA
-from .columnar import depth
+from .columnar import depth, has_null
 
 # Past about 10,000 levels Arrow's reader crashed the process: a line this short cannot nest so deep.
 MAX_LINE_BYTES = 8_000
@@ -70,7 +70,7 @@ def _lines(data: bytes) -> int | None:
     """How many lines the per-line reader reads, when each is one Arrow would read as a row (no
     blank or overlong line, no carriage return, no null, no BOM, not binary); else None. Found from
     where the line breaks are, with no Python object per line (a split cost a quarter of the read)."""
-    if data.startswith(_BOM) or b"\x00" in data[:4096] or b"\r" in data or b"null" in data:
+    if data.startswith(_BOM) or b"\x00" in data[:4096] or b"\r" in data or has_null(data):
         return None
     kept = len(data.rstrip())  # trailing blank lines are no lines (core.gt.jsonio.json_lines)
     if not kept:
