@@ -176,3 +176,15 @@ def test_files_read_one_by_one_among_the_others_cost_no_extra_block(gt_output, t
     monkeypatch.setattr(columnar, "parse_block", lambda joined, files: blocks.append(files) or read(joined, files))
     assert same_both_ways(gt_output.root, tmp_path, monkeypatch) == 20
     assert blocks == [20]
+
+
+@pytest.mark.parametrize("before", range(6))
+def test_null_is_found_at_every_offset_and_its_parts_are_not(before):
+    """The block's check for null compares four bytes at a time, at each of four offsets: the word
+    is found wherever it starts, and a near miss, cut short or split by a line break, is not."""
+    pad = b'{"a":' + b"x" * before
+    assert columnar.has_null(pad + b"null}")
+    assert columnar.has_null(b"null")
+    for near in (b"nul}", b"nul\nl", b"Null", b"nulL", b"ull", b""):
+        assert not columnar.has_null(pad + near), near
+    assert columnar.clean(pad + b"1}") and not columnar.clean(pad + b"null}")
