@@ -18,7 +18,7 @@ from .sql import QUERIES
 # DuckDB may take 80 % of the machine's memory by default. The worker table of a million answers
 # needs about 300 MB: at 256 MB it spilled 40-55 MB to `engine-spill` in the user cache and cost
 # 0.3 s more CPU (1.68 s against 1.39 s at 400 MB, medians of five in one process); at 320 MB the
-# whole `workers` command peaked at 905-927 MB (bench/scale.py's goal: under 1 GB), at 512 MB at
+# whole `workers` command peaked at 876-927 MB (bench/scale.py's goal: under 1 GB), at 512 MB at
 # 950-1,000 MB.
 MEMORY_LIMIT = "320MB"
 
