@@ -18,11 +18,12 @@ finds them in the OS file cache, then runs each of these in a fresh child proces
   (e) the parse floor: read + orjson.loads every response file, count answers per worker in a dict.
 Each child's CPU (user+sys, its own children included: os.wait4), wall time and peak RSS are
 reported, with CPU µs per answer and the ratio to the floor. (a), (d) and (e), which the goals
-compare, are run --rounds times each, in turn, and reported by their medians with the range: on a
-shared VM one run of the same command varies by a tenth or more. With --page, the Workers page of the
-largest size is opened in Chromium on a warm cache, timed from goto to the worker grid: twice by a
-new visitor (nothing cached in the browser), then by a returning one (its scripts cached); then the
-returning visitor opens it and the same table alone (bench/grid_alone.py), in turn, five times each.
+compare, are run --rounds times each, in turn, after one untimed run each, and reported by their
+medians with the range: on a shared VM one run of the same command varies by a tenth or more. With
+--page, the Workers page of the largest size is opened in Chromium on a warm cache, timed from goto
+to the worker grid: twice by a new visitor (nothing cached in the browser), then by a returning one
+(its scripts cached); then the returning visitor opens it and the same table alone
+(bench/grid_alone.py), in turn, five times each.
 This is a measurement, not a test: it asserts nothing about time.
 """
 
@@ -175,16 +176,21 @@ def measure_size(root: Path, answers: int, work: Path, touch: bool, rounds: int 
     # Each run that reads the files finds them in the OS cache again: a VM's page-cache reclaim
     # (DAMON) had evicted part of them within minutes, and the run after it paid for the disk. Even
     # so a shared VM's runs vary by a tenth or more, so the three compared runs go in turn, `rounds`
-    # times, and each is reported by its median.
+    # times, and each is reported by its median. Before them, each runs once untimed: whichever ran
+    # first after the first reading of the files met the disk anyway (ours at 1M: 156,686 waits for
+    # it, 18-22 s of CPU, where the runs after waited 2,000-9,000 times and took 13-15 s).
     taken: dict[str, list[dict]] = {kind: [] for kind in COMPARED}
-    for n in range(rounds):
+    for n in range(-1, rounds):
         for kind in COMPARED:
             primed = read_all(root)
-            if kind == "cold":  # a new cache each round; the first round's is the warm runs' below
+            if kind == "cold":  # a new cache each round; the first timed round's is the warm runs' below
                 run = ours(root, cache if n == 0 else work / f"cache-{n}", demo, work / "cold.log")
             else:
                 run = theirs(kind, root, work / f"{kind}.log")
-            taken[kind].append(run | {"primed_s": primed})
+            if n >= 0:
+                taken[kind].append(run | {"primed_s": primed})
+        if n < 0:
+            shutil.rmtree(work / "cache--1")
     runs = {kind: median_run(taken[kind]) for kind in COMPARED}
     runs["warm"] = ours(root, cache, demo, work / "warm.log")
     shutil.rmtree(cache / "results")  # the answers stay cached; the report is computed from them again
@@ -243,7 +249,8 @@ def report(figures: dict) -> str:
     kinds = [k for k in RUNS if any(k in r["runs"] for r in results.values())]
     out = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']} (load average {m['load_avg_at_start']:.2f} "
            "at start). Each figure one fresh child process; CPU = user+sys, children included. (a), (d) and (e) "
-           f"were run {figures.get('rounds', 1)} time(s) each, in turn: the median, and the range in brackets.",
+           f"were run {figures.get('rounds', 1)} time(s) each, in turn, after one untimed run each: the median, "
+           "and the range in brackets.",
            f"Start-up of ours alone (`python -m core workers --help`): {figures['startup']['cpu_s']:.2f} s CPU, "
            f"{figures['startup']['wall_s']:.2f} s wall, {figures['startup']['rss_mb']:.0f} MB.", ""]
     for label, r in results.items():
@@ -286,7 +293,8 @@ def main() -> int:
     ap.add_argument("--page-timeout", type=float, default=1800, help="seconds to wait for the page (default 1800)")
     ap.add_argument("--no-touch", action="store_true", help="skip (c), the refresh after 1%% of files changed")
     ap.add_argument("--rounds", type=int, default=3,
-                    help="times (a), (d) and (e) are run, in turn; each is reported by its median (default 3)")
+                    help="times (a), (d) and (e) are run, in turn, after one untimed run each; each is reported by its "
+                         "median (default 3)")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
