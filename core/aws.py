@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from botocore.exceptions import ProfileNotFound
-
 # Many small GETs run in parallel: the pool must be as large as the thread pool that uses it
 # (boto3's default of 10 connections would serialize the rest).
 MAX_POOL = 64
@@ -37,6 +35,8 @@ class AwsSettings:
     def describe(self) -> str:
         """`profile p, region r`: a profile only when one is named or configured (boto3 says
         "default" even when there is none)."""
+        from botocore.exceptions import ProfileNotFound  # here: a command on a local folder never needs botocore
+
         try:
             session = _session(self.profile, self.region)
         except ProfileNotFound:
@@ -53,6 +53,8 @@ class AwsSettings:
 def setup_problems(settings: AwsSettings) -> list[str]:
     """What keeps boto3 from calling AWS, in plain words with how to set it, in the order to fix
     it: the profile, the credentials, the region. Empty when nothing is missing."""
+    from botocore.exceptions import ProfileNotFound
+
     try:
         session = _session(settings.profile, settings.region)
     except ProfileNotFound:

@@ -12,8 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from .aws import AwsSettings, client
 from .errors import GroundControlError
 
@@ -59,7 +57,7 @@ class SnsNotifier:
         try:
             pages = self._sns().get_paginator("list_topics").paginate()
             return sorted(t["TopicArn"] for page in pages for t in page.get("Topics", []))
-        except (ClientError, BotoCoreError) as exc:
+        except _aws_errors() as exc:
             raise NotifyError(f"cannot list SNS topics: {_code(exc)}") from exc
 
     def publish(self, topic_arn: str, subject: str, message: str) -> str:
@@ -67,7 +65,7 @@ class SnsNotifier:
         region = topic_arn.split(":")[3]  # a topic is published to in its own region
         try:
             answer = self._sns(region).publish(TopicArn=topic_arn, Subject=email_subject(subject), Message=message)
-        except (ClientError, BotoCoreError) as exc:
+        except _aws_errors() as exc:
             raise NotifyError(f"cannot publish to {topic_arn}: {_code(exc)}") from exc
         return answer["MessageId"]
 
@@ -98,7 +96,17 @@ class OutboxNotifier:
         return path.stem
 
 
+def _aws_errors() -> tuple[type[Exception], ...]:
+    """botocore's errors, imported only when one is being handled: the demo's outbox and every
+    command on a local folder import this module, and never need botocore."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return ClientError, BotoCoreError
+
+
 def _code(exc: Exception) -> str:
+    from botocore.exceptions import ClientError
+
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         return f"{err.get('Code', 'Error')} ({err.get('Message', '')})"
