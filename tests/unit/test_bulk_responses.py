@@ -178,11 +178,12 @@ def test_files_read_one_by_one_among_the_others_cost_no_extra_block(gt_output, t
     assert blocks == [20]
 
 
+@pytest.mark.parametrize("length", [0, 40_000])  # a file alone, and a block (the search in numpy)
 @pytest.mark.parametrize("before", range(6))
-def test_null_is_found_at_every_offset_and_its_parts_are_not(before):
+def test_null_is_found_at_every_offset_and_its_parts_are_not(before, length):
     """The block's check for null compares four bytes at a time, at each of four offsets: the word
     is found wherever it starts, and a near miss, cut short or split by a line break, is not."""
-    pad = b'{"a":' + b"x" * before
+    pad = b'{"a":' + b"x" * (length + before)
     assert columnar.has_null(pad + b"null}")
     assert columnar.has_null(b"null")
     for near in (b"nul}", b"nul\nl", b"Null", b"nulL", b"ull", b""):
