@@ -180,17 +180,17 @@ def measure_size(root: Path, answers: int, work: Path, touch: bool, rounds: int 
     # first after the first reading of the files met the disk anyway (ours at 1M: 156,686 waits for
     # it, 18-22 s of CPU, where the runs after waited 2,000-9,000 times and took 13-15 s).
     taken: dict[str, list[dict]] = {kind: [] for kind in COMPARED}
-    for n in range(-1, rounds):
+    # A new cache each round; the first timed round's is the warm runs' below.
+    caches = [work / "cache-untimed", cache] + [work / f"cache-{n}" for n in range(1, rounds)]
+    for n, round_cache in enumerate(caches):
         for kind in COMPARED:
             primed = read_all(root)
-            if kind == "cold":  # a new cache each round; the first timed round's is the warm runs' below
-                run = ours(root, cache if n == 0 else work / f"cache-{n}", demo, work / "cold.log")
+            if kind == "cold":
+                run = ours(root, round_cache, demo, work / "cold.log")
             else:
                 run = theirs(kind, root, work / f"{kind}.log")
-            if n >= 0:
+            if n > 0:
                 taken[kind].append(run | {"primed_s": primed})
-        if n < 0:
-            shutil.rmtree(work / "cache--1")
     runs = {kind: median_run(taken[kind]) for kind in COMPARED}
     runs["warm"] = ours(root, cache, demo, work / "warm.log")
     shutil.rmtree(cache / "results")  # the answers stay cached; the report is computed from them again
